@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory targets, measured against baselines in the same run."""

@@ -1,0 +1,109 @@
+"""The one place that wires config, database, clock, command set and channels together.
+
+Tests call `bootstrap()` with their own database URL, config and clock; nothing else in the
+code base constructs engines or reads the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import Clock, SystemClock
+from bot.config import Environment, HirebotConfig, load_config
+from bot.domain.catalog import Catalog
+from bot.handlers import applicants, general
+from bot.handlers.dispatcher import Dispatcher
+from bot.handlers.registry import CommandSet
+from bot.services.directory import sync_catalog
+from storage import migrate
+from storage.db import create_db_engine, create_session_factory, is_sqlite
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseNotReady(RuntimeError):
+    """The schema is behind the code; the message says which command fixes it."""
+
+
+@dataclass
+class Hirebot:
+    config: HirebotConfig
+    catalog: Catalog
+    env: Environment
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    commands: CommandSet
+    dispatcher: Dispatcher
+    channels: frozenset[str]
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_commands() -> CommandSet:
+    commands = CommandSet()
+    general.register(commands)
+    applicants.register(commands)
+    return commands
+
+
+def enabled_channels(env: Environment, extra: Iterable[str] = ()) -> frozenset[str]:
+    """Channels this deployment delivers to: those with credentials, plus any the caller runs."""
+    channels = set(extra)
+    if env.slack_bot_token:
+        channels.add("slack")
+    if env.telegram_bot_token:
+        channels.add("telegram")
+    return frozenset(channels)
+
+
+def prepare_database(engine: Engine) -> None:
+    """SQLite (the embedded default) migrates itself; other databases need `hirebot db upgrade`."""
+    if migrate.is_up_to_date(engine):
+        return
+    if is_sqlite(engine):
+        migrate.upgrade(engine)
+        return
+    fresh = not inspect(engine).get_table_names()
+    state = "empty" if fresh else f"at revision {migrate.current_revision(engine)}"
+    raise DatabaseNotReady(
+        f"the database is {state}, the code needs {migrate.head_revision(engine)}: "
+        "run `hirebot db upgrade`"
+    )
+
+
+def bootstrap(
+    *,
+    config: HirebotConfig | None = None,
+    config_path: Path | str | None = None,
+    database_url: str | None = None,
+    clock: Clock | None = None,
+    channels: Iterable[str] = (),
+    env: Environment | None = None,
+) -> Hirebot:
+    env = env or Environment()
+    config = config or load_config(config_path)
+    catalog = config.catalog()
+    engine = create_db_engine(database_url or env.database_url)
+    prepare_database(engine)
+    session_factory = create_session_factory(engine)
+    with UnitOfWork(session_factory) as uow:
+        sync_catalog(uow, catalog)
+    clock = clock or SystemClock()
+    commands = build_commands()
+    active = enabled_channels(env, channels)
+    dispatcher = Dispatcher(lambda: UnitOfWork(session_factory), catalog, commands, clock, active)
+    return Hirebot(
+        config, catalog, env, engine, session_factory, clock, commands, dispatcher, active
+    )

@@ -1,0 +1,1 @@
+"""Channel adapters: native events in as `Inbound`, replies rendered natively out."""

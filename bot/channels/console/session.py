@@ -1,0 +1,113 @@
+"""The console loop: a line in, the dispatcher, then every console message in the outbox out.
+
+The console never prints a reply directly: it delivers what the outbox holds for the
+console channel (its own replies and the cards posted to role channels), as Slack and
+Telegram do, and marks each row sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.bootstrap import Hirebot
+from bot.channels.console.render import Choice, render
+from bot.handlers.dispatcher import ActionEvent, Inbound
+from bot.services import outbox
+
+CHANNEL = "console"
+BATCH = 200
+
+
+class ConsoleSession:
+    def __init__(self, app: Hirebot, person_key: str, stdin: TextIO, console: Console) -> None:
+        self.app = app
+        self.person_key = person_key
+        self.stdin = stdin
+        self.console = console
+        self.conversation = f"console:{person_key}"
+        self.choices: dict[int, Choice] = {}
+        self.interactive = stdin.isatty()
+
+    def _lines(self) -> Iterator[str]:
+        while True:
+            if self.interactive:
+                try:
+                    line = self.console.input(f"[bold]{self.person_key}>[/bold] ")
+                except EOFError:
+                    return
+            else:
+                raw = self.stdin.readline()
+                if not raw:
+                    return
+                line = raw.rstrip("\n")
+                self.console.print(Text(f"{self.person_key}> {line}", style="dim"))
+            yield line
+
+    def run(self) -> None:
+        person = self.app.catalog.person(self.person_key)
+        self.console.print(
+            Text(
+                f"hirebot console · {self.app.catalog.organization} · you are {person.name} "
+                f"({', '.join(sorted(r.value for r in person.roles))}). "
+                "Type 'help'; numbers pick an action; 'quit' leaves.",
+                style="bold",
+            )
+        )
+        self.deliver()
+        lines = self._lines()
+        for line in lines:
+            text = line.strip()
+            if not text:
+                continue
+            if text.lower() in {"quit", "exit", ":q"}:
+                break
+            inbound = self._inbound(text, lines)
+            if inbound is None:
+                continue
+            self.app.dispatcher.handle(inbound)
+            self.deliver()
+
+    def _inbound(self, text: str, lines: Iterator[str]) -> Inbound | None:
+        if text.isdigit() and int(text) in self.choices:
+            action = self.choices[int(text)].action
+            answer = None
+            if action.input_prompt:
+                if self.interactive:
+                    self.console.print(Text(f"{action.input_prompt} (empty to cancel):"))
+                answer = next(lines, "").strip()
+                if not answer:
+                    self.console.print(Text("cancelled", style="dim"))
+                    return None
+            return Inbound(
+                CHANNEL,
+                self.person_key,
+                self.conversation,
+                action=ActionEvent(action.id, action.value, answer),
+            )
+        return Inbound(CHANNEL, self.person_key, self.conversation, text=text)
+
+    def deliver(self) -> None:
+        """Print and mark sent every pending console message, in order."""
+        with self.app.uow() as uow:
+            rows = uow.outbox.due(CHANNEL, self.app.clock.now(), BATCH)
+            if not rows:
+                return
+            choices: dict[int, Choice] = {}
+            for row in rows:
+                where = None if row.destination == self.conversation else row.destination
+                if row.destination.startswith("console:") and row.destination != self.conversation:
+                    where = f"to {row.destination.removeprefix('console:')}"
+                kind = "thread" if row.thread_card_key else row.kind
+                text, new = render(
+                    outbox.reply_of(row), where=where, kind=kind, first_choice=len(choices) + 1
+                )
+                self.console.print(text, end="")
+                choices.update({c.number: c for c in new})
+            outbox.mark_sent(uow, [r.id for r in rows], self.app.clock.now())
+            uow.commit()
+        if choices:
+            self.choices = choices

@@ -1,0 +1,303 @@
+"""The `hirebot` command: console, serve, database, configuration, import and export."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot import __version__
+from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.config import ConfigError, Environment, load_config
+from bot.domain.errors import UserError
+from bot.domain.permissions import TeamRole
+from bot.logging_setup import configure as configure_logging
+from bot.services import exporter, importer
+from bot.services.context import Actor, Context
+from storage import migrate
+from storage.db import create_db_engine
+
+app = typer.Typer(
+    name="hirebot",
+    help="A chat-ops hiring assistant. Start with `hirebot console`.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+err = Console(stderr=True, highlight=False)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
+    ),
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _app(config: Path | None, channels: tuple[str, ...] = ()) -> Iterator[Hirebot]:
+    env = Environment()
+    configure_logging(env.log_level, env.log_format)
+    try:
+        hirebot = bootstrap(config_path=config, channels=channels, env=env)
+    except ConfigError as exc:
+        raise _fail(f"invalid configuration\n{exc}") from exc
+    except DatabaseNotReady as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        yield hirebot
+    finally:
+        hirebot.close()
+
+
+def _default_person(hirebot: Hirebot) -> str:
+    return next(p.key for p in hirebot.catalog.people.values() if TeamRole.ADMIN in p.roles)
+
+
+def _system_context(hirebot: Hirebot, person_key: str | None) -> Context:
+    """A context for CLI work done on a person's behalf (imports), audited as theirs."""
+    from bot.handlers.dispatcher import new_correlation_id
+
+    uow = hirebot.uow()
+    if person_key is None:
+        return Context(
+            uow,
+            hirebot.catalog,
+            hirebot.clock,
+            Actor("system", "cli"),
+            new_correlation_id(),
+            hirebot.channels,
+        )
+    spec = hirebot.catalog.person(person_key)
+    with hirebot.uow() as lookup:
+        row = lookup.people.by_key(spec.key)
+        person_id = row.id if row else None
+    actor = Actor("cli", spec.key, person_id, spec)
+    return Context(
+        uow, hirebot.catalog, hirebot.clock, actor, new_correlation_id(), hirebot.channels
+    )
+
+
+@app.command()
+def console(
+    person: Annotated[
+        str | None,
+        typer.Option("--as", help="person key from config.yaml (default: the first admin)"),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Chat with hirebot in this terminal, as a configured team member. Reads piped stdin too."""
+    from bot.channels.console.session import ConsoleSession
+
+    with _app(config, ("console",)) as hirebot:
+        key = person or _default_person(hirebot)
+        try:
+            hirebot.catalog.person(key)
+        except UserError as exc:
+            raise _fail(exc.message) from exc
+        out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+        ConsoleSession(hirebot, key, sys.stdin, out).run()
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply database migrations (DATABASE_URL)."""
+    env = Environment()
+    engine = create_db_engine(env.database_url)
+    try:
+        before = migrate.current_revision(engine)
+        migrate.upgrade(engine, revision)
+        after = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    Console().print(f"database at revision {after} (was {before or 'empty'})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's revision and the code's."""
+    engine = create_db_engine(Environment().database_url)
+    try:
+        Console().print(
+            f"database: {migrate.current_revision(engine) or 'empty'}, "
+            f"code: {migrate.head_revision(engine)}"
+        )
+    finally:
+        engine.dispose()
+
+
+@app.command("check-config")
+def check_config(config: ConfigOption = None) -> None:
+    """Validate config.yaml and summarise it."""
+    try:
+        parsed = load_config(config)
+    except ConfigError as exc:
+        raise _fail(f"invalid configuration\n{exc}") from exc
+    catalog = parsed.catalog()
+    out = Console(highlight=False)
+    out.print(f"configuration OK: {catalog.organization}")
+    roles = Table("role", "title", "stages", "scorecard", "questions", "channels", title="Roles")
+    for role in catalog.roles.values():
+        roles.add_row(
+            role.key,
+            role.title,
+            str(len(role.pipeline.stages)),
+            str(len(role.scorecard)),
+            str(sum(len(q) for q in role.question_bank.values())),
+            ", ".join(f"{k}:{v}" for k, v in role.channels.items()) or "—",
+        )
+    people = Table("person", "name", "roles", "timezone", "slack", "telegram", title="People")
+    for p in catalog.people.values():
+        people.add_row(
+            p.key,
+            p.name,
+            ", ".join(sorted(r.value for r in p.roles)),
+            p.timezone,
+            p.slack_id or "—",
+            str(p.telegram_id or "—"),
+        )
+    out.print(roles)
+    out.print(people)
+
+
+@app.command("import")
+def import_csv(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with a header row: name, email, phone, role, location, source, skills, "
+            "resume, portfolio, code, profile, note"
+        ),
+    ],
+    role: Annotated[str | None, typer.Option(help="role for rows without a role column")] = None,
+    person: Annotated[
+        str | None,
+        typer.Option("--as", help="who the import is recorded as (default: the first admin)"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="validate and report; store nothing")
+    ] = False,
+    post_cards: Annotated[
+        bool,
+        typer.Option(
+            "--post-cards", help="post a card per applicant (default: one summary per role)"
+        ),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Import applicants from CSV with a progress bar and a per-row report."""
+    out = Console(highlight=False)
+    with _app(config) as hirebot:
+        key = person or _default_person(hirebot)
+        report = importer.ImportReport()
+        try:
+            if role is not None:
+                hirebot.catalog.role(role)
+            header, rows = importer.read_csv(path)
+            valid = importer.validate(
+                header,
+                rows,
+                default_role=role.lower() if role else None,
+                roles=set(hirebot.catalog.roles),
+                phone_region=hirebot.catalog.phone_region,
+                report=report,
+            )
+        except UserError as exc:
+            raise _fail(exc.message) from exc
+        if not dry_run:
+            with Progress(
+                TextColumn("importing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=False,
+                disable=not valid,
+            ) as progress:
+                task = progress.add_task("import", total=len(valid))
+                importer.store(
+                    lambda: _system_context(hirebot, key),
+                    valid,
+                    report,
+                    post_cards=post_cards,
+                    source_name=path.name,
+                    progress=lambda n: progress.advance(task, n),
+                )
+        _print_report(out, report, dry_run=dry_run, valid=len(valid))
+        if report.rejected:
+            raise typer.Exit(1)
+
+
+def _print_report(
+    out: Console, report: importer.ImportReport, *, dry_run: bool, valid: int
+) -> None:
+    if report.ignored_columns:
+        out.print(f"ignored unknown columns: {', '.join(report.ignored_columns)}")
+    problems = Table("line", "result", "why", title="Rows not imported")
+    for problem in sorted(report.rejected + report.duplicates, key=lambda p: p.line):
+        kind = "rejected" if problem in report.rejected else "duplicate"
+        problems.add_row(str(problem.line), kind, problem.message)
+    if problems.row_count:
+        out.print(problems)
+    verb = "would import" if dry_run else "imported"
+    count = valid if dry_run else len(report.imported)
+    out.print(
+        f"{report.total} rows: {verb} {count}, {len(report.duplicates)} duplicate(s), "
+        f"{len(report.rejected)} rejected"
+    )
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "json",
+    what: Annotated[
+        str, typer.Option(help="applicants or timeline (csv only; json always nests the timeline)")
+    ] = "applicants",
+    role: Annotated[str | None, typer.Option(help="only this role")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Export applicants and their timelines (contains personal data: handle with care)."""
+    if fmt not in {"csv", "json"}:
+        raise _fail(f"--format must be csv or json, not '{fmt}'")
+    if what not in {"applicants", "timeline"}:
+        raise _fail(f"--what must be applicants or timeline, not '{what}'")
+    with _app(config) as hirebot, hirebot.uow() as uow:
+        try:
+            if output is None:
+                count = exporter.write(
+                    uow, hirebot.catalog, sys.stdout, fmt=fmt, what=what, role_key=role
+                )
+            else:
+                with output.open("w", newline="", encoding="utf-8") as handle:
+                    count = exporter.write(
+                        uow, hirebot.catalog, handle, fmt=fmt, what=what, role_key=role
+                    )
+        except UserError as exc:
+            raise _fail(exc.message) from exc
+    err.print(f"exported {count} record(s)")
+
+
+@app.command()
+def version() -> None:
+    """Print hirebot's version."""
+    Console().print(f"hirebot {__version__}")
+
+
+def main() -> None:
+    app()

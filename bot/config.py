@@ -1,0 +1,318 @@
+"""config.yaml -> validated settings; environment -> secrets and deployment settings.
+
+Configuration errors stop hirebot at start with the file, the key path and what is wrong,
+so a typo never turns into a half-working bot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.catalog import (
+    Catalog,
+    Competency,
+    DigestPrefs,
+    EmploymentType,
+    PayRange,
+    PersonSpec,
+    RoleSpec,
+)
+from bot.domain.permissions import TeamRole
+from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+_KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
+
+
+def _key(value: str) -> str:
+    if not _KEY.match(value):
+        raise ValueError("must be lower-case letters, digits, '-' or '_', starting with a letter")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown timezone '{value}' (use an IANA name like Asia/Karachi)"
+        ) from exc
+    return value
+
+
+def _clock_time(value: str) -> str:
+    if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value):
+        raise ValueError(f"'{value}' is not a 24-hour time like 09:00")
+    return value
+
+
+Key = Annotated[str, AfterValidator(_key)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PayConfig(_Strict):
+    min: Decimal = Field(ge=0)
+    max: Decimal = Field(ge=0)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    period: Literal["hour", "day", "week", "month", "year"]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PayConfig:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        return self
+
+
+class CompetencyConfig(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(default="", max_length=500)
+    stages: list[Key] = Field(default_factory=list)
+
+
+class StageConfig(_Strict):
+    key: Key
+    label: str = Field(min_length=1, max_length=60)
+    kind: StageKind = StageKind.OPEN
+    next: list[Key] | None = None
+    time_limit_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class ChannelsConfig(_Strict):
+    slack: str | None = Field(default=None, pattern=r"^[CGD][A-Z0-9]{2,}$")
+    telegram: int | None = None
+    console: str | None = Field(default=None, max_length=80)
+
+
+class RoleConfig(_Strict):
+    key: Key
+    title: str = Field(min_length=1, max_length=120)
+    team: str = Field(default="", max_length=80)
+    location: str = Field(default="", max_length=120)
+    employment_type: EmploymentType = EmploymentType.FULL_TIME
+    pay: PayConfig | None = None
+    hiring_manager: Key
+    recruiter: Key
+    channels: ChannelsConfig = Field(default_factory=ChannelsConfig)
+    show_initials: bool = False
+    summary: str = Field(default="", max_length=2000)
+    stages: list[StageConfig] | None = None
+    scorecard: list[CompetencyConfig] = Field(default_factory=list)
+    question_bank: dict[Key, list[str]] = Field(default_factory=dict)
+    practices: list[str] = Field(default_factory=list)
+
+    def pipeline(self) -> Pipeline:
+        if self.stages is None:
+            return Pipeline(DEFAULT_STAGES)
+        return Pipeline(
+            [
+                Stage(
+                    s.key,
+                    s.label,
+                    s.kind,
+                    tuple(s.next) if s.next is not None else None,
+                    s.time_limit_days,
+                )
+                for s in self.stages
+            ]
+        )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RoleConfig:
+        try:
+            pipeline = self.pipeline()
+        except ValueError as exc:
+            raise ValueError(f"stages: {exc}") from exc
+        if not pipeline.first.is_open:
+            raise ValueError("stages: the first stage must be an open stage")
+        keys = set(pipeline.keys)
+        for stage_key in self.question_bank:
+            if stage_key not in keys:
+                raise ValueError(f"question_bank: '{stage_key}' is not a stage of this role")
+        seen: set[str] = set()
+        for comp in self.scorecard:
+            if comp.key in seen:
+                raise ValueError(f"scorecard: competency '{comp.key}' appears twice")
+            seen.add(comp.key)
+            for stage_key in comp.stages:
+                if stage_key not in keys:
+                    raise ValueError(
+                        f"scorecard: competency '{comp.key}' names unknown stage '{stage_key}'"
+                    )
+        return self
+
+
+class DigestConfig(_Strict):
+    frequency: Literal["off", "daily", "weekly"] = "off"
+    time: ClockTime = "09:00"
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+
+
+class PersonConfig(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=120)
+    roles: list[TeamRole] = Field(min_length=1)
+    timezone: TimeZoneName | None = None
+    slack_id: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")
+    telegram_id: int | None = None
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+
+
+class DefaultsConfig(_Strict):
+    timezone: TimeZoneName = "UTC"
+    phone_region: str = Field(default="PK", pattern=r"^[A-Z]{2}$")
+
+
+class HirebotConfig(_Strict):
+    organization: str = Field(default="hirebot", max_length=120)
+    defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    people: list[PersonConfig] = Field(min_length=1)
+    roles: list[RoleConfig] = Field(default_factory=list)
+
+    @field_validator("people")
+    @classmethod
+    def _unique_people(cls, people: list[PersonConfig]) -> list[PersonConfig]:
+        _require_unique("person key", [p.key for p in people])
+        _require_unique("slack_id", [p.slack_id for p in people if p.slack_id])
+        _require_unique("telegram_id", [str(p.telegram_id) for p in people if p.telegram_id])
+        return people
+
+    @model_validator(mode="after")
+    def _references(self) -> HirebotConfig:
+        _require_unique("role key", [r.key for r in self.roles])
+        people = {p.key: p for p in self.people}
+        for index, role in enumerate(self.roles):
+            for attr in ("hiring_manager", "recruiter"):
+                who = getattr(role, attr)
+                if who not in people:
+                    raise ValueError(f"roles[{index}].{attr}: '{who}' is not a configured person")
+        if not any(TeamRole.ADMIN in p.roles for p in self.people):
+            raise ValueError("people: at least one person needs the admin role")
+        return self
+
+    def catalog(self) -> Catalog:
+        people = {
+            p.key: PersonSpec(
+                key=p.key,
+                name=p.name,
+                roles=frozenset(p.roles),
+                timezone=p.timezone or self.defaults.timezone,
+                slack_id=p.slack_id,
+                telegram_id=p.telegram_id,
+                digest=DigestPrefs(p.digest.frequency, p.digest.time, p.digest.weekday),
+            )
+            for p in self.people
+        }
+        roles = {r.key: _role_spec(r) for r in self.roles}
+        return Catalog(roles, people, self.organization, self.defaults.phone_region)
+
+
+def _role_spec(role: RoleConfig) -> RoleSpec:
+    channels = {
+        name: str(dest) for name, dest in role.channels.model_dump().items() if dest is not None
+    }
+    return RoleSpec(
+        key=role.key,
+        title=role.title,
+        team=role.team,
+        location=role.location,
+        employment_type=role.employment_type,
+        hiring_manager=role.hiring_manager,
+        recruiter=role.recruiter,
+        pipeline=role.pipeline(),
+        pay=PayRange(role.pay.min, role.pay.max, role.pay.currency, role.pay.period)
+        if role.pay
+        else None,
+        channels=channels,
+        show_initials=role.show_initials,
+        scorecard=tuple(
+            Competency(c.key, c.name, c.description, tuple(c.stages)) for c in role.scorecard
+        ),
+        question_bank={k: tuple(v) for k, v in role.question_bank.items()},
+        summary=role.summary,
+        practices=tuple(role.practices),
+    )
+
+
+def _require_unique(what: str, values: list[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} '{value}' appears more than once")
+        seen.add(value)
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message names the file, key path and problem."""
+
+
+def _path_of(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_config(path: Path | str | None = None) -> HirebotConfig:
+    """Read and validate config.yaml (or $HIREBOT_CONFIG)."""
+    config_path = Path(path or os.environ.get("HIREBOT_CONFIG") or DEFAULT_CONFIG_PATH)
+    try:
+        raw: Any = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{config_path}: file not found (set HIREBOT_CONFIG)") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{config_path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_path}: expected a mapping at the top level")
+    try:
+        return HirebotConfig.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{config_path}: {_path_of(tuple(e['loc']))}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        ]
+        raise ConfigError("\n".join(lines)) from exc
+
+
+class Environment(BaseSettings):
+    """Deployment settings and secrets; only ever from the environment, never from config.yaml."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default="sqlite:///var/hirebot.db", alias="DATABASE_URL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
+    log_level: str = Field(default="WARNING", alias="HIREBOT_LOG_LEVEL")
+    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    api_token: str | None = Field(default=None, alias="HIREBOT_API_TOKEN")

@@ -1,0 +1,104 @@
+"""Roles and people as the hiring core sees them: immutable values built from the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from bot.domain.errors import NotFound
+from bot.domain.permissions import Permission, TeamRole, permissions_for
+from bot.domain.stages import Pipeline
+from bot.domain.suggest import did_you_mean
+
+
+class EmploymentType(StrEnum):
+    FULL_TIME = "full_time"
+    CONTRACT = "contract"
+
+
+@dataclass(frozen=True)
+class PayRange:
+    minimum: Decimal
+    maximum: Decimal
+    currency: str
+    period: str
+
+    def describe(self) -> str:
+        return f"{self.currency} {self.minimum:,.2f} – {self.maximum:,.2f} per {self.period}"
+
+
+@dataclass(frozen=True)
+class Competency:
+    key: str
+    name: str
+    description: str
+    stages: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    key: str
+    title: str
+    team: str
+    location: str
+    employment_type: EmploymentType
+    hiring_manager: str
+    recruiter: str
+    pipeline: Pipeline
+    pay: PayRange | None = None
+    channels: dict[str, str] = field(default_factory=dict)
+    show_initials: bool = False
+    scorecard: tuple[Competency, ...] = ()
+    question_bank: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    summary: str = ""
+    practices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DigestPrefs:
+    frequency: str = "off"
+    time: str = "09:00"
+    weekday: str = "mon"
+
+
+@dataclass(frozen=True)
+class PersonSpec:
+    key: str
+    name: str
+    roles: frozenset[TeamRole]
+    timezone: str = "UTC"
+    slack_id: str | None = None
+    telegram_id: int | None = None
+    digest: DigestPrefs = field(default_factory=DigestPrefs)
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_for(self.roles)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Lookups with helpful misses, so handlers never index dicts directly."""
+
+    roles: dict[str, RoleSpec]
+    people: dict[str, PersonSpec]
+    organization: str = "hirebot"
+    phone_region: str = "PK"
+
+    def role(self, key: str) -> RoleSpec:
+        found = self.roles.get(key.strip().lower())
+        if found is None:
+            hint = did_you_mean(key, self.roles)
+            raise NotFound(f"unknown role '{key.strip()}'{hint} (roles: {', '.join(self.roles)})")
+        return found
+
+    def person(self, key: str) -> PersonSpec:
+        found = self.people.get(key.strip().lower())
+        if found is None:
+            hint = did_you_mean(key, self.people)
+            raise NotFound(f"unknown person '{key.strip()}'{hint}")
+        return found

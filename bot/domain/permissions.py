@@ -1,0 +1,60 @@
+"""Who may do what, by hiring-team role: a table, so it can be reviewed at a glance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from bot.domain.errors import PermissionDenied
+
+
+class TeamRole(StrEnum):
+    ADMIN = "admin"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    INTERVIEWER = "interviewer"
+
+
+class Permission(StrEnum):
+    VIEW = "view applicants"
+    VIEW_CONTACT = "see applicants' email and phone"
+    ADD = "add applicants"
+    MOVE = "move, reject or withdraw applicants"
+    NOTE = "add notes"
+    HISTORY = "read an applicant's history"
+    ADMIN = "administer hirebot"
+
+
+_ALL = frozenset(Permission)
+_TEAM = frozenset(
+    {
+        Permission.VIEW,
+        Permission.VIEW_CONTACT,
+        Permission.ADD,
+        Permission.MOVE,
+        Permission.NOTE,
+        Permission.HISTORY,
+    }
+)
+
+ROLE_PERMISSIONS: dict[TeamRole, frozenset[Permission]] = {
+    TeamRole.ADMIN: _ALL,
+    TeamRole.RECRUITER: _TEAM,
+    TeamRole.HIRING_MANAGER: _TEAM,
+    TeamRole.INTERVIEWER: frozenset({Permission.VIEW, Permission.NOTE}),
+}
+
+
+def permissions_for(roles: Iterable[TeamRole]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def require(roles: Iterable[TeamRole], permission: Permission) -> None:
+    """Refuse politely, naming what is missing, when none of the person's roles allows it."""
+    roles = list(roles)
+    if permission not in permissions_for(roles):
+        held = ", ".join(r.value for r in roles) or "no hiring-team role"
+        raise PermissionDenied(f"you need permission to {permission.value} (your roles: {held})")

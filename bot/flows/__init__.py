@@ -1,0 +1,1 @@
+"""Conversational flows as explicit state machines persisted in the database."""

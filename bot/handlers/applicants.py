@@ -1,0 +1,262 @@
+"""Applicant commands and the card's one-tap actions."""
+
+from __future__ import annotations
+
+from bot.domain.applicants import LINK_KINDS, ApplicantDraft
+from bot.domain.catalog import RoleSpec
+from bot.domain.errors import InvalidInput
+from bot.domain.permissions import Permission
+from bot.domain.stages import REJECTED, WITHDRAWN, StageKind
+from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
+from bot.handlers.registry import Command, CommandSet
+from bot.handlers.views import applicant_details, history_reply, move_reply, notes_reply
+from bot.messages.cards import display_name
+from bot.messages.format import duration, plural
+from bot.messages.reply import Reply, success
+from bot.services import applicants as service
+from bot.services.context import Context
+
+ADD_FIELDS = {"email", "phone", "location", "source", "skills", "note", *LINK_KINDS}
+ADD_USAGE = (
+    "add <role> <name> [email=…] [phone=…] [source=…] [location=…] [skills=a,b] "
+    "[resume=URL] [portfolio=URL] [code=URL] [profile=URL] [note=…]"
+)
+PER_PAGE = 10
+
+
+def add(ctx: Context, line: CommandLine) -> list[Reply]:
+    """Adds an applicant and posts their card to the role's channels."""
+    positional, options = split_options(line.tokens(), ADD_FIELDS)
+    if len(positional) < 2:
+        raise InvalidInput(f"usage: {ADD_USAGE}")
+    role = ctx.catalog.role(positional[0])
+    draft = ApplicantDraft.from_fields(
+        role.key,
+        {"name": " ".join(positional[1:]), **options},
+        phone_region=ctx.catalog.phone_region,
+    )
+    result = service.add(ctx, draft, via=ctx.actor.channel)
+    applicant = result.applicant
+    if not result.created:
+        return [
+            Reply(
+                kind="info",
+                text=(
+                    f"{applicant.name} has already applied for {role.title} with that email: "
+                    f"#{applicant.id}, in {role.pipeline.label(applicant.stage)}. Nothing added."
+                ),
+            )
+        ]
+    posted = [name for name in role.channels if name in ctx.channels]
+    where = f" Card posted to {', '.join(role.channels[n] for n in posted)}." if posted else ""
+    return [
+        success(
+            f"Added #{applicant.id} {applicant.name} to {role.title} "
+            f"({role.pipeline.label(applicant.stage)}).{where}",
+            actions=applicant_details(ctx, applicant).actions,
+        )
+    ]
+
+
+def list_(ctx: Context, line: CommandLine) -> list[Reply]:
+    """Lists applicants, newest first, filtered by role and stage."""
+    positional, options = split_options(line.tokens(), {"role", "stage", "page"})
+    role_key = options.get("role")
+    stage_word = options.get("stage")
+    for word in positional:
+        if role_key is None and word.lower() in ctx.catalog.roles:
+            role_key = word
+        elif stage_word is None:
+            stage_word = word
+        else:
+            raise InvalidInput(
+                f"'{word[:40]}' is neither a role nor a stage; usage: list [role] [stage] [page=N]"
+            )
+    page = parse_page(options.get("page"))
+    roles = [ctx.catalog.role(role_key)] if role_key else list(ctx.catalog.roles.values())
+    stages = _stage_filter(roles, stage_word)
+    result = service.search(ctx, role_key=role_key, stages=stages, page=page, per_page=PER_PAGE)
+    now = ctx.clock.now()
+    lines = []
+    for applicant in result.items:
+        role = service.role_of(ctx, applicant)
+        lines.append(
+            f"#{applicant.id} {display_name(applicant, role)} — "
+            f"{role.pipeline.label(applicant.stage)} "
+            f"for {duration(now - applicant.stage_entered_at)} — {role.title}"
+        )
+    scope = " ".join(x for x in (role_key, stage_word) if x) or "open"
+    footer = f"page {page} of {result.pages} · {plural(result.total, 'applicant')}"
+    if page < result.pages:
+        footer += f" · next: list {scope if scope != 'open' else ''} page={page + 1}".replace(
+            "  ", " "
+        )
+    return [
+        Reply(
+            title=f"Applicants ({scope})",
+            lines=lines or ["nobody here yet"],
+            footer=footer,
+        )
+    ]
+
+
+def _stage_filter(roles: list[RoleSpec], stage_word: str | None) -> list[str] | None:
+    """None means every stage; 'open' (the default) and 'closed' group stages by kind."""
+    word = (stage_word or "open").lower()
+    if word == "all":
+        return None
+    if word in {"open", "closed"}:
+        kinds = {StageKind.OPEN} if word == "open" else {StageKind.CLOSED, StageKind.HIRED}
+        return sorted({s.key for r in roles for s in r.pipeline.stages if s.kind in kinds})
+    keys: set[str] = set()
+    first_error: InvalidInput | None = None
+    for role in roles:
+        try:
+            keys.add(role.pipeline.parse(word).key)
+        except InvalidInput as exc:
+            first_error = first_error or exc
+    if not keys and first_error is not None:
+        raise first_error
+    return sorted(keys)
+
+
+def show(ctx: Context, line: CommandLine) -> list[Reply]:
+    words = line.tokens()
+    applicant = service.get(ctx, parse_id(words[0] if words else None, "show <id>"))
+    return [applicant_details(ctx, applicant)]
+
+
+def move(ctx: Context, line: CommandLine) -> list[Reply]:
+    head, reason = line.head_and_text(2)
+    usage = "move <id> <stage> [reason]"
+    applicant_id = parse_id(head[0] if head else None, usage)
+    if len(head) < 2:
+        raise InvalidInput(f"to which stage? usage: {usage}")
+    result = service.move(ctx, applicant_id, head[1], reason)
+    return [move_reply(ctx, result)]
+
+
+def advance(ctx: Context, line: CommandLine) -> list[Reply]:
+    head, reason = line.head_and_text(1)
+    result = service.advance(
+        ctx, parse_id(head[0] if head else None, "advance <id> [reason]"), reason
+    )
+    return [move_reply(ctx, result)]
+
+
+def reject(ctx: Context, line: CommandLine) -> list[Reply]:
+    head, reason = line.head_and_text(1)
+    applicant_id = parse_id(head[0] if head else None, "reject <id> <reason>")
+    return [move_reply(ctx, service.close(ctx, applicant_id, REJECTED, reason))]
+
+
+def withdraw(ctx: Context, line: CommandLine) -> list[Reply]:
+    head, reason = line.head_and_text(1)
+    applicant_id = parse_id(head[0] if head else None, "withdraw <id> [reason]")
+    return [move_reply(ctx, service.close(ctx, applicant_id, WITHDRAWN, reason))]
+
+
+def note(ctx: Context, line: CommandLine) -> list[Reply]:
+    head, text = line.head_and_text(1)
+    applicant_id = parse_id(head[0] if head else None, "note <id> <text>")
+    if not text:
+        raise InvalidInput("the note is empty; usage: note <id> <text>")
+    stored = service.add_note(ctx, applicant_id, text)
+    return [success(f"Noted on #{applicant_id} ({plural(len(stored.text), 'character')}).")]
+
+
+def notes(ctx: Context, line: CommandLine) -> list[Reply]:
+    words = line.tokens()
+    applicant = service.get(ctx, parse_id(words[0] if words else None, "notes <id>"))
+    return notes_reply(ctx, applicant)
+
+
+def history(ctx: Context, line: CommandLine) -> list[Reply]:
+    positional, options = split_options(line.tokens(), {"page"})
+    ctx.actor.require(Permission.HISTORY)
+    applicant = service.get(ctx, parse_id(positional[0] if positional else None, "history <id>"))
+    return [history_reply(ctx, applicant, parse_page(options.get("page")))]
+
+
+def _stage_value(value: str) -> tuple[int, str]:
+    applicant_id, _, stage = value.partition(":")
+    if not applicant_id.isdigit() or not stage:
+        raise InvalidInput("that button is not one of hirebot's")
+    return int(applicant_id), stage
+
+
+def advance_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
+    applicant_id, stage = _stage_value(value)
+    return [move_reply(ctx, service.advance(ctx, applicant_id, expected_from=stage))]
+
+
+def reject_action(ctx: Context, value: str, reason: str | None) -> list[Reply]:
+    applicant_id, stage = _stage_value(value)
+    result = service.close(ctx, applicant_id, REJECTED, reason or "", expected_from=stage)
+    return [move_reply(ctx, result)]
+
+
+def details_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
+    return [applicant_details(ctx, service.get(ctx, parse_id(value, "details")))]
+
+
+def register(commands: CommandSet) -> None:
+    view, change = Permission.VIEW, Permission.MOVE
+    commands.add(
+        Command(
+            "add",
+            ADD_USAGE,
+            "add an applicant and post their card",
+            add,
+            Permission.ADD,
+            examples=(
+                'add senior-backend "Ayesha Khan" email=ayesha@example.com source=referral '
+                "skills=python,postgres",
+            ),
+        )
+    )
+    commands.add(
+        Command(
+            "list",
+            "list [role] [stage|open|closed|all] [page=N]",
+            "applicants, newest first",
+            list_,
+            view,
+            aliases=("ls",),
+            examples=("list", "list senior-backend screening", "list all page=2"),
+        )
+    )
+    commands.add(Command("show", "show <id>", "one applicant in full", show, view))
+    commands.add(
+        Command(
+            "move",
+            "move <id> <stage> [reason]",
+            "move an applicant to another stage",
+            move,
+            change,
+            examples=("move 12 technical_assessment strong CV",),
+        )
+    )
+    commands.add(
+        Command("advance", "advance <id> [reason]", "move to the next stage", advance, change)
+    )
+    commands.add(
+        Command("reject", "reject <id> <reason>", "reject, with the reason", reject, change)
+    )
+    commands.add(
+        Command("withdraw", "withdraw <id> [reason]", "the applicant withdrew", withdraw, change)
+    )
+    commands.add(Command("note", "note <id> <text>", "add a note", note, Permission.NOTE))
+    commands.add(Command("notes", "notes <id>", "an applicant's notes in full", notes, view))
+    commands.add(
+        Command(
+            "history",
+            "history <id> [page=N]",
+            "an applicant's timeline",
+            history,
+            Permission.HISTORY,
+        )
+    )
+    commands.add_action("advance", advance_action)
+    commands.add_action("reject", reject_action)
+    commands.add_action("details", details_action)

@@ -1,0 +1,202 @@
+"""The one entry point from every channel into the core.
+
+An adapter builds an `Inbound` from its native event and gets back an `Outcome`; in between,
+one unit of work resolves the person, runs the command or action, records the inbound event
+and every reply in the audit log and outbox, and commits, or records the failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from bot.domain.catalog import Catalog
+from bot.domain.errors import NotFound, UserError
+from bot.handlers.parsing import CommandLine
+from bot.handlers.registry import CommandSet
+from bot.logging_setup import correlation
+from bot.messages.reply import Reply, error
+from bot.services import audit, outbox
+from bot.services.context import Actor, Context
+from storage.models import Person
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+_PERSONAL = re.compile(
+    r"(?i)\b(email|phone)=(\"[^\"]*\"|'[^']*'|\S+)|[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()-]{7,}\d"
+)
+
+
+@dataclass(frozen=True)
+class ActionEvent:
+    id: str
+    value: str
+    input: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A native event translated: who, where, and either a text command or a button action."""
+
+    channel: str
+    user_ref: str
+    conversation: str
+    text: str | None = None
+    action: ActionEvent | None = None
+    dedup_key: str | None = None
+    shared_conversation: bool = False
+    deliver_inline: bool = False
+    correlation_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    correlation_id: str
+    replies: list[Reply] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+    duplicate: bool = False
+    person_key: str | None = None
+
+
+def new_correlation_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def redact(text: str) -> str:
+    """Audit summaries are shown in timelines: keep emails and phone numbers out of them."""
+    return _PERSONAL.sub(lambda m: f"{m.group(1)}=…" if m.group(1) else "…", text)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        catalog: Catalog,
+        commands: CommandSet,
+        clock: Clock,
+        channels: frozenset[str],
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.catalog = catalog
+        self.commands = commands
+        self.clock = clock
+        self.channels = channels
+
+    def handle(self, inbound: Inbound) -> Outcome:
+        cid = inbound.correlation_id or new_correlation_id()
+        with correlation(cid):
+            try:
+                return self._handle(inbound, cid)
+            except IntegrityError:
+                # Two deliveries of the same event raced; the other one won and is the record.
+                if inbound.dedup_key:
+                    log.info("duplicate delivery %s lost the race", inbound.dedup_key)
+                    return Outcome(cid, duplicate=True)
+                raise
+
+    def _handle(self, inbound: Inbound, cid: str) -> Outcome:
+        with self.uow_factory() as uow:
+            if inbound.dedup_key and uow.audit.seen(inbound.dedup_key):
+                log.info("duplicate delivery %s ignored", inbound.dedup_key)
+                return Outcome(cid, duplicate=True)
+            actor = self._resolve(uow, inbound)
+            ctx = Context(uow, self.catalog, self.clock, actor, cid, self.channels)
+            failed = False
+            try:
+                replies = self._run(ctx, inbound)
+            except UserError as exc:
+                replies, failed = [error(exc.message)], True
+            except Exception:
+                log.exception("handling %s failed", inbound.channel)
+                replies, failed = [error(f"something went wrong on our side (ref {cid})")], True
+            if failed:
+                uow.rollback()
+                if ctx.applicant_id is not None and uow.applicants.get(ctx.applicant_id) is None:
+                    ctx.applicant_id = None
+            self._record_inbound(ctx, inbound, failed)
+            ids = self._enqueue_replies(ctx, inbound, replies)
+            uow.commit()
+            return Outcome(
+                cid,
+                replies=replies,
+                outbox_ids=ids,
+                person_key=actor.person.key if actor.person else None,
+            )
+
+    def _resolve(self, uow: UnitOfWork, inbound: Inbound) -> Actor:
+        row: Person | None
+        if inbound.channel == "slack":
+            row = uow.people.by_slack_id(inbound.user_ref)
+        elif inbound.channel == "telegram":
+            row = (
+                uow.people.by_telegram_id(int(inbound.user_ref))
+                if inbound.user_ref.lstrip("-").isdigit()
+                else None
+            )
+        else:
+            row = uow.people.by_key(inbound.user_ref)
+            row = row if row is not None and row.active else None
+        spec = self.catalog.people.get(row.key) if row is not None else None
+        if row is None or spec is None:
+            return Actor(channel=inbound.channel, ref=inbound.user_ref)
+        return Actor(channel=inbound.channel, ref=inbound.user_ref, person_id=row.id, person=spec)
+
+    def _run(self, ctx: Context, inbound: Inbound) -> list[Reply]:
+        if ctx.actor.person is None:
+            raise NotFound(
+                f"sorry, I don't know you yet ({inbound.channel} user {inbound.user_ref[:40]}); "
+                "ask a hirebot admin to add you to the people directory"
+            )
+        if inbound.action is not None:
+            action = self.commands.actions.get(inbound.action.id)
+            if action is None:
+                raise NotFound("that button is no longer supported; use the commands instead")
+            return action(ctx, inbound.action.value, inbound.action.input)
+        line = CommandLine.parse(inbound.text or "")
+        if not line.name:
+            line = CommandLine("help", "")
+        command = self.commands.find(line.name)
+        if command.permission is not None:
+            ctx.actor.require(command.permission)
+        return command.run(ctx, line)
+
+    def _record_inbound(self, ctx: Context, inbound: Inbound, failed: bool) -> None:
+        if inbound.action is not None:
+            kind, summary = "action", f"clicked {inbound.action.id} ({inbound.action.value})"
+            if inbound.action.input:
+                summary += f": {inbound.action.input}"
+        else:
+            kind, summary = "command", inbound.text or ""
+        audit.record(
+            ctx,
+            direction="in",
+            kind=kind,
+            summary=redact(summary) + (" [refused]" if failed else ""),
+            applicant_id=ctx.applicant_id,
+            dedup_key=inbound.dedup_key,
+            payload={"conversation": inbound.conversation, "failed": failed},
+        )
+
+    def _enqueue_replies(self, ctx: Context, inbound: Inbound, replies: list[Reply]) -> list[int]:
+        ids = []
+        for reply in replies:
+            ephemeral = inbound.user_ref if inbound.shared_conversation and reply.private else None
+            destination = outbox.Destination(
+                inbound.channel, inbound.conversation, inbound.shared_conversation, ephemeral
+            )
+            row = outbox.enqueue(
+                ctx,
+                destination,
+                reply,
+                applicant_id=ctx.applicant_id,
+                status="inline" if inbound.deliver_inline else "pending",
+            )
+            ctx.uow.flush()
+            ids.append(row.id)
+        return ids

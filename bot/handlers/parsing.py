@@ -1,0 +1,84 @@
+"""Turning a line a person typed into arguments, with errors that say how to fix it."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bot.domain.errors import InvalidInput
+
+MAX_COMMAND_LENGTH = 20_000
+_ID = re.compile(r"^#?(\d{1,12})$")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class CommandLine:
+    """`name` is the first word; `rest` is everything after it, exactly as typed."""
+
+    name: str
+    rest: str
+
+    @classmethod
+    def parse(cls, text: str) -> CommandLine:
+        text = text.strip()
+        if len(text) > MAX_COMMAND_LENGTH:
+            raise InvalidInput(
+                f"that message is {len(text):,} characters; commands are limited to "
+                f"{MAX_COMMAND_LENGTH:,}"
+            )
+        for prefix in ("/hire ", "/hirebot "):
+            if text.lower().startswith(prefix):
+                text = text[len(prefix) :].strip()
+        text = text.removeprefix("/")
+        head, _, rest = text.partition(" ")
+        name = head.split("@", 1)[0].lower()  # Telegram appends @botname in groups
+        return cls(name=name, rest=rest.strip())
+
+    def tokens(self) -> list[str]:
+        """Shell-like words, so names with spaces can be quoted."""
+        try:
+            return shlex.split(self.rest)
+        except ValueError as exc:
+            raise InvalidInput(f"could not read that: {exc} (check your quotes)") from exc
+
+    def head_and_text(self, count: int) -> tuple[list[str], str]:
+        """The first `count` words, and the free text after them kept verbatim (notes, reasons)."""
+        words = list(_WORD.finditer(self.rest))
+        head = [m.group(0) for m in words[:count]]
+        text = self.rest[words[count].start() :] if len(words) > count else ""
+        return head, text.strip()
+
+
+def parse_id(word: str | None, usage: str) -> int:
+    if word is None:
+        raise InvalidInput(f"which applicant? usage: {usage}")
+    match = _ID.match(word.strip())
+    if not match:
+        raise InvalidInput(f"'{word[:40]}' is not an applicant id (ids look like 12 or #12)")
+    return int(match.group(1))
+
+
+def split_options(tokens: list[str], allowed: set[str]) -> tuple[list[str], dict[str, str]]:
+    """Separate `key=value` words (for known keys only) from the rest."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for token in tokens:
+        key, sep, value = token.partition("=")
+        if sep and key.lower() in allowed:
+            key = key.lower()
+            if key in options:
+                raise InvalidInput(f"'{key}' is given twice")
+            options[key] = value
+        else:
+            positional.append(token)
+    return positional, options
+
+
+def parse_page(value: str | None) -> int:
+    if value is None:
+        return 1
+    if not value.isdigit() or int(value) < 1 or int(value) > 1_000_000:
+        raise InvalidInput(f"page must be a positive number, got '{value[:20]}'")
+    return int(value)

@@ -1,0 +1,116 @@
+"""Replies that several commands and actions share: details, move results, notes, history."""
+
+from __future__ import annotations
+
+from bot.domain.permissions import Permission
+from bot.messages.cards import applicant_actions
+from bot.messages.format import cut, duration, local_time, plural
+from bot.messages.reply import Field, Reply
+from bot.services import applicants as service
+from bot.services.applicants import MoveResult
+from bot.services.context import Context
+from storage.models import Applicant
+
+NOTE_PREVIEW = 300
+HISTORY_PER_PAGE = 20
+_ARROW = {"in": "»", "out": "→", "event": "•"}
+
+
+def _tz(ctx: Context) -> str:
+    return ctx.actor.person.timezone if ctx.actor.person else "UTC"
+
+
+def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
+    """Everything about one applicant; email and phone only for people allowed to see them."""
+    role = service.role_of(ctx, applicant)
+    now = ctx.clock.now()
+    fields = [
+        Field(label="Role", value=role.title),
+        Field(
+            label="Stage",
+            value=f"{role.pipeline.label(applicant.stage)} "
+            f"(for {duration(now - applicant.stage_entered_at)})",
+        ),
+        Field(label="Source", value=applicant.source or "—"),
+        Field(label="Location", value=applicant.location or "—"),
+        Field(label="Skills", value=", ".join(applicant.skills) or "—"),
+    ]
+    fields += [
+        Field(label=k.capitalize(), value=str(v)) for k, v in sorted(applicant.links.items())
+    ]
+    if ctx.actor.can(Permission.VIEW_CONTACT):
+        if applicant.email:
+            fields.append(Field(label="Email", value=applicant.email, private=True))
+        if applicant.phone:
+            fields.append(Field(label="Phone", value=applicant.phone, private=True))
+    fields.append(Field(label="Added", value=local_time(applicant.created_at, _tz(ctx))))
+    latest = ctx.uow.notes.latest(applicant.id, 3)
+    lines = [
+        f"note, {local_time(n.at, _tz(ctx))}: {cut(n.text, NOTE_PREVIEW, f'notes {applicant.id}')}"
+        for n in latest
+    ]
+    total_notes = ctx.uow.notes.count(applicant.id)
+    footer = f"{plural(total_notes, 'note')} · history {applicant.id} for the timeline"
+    actions = applicant_actions(applicant, role) if ctx.actor.can(Permission.MOVE) else []
+    return Reply(
+        title=f"#{applicant.id} {applicant.name}",
+        fields=fields,
+        lines=lines,
+        actions=[a for a in actions if a.id != "details"],
+        footer=footer,
+    )
+
+
+def move_reply(ctx: Context, result: MoveResult) -> Reply:
+    applicant = result.applicant
+    role = service.role_of(ctx, applicant)
+    label = role.pipeline.label(result.to_stage)
+    if not result.changed:
+        return Reply(kind="info", text=f"#{applicant.id} {applicant.name} is already in {label}.")
+    next_actions = [a for a in applicant_actions(applicant, role) if a.id != "details"]
+    return Reply(
+        kind="success",
+        text=(
+            f"Moved #{applicant.id} {applicant.name}: "
+            f"{role.pipeline.label(result.from_stage)} → {label}."
+        ),
+        actions=next_actions,
+    )
+
+
+def notes_reply(ctx: Context, applicant: Applicant) -> list[Reply]:
+    """One reply per note, so a long note is never cut: adapters split it into messages."""
+    all_notes = list(reversed(ctx.uow.notes.latest(applicant.id, 50)))
+    if not all_notes:
+        return [
+            Reply(text=f"#{applicant.id} has no notes yet. Add one: note {applicant.id} <text>")
+        ]
+    people = {p.id: p.name for p in ctx.uow.people.all()}
+    return [
+        Reply(
+            title=f"Note on #{applicant.id} by {people.get(n.author_id or -1, 'hirebot')}, "
+            f"{local_time(n.at, _tz(ctx))}",
+            text=n.text,
+        )
+        for n in all_notes
+    ]
+
+
+def history_reply(ctx: Context, applicant: Applicant, page: int) -> Reply:
+    timeline = ctx.uow.audit.timeline(applicant.id, page=page, per_page=HISTORY_PER_PAGE)
+    people = {p.id: p.name for p in ctx.uow.people.all()}
+    lines = []
+    for event in timeline.items:
+        who = people.get(event.actor_id or -1, event.actor_ref or "hirebot")
+        when = local_time(event.at, _tz(ctx))
+        summary = cut(event.summary, NOTE_PREVIEW, f"notes {applicant.id}")
+        if event.direction == "in":
+            lines.append(f"{when} {_ARROW['in']} {who} ({event.channel}): {summary}")
+        elif event.direction == "out":
+            lines.append(f"{when} {_ARROW['out']} {event.channel} {event.kind} {summary}")
+        else:
+            lines.append(f"{when} {_ARROW['event']} {summary}")
+    footer = f"page {page} of {timeline.pages} · {plural(timeline.total, 'event')}"
+    if page < timeline.pages:
+        footer += f" · next: history {applicant.id} page={page + 1}"
+    return Reply(title=f"History of #{applicant.id} {applicant.name}", lines=lines, footer=footer)

@@ -1,0 +1,1 @@
+"""Channel-neutral messages: what the core says, before any adapter renders it natively."""

@@ -1,0 +1,80 @@
+"""The applicant card: what a role's channel sees, with one-tap actions and no personal data."""
+
+from __future__ import annotations
+
+from bot.domain.applicants import initials
+from bot.domain.catalog import RoleSpec
+from bot.domain.stages import StageKind
+from bot.messages.reply import Action, Field, Reply
+from storage.models import Applicant
+
+SKILLS_ON_CARD = 8
+
+
+def card_key(applicant_id: int) -> str:
+    return f"applicant:{applicant_id}"
+
+
+def display_name(applicant: Applicant, role: RoleSpec) -> str:
+    return initials(applicant.name) if role.show_initials else applicant.name
+
+
+def stage_ref(applicant: Applicant) -> str:
+    """Action values carry the stage the button was drawn for, so a double click is harmless."""
+    return f"{applicant.id}:{applicant.stage}"
+
+
+def applicant_actions(applicant: Applicant, role: RoleSpec) -> list[Action]:
+    stage = role.pipeline.get(applicant.stage) if applicant.stage in role.pipeline.keys else None
+    actions: list[Action] = []
+    if stage is not None and stage.kind is StageKind.OPEN:
+        target = role.pipeline.advance_target(stage.key)
+        if target is not None:
+            actions.append(
+                Action(
+                    id="advance",
+                    label=f"Advance to {target.label}",
+                    value=stage_ref(applicant),
+                    style="primary",
+                )
+            )
+        actions.append(
+            Action(
+                id="reject",
+                label="Reject",
+                value=stage_ref(applicant),
+                style="danger",
+                input_prompt="Reason for rejecting",
+            )
+        )
+    actions.append(Action(id="details", label="Details", value=str(applicant.id)))
+    return actions
+
+
+def applicant_card(applicant: Applicant, role: RoleSpec, *, last_event: str = "") -> Reply:
+    """Shared-channel card: never email or phone, whatever the caller has."""
+    fields = [
+        Field(label="Role", value=role.title),
+        Field(label="Stage", value=role.pipeline.label(applicant.stage)),
+    ]
+    if applicant.source:
+        fields.append(Field(label="Source", value=applicant.source))
+    if applicant.location:
+        fields.append(Field(label="Location", value=applicant.location))
+    if applicant.skills:
+        shown = applicant.skills[:SKILLS_ON_CARD]
+        more = len(applicant.skills) - len(shown)
+        fields.append(
+            Field(label="Skills", value=", ".join(shown) + (f" (+{more})" if more > 0 else ""))
+        )
+    for kind, url in sorted(applicant.links.items()):
+        fields.append(Field(label=kind.capitalize(), value=str(url)))
+    return Reply(
+        kind="card",
+        title=f"#{applicant.id} {display_name(applicant, role)}",
+        text=f"Applicant for {role.title}",
+        fields=fields,
+        actions=applicant_actions(applicant, role),
+        footer=last_event,
+        private=False,
+    )

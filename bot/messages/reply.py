@@ -1,0 +1,71 @@
+"""The one message shape every handler returns and every adapter renders.
+
+All strings are plain text: user-supplied content is never pre-formatted, so each adapter
+escapes it for its own markup (Block Kit mrkdwn, Telegram HTML, rich) and a name like
+`<!channel>` or `*bold*` always shows literally.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Action(BaseModel):
+    """A one-tap choice. `value` is a short reference (ids, expected stage), never the payload."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    label: str
+    value: str
+    style: Literal["primary", "danger"] | None = None
+    input_prompt: str | None = None  # the adapter collects this text before dispatching
+
+
+class Field(BaseModel):
+    """A labelled value; `private` marks candidate personal data that shared channels never get."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+    private: bool = False
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["info", "success", "error", "card"] = "info"
+    title: str = ""
+    text: str = ""
+    lines: list[str] = []
+    fields: list[Field] = []
+    actions: list[Action] = []
+    footer: str = ""
+    private: bool = True
+
+    def plain_text(self) -> str:
+        """A readable fallback (notifications, audit summaries, channels without rich layout)."""
+        parts = [p for p in (self.title, self.text) if p]
+        parts += self.lines
+        parts += [f"{f.label}: {f.value}" for f in self.fields]
+        if self.footer:
+            parts.append(self.footer)
+        return "\n".join(parts)
+
+    def has_private_data(self) -> bool:
+        return any(f.private for f in self.fields)
+
+
+def error(message: str) -> Reply:
+    return Reply(kind="error", text=message)
+
+
+def success(message: str, **extra: object) -> Reply:
+    return Reply.model_validate({"kind": "success", "text": message, **extra})
+
+
+def info(message: str) -> Reply:
+    return Reply(kind="info", text=message)

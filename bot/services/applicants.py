@@ -1,0 +1,238 @@
+"""Applicant use cases: add, move, close, annotate, look up. Callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from bot.domain.applicants import NOTE_MAX, REASON_MAX, ApplicantDraft, clean_text
+from bot.domain.catalog import RoleSpec
+from bot.domain.errors import InvalidInput, InvalidMove, NotFound
+from bot.domain.permissions import Permission
+from bot.domain.stages import REJECTED, WITHDRAWN, Stage
+from bot.services import audit, notify
+from bot.services.context import Context
+from storage.models import Applicant, Note, StageMove
+from storage.repositories import Page
+
+
+@dataclass(frozen=True)
+class AddResult:
+    applicant: Applicant
+    created: bool
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    applicant: Applicant
+    from_stage: str
+    to_stage: str
+    changed: bool
+
+
+def role_of(ctx: Context, applicant: Applicant) -> RoleSpec:
+    spec = ctx.catalog.roles.get(applicant.role.key)
+    if spec is None:
+        raise NotFound(f"role '{applicant.role.key}' of #{applicant.id} is no longer configured")
+    return spec
+
+
+def get(ctx: Context, applicant_id: int) -> Applicant:
+    ctx.actor.require(Permission.VIEW)
+    applicant = ctx.uow.applicants.get(applicant_id)
+    if applicant is None:
+        raise NotFound(f"no applicant #{applicant_id}")
+    ctx.touch(applicant.id)
+    return applicant
+
+
+def add(ctx: Context, draft: ApplicantDraft, *, via: str, announce: bool = True) -> AddResult:
+    """Create the applicant, or return the existing one when the email already applied."""
+    ctx.actor.require(Permission.ADD)
+    role = ctx.catalog.role(draft.role_key)
+    role_row = ctx.uow.roles.by_key(role.key)
+    if role_row is None:
+        raise NotFound(f"role '{role.key}' is not in the database; restart to sync config")
+    if draft.email:
+        existing = ctx.uow.applicants.by_email(role_row.id, draft.email)
+        if existing is not None:
+            ctx.touch(existing.id)
+            return AddResult(existing, created=False)
+    now = ctx.clock.now()
+    first = role.pipeline.first
+    applicant = Applicant(
+        role_id=role_row.id,
+        name=draft.name,
+        email=draft.email,
+        email_normalized=draft.email,
+        phone=draft.phone,
+        location=draft.location,
+        source=draft.source,
+        skills=draft.skills,
+        links=draft.links,
+        stage=first.key,
+        stage_entered_at=now,
+        created_at=now,
+        updated_at=now,
+        created_by_id=ctx.actor.person_id,
+    )
+    applicant.role = role_row
+    ctx.uow.applicants.add(applicant)
+    ctx.uow.flush()
+    ctx.touch(applicant.id)
+    ctx.uow.moves.add(
+        StageMove(
+            applicant_id=applicant.id,
+            from_stage=None,
+            to_stage=first.key,
+            actor_id=ctx.actor.person_id,
+            reason=f"added via {via}",
+            at=now,
+            correlation_id=ctx.correlation_id,
+        )
+    )
+    audit.domain_event(
+        ctx,
+        "applicant.added",
+        f"{ctx.actor.name} added {applicant.name} to {role.title} ({first.label}) via {via}",
+        applicant.id,
+        stage=first.key,
+    )
+    if draft.note:
+        _store_note(ctx, applicant, draft.note)
+    if announce:
+        notify.announce_new(ctx, applicant, role, via=via)
+    return AddResult(applicant, created=True)
+
+
+def move(
+    ctx: Context,
+    applicant_id: int,
+    to_stage: str,
+    reason: str = "",
+    *,
+    expected_from: str | None = None,
+) -> MoveResult:
+    """Move along the pipeline. With `expected_from` (buttons), a stale click changes nothing."""
+    ctx.actor.require(Permission.MOVE)
+    reason = clean_text(reason, what="reason", limit=REASON_MAX)
+    applicant = get(ctx, applicant_id)
+    role = role_of(ctx, applicant)
+    target = role.pipeline.parse(to_stage)
+    current = applicant.stage
+    if expected_from is not None and current != expected_from:
+        if current == target.key:
+            return MoveResult(applicant, current, current, changed=False)
+        raise InvalidMove(
+            f"#{applicant.id} has moved on since that button was drawn: it is now in "
+            f"{role.pipeline.label(current)}"
+        )
+    role.pipeline.check_move(current, target.key)
+    _apply_move(ctx, applicant, role, current, target, reason)
+    return MoveResult(applicant, current, target.key, changed=True)
+
+
+def advance(
+    ctx: Context, applicant_id: int, reason: str = "", *, expected_from: str | None = None
+) -> MoveResult:
+    ctx.actor.require(Permission.MOVE)
+    applicant = get(ctx, applicant_id)
+    role = role_of(ctx, applicant)
+    stage = expected_from or applicant.stage
+    if stage not in role.pipeline.keys:
+        raise InvalidMove(f"#{applicant.id} is in an unknown stage '{stage}'")
+    target = role.pipeline.advance_target(stage)
+    if target is None:
+        label = role.pipeline.label(applicant.stage)
+        raise InvalidMove(f"#{applicant.id} is {label.lower()}; it cannot move any further")
+    return move(ctx, applicant_id, target.key, reason, expected_from=expected_from)
+
+
+def close(
+    ctx: Context,
+    applicant_id: int,
+    stage_key: str,
+    reason: str,
+    *,
+    expected_from: str | None = None,
+) -> MoveResult:
+    """Reject or withdraw; rejecting needs a reason so the team can learn from it."""
+    if stage_key == REJECTED and not reason.strip():
+        raise InvalidInput(f"say why: reject {applicant_id} <reason>")
+    if stage_key not in {REJECTED, WITHDRAWN}:
+        raise InvalidInput(f"'{stage_key}' is not a closing stage")
+    return move(ctx, applicant_id, stage_key, reason, expected_from=expected_from)
+
+
+def _apply_move(
+    ctx: Context, applicant: Applicant, role: RoleSpec, current: str, target: Stage, reason: str
+) -> None:
+    now = ctx.clock.now()
+    # Compare-and-set: a concurrent move of the same applicant makes this one fail cleanly.
+    result = ctx.uow.session.execute(
+        update(Applicant)
+        .where(Applicant.id == applicant.id, Applicant.stage == current)
+        .values(stage=target.key, stage_entered_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise InvalidMove(f"#{applicant.id} was moved by someone else just now; look again")
+    ctx.uow.session.refresh(applicant)
+    ctx.uow.moves.add(
+        StageMove(
+            applicant_id=applicant.id,
+            from_stage=current,
+            to_stage=target.key,
+            actor_id=ctx.actor.person_id,
+            reason=reason,
+            at=now,
+            correlation_id=ctx.correlation_id,
+        )
+    )
+    why = f": {reason}" if reason else ""
+    summary = (
+        f"{ctx.actor.name} moved {applicant.name} from {role.pipeline.label(current)} "
+        f"to {target.label}{why}"
+    )
+    audit.domain_event(
+        ctx, "applicant.moved", summary, applicant.id, from_stage=current, to_stage=target.key
+    )
+    event = f"{target.label} — by {ctx.actor.name}"
+    notify.announce_change(ctx, applicant, role, event)
+
+
+def add_note(ctx: Context, applicant_id: int, text: str) -> Note:
+    ctx.actor.require(Permission.NOTE)
+    applicant = get(ctx, applicant_id)
+    return _store_note(ctx, applicant, text)
+
+
+def _store_note(ctx: Context, applicant: Applicant, text: str) -> Note:
+    body = clean_text(text, what="note", limit=NOTE_MAX, required=True)
+    note = Note(
+        applicant_id=applicant.id, author_id=ctx.actor.person_id, text=body, at=ctx.clock.now()
+    )
+    ctx.uow.notes.add(note)
+    audit.domain_event(
+        ctx, "applicant.note", f"{ctx.actor.name} noted: {body}", applicant.id, length=len(body)
+    )
+    return note
+
+
+def search(
+    ctx: Context,
+    *,
+    role_key: str | None,
+    stages: Sequence[str] | None,
+    page: int,
+    per_page: int = 10,
+) -> Page[Applicant]:
+    ctx.actor.require(Permission.VIEW)
+    role_id = None
+    if role_key is not None:
+        role = ctx.catalog.role(role_key)
+        row = ctx.uow.roles.by_key(role.key)
+        role_id = row.id if row else -1
+    return ctx.uow.applicants.search(role_id=role_id, stages=stages, page=page, per_page=per_page)

@@ -1,0 +1,53 @@
+"""What every use case needs to know about the request it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.domain.catalog import Catalog, PersonSpec
+from bot.domain.errors import PermissionDenied
+from bot.domain.permissions import Permission, require
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Actor:
+    """Who is acting: a configured person, or the system itself (imports, schedules)."""
+
+    channel: str
+    ref: str
+    person_id: int | None = None
+    person: PersonSpec | None = None
+
+    @property
+    def name(self) -> str:
+        return self.person.name if self.person else self.ref or "hirebot"
+
+    def require(self, permission: Permission) -> None:
+        if self.person is None:
+            if self.channel == "system":
+                return
+            raise PermissionDenied("you are not in hirebot's people directory")
+        require(self.person.roles, permission)
+
+    def can(self, permission: Permission) -> bool:
+        if self.person is None:
+            return self.channel == "system"
+        return self.person.can(permission)
+
+
+@dataclass
+class Context:
+    uow: UnitOfWork
+    catalog: Catalog
+    clock: Clock
+    actor: Actor
+    correlation_id: str
+    channels: frozenset[str]
+    applicant_id: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def touch(self, applicant_id: int) -> None:
+        """Remember which applicant this request concerns, so the audit log links to it."""
+        self.applicant_id = applicant_id

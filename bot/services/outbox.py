@@ -1,0 +1,89 @@
+"""The single exit for outbound messages: rows written in the caller's transaction.
+
+No channel sends anything that is not first a row here; delivery marks rows sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.messages.reply import Reply
+from bot.services import audit
+from bot.services.context import Context
+from storage.models import OutboxMessage
+from storage.unit_of_work import UnitOfWork
+
+
+class PrivacyViolation(RuntimeError):
+    """A programming error: personal data addressed to a shared destination."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    channel: str
+    address: str
+    shared: bool
+    ephemeral_to: str | None = None
+
+
+def enqueue(
+    ctx: Context,
+    destination: Destination,
+    reply: Reply,
+    *,
+    kind: str = "message",
+    card_key: str | None = None,
+    thread_card_key: str | None = None,
+    applicant_id: int | None = None,
+    status: str = "pending",
+) -> OutboxMessage:
+    if destination.shared and destination.ephemeral_to is None and reply.has_private_data():
+        raise PrivacyViolation(
+            f"refusing to send personal data to shared {destination.channel} {destination.address}"
+        )
+    now = ctx.clock.now()
+    message = OutboxMessage(
+        created_at=now,
+        channel=destination.channel,
+        destination=destination.address,
+        kind=kind,
+        ephemeral_to=destination.ephemeral_to,
+        card_key=card_key,
+        thread_card_key=thread_card_key,
+        payload=reply.model_dump(mode="json"),
+        status=status,
+        attempts=0,
+        next_attempt_at=now,
+        sent_at=now if status == "sent" else None,
+        applicant_id=applicant_id,
+        correlation_id=ctx.correlation_id,
+    )
+    ctx.uow.outbox.add(message)
+    audit.record(
+        ctx,
+        direction="out",
+        kind=kind,
+        channel=destination.channel,
+        summary=f"to {destination.address}: {reply.title or reply.text}"[:300],
+        applicant_id=applicant_id,
+        payload={"destination": destination.address, "ephemeral_to": destination.ephemeral_to},
+    )
+    return message
+
+
+def mark_sent(
+    uow: UnitOfWork, ids: Sequence[int], now: datetime, external_ref: str | None = None
+) -> None:
+    """Record that an adapter delivered these rows itself (console print, HTTP response body)."""
+    for message in uow.outbox.by_ids(ids):
+        message.status = "sent"
+        message.sent_at = now
+        message.attempts += 1
+        if external_ref:
+            message.external_ref = external_ref
+
+
+def reply_of(message: OutboxMessage) -> Reply:
+    return Reply.model_validate(message.payload)

@@ -1,0 +1,188 @@
+"""SQLAlchemy 2 typed models: the tables every service reads and writes through the unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Role(Base):
+    """An opening; its pipeline, scorecard and question bank live in config.yaml, keyed by `key`."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Person(Base):
+    """A team member; identities are unique so one chat user maps to one person."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    slack_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Applicant(Base):
+    __tablename__ = "applicants"
+    __table_args__ = (
+        UniqueConstraint("role_id", "email_normalized", name="uq_applicants_role_email"),
+        Index("ix_applicants_role_stage", "role_id", "stage", "id"),
+        Index("ix_applicants_stage", "stage", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_normalized: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(200), default="")
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    links: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stage: Mapped[str] = mapped_column(String(50))
+    stage_entered_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+    role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
+
+
+class StageMove(Base):
+    """Who moved an applicant, when, from where to where, and why: never updated, only added."""
+
+    __tablename__ = "stage_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(50))
+    to_stage: Mapped[str] = mapped_column(String(50))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]
+    correlation_id: Mapped[str] = mapped_column(String(32))
+
+
+class Note(Base):
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only log of every inbound command/action, outbound message and domain event.
+
+    `dedup_key` is unique so a retried delivery (Slack retry, repeated Telegram update) is
+    recognised and processed once.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_applicant", "applicant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        Integer().with_variant(BigInteger, "postgresql"), primary_key=True
+    )
+    at: Mapped[datetime]
+    direction: Mapped[str] = mapped_column(String(8))  # in, out, event
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_ref: Mapped[str] = mapped_column(String(64), default="")
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    correlation_id: Mapped[str] = mapped_column(String(32), index=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """A message waiting to leave (or that has left) through a channel.
+
+    Written in the same transaction as the change that caused it, so a crash never loses a
+    message nor sends one for a change that rolled back.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_channel_status", "channel", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        Integer().with_variant(BigInteger, "postgresql"), primary_key=True
+    )
+    created_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    destination: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message, card, card_update
+    ephemeral_to: Mapped[str | None] = mapped_column(String(64))
+    card_key: Mapped[str | None] = mapped_column(String(100))
+    thread_card_key: Mapped[str | None] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    external_ref: Mapped[str | None] = mapped_column(String(100))
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"), index=True)
+    correlation_id: Mapped[str] = mapped_column(String(32))
+
+
+class CardPost(Base):
+    """Where an applicant's card was posted on a channel, so it can be edited and threaded."""
+
+    __tablename__ = "card_posts"
+    __table_args__ = (UniqueConstraint("channel", "card_key", "destination", name="uq_card_posts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    card_key: Mapped[str] = mapped_column(String(100))
+    destination: Mapped[str] = mapped_column(String(100))
+    message_ref: Mapped[str] = mapped_column(String(100))
+    posted_at: Mapped[datetime]

@@ -1,0 +1,276 @@
+"""Queries the services need, and nothing else: every one is indexed and bounded by a page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Applicant,
+    AuditEvent,
+    CardPost,
+    Note,
+    OutboxMessage,
+    Person,
+    Role,
+    StageMove,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class RoleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_key(self, key: str) -> Role | None:
+        return self.session.scalar(select(Role).where(Role.key == key))
+
+    def all(self) -> Sequence[Role]:
+        return self.session.scalars(select(Role).order_by(Role.id)).all()
+
+    def add(self, role: Role) -> None:
+        self.session.add(role)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_key(self, key: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.key == key))
+
+    def by_slack_id(self, slack_id: str) -> Person | None:
+        return self.session.scalar(
+            select(Person).where(Person.slack_id == slack_id, Person.active.is_(True))
+        )
+
+    def by_telegram_id(self, telegram_id: int) -> Person | None:
+        return self.session.scalar(
+            select(Person).where(Person.telegram_id == telegram_id, Person.active.is_(True))
+        )
+
+    def by_id(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def all(self) -> Sequence[Person]:
+        return self.session.scalars(select(Person).order_by(Person.id)).all()
+
+    def add(self, person: Person) -> None:
+        self.session.add(person)
+
+
+class ApplicantRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, applicant: Applicant) -> None:
+        self.session.add(applicant)
+
+    def get(self, applicant_id: int, *, for_update: bool = False) -> Applicant | None:
+        stmt = select(Applicant).where(Applicant.id == applicant_id)
+        if for_update:
+            stmt = stmt.with_for_update(of=Applicant)
+        return self.session.scalar(stmt)
+
+    def by_email(self, role_id: int, email_normalized: str) -> Applicant | None:
+        return self.session.scalar(
+            select(Applicant).where(
+                Applicant.role_id == role_id, Applicant.email_normalized == email_normalized
+            )
+        )
+
+    def emails_in_role(self, role_id: int, emails: Sequence[str]) -> set[str]:
+        """Which of these emails already apply to the role (one query per chunk, for imports)."""
+        found: set[str] = set()
+        for start in range(0, len(emails), 500):
+            chunk = list(emails[start : start + 500])
+            found.update(
+                e
+                for e in self.session.scalars(
+                    select(Applicant.email_normalized).where(
+                        Applicant.role_id == role_id, Applicant.email_normalized.in_(chunk)
+                    )
+                )
+                if e
+            )
+        return found
+
+    def search(
+        self,
+        *,
+        role_id: int | None,
+        stages: Sequence[str] | None,
+        page: int,
+        per_page: int,
+    ) -> Page[Applicant]:
+        conditions = []
+        if role_id is not None:
+            conditions.append(Applicant.role_id == role_id)
+        if stages is not None:
+            conditions.append(Applicant.stage.in_(list(stages)))
+        total = self.session.scalar(select(func.count(Applicant.id)).where(*conditions)) or 0
+        items = self.session.scalars(
+            select(Applicant)
+            .where(*conditions)
+            .order_by(Applicant.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return Page(list(items), total, page, per_page)
+
+    def stage_counts(self) -> dict[tuple[int, str], int]:
+        rows = self.session.execute(
+            select(Applicant.role_id, Applicant.stage, func.count(Applicant.id)).group_by(
+                Applicant.role_id, Applicant.stage
+            )
+        ).all()
+        return {(role_id, stage): count for role_id, stage, count in rows}
+
+    def all_for_export(self, role_id: int | None) -> Sequence[Applicant]:
+        stmt = select(Applicant).order_by(Applicant.id)
+        if role_id is not None:
+            stmt = stmt.where(Applicant.role_id == role_id)
+        return self.session.scalars(stmt).all()
+
+
+class StageMoveRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, move: StageMove) -> None:
+        self.session.add(move)
+
+    def for_applicant(self, applicant_id: int) -> Sequence[StageMove]:
+        return self.session.scalars(
+            select(StageMove).where(StageMove.applicant_id == applicant_id).order_by(StageMove.id)
+        ).all()
+
+
+class NoteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, note: Note) -> None:
+        self.session.add(note)
+
+    def latest(self, applicant_id: int, limit: int) -> Sequence[Note]:
+        return self.session.scalars(
+            select(Note)
+            .where(Note.applicant_id == applicant_id)
+            .order_by(Note.id.desc())
+            .limit(limit)
+        ).all()
+
+    def count(self, applicant_id: int) -> int:
+        return (
+            self.session.scalar(
+                select(func.count(Note.id)).where(Note.applicant_id == applicant_id)
+            )
+            or 0
+        )
+
+
+class AuditRepository:
+    """Append-only: there is deliberately no update or delete here."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def seen(self, dedup_key: str) -> bool:
+        return (
+            self.session.scalar(select(AuditEvent.id).where(AuditEvent.dedup_key == dedup_key))
+            is not None
+        )
+
+    def timeline(self, applicant_id: int, *, page: int, per_page: int) -> Page[AuditEvent]:
+        condition = AuditEvent.applicant_id == applicant_id
+        total = self.session.scalar(select(func.count(AuditEvent.id)).where(condition)) or 0
+        items = self.session.scalars(
+            select(AuditEvent)
+            .where(condition)
+            .order_by(AuditEvent.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return Page(list(items), total, page, per_page)
+
+    def full_timeline(self, applicant_id: int) -> Sequence[AuditEvent]:
+        return self.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.applicant_id == applicant_id)
+            .order_by(AuditEvent.id)
+        ).all()
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: OutboxMessage) -> None:
+        self.session.add(message)
+
+    def due(self, channel: str, now: datetime, limit: int) -> Sequence[OutboxMessage]:
+        """Pending messages for a channel, oldest first, locked so replicas don't double-send."""
+        stmt = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def by_ids(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
+        return self.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).order_by(OutboxMessage.id)
+        ).all()
+
+    def counts_by_status(self) -> dict[tuple[str, str], int]:
+        rows = self.session.execute(
+            select(
+                OutboxMessage.channel, OutboxMessage.status, func.count(OutboxMessage.id)
+            ).group_by(OutboxMessage.channel, OutboxMessage.status)
+        ).all()
+        return {(channel, status): count for channel, status, count in rows}
+
+
+class CardPostRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, channel: str, card_key: str, destination: str) -> CardPost | None:
+        return self.session.scalar(
+            select(CardPost).where(
+                CardPost.channel == channel,
+                CardPost.card_key == card_key,
+                CardPost.destination == destination,
+            )
+        )
+
+    def add(self, post: CardPost) -> None:
+        self.session.add(post)

@@ -1,0 +1,1091 @@
+"""A local fake of the Slack Web API for tests.
+
+The real ``slack_sdk.WebClient`` (and slack_bolt's ``App``) talks to it over loopback
+HTTP, so tests exercise the real client code: request encoding, auth headers, error
+handling and retry handlers.  The fake validates Block Kit payloads the way Slack does,
+including things ``slack_sdk``'s own ``validate_json`` does not catch (unknown keys such
+as a misspelt ``acton_id``), so a message that passes here is unlikely to bounce in
+production.
+
+Usage::
+
+    with FakeSlackAPI() as slack:
+        client = WebClient(token=slack.token, base_url=slack.base_url)
+        client.chat_postMessage(channel="C1", text="hi")
+        assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import threading
+import time
+import zoneinfo
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, cast
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+__all__ = [
+    "FakeSlackAPI",
+    "SlackCall",
+    "validate_blocks",
+    "validate_view",
+]
+
+MAX_MESSAGE_TEXT = 40_000
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+
+# Form-encoded requests carry structured arguments as JSON strings; Slack decodes them.
+JSON_ENCODED_PARAMS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks")
+
+
+# ---------------------------------------------------------------------------------------
+# Block Kit validation: a tiny schema language plus tables describing each block type.
+#
+# A Check takes a value and its JSON pointer and returns Slack-style error messages
+# ("[ERROR] ... [json-pointer:/blocks/0/text]"); an empty list means valid.
+# ---------------------------------------------------------------------------------------
+
+Check = Callable[[Any, str], list[str]]
+Rule = Callable[[Mapping[str, Any], str], list[str]]
+
+
+def _error(pointer: str, message: str) -> list[str]:
+    return [f"[ERROR] {message} [json-pointer:{pointer}]"]
+
+
+def _anything(value: Any, pointer: str) -> list[str]:
+    """Accept any value; for parts of the payload the fake does not model."""
+    return []
+
+
+def string(max_len: int, min_len: int = 0) -> Check:
+    """A string whose length is within Slack's documented limits."""
+
+    def check(value: Any, pointer: str) -> list[str]:
+        if not isinstance(value, str):
+            return _error(pointer, "must be a string")
+        if len(value) < min_len:
+            return _error(pointer, f"must be at least {min_len} characters")
+        if len(value) > max_len:
+            return _error(pointer, f"must be at most {max_len} characters (got {len(value)})")
+        return []
+
+    return check
+
+
+def boolean(value: Any, pointer: str) -> list[str]:
+    return [] if isinstance(value, bool) else _error(pointer, "must be a boolean")
+
+
+def integer(minimum: int = 0, maximum: int | None = None) -> Check:
+    def check(value: Any, pointer: str) -> list[str]:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return _error(pointer, "must be an integer")
+        if value < minimum or (maximum is not None and value > maximum):
+            return _error(pointer, f"must be between {minimum} and {maximum}")
+        return []
+
+    return check
+
+
+def one_of(*choices: str) -> Check:
+    def check(value: Any, pointer: str) -> list[str]:
+        if value in choices:
+            return []
+        return _error(pointer, f"must be one of {', '.join(choices)} (got {value!r})")
+
+    return check
+
+
+def list_of(item: Check, max_items: int, min_items: int = 0) -> Check:
+    def check(value: Any, pointer: str) -> list[str]:
+        if not isinstance(value, list):
+            return _error(pointer, "must be an array")
+        if len(value) > max_items:
+            return _error(pointer, f"no more than {max_items} items allowed (got {len(value)})")
+        if len(value) < min_items:
+            return _error(pointer, f"at least {min_items} items required")
+        errors: list[str] = []
+        for index, element in enumerate(value):
+            errors += item(element, f"{pointer}/{index}")
+        return errors
+
+    return check
+
+
+@dataclasses.dataclass(frozen=True)
+class Schema:
+    """An object with a fixed set of keys; unknown keys are errors, as on Slack."""
+
+    fields: Mapping[str, Check]
+    required: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()  # at least one of these keys must be present
+    rules: tuple[Rule, ...] = ()  # cross-field checks
+    open: bool = False  # accept keys we do not model (rich text internals)
+
+    def __call__(self, value: Any, pointer: str) -> list[str]:
+        if not isinstance(value, dict):
+            return _error(pointer, "must be an object")
+        errors: list[str] = []
+        for key, item in value.items():
+            check = self.fields.get(key)
+            if check is not None:
+                errors += check(item, f"{pointer}/{key}")
+            elif not self.open:
+                allowed = ", ".join(sorted(self.fields))
+                errors += _error(f"{pointer}/{key}", f"unknown field {key!r} (allowed: {allowed})")
+        for key in self.required:
+            if key not in value:
+                errors += _error(pointer, f"missing required field: {key}")
+        if self.any_of and not any(key in value for key in self.any_of):
+            errors += _error(pointer, f"one of these fields is required: {', '.join(self.any_of)}")
+        for rule in self.rules:
+            errors += rule(value, pointer)
+        return errors
+
+
+def typed(table: Mapping[str, Schema], what: str) -> Check:
+    """Dispatch on the object's ``type`` key to the matching schema in ``table``."""
+    schemas = {
+        name: dataclasses.replace(schema, fields={"type": _anything, **schema.fields})
+        for name, schema in table.items()
+    }
+
+    def check(value: Any, pointer: str) -> list[str]:
+        if not isinstance(value, dict):
+            return _error(pointer, f"must be a {what} object")
+        kind = value.get("type")
+        schema = schemas.get(kind) if isinstance(kind, str) else None
+        if schema is None:
+            allowed = ", ".join(sorted(schemas))
+            return _error(
+                f"{pointer}/type", f"unsupported {what} type {kind!r} (allowed: {allowed})"
+            )
+        return schema(value, pointer)
+
+    return check
+
+
+def _text_schemas(max_len: int) -> dict[str, Schema]:
+    body = string(max_len, min_len=1)
+    return {
+        "plain_text": Schema({"text": body, "emoji": boolean}, required=("text",)),
+        "mrkdwn": Schema({"text": body, "verbatim": boolean}, required=("text",)),
+    }
+
+
+def text(max_len: int, *, plain: bool = False) -> Check:
+    """A text object (plain_text or mrkdwn) with non-empty text of at most ``max_len``."""
+    schemas = _text_schemas(max_len)
+    if plain:
+        del schemas["mrkdwn"]
+    return typed(schemas, "text")
+
+
+def _unique(collection: str, key: str) -> Rule:
+    """Slack rejects duplicate block_ids in a message and duplicate action_ids in a block."""
+
+    def rule(value: Mapping[str, Any], pointer: str) -> list[str]:
+        seen: set[str] = set()
+        errors: list[str] = []
+        items = value.get(collection)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            ident = item.get(key) if isinstance(item, dict) else None
+            if isinstance(ident, str):
+                if ident in seen:
+                    errors += _error(f"{pointer}/{collection}/{index}/{key}", f"duplicate {key}")
+                seen.add(ident)
+        return errors
+
+    return rule
+
+
+# Composition objects ---------------------------------------------------------------
+
+CONFIRM = Schema(
+    {
+        "title": text(100, plain=True),
+        "text": text(300),
+        "confirm": text(30, plain=True),
+        "deny": text(30, plain=True),
+        "style": one_of("primary", "danger"),
+    },
+    required=("title", "text", "confirm", "deny"),
+)
+OPTION = Schema(  # options of selects and overflow menus: plain text only
+    {
+        "text": text(75, plain=True),
+        "value": string(150),
+        "description": text(75, plain=True),
+        "url": string(3000),
+    },
+    required=("text", "value"),
+)
+RICH_OPTION = Schema(  # options of checkboxes and radio buttons may use mrkdwn
+    {"text": text(75), "value": string(150), "description": text(75)},
+    required=("text", "value"),
+)
+OPTION_GROUP = Schema(
+    {"label": text(75, plain=True), "options": list_of(OPTION, 100)},
+    required=("label", "options"),
+)
+FILTER = Schema(
+    {
+        "include": list_of(one_of("im", "mpim", "private", "public"), 4),
+        "exclude_external_shared_channels": boolean,
+        "exclude_bot_users": boolean,
+    }
+)
+DISPATCH_CONFIG = Schema(
+    {"trigger_actions_on": list_of(one_of("on_enter_pressed", "on_character_entered"), 2)}
+)
+SLACK_FILE = Schema({"id": string(255), "url": string(3000)}, any_of=("id", "url"))
+
+# Block elements --------------------------------------------------------------------
+
+_INTERACTIVE: dict[str, Check] = {
+    "action_id": string(255),
+    "confirm": CONFIRM,
+    "focus_on_load": boolean,
+}
+_INPUT: dict[str, Check] = {**_INTERACTIVE, "placeholder": text(150, plain=True)}
+_TEXT_INPUT: dict[str, Check] = {
+    **_INPUT,
+    "dispatch_action_config": DISPATCH_CONFIG,
+    "initial_value": string(3000),
+}
+_MULTI: dict[str, Check] = {"max_selected_items": integer(1)}
+_STATIC_OPTIONS: dict[str, Check] = {
+    "options": list_of(OPTION, 100),
+    "option_groups": list_of(OPTION_GROUP, 100),
+}
+_CHANNEL_ID = string(255)
+
+ELEMENTS: dict[str, Schema] = {
+    "button": Schema(
+        {
+            "text": text(75, plain=True),
+            "action_id": string(255),
+            "url": string(3000),
+            "value": string(2000),
+            "style": one_of("primary", "danger"),
+            "confirm": CONFIRM,
+            "accessibility_label": string(75),
+        },
+        required=("text",),
+    ),
+    "static_select": Schema(
+        {**_INPUT, **_STATIC_OPTIONS, "initial_option": OPTION},
+        any_of=("options", "option_groups"),
+    ),
+    "multi_static_select": Schema(
+        {**_INPUT, **_STATIC_OPTIONS, **_MULTI, "initial_options": list_of(OPTION, 100)},
+        any_of=("options", "option_groups"),
+    ),
+    "external_select": Schema({**_INPUT, "initial_option": OPTION, "min_query_length": integer(0)}),
+    "multi_external_select": Schema(
+        {
+            **_INPUT,
+            **_MULTI,
+            "initial_options": list_of(OPTION, 100),
+            "min_query_length": integer(0),
+        }
+    ),
+    "users_select": Schema({**_INPUT, "initial_user": _CHANNEL_ID}),
+    "multi_users_select": Schema({**_INPUT, **_MULTI, "initial_users": list_of(_CHANNEL_ID, 100)}),
+    "conversations_select": Schema(
+        {
+            **_INPUT,
+            "initial_conversation": _CHANNEL_ID,
+            "default_to_current_conversation": boolean,
+            "response_url_enabled": boolean,
+            "filter": FILTER,
+        }
+    ),
+    "multi_conversations_select": Schema(
+        {
+            **_INPUT,
+            **_MULTI,
+            "initial_conversations": list_of(_CHANNEL_ID, 100),
+            "default_to_current_conversation": boolean,
+            "filter": FILTER,
+        }
+    ),
+    "channels_select": Schema(
+        {**_INPUT, "initial_channel": _CHANNEL_ID, "response_url_enabled": boolean}
+    ),
+    "multi_channels_select": Schema(
+        {**_INPUT, **_MULTI, "initial_channels": list_of(_CHANNEL_ID, 100)}
+    ),
+    "overflow": Schema(
+        {"action_id": string(255), "confirm": CONFIRM, "options": list_of(OPTION, 5, 1)},
+        required=("options",),
+    ),
+    "datepicker": Schema({**_INPUT, "initial_date": string(10)}),
+    "timepicker": Schema({**_INPUT, "initial_time": string(5), "timezone": string(255)}),
+    "datetimepicker": Schema({**_INPUT, "initial_date_time": integer(0)}),
+    "checkboxes": Schema(
+        {
+            **_INTERACTIVE,
+            "options": list_of(RICH_OPTION, 10, 1),
+            "initial_options": list_of(RICH_OPTION, 10),
+        },
+        required=("options",),
+    ),
+    "radio_buttons": Schema(
+        {**_INTERACTIVE, "options": list_of(RICH_OPTION, 10, 1), "initial_option": RICH_OPTION},
+        required=("options",),
+    ),
+    "plain_text_input": Schema(
+        {
+            **_TEXT_INPUT,
+            "multiline": boolean,
+            "min_length": integer(0, 3000),
+            "max_length": integer(1, 3000),
+        }
+    ),
+    "email_text_input": Schema(_TEXT_INPUT),
+    "url_text_input": Schema(_TEXT_INPUT),
+    "number_input": Schema(
+        {
+            **_TEXT_INPUT,
+            "is_decimal_allowed": boolean,
+            "min_value": string(100),
+            "max_value": string(100),
+        },
+        required=("is_decimal_allowed",),
+    ),
+    "rich_text_input": Schema({**_TEXT_INPUT, "initial_value": _anything}),
+    "file_input": Schema(
+        {
+            "action_id": string(255),
+            "filetypes": list_of(string(32), 100),
+            "max_files": integer(1, 10),
+        }
+    ),
+    "image": Schema(
+        {"image_url": string(3000), "slack_file": SLACK_FILE, "alt_text": string(2000)},
+        required=("alt_text",),
+        any_of=("image_url", "slack_file"),
+    ),
+}
+
+
+def elements(*names: str) -> Check:
+    """Elements allowed in one place; each argument may hold several space-separated names."""
+    allowed = [name for group in names for name in group.split()]
+    return typed({name: ELEMENTS[name] for name in allowed}, "element")
+
+
+_SELECTS = (
+    "static_select external_select users_select conversations_select channels_select "
+    "multi_static_select multi_external_select multi_users_select "
+    "multi_conversations_select multi_channels_select"
+)
+ACTIONS_ELEMENT = elements(
+    "button checkboxes datepicker datetimepicker overflow radio_buttons timepicker", _SELECTS
+)
+ACCESSORY_ELEMENT = elements(
+    "button checkboxes datepicker image overflow radio_buttons timepicker", _SELECTS
+)
+INPUT_ELEMENT = elements(
+    "checkboxes datepicker datetimepicker email_text_input file_input number_input",
+    "plain_text_input radio_buttons rich_text_input timepicker url_text_input",
+    _SELECTS,
+)
+CONTEXT_ELEMENT = typed(
+    {"image": ELEMENTS["image"], **_text_schemas(MAX_MESSAGE_TEXT)}, "context element"
+)
+# Rich text internals are deep and rarely hand-written; only their types are checked.
+RICH_TEXT_ELEMENT = typed(
+    {
+        name: Schema({}, open=True)
+        for name in (
+            "rich_text_section",
+            "rich_text_list",
+            "rich_text_quote",
+            "rich_text_preformatted",
+        )
+    },
+    "rich text element",
+)
+
+# Blocks ----------------------------------------------------------------------------
+
+
+def _block(
+    fields: Mapping[str, Check],
+    required: tuple[str, ...] = (),
+    any_of: tuple[str, ...] = (),
+    rules: tuple[Rule, ...] = (),
+) -> Schema:
+    """Every block may carry a block_id of at most 255 characters."""
+    return Schema({"block_id": string(255), **fields}, required, any_of, rules)
+
+
+BLOCKS: dict[str, Schema] = {
+    "section": _block(
+        {
+            "text": text(3000),
+            "fields": list_of(text(2000), 10),
+            "accessory": ACCESSORY_ELEMENT,
+            "expand": boolean,
+        },
+        any_of=("text", "fields"),
+    ),
+    "actions": _block(
+        {"elements": list_of(ACTIONS_ELEMENT, 25, 1)},
+        required=("elements",),
+        rules=(_unique("elements", "action_id"),),
+    ),
+    "context": _block({"elements": list_of(CONTEXT_ELEMENT, 10, 1)}, required=("elements",)),
+    "divider": _block({}),
+    "header": _block({"text": text(150, plain=True)}, required=("text",)),
+    "input": _block(
+        {
+            "label": text(2000, plain=True),
+            "element": INPUT_ELEMENT,
+            "hint": text(2000, plain=True),
+            "optional": boolean,
+            "dispatch_action": boolean,
+        },
+        required=("label", "element"),
+    ),
+    "image": _block(
+        {
+            "image_url": string(3000),
+            "slack_file": SLACK_FILE,
+            "alt_text": string(2000),
+            "title": text(2000, plain=True),
+        },
+        required=("alt_text",),
+        any_of=("image_url", "slack_file"),
+    ),
+    "rich_text": _block({"elements": list_of(RICH_TEXT_ELEMENT, 100)}, required=("elements",)),
+}
+BLOCK = typed(BLOCKS, "block")
+_UNIQUE_BLOCK_IDS = _unique("blocks", "block_id")
+
+
+def validate_blocks(blocks: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> list[str]:
+    """Slack-style error messages for a message's ``blocks`` array (empty if valid)."""
+    errors = list_of(BLOCK, limit)(blocks, "/blocks")
+    return errors + _UNIQUE_BLOCK_IDS({"blocks": blocks}, "")
+
+
+def _modal_needs_submit(view: Mapping[str, Any], pointer: str) -> list[str]:
+    blocks = view.get("blocks")
+    has_input = isinstance(blocks, list) and any(
+        isinstance(block, dict) and block.get("type") == "input" for block in blocks
+    )
+    if has_input and "submit" not in view:
+        return _error(f"{pointer}/submit", "submit is required when a modal has input blocks")
+    return []
+
+
+_VIEW_COMMON: dict[str, Check] = {
+    "blocks": list_of(BLOCK, MAX_VIEW_BLOCKS),
+    "private_metadata": string(3000),
+    "callback_id": string(255),
+    "external_id": string(255),
+}
+VIEWS: dict[str, Schema] = {
+    "modal": Schema(
+        {
+            **_VIEW_COMMON,
+            "title": text(24, plain=True),
+            "submit": text(24, plain=True),
+            "close": text(24, plain=True),
+            "clear_on_close": boolean,
+            "notify_on_close": boolean,
+            "submit_disabled": boolean,
+        },
+        required=("title", "blocks"),
+        rules=(_modal_needs_submit, _unique("blocks", "block_id")),
+    ),
+    "home": Schema(_VIEW_COMMON, required=("blocks",), rules=(_unique("blocks", "block_id"),)),
+}
+VIEW = typed(VIEWS, "view")
+
+
+def validate_view(view: Any) -> list[str]:
+    """Slack-style error messages for a view payload (empty if valid)."""
+    return VIEW(view, "/view")
+
+
+# ---------------------------------------------------------------------------------------
+# The fake server
+# ---------------------------------------------------------------------------------------
+
+JsonDict = dict[str, Any]
+Handler = Callable[[JsonDict], JsonDict]
+
+
+@dataclasses.dataclass
+class SlackCall:
+    """One request the fake received, as the test wants to inspect it.
+
+    ``params`` holds the decoded arguments (JSON-in-form values such as ``blocks`` are
+    decoded too); ``headers`` has lower-cased names; ``response`` is the JSON answered
+    (for ``response_url`` calls, a summary of the plain-text answer).
+    """
+
+    method: str
+    params: JsonDict
+    headers: dict[str, str]
+    response: JsonDict
+    status: int = 200
+    path: str = ""
+
+
+class SlackError(Exception):
+    """Raised by handlers to answer ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = messages or []
+
+    def payload(self) -> JsonDict:
+        body: JsonDict = {"ok": False, "error": self.error}
+        if self.messages:
+            body["response_metadata"] = {"messages": self.messages}
+        return body
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    status: int  # 200 for error_next, 429 or 5xx for fail_next
+    error: str
+    retry_after: int = 0
+
+
+class FakeSlackAPI:
+    """An in-process Slack Web API on 127.0.0.1, for the real slack_sdk client."""
+
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        *,
+        bot_id: str = "B0001",
+        app_id: str = "A0001",
+        team_name: str = "Hirebot Test",
+        scopes: str = "chat:write,commands,im:write,users:read",
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.team_name = team_name
+        self.scopes = scopes
+        self.calls: list[SlackCall] = []
+        self.messages: dict[str, list[JsonDict]] = {}
+        self.users: dict[str, JsonDict] = {}
+        self.views: dict[str, JsonDict] = {}  # view id -> view as last answered
+        self.home_views: dict[str, JsonDict] = {}  # user id -> published home tab
+        self._dm_channels: dict[str, str] = {}  # user ids joined by "," -> D/G channel id
+        self._failures: dict[str, deque[_Failure]] = {}
+        self._stubs: dict[str, JsonDict] = {}
+        self._ts_counter = 0
+        self._id_counter = 0
+        self._changed = threading.Condition()  # guards all state; notified on each call
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._handlers: dict[str, Handler] = {
+            "api.test": self._api_test,
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "conversations.open": self._conversations_open,
+            "users.info": self._users_info,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.publish": self._views_publish,
+            "views.update": self._views_update,
+        }
+        self.add_user(bot_user_id, "hirebot", is_bot=True)
+
+    # Lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> FakeSlackAPI:
+        """Listen on an ephemeral loopback port in a daemon thread."""
+        if self._server is not None:
+            return self
+        server = _Server(("127.0.0.1", 0), _RequestHandler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},
+            daemon=True,
+            name="fake-slack-api",
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeSlackAPI:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeSlackAPI is not started; call start() first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as ``WebClient(base_url=...)``."""
+        return self.root_url + "api/"
+
+    def response_url(self, key: str) -> str:
+        """A URL that records POSTs like Slack's ``response_url`` (what ``respond()`` uses)."""
+        return f"{self.root_url}response_url/{quote(key, safe='')}"
+
+    # Test controls -----------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[SlackCall]:
+        """Block until ``method`` was called ``count`` times (for work done in threads)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(matching := [c for c in self.calls if c.method == method]) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"{method} called {len(matching)} times, wanted {count}")
+                self._changed.wait(remaining)
+            return matching
+
+    def fail_next(
+        self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 429 (with Retry-After) or 5xx."""
+        if status != HTTPStatus.TOO_MANY_REQUESTS and not 500 <= status <= 599:
+            raise ValueError(f"fail_next supports 429 and 5xx, not {status}")
+        error = "ratelimited" if status == HTTPStatus.TOO_MANY_REQUESTS else "fatal_error"
+        self._queue(method, _Failure(status, error, retry_after), times)
+
+    def error_next(self, method: str, error: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 200 ``{"ok": false}``."""
+        self._queue(method, _Failure(HTTPStatus.OK, error), times)
+
+    def stub(self, method: str, response: JsonDict) -> None:
+        """Answer ``method`` (e.g. one the fake does not implement) with a canned payload."""
+        with self._changed:
+            self._stubs[method] = {"ok": True, **response}
+
+    def reset(self) -> None:
+        """Forget recorded calls and queued failures (messages, users and views stay)."""
+        with self._changed:
+            self.calls.clear()
+            self._failures.clear()
+
+    def add_user(self, user_id: str, name: str, tz: str = "UTC", **fields: Any) -> JsonDict:
+        """Register a user for ``users.info``; extra ``fields`` override the defaults."""
+        zone = zoneinfo.ZoneInfo(tz)  # raises for a misspelt zone, which is what we want
+        now = datetime.now(UTC).astimezone(zone)
+        offset = now.utcoffset()
+        user: JsonDict = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name,
+            "deleted": False,
+            "is_bot": False,
+            "is_admin": False,
+            "tz": tz,
+            "tz_label": now.tzname() or tz,
+            "tz_offset": int(offset.total_seconds()) if offset else 0,
+            "profile": {
+                "real_name": name,
+                "display_name": name,
+                "real_name_normalized": name,
+                "display_name_normalized": name,
+            },
+            **fields,
+        }
+        with self._changed:
+            self.users[user_id] = user
+        return user
+
+    def _queue(self, method: str, failure: _Failure, times: int) -> None:
+        with self._changed:
+            self._failures.setdefault(method, deque()).extend([failure] * times)
+
+    # Request handling (called from server threads) -----------------------------------
+
+    def _api_request(
+        self, method: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
+    ) -> tuple[int, dict[str, str], JsonDict]:
+        """Answer one Web API call and record it; returns status, extra headers, body."""
+        with self._changed:
+            status, extra_headers, body = self._answer(method, headers, params, parse_error)
+            self.calls.append(SlackCall(method, params, headers, body, status, f"/api/{method}"))
+            self._changed.notify_all()
+        extra_headers.setdefault("X-OAuth-Scopes", self.scopes)
+        return status, extra_headers, body
+
+    def _answer(
+        self, method: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
+    ) -> tuple[int, dict[str, str], JsonDict]:
+        queued = self._failures.get(method)
+        if queued:
+            failure = queued.popleft()
+            extra: dict[str, str] = {}
+            if failure.status == HTTPStatus.TOO_MANY_REQUESTS:
+                extra["Retry-After"] = str(failure.retry_after)
+            return failure.status, extra, {"ok": False, "error": failure.error}
+        try:
+            if method != "api.test":
+                self._authenticate(headers)
+            if parse_error:
+                raise SlackError(parse_error)
+            if method in self._stubs:
+                return HTTPStatus.OK, {}, dict(self._stubs[method])
+            handler = self._handlers.get(method)
+            if handler is None:
+                raise SlackError("unknown_method")
+            return HTTPStatus.OK, {}, {"ok": True, **handler(params)}
+        except SlackError as err:
+            return HTTPStatus.OK, {}, err.payload()
+
+    def _authenticate(self, headers: dict[str, str]) -> None:
+        auth = headers.get("authorization", "")
+        if not auth:
+            raise SlackError("not_authed")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or token != self.token:
+            raise SlackError("invalid_auth")
+
+    def _response_url_request(
+        self, key: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
+    ) -> tuple[int, str]:
+        """Record a POST to a response_url; answers like Slack: 200 "ok" or 400 error name."""
+        status, answer, response = HTTPStatus.OK, "ok", {"ok": True}
+        try:
+            if parse_error:
+                raise SlackError(parse_error)
+            if "blocks" in params or "text" in params:
+                self._check_message_content(params)
+        except SlackError as err:
+            status, answer, response = HTTPStatus.BAD_REQUEST, err.error, err.payload()
+        with self._changed:
+            call = SlackCall(
+                "response_url", params, headers, response, status, f"/response_url/{key}"
+            )
+            self.calls.append(call)
+            self._changed.notify_all()
+        return status, answer
+
+    # Helpers shared by handlers ------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        """Unique, increasing message timestamps like ``1700000000.000100``."""
+        self._ts_counter += 1
+        micros = 1_700_000_000_000_000 + self._ts_counter * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        self._id_counter += 1
+        return f"{prefix}{self._id_counter:08d}"
+
+    def _dm_channel(self, users: list[str]) -> tuple[str, bool]:
+        """A stable D (one user) or G (several users) channel id; True if it already existed."""
+        key = ",".join(sorted(users))
+        if key in self._dm_channels:
+            return self._dm_channels[key], True
+        channel = self._next_id("D" if len(users) == 1 else "G")
+        self._dm_channels[key] = channel
+        return channel, False
+
+    def _require_channel(self, params: JsonDict) -> str:
+        """Posting to a user id opens (and answers with) the DM channel, as Slack does."""
+        channel = str(params.get("channel") or "")
+        if not channel:
+            raise SlackError("channel_not_found")
+        if channel[0] in "UW":
+            return self._dm_channel([channel])[0]
+        return channel
+
+    def _check_message_content(self, params: JsonDict) -> None:
+        text, blocks = params.get("text"), params.get("blocks")
+        if blocks is not None:
+            if not isinstance(blocks, list):
+                raise SlackError(
+                    "invalid_blocks_format", ["[ERROR] blocks must be a JSON array of blocks"]
+                )
+            errors = validate_blocks(blocks)
+            if errors:
+                raise SlackError("invalid_blocks", errors)
+        if not text and not blocks and not params.get("attachments"):
+            raise SlackError("no_text", ["[ERROR] one of text, blocks or attachments is required"])
+        if text is not None and len(str(text)) > MAX_MESSAGE_TEXT:
+            raise SlackError(
+                "msg_too_long",
+                [f"[ERROR] text must be at most {MAX_MESSAGE_TEXT} characters"],
+            )
+
+    def _find_message(self, channel: str, ts: Any) -> JsonDict:
+        for message in self.messages.get(channel, []):
+            if message["ts"] == ts:
+                return message
+        raise SlackError("message_not_found")
+
+    def _check_view(self, view: Any, kind: str) -> JsonDict:
+        errors = validate_view(view)
+        if not errors and view.get("type") != kind:
+            errors = _error("/view/type", f"must be {kind} for this method")
+        if errors:
+            raise SlackError("invalid_arguments", errors)
+        return cast(JsonDict, view)
+
+    def _store_view(self, view: JsonDict, view_id: str | None = None) -> JsonDict:
+        view_id = view_id or self._next_id("V")
+        stored: JsonDict = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+            "callback_id": "",
+            "private_metadata": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "hash": f"{self._next_ts()}.{view_id}",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            **view,
+        }
+        self.views[view_id] = stored
+        return stored
+
+    @staticmethod
+    def _require(params: JsonDict, *names: str) -> None:
+        missing = [name for name in names if not params.get(name)]
+        if missing:
+            raise SlackError(
+                "invalid_arguments", [f"[ERROR] missing required field: {n}" for n in missing]
+            )
+
+    # Method handlers: each returns the payload without "ok" or raises SlackError -----
+
+    def _api_test(self, params: JsonDict) -> JsonDict:
+        if params.get("error"):
+            raise SlackError(str(params["error"]))
+        return {"args": params}
+
+    def _auth_test(self, params: JsonDict) -> JsonDict:
+        return {
+            "url": f"https://{self.team_name.lower().replace(' ', '-')}.slack.com/",
+            "team": self.team_name,
+            "user": self.users[self.bot_user_id]["name"],
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: JsonDict) -> JsonDict:
+        channel = self._require_channel(params)
+        self._check_message_content(params)
+        message: JsonDict = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "text": params.get("text") or "",
+            "ts": self._next_ts(),
+        }
+        for key in ("blocks", "attachments", "thread_ts", "metadata"):
+            if params.get(key):
+                message[key] = params[key]
+        self.messages.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": message["ts"], "message": dict(message)}
+
+    def _chat_post_ephemeral(self, params: JsonDict) -> JsonDict:
+        self._require_channel(params)
+        if not params.get("user"):
+            raise SlackError("user_not_found", ["[ERROR] missing required field: user"])
+        self._check_message_content(params)
+        return {"message_ts": self._next_ts()}
+
+    def _chat_update(self, params: JsonDict) -> JsonDict:
+        channel = self._require_channel(params)
+        message = self._find_message(channel, params.get("ts"))
+        self._check_message_content(params)
+        for key in ("text", "blocks", "attachments", "metadata"):
+            if key in params:
+                message[key] = params[key]
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "channel": channel,
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": dict(message),
+        }
+
+    def _chat_delete(self, params: JsonDict) -> JsonDict:
+        channel = self._require_channel(params)
+        message = self._find_message(channel, params.get("ts"))
+        self.messages[channel].remove(message)
+        return {"channel": channel, "ts": message["ts"]}
+
+    def _conversations_open(self, params: JsonDict) -> JsonDict:
+        if params.get("channel"):
+            return {"channel": {"id": params["channel"]}, "no_op": True, "already_open": True}
+        raw = params.get("users") or ""
+        users = raw if isinstance(raw, list) else [u for u in str(raw).split(",") if u]
+        if not users:
+            raise SlackError("users_list_not_supplied")
+        channel, existed = self._dm_channel(users)
+        answer: JsonDict = {"channel": {"id": channel}}
+        if existed:
+            answer.update(no_op=True, already_open=True)
+        return answer
+
+    def _users_info(self, params: JsonDict) -> JsonDict:
+        user = self.users.get(str(params.get("user") or ""))
+        if user is None:
+            raise SlackError("user_not_found")
+        if str(params.get("include_locale")) in ("1", "true", "True"):
+            user = {**user, "locale": "en-US"}
+        return {"user": user}
+
+    def _views_open(self, params: JsonDict) -> JsonDict:
+        self._require(params, "trigger_id")
+        return {"view": self._store_view(self._check_view(params.get("view"), "modal"))}
+
+    def _views_push(self, params: JsonDict) -> JsonDict:
+        return self._views_open(params)
+
+    def _views_publish(self, params: JsonDict) -> JsonDict:
+        self._require(params, "user_id")
+        view = self._store_view(self._check_view(params.get("view"), "home"))
+        self.home_views[str(params["user_id"])] = view
+        return {"view": view}
+
+    def _views_update(self, params: JsonDict) -> JsonDict:
+        view_id = params.get("view_id")
+        if not view_id and params.get("external_id"):
+            found = [v for v in self.views.values() if v["external_id"] == params["external_id"]]
+            view_id = found[-1]["id"] if found else None
+        existing = self.views.get(str(view_id or ""))
+        if existing is None:
+            raise SlackError("not_found")
+        if params.get("hash") and params["hash"] != existing["hash"]:
+            raise SlackError("hash_conflict")
+        view = self._check_view(params.get("view"), str(existing["type"]))
+        return {"view": self._store_view(view, existing["id"])}
+
+
+# ---------------------------------------------------------------------------------------
+# HTTP plumbing
+# ---------------------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlackAPI
+
+
+def _decode_params(content_type: str, raw: bytes, query: str) -> tuple[JsonDict, str | None]:
+    """Merge query-string and body arguments the way Slack reads them.
+
+    Returns the params and, if the body could not be decoded, the Slack error name.
+    """
+    params: JsonDict = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = content_type.split(";")[0].strip().lower()
+    if raw.strip() and media_type == "application/json":
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return params, "invalid_json"
+        if not isinstance(body, dict):
+            return params, "json_not_object"
+        params.update(body)
+    elif raw.strip() and media_type == "application/x-www-form-urlencoded":
+        params.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    elif raw.strip():
+        return params, "invalid_form_data"  # multipart (file uploads) is not modelled
+    for name in JSON_ENCODED_PARAMS:
+        value = params.get(name)
+        if isinstance(value, str):
+            # Undecodable values stay strings; validation reports invalid_blocks_format.
+            with contextlib.suppress(ValueError):
+                params[name] = json.loads(value)
+    return params, None
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        params, parse_error = _decode_params(headers.get("content-type", ""), raw, url.query)
+        fake = self.server.fake
+        if url.path.startswith("/api/") and len(url.path) > len("/api/"):
+            method = url.path.removeprefix("/api/")
+            status, extra, body = fake._api_request(method, headers, params, parse_error)
+            self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", extra)
+        elif url.path.startswith("/response_url/") and self.command == "POST":
+            key = unquote(url.path.removeprefix("/response_url/"))
+            status, answer = fake._response_url_request(key, headers, params, parse_error)
+            self._send(status, answer.encode(), "text/plain; charset=utf-8", {})
+        else:
+            self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8", {})
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in extra.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)

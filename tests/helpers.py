@@ -1,0 +1,30 @@
+"""Small helpers for driving the dispatcher the way a channel adapter does."""
+
+from __future__ import annotations
+
+from bot.bootstrap import Hirebot
+from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
+from bot.messages.reply import Reply
+
+
+def say(app: Hirebot, text: str, *, who: str = "sana", dedup_key: str | None = None) -> Outcome:
+    return app.dispatcher.handle(
+        Inbound("console", who, f"console:{who}", text=text, dedup_key=dedup_key)
+    )
+
+
+def click(
+    app: Hirebot, action: str, value: str, *, who: str = "sana", answer: str | None = None
+) -> Outcome:
+    return app.dispatcher.handle(
+        Inbound("console", who, f"console:{who}", action=ActionEvent(action, value, answer))
+    )
+
+
+def only(outcome: Outcome) -> Reply:
+    assert len(outcome.replies) == 1, outcome.replies
+    return outcome.replies[0]
+
+
+def text_of(outcome: Outcome) -> str:
+    return "\n".join(r.plain_text() for r in outcome.replies)

@@ -1,0 +1,118 @@
+"""CSV import and export through the real CLI entry point, on both databases."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.bootstrap import Hirebot
+from bot.cli import app as cli
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(app: Hirebot, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Hirebot:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HIREBOT_CONFIG", str(Path(__file__).resolve().parents[2] / "config.yaml"))
+    for name in ("SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return app
+
+
+def write_csv(tmp_path: Path, rows: list[list[str]]) -> Path:
+    path = tmp_path / "applicants.csv"
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+HEADER = ["name", "email", "phone", "role", "skills", "source"]
+
+
+def test_import_reports_every_bad_row_and_stores_the_good_ones(
+    env: Hirebot, tmp_path: Path
+) -> None:
+    env_app = env
+    path = write_csv(
+        tmp_path,
+        [
+            HEADER,
+            [
+                "Ayesha Khan",
+                "ayesha@example.com",
+                "0300 1234567",
+                "senior-backend",
+                "python,go",
+                "careers page",
+            ],
+            ["", "blank@example.com", "", "senior-backend", "", ""],
+            ["Bilal", "not-an-email", "", "senior-backend", "", ""],
+            ["Zara", "zara@example.com", "", "nowhere", "", ""],
+            ["Ayesha again", "AYESHA@example.com", "", "senior-backend", "", ""],
+            ["<!channel> Omar", "omar@example.com", "", "backend-contract", "", "referral"],
+        ],
+    )
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "6 rows: imported 2, 1 duplicate(s), 3 rejected" in out
+    assert "name cannot be empty" in out
+    assert "not a valid email" in out
+    assert "unknown role 'nowhere'" in out
+    assert "same email as line 2" in out
+    with env_app.uow() as uow:
+        page = uow.applicants.search(role_id=None, stages=None, page=1, per_page=10)
+        assert sorted(a.name for a in page.items) == ["<!channel> Omar", "Ayesha Khan"]
+
+    again = runner.invoke(cli, ["import", str(path)])
+    assert "imported 0, 3 duplicate(s)" in again.output
+    assert "already applied as #" in again.output
+
+
+def test_missing_columns_stop_before_anything_is_stored(env: Hirebot, tmp_path: Path) -> None:
+    path = write_csv(tmp_path, [["email", "role"], ["a@example.com", "senior-backend"]])
+    result = runner.invoke(cli, ["import", str(path)])
+    assert result.exit_code == 2
+    assert "the CSV has no name column" in result.output
+    with env.uow() as uow:
+        assert uow.applicants.search(role_id=None, stages=None, page=1, per_page=10).total == 0
+
+
+def test_dry_run_stores_nothing_and_role_option_fills_the_column(
+    env: Hirebot, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, [["name", "email"], ["A", "a@example.com"], ["B", "b@example.com"]])
+    dry = runner.invoke(cli, ["import", str(path), "--role", "senior-backend", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would import 2" in dry.output
+    with env.uow() as uow:
+        assert uow.applicants.search(role_id=None, stages=None, page=1, per_page=10).total == 0
+    real = runner.invoke(cli, ["import", str(path), "--role", "senior-backend"])
+    assert real.exit_code == 0, real.output
+    assert "imported 2" in real.output
+
+
+def test_export_json_and_csv(env: Hirebot, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path, [HEADER, ["Ayesha", "a@example.com", "", "senior-backend", "go", "x"]]
+    )
+    assert runner.invoke(cli, ["import", str(path)]).exit_code == 0
+    out = tmp_path / "export.json"
+    result = runner.invoke(cli, ["export", "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    records = json.loads(out.read_text())
+    assert records[0]["email"] == "a@example.com"
+    assert records[0]["skills"] == ["go"]
+    assert any(e["kind"] == "applicant.added" for e in records[0]["timeline"])
+    timeline = tmp_path / "timeline.csv"
+    runner.invoke(cli, ["export", "--format", "csv", "--what", "timeline", "-o", str(timeline)])
+    rows = list(csv.DictReader(timeline.open()))
+    assert rows[0]["applicant_id"] == "1"
+    bad = runner.invoke(cli, ["export", "--format", "xml"])
+    assert bad.exit_code == 2
+    assert "--format must be csv or json" in bad.output

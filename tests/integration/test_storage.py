@@ -1,0 +1,104 @@
+"""Storage on both databases: migrations match the models, types round-trip, constraints hold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+
+from bot.bootstrap import Hirebot
+from storage import migrate
+from storage.db import create_db_engine
+from storage.models import Applicant, Base
+from storage.unit_of_work import UnitOfWork
+
+
+def test_migrations_produce_exactly_the_models(app: Hirebot) -> None:
+    assert migrate.is_up_to_date(app.engine)
+    with app.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def _applicant(role_id: int, email: str | None, at: datetime) -> Applicant:
+    return Applicant(
+        role_id=role_id,
+        name="A",
+        email=email,
+        email_normalized=email,
+        stage="applied",
+        stage_entered_at=at,
+        created_at=at,
+        updated_at=at,
+        skills=["go"],
+        links={},
+    )
+
+
+def test_times_come_back_aware_and_in_utc(app: Hirebot) -> None:
+    karachi = timezone(timedelta(hours=5))
+    moment = datetime(2026, 3, 8, 14, 30, tzinfo=karachi)
+    with app.uow() as uow:
+        role = uow.roles.by_key("senior-backend")
+        assert role is not None
+        uow.applicants.add(_applicant(role.id, None, moment))
+        uow.commit()
+    with app.uow() as uow:
+        stored = uow.applicants.get(1)
+        assert stored is not None
+        assert stored.created_at == moment
+        assert stored.created_at.tzinfo is UTC
+        assert stored.skills == ["go"]
+
+
+def test_naive_datetimes_are_refused(app: Hirebot) -> None:
+    with app.uow() as uow:
+        role = uow.roles.by_key("senior-backend")
+        assert role is not None
+        uow.applicants.add(_applicant(role.id, None, datetime(2026, 1, 1)))
+        with pytest.raises(Exception, match="naive datetimes"):
+            uow.commit()
+
+
+def test_one_email_per_role_is_enforced_by_the_database(app: Hirebot) -> None:
+    now = datetime.now(UTC)
+    with app.uow() as uow:
+        role = uow.roles.by_key("senior-backend")
+        assert role is not None
+        uow.applicants.add(_applicant(role.id, "a@example.com", now))
+        uow.applicants.add(_applicant(role.id, "a@example.com", now))
+        with pytest.raises(IntegrityError):
+            uow.commit()
+    with app.uow() as uow:
+        assert uow.applicants.search(role_id=None, stages=None, page=1, per_page=10).total == 0
+
+
+def test_leaving_the_unit_of_work_without_commit_rolls_back(app: Hirebot) -> None:
+    with app.uow() as uow:
+        role = uow.roles.by_key("senior-backend")
+        assert role is not None
+        uow.applicants.add(_applicant(role.id, None, datetime.now(UTC)))
+        uow.flush()
+    with UnitOfWork(app.session_factory) as uow:
+        assert uow.applicants.get(1) is None
+
+
+def test_config_people_and_roles_are_synced(app: Hirebot) -> None:
+    with app.uow() as uow:
+        assert [p.key for p in uow.people.all()] == ["sana", "omar", "hina", "lucas"]
+        sana = uow.people.by_slack_id("U0SANAMRZ")
+        assert sana is not None
+        assert sana.key == "sana"
+        assert [r.key for r in uow.roles.all()] == ["senior-backend", "backend-contract"]
+
+
+def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

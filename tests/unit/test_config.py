@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import ConfigError, HirebotConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(data) if not isinstance(data, str) else data)
+    return path
+
+
+def shipped() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text())
+    return data
+
+
+def test_shipped_config_carries_the_senior_backend_role(shipped_config: HirebotConfig) -> None:
+    catalog = shipped_config.catalog()
+    role = catalog.role("senior-backend")
+    assert role.title == "Senior Backend Engineer"
+    assert role.pay is not None
+    assert role.pay.describe() == "USD 11,670.34 – 14,174.54 per month"
+    assert {c.key for c in role.scorecard} >= {"programming", "databases", "api_design", "security"}
+    questions = role.question_bank["technical_assessment"]
+    assert "How do you optimize the performance of a slow database query?" in questions
+    assert role.pipeline.keys[:3] == ["applied", "screening", "technical_assessment"]
+    assert catalog.role("backend-contract").employment_type.value == "contract"
+
+
+def test_config_path_comes_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = shipped()
+    data["organization"] = "Elsewhere"
+    monkeypatch.setenv("HIREBOT_CONFIG", str(write(tmp_path, data)))
+    assert load_config().organization == "Elsewhere"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["roles"][0]["pay"].update(min=20000), "roles[0].pay: Value error"),
+        (lambda d: d["roles"][0].update(hiring_manager="zed"), "roles[0].hiring_manager: 'zed'"),
+        (lambda d: d["people"][1].update(timezone="Mars/Olympus"), "people[1].timezone"),
+        (
+            lambda d: d["roles"][0].update(salary=1),
+            "roles[0].salary: Extra inputs are not permitted",
+        ),
+        (lambda d: d["roles"][0]["question_bank"].update(onsite=["q"]), "'onsite' is not a stage"),
+        (lambda d: d["people"][0].update(roles=["wizard"]), "people[0].roles[0]"),
+        (
+            lambda d: d["people"][2].update(slack_id=d["people"][0]["slack_id"]),
+            "appears more than once",
+        ),
+        (
+            lambda d: d["people"][0].update(roles=["recruiter"]),
+            "at least one person needs the admin",
+        ),
+    ],
+)
+def test_errors_name_file_key_path_and_problem(tmp_path: Path, mutate: Any, expected: str) -> None:
+    data = shipped()
+    mutate(data)
+    path = write(tmp_path, data)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    assert expected.replace("Value error", "").strip() in message.replace("Value error, ", ""), (
+        message
+    )
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(write(tmp_path, "roles: [unclosed"))
+    with pytest.raises(ConfigError, match="expected a mapping"):
+        load_config(write(tmp_path, "- just a list"))
