@@ -112,6 +112,26 @@ def console(
         ConsoleSession(hirebot, key, sys.stdin, out).run()
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    config: ConfigOption = None,
+) -> None:
+    """Run the server: Slack and Telegram webhooks, delivery of queued messages, /healthz."""
+    import uvicorn
+
+    from bot.server import build_server
+
+    with _app(config) as hirebot:
+        if not hirebot.channels:
+            err.print(
+                "note: no chat channel configured (set SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN)"
+            )
+        server = build_server(hirebot)
+        uvicorn.run(server.asgi(), host=host, port=port, log_level="warning")
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
     """Apply database migrations (DATABASE_URL)."""

@@ -186,3 +186,44 @@ class CardPost(Base):
     destination: Mapped[str] = mapped_column(String(100))
     message_ref: Mapped[str] = mapped_column(String(100))
     posted_at: Mapped[datetime]
+
+
+class FlowRun(Base):
+    """A conversation in progress: which flow, which step, and the answers so far.
+
+    Saved after every step, so a restart resumes at the same step. `version` guards against
+    two deliveries of the same answer advancing the flow twice.
+    """
+
+    __tablename__ = "flow_runs"
+    __table_args__ = (Index("ix_flow_runs_person_status", "person_id", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    flow: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(
+        String(16), default="active"
+    )  # active, paused, done, cancelled
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    channel: Mapped[str] = mapped_column(String(16))
+    conversation: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class LinkCode(Base):
+    """A one-time code an admin hands a person to bind their chat account; stored hashed."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_ref: Mapped[str | None] = mapped_column(String(64))

@@ -230,13 +230,18 @@ class OutboxRepository:
     def add(self, message: OutboxMessage) -> None:
         self.session.add(message)
 
-    def due(self, channel: str, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-        """Pending messages for a channel, oldest first, locked so replicas don't double-send."""
+    def due(
+        self, channel: str, now: datetime, limit: int, statuses: Sequence[str] = ("pending",)
+    ) -> Sequence[OutboxMessage]:
+        """Due messages for a channel, oldest first, locked so replicas don't double-send.
+
+        A `sending` row whose lease (`next_attempt_at`) ran out belongs to a replica that died.
+        """
         stmt = (
             select(OutboxMessage)
             .where(
                 OutboxMessage.channel == channel,
-                OutboxMessage.status == "pending",
+                OutboxMessage.status.in_(list(statuses)),
                 OutboxMessage.next_attempt_at <= now,
             )
             .order_by(OutboxMessage.id)

@@ -25,3 +25,12 @@ class InvalidMove(UserError):
 
 class PermissionDenied(UserError):
     """The person's hiring-team role does not allow this."""
+
+
+class FieldErrors(InvalidInput):
+    """Several fields of a form failed; `fields` maps each field name to its problem, so forms
+    (Slack modals) can show each message beside its field."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))
+        self.fields = fields

@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
-from bot.domain.errors import NotFound, UserError
+from bot.domain.errors import FieldErrors, NotFound, UserError
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation
-from bot.messages.reply import Reply, error
+from bot.messages.reply import Field, Reply, error
 from bot.services import audit, outbox
 from bot.services.context import Actor, Context
 from storage.models import Person
@@ -87,6 +87,7 @@ class Dispatcher:
         self.commands = commands
         self.clock = clock
         self.channels = channels
+        self.on_commit: list[Callable[[], None]] = []
 
     def handle(self, inbound: Inbound) -> Outcome:
         cid = inbound.correlation_id or new_correlation_id()
@@ -110,6 +111,9 @@ class Dispatcher:
             failed = False
             try:
                 replies = self._run(ctx, inbound)
+            except FieldErrors as exc:
+                fields = [Field(label=name, value=problem) for name, problem in exc.fields.items()]
+                replies, failed = [Reply(kind="error", text=exc.message, fields=fields)], True
             except UserError as exc:
                 replies, failed = [error(exc.message)], True
             except Exception:
@@ -122,12 +126,14 @@ class Dispatcher:
             self._record_inbound(ctx, inbound, failed)
             ids = self._enqueue_replies(ctx, inbound, replies)
             uow.commit()
-            return Outcome(
-                cid,
-                replies=replies,
-                outbox_ids=ids,
-                person_key=actor.person.key if actor.person else None,
-            )
+        for callback in self.on_commit:
+            callback()
+        return Outcome(
+            cid,
+            replies=replies,
+            outbox_ids=ids,
+            person_key=actor.person.key if actor.person else None,
+        )
 
     def _resolve(self, uow: UnitOfWork, inbound: Inbound) -> Actor:
         row: Person | None

@@ -1,0 +1,1 @@
+"""Outbound delivery: claims outbox rows and hands them to a channel's sender, with retries."""

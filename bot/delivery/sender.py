@@ -1,0 +1,42 @@
+"""The contract between the delivery worker and a channel: send one message, or say why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages.reply import Reply
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One outbox row, as a channel needs it. `card_ref` is the platform's id of the card this
+    message edits (kind card_update) or replies under (thread_card_key), when it was posted."""
+
+    id: int
+    channel: str
+    destination: str
+    kind: str
+    reply: Reply
+    ephemeral_to: str | None = None
+    card_key: str | None = None
+    thread_card_key: str | None = None
+    card_ref: str | None = None
+    correlation_id: str = "-"
+
+
+class DeliveryError(Exception):
+    """Sending failed. `retry_after` (seconds) when the platform said when to come back."""
+
+    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        """Deliver; return the platform's id for the posted message (used to edit cards later)."""
+        ...

@@ -1,0 +1,98 @@
+"""`hirebot serve`: one ASGI app carrying every channel's webhooks, plus the delivery loop.
+
+Channels are chosen by the environment: Slack when SLACK_BOT_TOKEN is set, Telegram when
+TELEGRAM_BOT_TOKEN is set. The console channel is interactive and not part of the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from bot.bootstrap import Hirebot
+from bot.channels.base import ChannelRuntime
+from bot.delivery.loop import DeliveryLoop
+from bot.delivery.worker import DeliveryWorker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Server:
+    hirebot: Hirebot
+    runtimes: list[ChannelRuntime]
+    delivery: DeliveryLoop
+    extra_routes: list[BaseRoute] = field(default_factory=list)
+
+    def asgi(self) -> Starlette:
+        routes: list[BaseRoute] = [Route("/healthz", self._health, methods=["GET"])]
+        for runtime in self.runtimes:
+            routes.extend(runtime.routes())
+        routes.extend(self.extra_routes)
+        return Starlette(routes=routes, lifespan=self._lifespan)
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    def start(self) -> None:
+        for runtime in self.runtimes:
+            runtime.start()
+        self.delivery.start()
+
+    def stop(self) -> None:
+        self.delivery.stop()
+        for runtime in self.runtimes:
+            runtime.stop()
+
+    async def _health(self, _request: Request) -> JSONResponse:
+        checks: dict[str, object] = {}
+        healthy = True
+        try:
+            with self.hirebot.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # reported, not raised
+            checks["database"] = f"error: {type(exc).__name__}"
+            healthy = False
+        checks["delivery"] = "ok" if self.delivery.alive or not self.delivery.workers else "stopped"
+        healthy = healthy and checks["delivery"] == "ok"
+        checks["channels"] = {r.name: r.health() for r in self.runtimes}
+        return JSONResponse(
+            {"status": "ok" if healthy else "unhealthy", "checks": checks},
+            status_code=200 if healthy else 503,
+        )
+
+
+def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
+    runtimes: list[ChannelRuntime] = []
+    env = hirebot.env
+    if env.slack_bot_token:
+        from bot.channels.slack.runtime import SlackRuntime  # type: ignore[import-not-found]
+
+        runtimes.append(SlackRuntime(hirebot))
+    if env.telegram_bot_token:
+        from bot.channels.telegram.runtime import TelegramRuntime  # type: ignore[import-not-found]
+
+        runtimes.append(TelegramRuntime(hirebot))
+    return runtimes
+
+
+def build_server(hirebot: Hirebot, runtimes: list[ChannelRuntime] | None = None) -> Server:
+    runtimes = channel_runtimes(hirebot) if runtimes is None else runtimes
+    workers = [DeliveryWorker(hirebot.uow, runtime.sender(), hirebot.clock) for runtime in runtimes]
+    delivery = DeliveryLoop(workers, interval=0.5)
+    hirebot.dispatcher.on_commit.append(delivery.wake)
+    return Server(hirebot, runtimes, delivery)
