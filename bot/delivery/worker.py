@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -109,11 +109,6 @@ class DeliveryWorker:
         return [r for r in rows if first_open.get(r.destination) in claimed]
 
     def _message(self, uow: UnitOfWork, row: OutboxMessage) -> OutgoingMessage:
-        key = row.card_key if row.kind == "card_update" else row.thread_card_key
-        card_ref = None
-        if key:
-            post = uow.cards.find(self.channel, key, row.destination)
-            card_ref = post.message_ref if post else None
         return OutgoingMessage(
             id=row.id,
             channel=row.channel,
@@ -123,13 +118,21 @@ class DeliveryWorker:
             ephemeral_to=row.ephemeral_to,
             card_key=row.card_key,
             thread_card_key=row.thread_card_key,
-            card_ref=card_ref,
             correlation_id=row.correlation_id,
         )
 
+    def _with_card_ref(self, message: OutgoingMessage) -> OutgoingMessage:
+        """Look the card up at send time: it may have been posted earlier in this same pass."""
+        key = message.card_key if message.kind == "card_update" else message.thread_card_key
+        if not key:
+            return message
+        with self.uow_factory() as uow:
+            post = uow.cards.find(self.channel, key, message.destination)
+        return replace(message, card_ref=post.message_ref) if post else message
+
     def _deliver(self, message: OutgoingMessage, stats: DeliveryStats) -> bool:
         try:
-            ref = self.sender.send(message)
+            ref = self.sender.send(self._with_card_ref(message))
         except DeliveryError as exc:
             self._failed(message, exc, stats)
             return False

@@ -1,0 +1,159 @@
+"""The delivery worker against a recording sender (a fake of our own Sender port)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import Hirebot
+from bot.clock import FrozenClock
+from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.delivery.worker import MAX_ATTEMPTS, DeliveryWorker
+from bot.messages.reply import Reply
+from bot.services import outbox
+from bot.services.context import Actor, Context
+from storage.models import CardPost, OutboxMessage
+
+
+@dataclass
+class RecordingSender:
+    channel: str = "chat"
+    sent: list[OutgoingMessage] = field(default_factory=list)
+    failures: list[DeliveryError] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        with self.lock:
+            if self.failures:
+                raise self.failures.pop(0)
+            self.sent.append(message)
+            return f"ref-{message.id}"
+
+
+def queue(app: Hirebot, destination: str, text: str, **kwargs: object) -> int:
+    with app.uow() as uow:
+        ctx = Context(uow, app.catalog, app.clock, Actor("system", "test"), "cid", app.channels)
+        row = outbox.enqueue(
+            ctx,
+            outbox.Destination("chat", destination, shared=True),
+            Reply(text=text, private=False),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        uow.commit()
+        return row.id
+
+
+def statuses(app: Hirebot) -> dict[int, str]:
+    with app.uow() as uow:
+        return {r.id: r.status for r in uow.session.scalars(select(OutboxMessage))}
+
+
+def test_messages_go_out_in_order_and_once(app: Hirebot) -> None:
+    sender = RecordingSender()
+    worker = DeliveryWorker(app.uow, sender, app.clock)
+    ids = [queue(app, "room", f"m{n}") for n in range(5)]
+    assert worker.run_once().sent == 5
+    assert worker.run_once().sent == 0
+    assert [m.reply.text for m in sender.sent] == ["m0", "m1", "m2", "m3", "m4"]
+    assert set(statuses(app).values()) == {"sent"}
+    assert [m.id for m in sender.sent] == ids
+
+
+def test_rate_limit_holds_the_conversation_and_honours_retry_after(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    sender = RecordingSender(failures=[DeliveryError("429", retry_after=30)])
+    worker = DeliveryWorker(app.uow, sender, clock)
+    queue(app, "room", "first")
+    queue(app, "room", "second")
+    queue(app, "other", "elsewhere")
+    stats = worker.run_once()
+    assert (stats.sent, stats.retried, stats.waiting) == (1, 1, 1)
+    assert [m.reply.text for m in sender.sent] == ["elsewhere"]
+    clock.advance(timedelta(seconds=29))
+    assert worker.run_once().sent == 0  # still waiting: second must not overtake first
+    clock.advance(timedelta(seconds=1))
+    assert worker.run_once().sent == 2
+    assert [m.reply.text for m in sender.sent] == ["elsewhere", "first", "second"]
+
+
+def test_permanent_failures_and_exhausted_retries_are_dead(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    sender = RecordingSender(failures=[DeliveryError("channel_not_found", retryable=False)])
+    worker = DeliveryWorker(app.uow, sender, clock)
+    dead = queue(app, "gone", "x")
+    worker.run_once()
+    assert statuses(app)[dead] == "dead"
+
+    sender.failures = [DeliveryError("503") for _ in range(MAX_ATTEMPTS)]
+    flaky = queue(app, "flaky", "y")
+    for _ in range(MAX_ATTEMPTS):
+        clock.advance(timedelta(hours=1))
+        worker.run_once()
+    with app.uow() as uow:
+        row = uow.session.get(OutboxMessage, flaky)
+        assert row is not None
+        assert row.status == "dead"
+        assert row.attempts == MAX_ATTEMPTS
+        assert row.last_error == "503"
+
+
+def test_card_refs_are_remembered_for_edits_and_threads(app: Hirebot) -> None:
+    sender = RecordingSender()
+    worker = DeliveryWorker(app.uow, sender, app.clock)
+    card = queue(app, "room", "card", kind="card", card_key="applicant:1")
+    queue(app, "room", "card v2", kind="card_update", card_key="applicant:1")
+    queue(app, "room", "moved", thread_card_key="applicant:1")
+    worker.run_once()
+    update, thread = sender.sent[1], sender.sent[2]
+    assert update.card_ref == f"ref-{card}"
+    assert thread.card_ref == f"ref-{card}"
+    with app.uow() as uow:
+        post = uow.session.scalars(select(CardPost)).one()
+        assert post.message_ref == f"ref-{card}"
+
+
+def test_an_expired_lease_is_claimed_again(app: Hirebot, clock: FrozenClock) -> None:
+    row_id = queue(app, "room", "x")
+    with app.uow() as uow:
+        row = uow.session.get(OutboxMessage, row_id)
+        assert row is not None
+        row.status, row.next_attempt_at = "sending", clock.now() + timedelta(seconds=60)
+        uow.commit()
+    sender = RecordingSender()
+    worker = DeliveryWorker(app.uow, sender, clock)
+    assert worker.run_once().sent == 0
+    clock.advance(timedelta(seconds=61))
+    assert worker.run_once().sent == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_workers_on_postgres_never_send_a_row_twice(app: Hirebot) -> None:
+    for n in range(120):
+        queue(app, f"room-{n % 12}", f"m{n}")
+    sender = RecordingSender()
+    workers = [DeliveryWorker(app.uow, sender, app.clock, batch=7) for _ in range(2)]
+    barrier = threading.Barrier(2)
+
+    def drain(worker: DeliveryWorker) -> None:
+        barrier.wait()
+        for _ in range(100):
+            if worker.run_once().sent == 0 and all(s == "sent" for s in statuses(app).values()):
+                return
+
+    threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ids = [m.id for m in sender.sent]
+    assert len(ids) == 120
+    assert len(set(ids)) == 120
+    for room in range(12):
+        texts = [int(m.reply.text[1:]) for m in sender.sent if m.destination == f"room-{room}"]
+        assert texts == sorted(texts)
