@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, SystemClock
 from bot.config import Environment, HirebotConfig, load_config
 from bot.domain.catalog import Catalog
+from bot.flows.add_applicant import AddApplicantFlow
+from bot.flows.engine import FlowEngine
 from bot.handlers import applicants, general
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
@@ -51,10 +53,17 @@ class Hirebot:
         self.engine.dispose()
 
 
-def build_commands() -> CommandSet:
+def build_flows() -> FlowEngine:
+    flows = FlowEngine()
+    flows.register(AddApplicantFlow())
+    return flows
+
+
+def build_commands(flows: FlowEngine) -> CommandSet:
     commands = CommandSet()
     general.register(commands)
     applicants.register(commands)
+    commands.add_action("flow", flows.on_choice)
     return commands
 
 
@@ -101,9 +110,12 @@ def bootstrap(
     with UnitOfWork(session_factory) as uow:
         sync_catalog(uow, catalog)
     clock = clock or SystemClock()
-    commands = build_commands()
+    flows = build_flows()
+    commands = build_commands(flows)
     active = enabled_channels(env, channels)
-    dispatcher = Dispatcher(lambda: UnitOfWork(session_factory), catalog, commands, clock, active)
+    dispatcher = Dispatcher(
+        lambda: UnitOfWork(session_factory), catalog, commands, clock, active, flows
+    )
     return Hirebot(
         config, catalog, env, engine, session_factory, clock, commands, dispatcher, active
     )

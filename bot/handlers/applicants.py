@@ -27,6 +27,8 @@ PER_PAGE = 10
 def add(ctx: Context, line: CommandLine) -> list[Reply]:
     """Adds an applicant and posts their card to the role's channels."""
     positional, options = split_options(line.tokens(), ADD_FIELDS)
+    if not positional and not options:
+        return start_guided_add(ctx)
     if len(positional) < 2:
         raise InvalidInput(f"usage: {ADD_USAGE}")
     role = ctx.catalog.role(positional[0])
@@ -56,6 +58,22 @@ def add(ctx: Context, line: CommandLine) -> list[Reply]:
             actions=applicant_details(ctx, applicant).actions,
         )
     ]
+
+
+def start_guided_add(ctx: Context) -> list[Reply]:
+    """`add` alone asks step by step, in a private conversation (answers hold personal data)."""
+    if not ctx.private or ctx.flows is None or ctx.actor.person_id is None:
+        raise InvalidInput(
+            f"usage: {ADD_USAGE} — or send 'add' to me in a direct message to be asked step by step"
+        )
+    _run, prompt = ctx.flows.start(
+        ctx,
+        "add_applicant",
+        person_id=ctx.actor.person_id,
+        channel=ctx.actor.channel,
+        conversation=ctx.conversation,
+    )
+    return [prompt]
 
 
 def list_(ctx: Context, line: CommandLine) -> list[Reply]:

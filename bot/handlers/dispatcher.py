@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import FieldErrors, NotFound, UserError
+from bot.flows.engine import FlowEngine
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation
@@ -81,12 +82,14 @@ class Dispatcher:
         commands: CommandSet,
         clock: Clock,
         channels: frozenset[str],
+        flows: FlowEngine,
     ) -> None:
         self.uow_factory = uow_factory
         self.catalog = catalog
         self.commands = commands
         self.clock = clock
         self.channels = channels
+        self.flows = flows
         self.on_commit: list[Callable[[], None]] = []
 
     def handle(self, inbound: Inbound) -> Outcome:
@@ -107,7 +110,17 @@ class Dispatcher:
                 log.info("duplicate delivery %s ignored", inbound.dedup_key)
                 return Outcome(cid, duplicate=True)
             actor = self._resolve(uow, inbound)
-            ctx = Context(uow, self.catalog, self.clock, actor, cid, self.channels)
+            ctx = Context(
+                uow,
+                self.catalog,
+                self.clock,
+                actor,
+                cid,
+                self.channels,
+                conversation=inbound.conversation,
+                private=not inbound.shared_conversation,
+                flows=self.flows,
+            )
             failed = False
             try:
                 replies = self._run(ctx, inbound)
@@ -164,7 +177,12 @@ class Dispatcher:
             if action is None:
                 raise NotFound("that button is no longer supported; use the commands instead")
             return action(ctx, inbound.action.value, inbound.action.input)
-        line = CommandLine.parse(inbound.text or "")
+        text = inbound.text or ""
+        if not inbound.shared_conversation and not text.lstrip().startswith("/"):
+            run = self.flows.active_run(ctx, inbound.channel)
+            if run is not None:
+                return self.flows.on_text(ctx, run, text)
+        line = CommandLine.parse(text)
         if not line.name:
             line = CommandLine("help", "")
         command = self.commands.find(line.name)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog, PersonSpec
 from bot.domain.errors import PermissionDenied
 from bot.domain.permissions import Permission, require
 from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.flows.engine import FlowEngine
 
 
 @dataclass
@@ -46,7 +50,9 @@ class Context:
     correlation_id: str
     channels: frozenset[str]
     applicant_id: int | None = None
-    notes: list[str] = field(default_factory=list)
+    conversation: str = ""
+    private: bool = True
+    flows: FlowEngine | None = None
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""
