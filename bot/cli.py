@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot import __version__
 from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.cli_outbox import outbox_app
 from bot.config import ConfigError, Environment, load_config
 from bot.domain.errors import UserError
 from bot.domain.permissions import TeamRole
@@ -32,6 +33,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(outbox_app, name="outbox")
 
 err = Console(stderr=True, highlight=False)
 ConfigOption = Annotated[

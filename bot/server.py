@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -17,10 +17,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot.api.app import IntakeAPI
 from bot.bootstrap import Hirebot
 from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.worker import DeliveryWorker
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,19 @@ class Server:
     runtimes: list[ChannelRuntime]
     delivery: DeliveryLoop
     extra_routes: list[BaseRoute] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    # More /healthz checks by name (e.g. "scheduler"): each returns "ok" or what is wrong.
+    health_checks: dict[str, Callable[[], str]] = field(default_factory=dict)
 
     def asgi(self) -> Starlette:
-        routes: list[BaseRoute] = [Route("/healthz", self._health, methods=["GET"])]
+        routes: list[BaseRoute] = [
+            Route("/healthz", self._health, methods=["GET"]),
+            Route("/metrics", self.metrics.endpoint, methods=["GET"]),
+        ]
         for runtime in self.runtimes:
             routes.extend(runtime.routes())
+        api = IntakeAPI(self.hirebot, self.metrics, self.hirebot.dispatcher.on_commit)
+        routes.extend(api.routes())
         routes.extend(self.extra_routes)
         return Starlette(routes=routes, lifespan=self._lifespan)
 
@@ -69,6 +79,12 @@ class Server:
             healthy = False
         checks["delivery"] = "ok" if self.delivery.alive or not self.delivery.workers else "stopped"
         healthy = healthy and checks["delivery"] == "ok"
+        for name, check in self.health_checks.items():
+            try:
+                checks[name] = check()
+            except Exception as exc:  # reported, not raised
+                checks[name] = f"error: {type(exc).__name__}"
+            healthy = healthy and checks[name] == "ok"
         checks["channels"] = {r.name: r.health() for r in self.runtimes}
         return JSONResponse(
             {"status": "ok" if healthy else "unhealthy", "checks": checks},
@@ -95,4 +111,8 @@ def build_server(hirebot: Hirebot, runtimes: list[ChannelRuntime] | None = None)
     workers = [DeliveryWorker(hirebot.uow, runtime.sender(), hirebot.clock) for runtime in runtimes]
     delivery = DeliveryLoop(workers, interval=0.5)
     hirebot.dispatcher.on_commit.append(delivery.wake)
-    return Server(hirebot, runtimes, delivery)
+    metrics = Metrics()
+    metrics.instrument(hirebot.dispatcher)
+    metrics.watch_outbox(hirebot.uow, hirebot.clock)
+    delivery.observers.append(metrics.observe_delivery)
+    return Server(hirebot, runtimes, delivery, metrics=metrics)

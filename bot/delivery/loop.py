@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
-from bot.delivery.worker import DeliveryWorker
+from bot.delivery.worker import DeliveryStats, DeliveryWorker
 
 log = logging.getLogger(__name__)
+
+DeliveryObserver = Callable[[str, DeliveryStats], None]
 
 
 class DeliveryLoop:
@@ -17,6 +20,8 @@ class DeliveryLoop:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Called with (channel, stats) after every worker pass: metrics count sends and failures.
+        self.observers: list[DeliveryObserver] = []
 
     def start(self) -> None:
         if not self.workers or self._thread is not None:
@@ -44,9 +49,16 @@ class DeliveryLoop:
         sent = 0
         for worker in self.workers:
             try:
-                sent += worker.run_once().sent
+                stats = worker.run_once()
             except Exception:
                 log.exception("delivery pass for %s failed", worker.channel)
+                stats = DeliveryStats(crashed=1)
+            sent += stats.sent
+            for observe in self.observers:
+                try:
+                    observe(worker.channel, stats)
+                except Exception:
+                    log.exception("delivery observer failed")
         return sent
 
     def _run(self) -> None:

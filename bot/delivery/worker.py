@@ -38,6 +38,7 @@ class DeliveryStats:
     retried: int = 0
     dead: int = 0
     waiting: int = 0
+    crashed: int = 0  # passes that raised (set by DeliveryLoop; the worker itself never does)
     errors: list[str] = field(default_factory=list)
 
 

@@ -1,0 +1,1 @@
+"""The HTTP intake API: applicants from careers pages, job boards and ATS webhooks."""

@@ -1,0 +1,146 @@
+"""The intake API's request and response bodies, which are also its OpenAPI schema.
+
+Pydantic checks shapes and sizes here (types, lengths, unknown keys); the hiring rules
+(valid email, phone, links, name) stay in the domain and are applied by the service, so the
+API, chat and CSV imports accept and refuse exactly the same applicants.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from bot.domain.catalog import RoleSpec
+from bot.domain.stages import StageKind
+from storage.models import Applicant
+
+
+def _encodable(value: str) -> str:
+    """Lone surrogates (legal in JSON escapes) cannot be stored as UTF-8: refuse them here."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("contains characters that are not valid Unicode text") from exc
+    return value
+
+
+Text = Annotated[str, AfterValidator(_encodable)]
+
+
+class ApplicantIn(BaseModel):
+    """A new applicant. Only `role` and `name` are required; unknown keys are refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "role": "senior-backend",
+                    "name": "Ayesha Khan",
+                    "email": "ayesha@example.com",
+                    "phone": "+92 300 1234567",
+                    "source": "careers page",
+                    "skills": ["python", "postgres"],
+                    "resume": "https://example.com/ayesha.pdf",
+                }
+            ]
+        },
+    )
+
+    role: Text = Field(max_length=50, description="role key, e.g. senior-backend")
+    name: Text = Field(max_length=200)
+    email: Text | None = Field(default=None, max_length=320)
+    phone: Text | None = Field(default=None, max_length=64)
+    location: Text | None = Field(default=None, max_length=200)
+    source: Text | None = Field(default=None, max_length=200, description="where they came from")
+    skills: list[Annotated[Text, Field(max_length=50)]] = Field(default_factory=list, max_length=30)
+    resume: Text | None = Field(default=None, max_length=2000)
+    portfolio: Text | None = Field(default=None, max_length=2000)
+    code: Text | None = Field(default=None, max_length=2000)
+    profile: Text | None = Field(default=None, max_length=2000)
+    note: Text | None = Field(default=None, max_length=10_000)
+
+    def form_fields(self) -> dict[str, str | list[str]]:
+        """The fields as the domain validates them (role travels separately)."""
+        values = self.model_dump(exclude={"role"}, exclude_none=True)
+        return {k: v for k, v in values.items() if v != []}
+
+
+class ApplicantOut(BaseModel):
+    """An applicant as the API shows it: personal data included (the token is the trust)."""
+
+    id: int
+    role: str
+    name: str
+    email: str | None
+    phone: str | None
+    location: str
+    source: str
+    skills: list[str]
+    links: dict[str, str]
+    stage: str
+    stage_label: str
+    stage_entered_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, applicant: Applicant, role: RoleSpec | None) -> ApplicantOut:
+        label = role.pipeline.label(applicant.stage) if role else applicant.stage
+        return cls(
+            id=applicant.id,
+            role=applicant.role.key,
+            name=applicant.name,
+            email=applicant.email,
+            phone=applicant.phone,
+            location=applicant.location,
+            source=applicant.source,
+            skills=[str(s) for s in applicant.skills],
+            links={str(k): str(v) for k, v in applicant.links.items()},
+            stage=applicant.stage,
+            stage_label=label,
+            stage_entered_at=applicant.stage_entered_at,
+            created_at=applicant.created_at,
+            updated_at=applicant.updated_at,
+        )
+
+
+class ApplicantPage(BaseModel):
+    items: list[ApplicantOut]
+    total: int = Field(description="applicants matching the filters, on every page")
+    page: int
+    per_page: int
+    pages: int
+
+
+class StageOut(BaseModel):
+    key: str
+    label: str
+    kind: StageKind
+    applicants: int
+
+
+class RoleOut(BaseModel):
+    key: str
+    title: str
+    team: str
+    location: str
+    employment_type: str
+    summary: str
+    open_applicants: int
+    stages: list[StageOut]
+
+
+class Problem(BaseModel):
+    """Every error body: what went wrong, in words meant for the person reading the log."""
+
+    error: str
+
+
+class ValidationProblem(BaseModel):
+    """422: one message per bad field (body keys, query parameters or headers by name)."""
+
+    error: str
+    fields: dict[str, str]

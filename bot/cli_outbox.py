@@ -1,0 +1,205 @@
+"""`hirebot outbox`: see what is waiting to be delivered, what keeps failing and what gave up,
+and put dead messages back in the queue once the cause is fixed (a re-invited bot, a new token).
+
+Reads and writes the database named by DATABASE_URL, like every other command; a running
+`hirebot serve` picks retried rows up on its next delivery pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.config import ConfigError, Environment
+from bot.domain.errors import UserError
+from bot.handlers.dispatcher import new_correlation_id
+from bot.logging_setup import configure as configure_logging
+from bot.services import outbox_admin
+from bot.services.context import Actor, Context
+from bot.services.outbox import reply_of
+from storage.models import OutboxMessage
+
+outbox_app = typer.Typer(
+    help="Outbound messages: pending, failed (retrying) and dead; retry dead ones.",
+    invoke_without_command=True,
+)
+err = Console(stderr=True, highlight=False)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="config.yaml (default: $HIREBOT_CONFIG or ./config.yaml)"),
+]
+ChannelOption = Annotated[
+    str | None, typer.Option("--channel", help="only this channel (slack, telegram, console)")
+]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(Text.assemble(("error: ", "bold red"), message))
+    return typer.Exit(code)
+
+
+@contextmanager
+def _hirebot(config: Path | None) -> Iterator[Hirebot]:
+    env = Environment()
+    configure_logging(env.log_level, env.log_format)
+    try:
+        hirebot = bootstrap(config_path=config, env=env)
+    except (ConfigError, DatabaseNotReady) as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        yield hirebot
+    finally:
+        hirebot.close()
+
+
+def age(delta: timedelta) -> str:
+    seconds = int(max(delta.total_seconds(), 0))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _state(row: OutboxMessage) -> str:
+    if row.status in outbox_admin.OPEN and row.attempts > 0:
+        return "failed"
+    return row.status
+
+
+def _preview(row: OutboxMessage) -> str:
+    reply = reply_of(row)
+    text = (reply.title or reply.text or reply.plain_text()).replace("\n", " ")
+    return text if len(text) <= 50 else text[:49] + "…"
+
+
+def _table(rows: list[OutboxMessage], now: datetime) -> Table:
+    table = Table(
+        "id", "channel", "destination", "kind", "state", "age", "attempts", "next try",
+        "message", "last error",
+        title="Outbox",
+    )  # fmt: skip
+    for row in rows:
+        waiting = row.status in outbox_admin.OPEN and row.next_attempt_at > now
+        cells = (
+            str(row.id),
+            row.channel,
+            row.destination,
+            row.kind,
+            _state(row),
+            age(now - row.created_at),
+            str(row.attempts),
+            f"in {age(row.next_attempt_at - now)}" if waiting else "—",
+            _preview(row),
+            (row.last_error or "—")[:200],
+        )
+        # Text, not str: names and errors are shown literally, never read as rich markup.
+        table.add_row(*(Text(cell) for cell in cells))
+    return table
+
+
+@outbox_app.callback()
+def show(
+    ctx: typer.Context,
+    view: Annotated[
+        str,
+        typer.Option(
+            "--status",
+            help="pending, failed, dead, sent, open (pending + failed + dead) or all",
+        ),
+    ] = "open",
+    show_all: Annotated[bool, typer.Option("--all", help="every message, sent ones too")] = False,
+    channel: ChannelOption = None,
+    limit: Annotated[int, typer.Option(help="at most this many rows", min=1)] = 50,
+    config: ConfigOption = None,
+) -> None:
+    """List messages that have not gone out (default), oldest first, with their last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    out = Console(highlight=False, width=200)
+    with _hirebot(config) as hirebot, hirebot.uow() as uow:
+        try:
+            rows = list(
+                outbox_admin.listing(
+                    uow, view="all" if show_all else view, channel=channel, limit=limit
+                )
+            )
+        except UserError as exc:
+            raise _fail(exc.message) from exc
+        if not rows:
+            out.print("nothing waiting: the outbox is empty" if not show_all else "no messages")
+            return
+        out.print(_table(rows, hirebot.clock.now()))
+
+
+@outbox_app.command()
+def retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="outbox message ids")] = None,
+    all_dead: Annotated[
+        bool, typer.Option("--all-dead", help="every dead message (with --channel: of it)")
+    ] = False,
+    channel: ChannelOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Put dead messages back in the queue, due now, with a fresh set of attempts."""
+    if not ids and not all_dead:
+        raise _fail("name the message ids to retry, or pass --all-dead")
+    out = Console(highlight=False)
+    with _hirebot(config) as hirebot:
+        if all_dead:
+            with hirebot.uow() as uow:
+                ids = [*(ids or []), *outbox_admin.dead_ids(uow, channel)]
+        failures = 0
+        for message_id in ids or []:
+            with hirebot.uow() as uow:
+                ctx = Context(
+                    uow,
+                    hirebot.catalog,
+                    hirebot.clock,
+                    Actor("system", "cli"),
+                    new_correlation_id(),
+                    hirebot.channels,
+                )
+                try:
+                    row = outbox_admin.retry(ctx, message_id)
+                    uow.commit()
+                except UserError as exc:
+                    err.print(Text(f"{message_id}: {exc.message}", style="red"))
+                    failures += 1
+                    continue
+                out.print(Text(f"{row.id}: back in the queue for {row.channel} {row.destination}"))
+        if not ids:
+            out.print("no dead messages")
+        if failures:
+            raise typer.Exit(1)
+
+
+@outbox_app.command()
+def stats(config: ConfigOption = None) -> None:
+    """Counts per channel, and how long the oldest undelivered message has waited."""
+    out = Console(highlight=False)
+    with _hirebot(config) as hirebot, hirebot.uow() as uow:
+        rows = outbox_admin.stats(uow)
+        now = hirebot.clock.now()
+    table = Table(
+        "channel", "pending", "sending", "failed", "dead", "sent", "oldest waiting", title="Outbox"
+    )
+    for s in rows:
+        table.add_row(
+            s.channel,
+            str(s.pending),
+            str(s.sending),
+            str(s.failed),
+            str(s.dead),
+            str(s.sent),
+            age(now - s.oldest_pending_at) if s.oldest_pending_at else "—",
+        )
+    out.print(table if rows else "no messages yet")

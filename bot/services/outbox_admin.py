@@ -1,0 +1,132 @@
+"""Operating the outbox: what is waiting, what keeps failing, what gave up, and a second chance.
+
+"Failed" is not a status of its own: it is a pending row that has been tried and will be tried
+again (attempts > 0, a last error). "Dead" rows were refused for good or ran out of attempts;
+`retry` puts one back in the queue with a fresh attempt budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+
+from bot.domain.errors import InvalidInput, NotFound
+from bot.services import audit
+from bot.services.context import Context
+from storage.models import OutboxMessage
+from storage.unit_of_work import UnitOfWork
+
+OPEN = ("pending", "sending")
+VIEWS = ("pending", "failed", "dead", "sent", "open", "all")
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    channel: str
+    pending: int
+    sending: int
+    failed: int
+    dead: int
+    sent: int
+    oldest_pending_at: datetime | None
+
+
+def _conditions(view: str) -> list[ColumnElement[bool]]:
+    if view == "pending":
+        return [OutboxMessage.status.in_(OPEN), OutboxMessage.attempts == 0]
+    if view == "failed":
+        return [OutboxMessage.status.in_(OPEN), OutboxMessage.attempts > 0]
+    if view == "open":
+        return [OutboxMessage.status.in_([*OPEN, "dead"])]
+    if view in {"dead", "sent"}:
+        return [OutboxMessage.status == view]
+    if view == "all":
+        return []
+    raise InvalidInput(f"unknown view '{view}' (views: {', '.join(VIEWS)})")
+
+
+def listing(
+    uow: UnitOfWork, *, view: str = "open", channel: str | None = None, limit: int = 50
+) -> Sequence[OutboxMessage]:
+    """Oldest first, so the head of each conversation's queue is on top."""
+    conditions = _conditions(view)
+    if channel:
+        conditions.append(OutboxMessage.channel == channel)
+    order = OutboxMessage.id.desc() if view in {"sent", "all"} else OutboxMessage.id
+    return uow.session.scalars(
+        select(OutboxMessage).where(*conditions).order_by(order).limit(limit)
+    ).all()
+
+
+def stats(uow: UnitOfWork) -> list[ChannelStats]:
+    counts: dict[str, dict[str, int]] = {}
+    rows = uow.session.execute(
+        select(
+            OutboxMessage.channel,
+            OutboxMessage.status,
+            OutboxMessage.attempts > 0,
+            func.count(OutboxMessage.id),
+        ).group_by(OutboxMessage.channel, OutboxMessage.status, OutboxMessage.attempts > 0)
+    ).all()
+    for channel, status, tried, count in rows:
+        bucket = counts.setdefault(channel, {})
+        key = "failed" if status in OPEN and tried else status
+        bucket[key] = bucket.get(key, 0) + count
+    oldest = oldest_open(uow)
+    return [
+        ChannelStats(
+            channel,
+            pending=c.get("pending", 0),
+            sending=c.get("sending", 0),
+            failed=c.get("failed", 0),
+            dead=c.get("dead", 0),
+            sent=c.get("sent", 0) + c.get("inline", 0),
+            oldest_pending_at=oldest.get(channel),
+        )
+        for channel, c in sorted(counts.items())
+    ]
+
+
+def oldest_open(uow: UnitOfWork) -> dict[str, datetime]:
+    """When the oldest undelivered message of each channel was queued: the delivery lag."""
+    rows = uow.session.execute(
+        select(OutboxMessage.channel, func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status.in_(OPEN))
+        .group_by(OutboxMessage.channel)
+    ).all()
+    return {channel: at for channel, at in rows if at is not None}
+
+
+def retry(ctx: Context, message_id: int) -> OutboxMessage:
+    """Put a dead message back in the queue, due now, with a fresh attempt budget."""
+    row = ctx.uow.session.get(OutboxMessage, message_id, with_for_update=True)
+    if row is None:
+        raise NotFound(f"no outbox message {message_id}")
+    if row.status != "dead":
+        raise InvalidInput(
+            f"outbox message {message_id} is {row.status}; only dead messages can be retried"
+        )
+    row.status = "pending"
+    row.attempts = 0
+    row.next_attempt_at = ctx.clock.now()
+    audit.record(
+        ctx,
+        direction="event",
+        kind="outbox.retry",
+        channel=row.channel,
+        summary=f"{ctx.actor.name} put dead message {row.id} to {row.destination} back in the "
+        f"queue (last error: {row.last_error or 'none'})",
+        applicant_id=row.applicant_id,
+        payload={"outbox_id": row.id},
+    )
+    return row
+
+
+def dead_ids(uow: UnitOfWork, channel: str | None = None) -> list[int]:
+    stmt = select(OutboxMessage.id).where(OutboxMessage.status == "dead")
+    if channel:
+        stmt = stmt.where(OutboxMessage.channel == channel)
+    return list(uow.session.scalars(stmt.order_by(OutboxMessage.id)))
