@@ -19,9 +19,12 @@ from bot.config import Environment, HirebotConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.engine import FlowEngine
-from bot.handlers import applicants, general
+from bot.flows.feedback import FeedbackFlow
+from bot.handlers import applicants, general, interviews
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
+from bot.scheduling.jobs import register_jobs
+from bot.scheduling.runner import TaskRunner
 from bot.services.directory import sync_catalog
 from storage import migrate
 from storage.db import create_db_engine, create_session_factory, is_sqlite
@@ -45,6 +48,7 @@ class Hirebot:
     commands: CommandSet
     dispatcher: Dispatcher
     channels: frozenset[str]
+    tasks: TaskRunner
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -56,6 +60,7 @@ class Hirebot:
 def build_flows() -> FlowEngine:
     flows = FlowEngine()
     flows.register(AddApplicantFlow())
+    flows.register(FeedbackFlow())
     return flows
 
 
@@ -63,6 +68,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     commands = CommandSet()
     general.register(commands)
     applicants.register(commands)
+    interviews.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 
@@ -116,6 +122,8 @@ def bootstrap(
     dispatcher = Dispatcher(
         lambda: UnitOfWork(session_factory), catalog, commands, clock, active, flows
     )
+    tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows)
+    register_jobs(tasks)
     return Hirebot(
-        config, catalog, env, engine, session_factory, clock, commands, dispatcher, active
+        config, catalog, env, engine, session_factory, clock, commands, dispatcher, active, tasks
     )

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from bot import __version__
 from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.cli_jobs import jobs_app
 from bot.cli_outbox import outbox_app
 from bot.config import ConfigError, Environment, load_config
 from bot.domain.errors import UserError
@@ -34,6 +35,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(jobs_app, name="jobs")
 
 err = Console(stderr=True, highlight=False)
 ConfigOption = Annotated[
@@ -103,6 +105,7 @@ def console(
 ) -> None:
     """Chat with hirebot in this terminal, as a configured team member. Reads piped stdin too."""
     from bot.channels.console.session import ConsoleSession
+    from bot.scheduling.scheduler import Scheduler
 
     with _app(config, ("console",)) as hirebot:
         key = person or _default_person(hirebot)
@@ -111,7 +114,14 @@ def console(
         except UserError as exc:
             raise _fail(exc.message) from exc
         out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
-        ConsoleSession(hirebot, key, sys.stdin, out).run()
+        # Scheduled work (prep messages, feedback requests, reminders) runs here too, so the
+        # embedded default shows it; its console messages print after your next line.
+        scheduler = Scheduler(hirebot.tasks, hirebot.clock)
+        scheduler.start()
+        try:
+            ConsoleSession(hirebot, key, sys.stdin, out).run()
+        finally:
+            scheduler.stop()
 
 
 @app.command()

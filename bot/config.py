@@ -30,10 +30,12 @@ from bot.domain.catalog import (
     Competency,
     DigestPrefs,
     EmploymentType,
+    InterviewSettings,
     PayRange,
     PersonSpec,
     RoleSpec,
 )
+from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import TeamRole
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 
@@ -170,6 +172,33 @@ class DigestConfig(_Strict):
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKDAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+
+
+class WorkingHoursConfig(_Strict):
+    hours: str = Field(default="09:00-18:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+
+    @model_validator(mode="after")
+    def _valid(self) -> WorkingHoursConfig:
+        WorkingHours.parse(self.hours, tuple(self.days))
+        return self
+
+
+class InterviewsConfig(_Strict):
+    prep_before_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    first_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    escalation_hours: int = Field(default=48, ge=1, le=24 * 30)
+    snooze_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> InterviewsConfig:
+        if self.escalation_hours <= self.first_reminder_hours:
+            raise ValueError("escalation_hours must come after first_reminder_hours")
+        return self
+
+
 class PersonConfig(_Strict):
     key: Key
     name: str = Field(min_length=1, max_length=120)
@@ -178,6 +207,7 @@ class PersonConfig(_Strict):
     slack_id: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")
     telegram_id: int | None = None
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    working_hours: WorkingHoursConfig = Field(default_factory=WorkingHoursConfig)
 
 
 class DefaultsConfig(_Strict):
@@ -188,6 +218,7 @@ class DefaultsConfig(_Strict):
 class HirebotConfig(_Strict):
     organization: str = Field(default="hirebot", max_length=120)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
+    interviews: InterviewsConfig = Field(default_factory=InterviewsConfig)
     people: list[PersonConfig] = Field(min_length=1)
     roles: list[RoleConfig] = Field(default_factory=list)
 
@@ -222,11 +253,15 @@ class HirebotConfig(_Strict):
                 slack_id=p.slack_id,
                 telegram_id=p.telegram_id,
                 digest=DigestPrefs(p.digest.frequency, p.digest.time, p.digest.weekday),
+                working_hours=WorkingHours.parse(
+                    p.working_hours.hours, tuple(p.working_hours.days)
+                ),
             )
             for p in self.people
         }
         roles = {r.key: _role_spec(r) for r in self.roles}
-        return Catalog(roles, people, self.organization, self.defaults.phone_region)
+        settings = InterviewSettings(**self.interviews.model_dump())
+        return Catalog(roles, people, self.organization, self.defaults.phone_region, settings)
 
 
 def _role_spec(role: RoleConfig) -> RoleSpec:

@@ -65,7 +65,7 @@ class OutboxCollector(Collector):
         )
         try:
             with self.uow_factory() as uow:
-                stats = outbox_admin.stats(uow)
+                stats = outbox_admin.stats(uow, include_sent=False)
         except Exception:  # a scrape must answer even when the database does not
             log.exception("could not read outbox metrics")
             return

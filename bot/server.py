@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -23,6 +24,8 @@ from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.worker import DeliveryWorker
 from bot.metrics import Metrics
+from bot.scheduling.runner import RunReport
+from bot.scheduling.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class Server:
     metrics: Metrics = field(default_factory=Metrics)
     # More /healthz checks by name (e.g. "scheduler"): each returns "ok" or what is wrong.
     health_checks: dict[str, Callable[[], str]] = field(default_factory=dict)
+    scheduler: Scheduler | None = None
 
     def asgi(self) -> Starlette:
         routes: list[BaseRoute] = [
@@ -61,8 +65,12 @@ class Server:
         for runtime in self.runtimes:
             runtime.start()
         self.delivery.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.delivery.stop()
         for runtime in self.runtimes:
             runtime.stop()
@@ -106,7 +114,20 @@ def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
     return runtimes
 
 
-def build_server(hirebot: Hirebot, runtimes: list[ChannelRuntime] | None = None) -> Server:
+def _count_runs(metrics: Metrics, report: RunReport) -> None:
+    for counts, result in ((report.ran, "ok"), (report.failed, "error")):
+        for kind, n in counts.items():
+            for _ in range(n):
+                metrics.scheduler_run(kind, result)
+
+
+def build_server(
+    hirebot: Hirebot,
+    runtimes: list[ChannelRuntime] | None = None,
+    *,
+    scheduler: bool = True,
+) -> Server:
+    """`scheduler=False` leaves scheduled work to explicit `hirebot.tasks.run_due` calls (tests)."""
     runtimes = channel_runtimes(hirebot) if runtimes is None else runtimes
     workers = [DeliveryWorker(hirebot.uow, runtime.sender(), hirebot.clock) for runtime in runtimes]
     delivery = DeliveryLoop(workers, interval=0.5)
@@ -115,4 +136,12 @@ def build_server(hirebot: Hirebot, runtimes: list[ChannelRuntime] | None = None)
     metrics.instrument(hirebot.dispatcher)
     metrics.watch_outbox(hirebot.uow, hirebot.clock)
     delivery.observers.append(metrics.observe_delivery)
-    return Server(hirebot, runtimes, delivery, metrics=metrics)
+    server = Server(hirebot, runtimes, delivery, metrics=metrics)
+    hirebot.tasks.on_run.append(partial(_count_runs, metrics))
+    if scheduler:
+        server.scheduler = Scheduler(hirebot.tasks, hirebot.clock)
+        sched = server.scheduler
+        server.health_checks["scheduler"] = lambda: (
+            "ok" if sched.alive and sched.last_error is None else sched.last_error or "stopped"
+        )
+    return server

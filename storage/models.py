@@ -227,3 +227,90 @@ class LinkCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+    __table_args__ = (Index("ix_interviews_applicant", "applicant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    stage: Mapped[str] = mapped_column(String(50))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled, cancelled
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    panelists: Mapped[list[Panelist]] = relationship(
+        back_populates="interview", order_by="Panelist.id", lazy="selectin"
+    )
+
+
+class Panelist(Base):
+    """One interviewer on one interview, and where their feedback stands."""
+
+    __tablename__ = "interview_panelists"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "person_id", name="uq_interview_panelists_person"),
+        Index("ix_interview_panelists_person_status", "person_id", "feedback_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    feedback_status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending, submitted, not_attended, cancelled
+    requested_at: Mapped[datetime | None]
+    reminded_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+
+    interview: Mapped[Interview] = relationship(back_populates="panelists")
+
+
+class Feedback(Base):
+    """An interviewer's submitted scorecard: one per interviewer and interview."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "person_id", name="uq_feedback_interview_person"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id"))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    ratings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[str] = mapped_column(String(16))
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    concerns: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime]
+
+
+class ScheduledTask(Base):
+    """A piece of due work. Jobs claim due rows (SKIP LOCKED on PostgreSQL), so several
+    replicas never run the same task; `key` makes scheduling the same work twice a no-op."""
+
+    __tablename__ = "scheduled_tasks"
+    __table_args__ = (Index("ix_scheduled_tasks_status_due", "status", "due_at", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        Integer().with_variant(BigInteger, "postgresql"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(100), index=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # pending, running, done, cancelled, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -14,10 +14,14 @@ from storage.models import (
     Applicant,
     AuditEvent,
     CardPost,
+    Feedback,
+    Interview,
     Note,
     OutboxMessage,
+    Panelist,
     Person,
     Role,
+    ScheduledTask,
     StageMove,
 )
 
@@ -279,3 +283,134 @@ class CardPostRepository:
 
     def add(self, post: CardPost) -> None:
         self.session.add(post)
+
+
+class InterviewRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, interview: Interview) -> None:
+        self.session.add(interview)
+
+    def get(self, interview_id: int, *, for_update: bool = False) -> Interview | None:
+        stmt = select(Interview).where(Interview.id == interview_id)
+        if for_update:
+            stmt = stmt.with_for_update(of=Interview)
+        return self.session.scalar(stmt)
+
+    def for_applicant(self, applicant_id: int) -> Sequence[Interview]:
+        return self.session.scalars(
+            select(Interview)
+            .where(Interview.applicant_id == applicant_id)
+            .order_by(Interview.starts_at)
+        ).all()
+
+    def overlapping(
+        self, person_id: int, starts_at: datetime, ends_at: datetime, exclude: int | None = None
+    ) -> Sequence[Interview]:
+        """Scheduled interviews of this person that overlap [starts_at, ends_at)."""
+        window_start = starts_at - timedelta(hours=24)  # no interview lasts longer than a day
+        rows = self.session.scalars(
+            select(Interview)
+            .join(Panelist, Panelist.interview_id == Interview.id)
+            .where(
+                Panelist.person_id == person_id,
+                Interview.status == "scheduled",
+                Interview.starts_at < ends_at,
+                Interview.starts_at >= window_start,
+            )
+        ).all()
+        return [
+            i
+            for i in rows
+            if i.id != exclude and i.starts_at + timedelta(minutes=i.duration_minutes) > starts_at
+        ]
+
+    def upcoming_for_person(self, person_id: int, now: datetime, limit: int) -> Sequence[Interview]:
+        return self.session.scalars(
+            select(Interview)
+            .join(Panelist, Panelist.interview_id == Interview.id)
+            .where(
+                Panelist.person_id == person_id,
+                Interview.status == "scheduled",
+                Interview.starts_at >= now - timedelta(hours=12),
+            )
+            .order_by(Interview.starts_at)
+            .limit(limit)
+        ).all()
+
+    def panelist(self, interview_id: int, person_id: int) -> Panelist | None:
+        return self.session.scalar(
+            select(Panelist).where(
+                Panelist.interview_id == interview_id, Panelist.person_id == person_id
+            )
+        )
+
+    def owed_by(self, person_id: int) -> Sequence[Panelist]:
+        """Feedback this person still owes, for interviews that have started."""
+        return self.session.scalars(
+            select(Panelist)
+            .join(Interview, Interview.id == Panelist.interview_id)
+            .where(
+                Panelist.person_id == person_id,
+                Panelist.feedback_status == "pending",
+                Panelist.requested_at.is_not(None),
+                Interview.status == "scheduled",
+            )
+            .order_by(Interview.starts_at)
+        ).all()
+
+    def feedback_for_applicant(self, applicant_id: int) -> Sequence[Feedback]:
+        return self.session.scalars(
+            select(Feedback).where(Feedback.applicant_id == applicant_id).order_by(Feedback.id)
+        ).all()
+
+    def feedback(self, interview_id: int, person_id: int) -> Feedback | None:
+        return self.session.scalar(
+            select(Feedback).where(
+                Feedback.interview_id == interview_id, Feedback.person_id == person_id
+            )
+        )
+
+    def add_feedback(self, feedback: Feedback) -> None:
+        self.session.add(feedback)
+
+
+class TaskRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_key(self, key: str) -> ScheduledTask | None:
+        return self.session.scalar(select(ScheduledTask).where(ScheduledTask.key == key))
+
+    def add(self, task: ScheduledTask) -> None:
+        self.session.add(task)
+
+    def claim_due(self, now: datetime, limit: int) -> Sequence[ScheduledTask]:
+        """Pending tasks that are due, or running ones whose lease ran out (their runner died)."""
+        return self.session.scalars(
+            select(ScheduledTask)
+            .where(
+                ScheduledTask.due_at <= now,
+                (ScheduledTask.status == "pending")
+                | ((ScheduledTask.status == "running") & (ScheduledTask.lease_until < now)),
+            )
+            .order_by(ScheduledTask.due_at, ScheduledTask.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def pending_for(self, subject: str) -> Sequence[ScheduledTask]:
+        return self.session.scalars(
+            select(ScheduledTask).where(
+                ScheduledTask.subject == subject, ScheduledTask.status == "pending"
+            )
+        ).all()
+
+    def listing(self, *, statuses: Sequence[str], limit: int) -> Sequence[ScheduledTask]:
+        return self.session.scalars(
+            select(ScheduledTask)
+            .where(ScheduledTask.status.in_(list(statuses)))
+            .order_by(ScheduledTask.due_at)
+            .limit(limit)
+        ).all()

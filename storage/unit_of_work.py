@@ -13,11 +13,13 @@ from storage.repositories import (
     ApplicantRepository,
     AuditRepository,
     CardPostRepository,
+    InterviewRepository,
     NoteRepository,
     OutboxRepository,
     PersonRepository,
     RoleRepository,
     StageMoveRepository,
+    TaskRepository,
 )
 
 
@@ -31,6 +33,8 @@ class UnitOfWork:
     audit: AuditRepository
     outbox: OutboxRepository
     cards: CardPostRepository
+    interviews: InterviewRepository
+    tasks: TaskRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -45,6 +49,8 @@ class UnitOfWork:
         self.audit = AuditRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.cards = CardPostRepository(self.session)
+        self.interviews = InterviewRepository(self.session)
+        self.tasks = TaskRepository(self.session)
         return self
 
     def __exit__(

@@ -7,6 +7,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.errors import NotFound
+from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import Permission, TeamRole, permissions_for
 from bot.domain.stages import Pipeline
 from bot.domain.suggest import did_you_mean
@@ -71,6 +72,7 @@ class PersonSpec:
     slack_id: str | None = None
     telegram_id: int | None = None
     digest: DigestPrefs = field(default_factory=DigestPrefs)
+    working_hours: WorkingHours = field(default_factory=WorkingHours)
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -81,6 +83,14 @@ class PersonSpec:
 
 
 @dataclass(frozen=True)
+class InterviewSettings:
+    prep_before_minutes: int = 30
+    first_reminder_hours: int = 24
+    escalation_hours: int = 48
+    snooze_hours: int = 24
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Lookups with helpful misses, so handlers never index dicts directly."""
 
@@ -88,6 +98,7 @@ class Catalog:
     people: dict[str, PersonSpec]
     organization: str = "hirebot"
     phone_region: str = "PK"
+    interviews: InterviewSettings = field(default_factory=InterviewSettings)
 
     def role(self, key: str) -> RoleSpec:
         found = self.roles.get(key.strip().lower())

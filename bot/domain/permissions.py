@@ -22,6 +22,7 @@ class Permission(StrEnum):
     MOVE = "move, reject or withdraw applicants"
     NOTE = "add notes"
     HISTORY = "read an applicant's history"
+    SEE_FEEDBACK = "read every interviewer's feedback"
     ADMIN = "administer hirebot"
 
 
@@ -34,6 +35,7 @@ _TEAM = frozenset(
         Permission.MOVE,
         Permission.NOTE,
         Permission.HISTORY,
+        Permission.SEE_FEEDBACK,
     }
 )
 

@@ -59,7 +59,7 @@ class TextStep:
 
     def prompt(self, session: FlowSession) -> Prompt:
         hint = "type it, or 'skip'" if self.optional else "type it"
-        return Prompt(self.question, self.choices, hint=hint)
+        return Prompt(self.question, self.choices, hint=hint, free_text=True)
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         value = _optional(answer) if self.optional else answer.value
@@ -170,9 +170,7 @@ class AddApplicantFlow:
                 )
             ]
         return [
-            success(
-                f"Added #{applicant.id} {applicant.name}; their card goes to the role channel."
-            )
+            success(f"Added #{applicant.id} {applicant.name}; their card goes to the role channel.")
         ]
 
     def cancelled(self, session: FlowSession) -> list[Reply]:

@@ -41,6 +41,7 @@ class Prompt:
     title: str = ""
     lines: tuple[str, ...] = ()
     hint: str = ""
+    free_text: bool = False  # any text is an answer; otherwise a command name runs the command
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ class FlowEngine:
             .order_by(FlowRun.updated_at.desc(), FlowRun.id.desc())
             .limit(1)
         )
+
+    def wants_free_text(self, ctx: Context, run: FlowRun) -> bool:
+        definition = self.definitions[run.flow]
+        return definition.step(run.state).prompt(FlowSession(ctx, run)).free_text
 
     def open_runs(self, ctx: Context, flow: str | None = None) -> list[FlowRun]:
         if ctx.actor.person_id is None:

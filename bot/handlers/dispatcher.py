@@ -180,7 +180,9 @@ class Dispatcher:
         text = inbound.text or ""
         if not inbound.shared_conversation and not text.lstrip().startswith("/"):
             run = self.flows.active_run(ctx, inbound.channel)
-            if run is not None:
+            if run is not None and (
+                self.flows.wants_free_text(ctx, run) or not self._is_command(text)
+            ):
                 return self.flows.on_text(ctx, run, text)
         line = CommandLine.parse(text)
         if not line.name:
@@ -189,6 +191,11 @@ class Dispatcher:
         if command.permission is not None:
             ctx.actor.require(command.permission)
         return command.run(ctx, line)
+
+    def _is_command(self, text: str) -> bool:
+        """While a flow waits on a choice, a line starting with a command name runs it."""
+        name = CommandLine.parse(text).name
+        return name in self.commands.commands or name in self.commands.aliases
 
     def _record_inbound(self, ctx: Context, inbound: Inbound, failed: bool) -> None:
         if inbound.action is not None:

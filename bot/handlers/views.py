@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.permissions import Permission
+from bot.handlers.interviews import panel_lines
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
 from bot.messages.reply import Field, Reply
@@ -49,6 +50,7 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
         f"note, {local_time(n.at, _tz(ctx))}: {cut(n.text, NOTE_PREVIEW, f'notes {applicant.id}')}"
         for n in latest
     ]
+    lines += panel_lines(ctx, applicant.id, applicant.name)
     total_notes = ctx.uow.notes.count(applicant.id)
     footer = f"{plural(total_notes, 'note')} · history {applicant.id} for the timeline"
     actions = applicant_actions(applicant, role) if ctx.actor.can(Permission.MOVE) else []

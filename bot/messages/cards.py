@@ -9,6 +9,9 @@ from bot.messages.reply import Action, Field, Reply
 from storage.models import Applicant
 
 SKILLS_ON_CARD = 8
+SCHEDULE_PROMPT = (
+    "When and with whom? e.g. 2026-11-25 15:00 with=hina,lucas duration=1h at=https://meet…"
+)
 
 
 def card_key(applicant_id: int) -> str:
@@ -38,6 +41,14 @@ def applicant_actions(applicant: Applicant, role: RoleSpec) -> list[Action]:
                     style="primary",
                 )
             )
+        actions.append(
+            Action(
+                id="schedule",
+                label="Schedule interview",
+                value=str(applicant.id),
+                input_prompt=SCHEDULE_PROMPT,
+            )
+        )
         actions.append(
             Action(
                 id="reject",

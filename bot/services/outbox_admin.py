@@ -61,19 +61,24 @@ def listing(
     ).all()
 
 
-def stats(uow: UnitOfWork) -> list[ChannelStats]:
+def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
+    """Counts per channel. Sent rows pile up forever, so scrapes count only open and dead ones."""
     counts: dict[str, dict[str, int]] = {}
+    where = [] if include_sent else [OutboxMessage.status.in_([*OPEN, "dead"])]
+    # attempts has a handful of values (0..MAX_ATTEMPTS), so grouping by it stays small.
     rows = uow.session.execute(
         select(
             OutboxMessage.channel,
             OutboxMessage.status,
-            OutboxMessage.attempts > 0,
+            OutboxMessage.attempts,
             func.count(OutboxMessage.id),
-        ).group_by(OutboxMessage.channel, OutboxMessage.status, OutboxMessage.attempts > 0)
+        )
+        .where(*where)
+        .group_by(OutboxMessage.channel, OutboxMessage.status, OutboxMessage.attempts)
     ).all()
-    for channel, status, tried, count in rows:
+    for channel, status, attempts, count in rows:
         bucket = counts.setdefault(channel, {})
-        key = "failed" if status in OPEN and tried else status
+        key = "failed" if status in OPEN and attempts > 0 else status
         bucket[key] = bucket.get(key, 0) + count
     oldest = oldest_open(uow)
     return [

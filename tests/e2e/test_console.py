@@ -39,7 +39,7 @@ source=referral skills=python,postgres
 move 1 technical-assessment take-home sent
 note 1 strong on [bold]indexes[/bold] & <b>queries</b>
 advance 1
-2
+3
 not enough distributed-systems depth
 history 1
 show 999

@@ -184,7 +184,7 @@ def test_cards_go_to_the_role_channel_without_personal_data(app: Hirebot) -> Non
     text = str(card)
     assert "ayesha@example.com" not in text
     assert "+923001234567" not in text
-    assert [a["id"] for a in card["actions"]] == ["advance", "reject", "details"]
+    assert [a["id"] for a in card["actions"]] == ["advance", "schedule", "reject", "details"]
 
 
 def test_list_filters_and_paginates(app: Hirebot) -> None:

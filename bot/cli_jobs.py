@@ -1,0 +1,85 @@
+"""`hirebot jobs …`: see the scheduled work and run what is due (also how tests move time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
+    ),
+]
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"'{value}' is not an ISO time like 2026-11-25T09:00+05:00"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@jobs_app.command("list")
+def list_jobs(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="include finished and cancelled work")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    config: ConfigOption = None,
+) -> None:
+    """What is scheduled, when it is due, and how the last run went."""
+    from bot.cli import _app
+
+    statuses = ["pending", "running", "failed"] + (["done", "cancelled"] if show_all else [])
+    out = Console(highlight=False)
+    with _app(config) as hirebot, hirebot.uow() as uow:
+        rows = uow.tasks.listing(statuses=statuses, limit=limit)
+        table = Table(
+            "id", "kind", "subject", "due (UTC)", "status", "attempts", "result / last error"
+        )
+        for task in rows:
+            table.add_row(
+                str(task.id),
+                task.kind,
+                task.subject,
+                task.due_at.strftime("%Y-%m-%d %H:%M"),
+                task.status,
+                str(task.attempts),
+                (task.last_error or task.result or "")[:80],
+            )
+        out.print(table if rows else "nothing scheduled")
+
+
+@jobs_app.command("run-due")
+def run_due(
+    at: Annotated[
+        str | None, typer.Option("--at", help="run as if it were this ISO time (default: now)")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run everything due at that instant, once, and report what ran."""
+    from bot.cli import _app
+
+    out = Console(highlight=False)
+    with _app(config) as hirebot:
+        moment = _instant(at) or hirebot.clock.now()
+        report = hirebot.tasks.run_due(moment)
+    ran = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.ran.items())) or "nothing"
+    out.print(f"at {moment.isoformat()}: ran {ran}")
+    if report.failed:
+        failed = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.failed.items()))
+        out.print(f"failed: {failed} (see `hirebot jobs list`)")
+        raise typer.Exit(1)

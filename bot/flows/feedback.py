@@ -1,0 +1,321 @@
+"""Interviewer feedback, asked in a direct message when an interview ends.
+
+    start -> rate:0 -> comment:0 -> … -> rate:N -> comment:N -> recommendation -> strengths
+          -> concerns -> review -> (submitted)
+    start -> (didn't attend) | (snoozed)
+    review -> any earlier answer (edit) -> review
+
+One rating per scorecard competency for the interview's stage (1-4, or no signal) with an
+optional comment, then a recommendation, strengths and concerns, and a review screen where any
+answer can be changed before submitting. Diagram: docs/flows/feedback.md.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.domain.applicants import clean_text
+from bot.domain.errors import InvalidInput
+from bot.domain.interviews import (
+    COMMENT_MAX,
+    RATINGS,
+    RECOMMENDATIONS,
+    parse_rating,
+    parse_recommendation,
+)
+from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.messages.format import cut, local_time
+from bot.messages.reply import Reply
+from bot.services import feedback as feedback_service
+from bot.services import people
+from bot.services.context import Context
+from storage.models import FlowRun, Interview, Panelist, Person
+
+FLOW = "feedback"
+SKIP = ("skip", "-", "none", "no comment")
+PREVIEW = 200
+
+
+def start_feedback(
+    ctx: Context, interview: Interview, panelist: Panelist, person: Person, *, send: bool = True
+) -> tuple[FlowRun, Reply] | None:
+    """Open a feedback run for one interviewer; send its first question privately, or return it
+    to the caller (when the interviewer asked for it themselves)."""
+    assert ctx.flows is not None
+    applicant = ctx.uow.applicants.get(interview.applicant_id)
+    if applicant is None:
+        return None
+    role = ctx.catalog.roles.get(applicant.role.key)
+    if role is None:
+        return None
+    competencies = [c.key for c in role.scorecard if not c.stages or interview.stage in c.stages]
+    destination = people.direct_destination(ctx, person)
+    if send:
+        channel = destination.channel if destination else ""
+        conversation = destination.address if destination else ""
+    else:
+        channel, conversation = ctx.actor.channel, ctx.conversation
+    run, prompt = ctx.flows.start(
+        ctx,
+        FLOW,
+        person_id=person.id,
+        channel=channel,
+        conversation=conversation,
+        subject=f"interview:{interview.id}",
+        data={
+            "interview_id": interview.id,
+            "panelist_id": panelist.id,
+            "applicant_id": applicant.id,
+            "competencies": competencies,
+            "ratings": {},
+            "comments": {},
+        },
+        active=bool(channel),
+    )
+    if send:
+        people.tell(ctx, person, prompt, applicant_id=applicant.id)
+    return run, prompt
+
+
+def close_runs_for(ctx: Context, interview: Interview, reason: str) -> None:
+    """The interview was cancelled: close its open feedback runs and tell each interviewer."""
+    assert ctx.flows is not None
+    runs = ctx.uow.session.scalars(
+        select(FlowRun).where(
+            FlowRun.subject == f"interview:{interview.id}",
+            FlowRun.status.in_(("active", "paused")),
+        )
+    ).all()
+    for run in runs:
+        person = ctx.uow.people.by_id(run.person_id)
+        replies = ctx.flows.cancel(ctx, run, reason=reason.capitalize() + ".")
+        if person is not None:
+            for reply in replies[:1]:
+                people.tell(ctx, person, reply, applicant_id=interview.applicant_id)
+
+
+def _competency(session: FlowSession, index: int) -> tuple[str, str, str]:
+    role = feedback_service.role_for(session.ctx, int(session.data["applicant_id"]))
+    key = session.data["competencies"][index]
+    found = next((c for c in role.scorecard if c.key == key), None)
+    return key, found.name if found else key, found.description if found else ""
+
+
+def _after_edit(session: FlowSession, normal: str) -> str:
+    if session.data.get("editing"):
+        session.set(editing=False)
+        return "review"
+    return normal
+
+
+def _guard(session: FlowSession) -> bool:
+    """False when the interview is no longer on: the run ends with a note instead."""
+    interview = session.ctx.uow.interviews.get(int(session.data["interview_id"]))
+    if interview is None or interview.status != "scheduled":
+        session.set(outcome="closed")
+        return False
+    return True
+
+
+class StartStep:
+    def prompt(self, session: FlowSession) -> Prompt:
+        summary = feedback_service.interview_summary(session.ctx, session.run)
+        return Prompt(
+            f"{summary}. {len(session.data['competencies'])} competencies to rate, then your "
+            "recommendation, strengths and concerns; you can review before submitting.",
+            (
+                Choice("go", "Start feedback", "primary"),
+                Choice("absent", "I didn't attend"),
+                Choice("snooze", "Snooze a day"),
+            ),
+            title="Feedback, please",
+        )
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        word = answer.value.lower()
+        if word in {"go", "start", "yes", "start feedback"}:
+            return "rate:0" if session.data["competencies"] else "recommendation"
+        if word in {"absent", "i didn't attend", "didn't attend"}:
+            session.set(outcome="absent")
+            return END
+        if word in {"snooze", "snooze a day", "later"}:
+            session.set(outcome="snoozed")
+            return END
+        raise InvalidInput("choose Start feedback, I didn't attend, or Snooze a day")
+
+
+class RateStep:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def prompt(self, session: FlowSession) -> Prompt:
+        _key, name, description = _competency(session, self.index)
+        total = len(session.data["competencies"])
+        return Prompt(
+            f"{name} ({self.index + 1} of {total}): {description}",
+            tuple(Choice(k, label) for k, label in RATINGS.items()),
+            hint="tap or type 1-4, or n for no signal",
+        )
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        key, _name, _description = _competency(session, self.index)
+        session.set(ratings={**session.data["ratings"], key: parse_rating(answer.value)})
+        return f"comment:{self.index}"
+
+
+class CommentStep:
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def prompt(self, session: FlowSession) -> Prompt:
+        _key, name, _description = _competency(session, self.index)
+        return Prompt(
+            f"Any comment on {name}?",
+            (Choice("skip", "No comment"),),
+            hint="type it, or 'skip'",
+            free_text=True,
+        )
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        key, _name, _description = _competency(session, self.index)
+        text = "" if answer.value.lower() in SKIP else answer.value
+        comment = clean_text(text, what="comment", limit=COMMENT_MAX)
+        session.set(comments={**session.data["comments"], key: comment})
+        following = self.index + 1
+        normal = (
+            f"rate:{following}"
+            if following < len(session.data["competencies"])
+            else "recommendation"
+        )
+        return _after_edit(session, normal)
+
+
+class RecommendationStep:
+    def prompt(self, session: FlowSession) -> Prompt:
+        return Prompt(
+            "Your overall recommendation?",
+            tuple(
+                Choice(k, label, "danger" if k.endswith("no") else "primary")
+                for k, label in RECOMMENDATIONS.items()
+            ),
+        )
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        session.set(recommendation=parse_recommendation(answer.value))
+        return _after_edit(session, "strengths")
+
+
+class TextStep:
+    def __init__(self, key: str, question: str, normal_next: str) -> None:
+        self.key, self.question, self.normal_next = key, question, normal_next
+
+    def prompt(self, session: FlowSession) -> Prompt:
+        return Prompt(
+            self.question,
+            (Choice("skip", "Nothing to add"),),
+            hint="type it, or 'skip'",
+            free_text=True,
+        )
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        text = "" if answer.value.lower() in SKIP else answer.value
+        session.set(**{self.key: clean_text(text, what=self.key, limit=COMMENT_MAX)})
+        return _after_edit(session, self.normal_next)
+
+
+class ReviewStep:
+    def prompt(self, session: FlowSession) -> Prompt:
+        data = session.data
+        lines = []
+        choices = [Choice("submit", "Submit", "primary")]
+        for index, key in enumerate(data["competencies"]):
+            _key, name, _description = _competency(session, index)
+            score = RATINGS.get(data["ratings"].get(key, ""), "—")
+            comment = data["comments"].get(key, "")
+            lines.append(f"{name}: {score}" + (f" — {cut(comment, PREVIEW)}" if comment else ""))
+            choices.append(Choice(f"e:{index}", f"Change {name}"[:70]))
+        lines.append(f"Recommendation: {RECOMMENDATIONS.get(data.get('recommendation', ''), '—')}")
+        lines.append(f"Strengths: {cut(data.get('strengths') or '—', PREVIEW)}")
+        lines.append(f"Concerns: {cut(data.get('concerns') or '—', PREVIEW)}")
+        choices += [
+            Choice("e:rec", "Change recommendation"),
+            Choice("e:str", "Change strengths"),
+            Choice("e:con", "Change concerns"),
+        ]
+        return Prompt("Review your feedback, then submit.", tuple(choices), lines=tuple(lines))
+
+    def answer(self, session: FlowSession, answer: Answer) -> str:
+        if not _guard(session):
+            return END
+        word = answer.value.lower()
+        if word in {"submit", "send", "yes"}:
+            return END
+        targets = {"e:rec": "recommendation", "e:str": "strengths", "e:con": "concerns"}
+        if word in targets:
+            session.set(editing=True)
+            return targets[word]
+        if (
+            word.startswith("e:")
+            and word[2:].isdigit()
+            and int(word[2:]) < len(session.data["competencies"])
+        ):
+            session.set(editing=True)
+            return f"rate:{int(word[2:])}"
+        raise InvalidInput("choose Submit, or the answer you want to change")
+
+
+class FeedbackFlow:
+    name = FLOW
+    title = "Interview feedback"
+
+    def first_state(self, session: FlowSession) -> str:
+        return "start"
+
+    def step(self, state: str) -> Step:
+        kind, _, index = state.partition(":")
+        fixed: dict[str, Step] = {
+            "start": StartStep(),
+            "recommendation": RecommendationStep(),
+            "strengths": TextStep("strengths", "What were their strengths?", "concerns"),
+            "concerns": TextStep("concerns", "Any concerns?", "review"),
+            "review": ReviewStep(),
+        }
+        if kind == "rate":
+            return RateStep(int(index))
+        if kind == "comment":
+            return CommentStep(int(index))
+        return fixed[state]
+
+    def finish(self, session: FlowSession) -> list[Reply]:
+        outcome = session.data.get("outcome")
+        ctx = session.ctx
+        if outcome == "closed":
+            return [Reply(text="That interview is no longer on, so this feedback is closed.")]
+        if outcome == "absent":
+            return feedback_service.mark_absent_run(ctx, session.run)
+        if outcome == "snoozed":
+            until = feedback_service.snooze(ctx, session.run)
+            person = ctx.uow.people.by_id(session.run.person_id)
+            tz = ctx.catalog.person(person.key).timezone if person else "UTC"
+            return [
+                Reply(
+                    text=f"Snoozed until {local_time(until, tz)}. "
+                    "Type 'feedback' whenever you are ready."
+                )
+            ]
+        return feedback_service.submit(ctx, session.run)
+
+    def cancelled(self, session: FlowSession) -> list[Reply]:
+        return [
+            Reply(text="Feedback closed; nothing was submitted. 'feedback' lists what you owe.")
+        ]

@@ -1,0 +1,508 @@
+"""Interview use cases: schedule, reschedule, cancel; and the scheduled work around them
+(prep message, feedback request, reminders, escalation). Callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.domain.catalog import RoleSpec
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.interviews import parse_start
+from bot.domain.permissions import Permission
+from bot.domain.suggest import did_you_mean
+from bot.messages.cards import card_key
+from bot.messages.format import local_time
+from bot.messages.reply import Action, Field, Reply
+from bot.services import applicants as applicant_service
+from bot.services import audit, outbox, people, tasks
+from bot.services.context import Context
+from bot.services.notify import role_destinations
+from storage.models import Applicant, Interview, Panelist, Person, ScheduledTask
+
+PREP = "interview.prep"
+REQUEST = "interview.feedback_request"
+REMIND = "feedback.reminder"
+ESCALATE = "feedback.escalation"
+LOCATION_MAX = 500
+
+
+@dataclass
+class ScheduleResult:
+    interview: Interview
+    warnings: list[str] = field(default_factory=list)
+
+
+def subject(interview: Interview) -> str:
+    return f"interview:{interview.id}"
+
+
+def panelist_subject(panelist: Panelist) -> str:
+    return f"panelist:{panelist.id}"
+
+
+def get(ctx: Context, interview_id: int) -> Interview:
+    interview = ctx.uow.interviews.get(interview_id)
+    if interview is None:
+        raise NotFound(f"no interview #{interview_id}")
+    ctx.touch(interview.applicant_id)
+    return interview
+
+
+def applicant_of(ctx: Context, interview: Interview) -> tuple[Applicant, RoleSpec]:
+    applicant = ctx.uow.applicants.get(interview.applicant_id)
+    if applicant is None:
+        raise NotFound(f"interview #{interview.id} has no applicant")
+    return applicant, applicant_service.role_of(ctx, applicant)
+
+
+def _interviewers(ctx: Context, keys: Sequence[str]) -> list[Person]:
+    if not keys:
+        raise InvalidInput("who interviews? add with=person,person (e.g. with=hina,lucas)")
+    found: list[Person] = []
+    for key in keys:
+        person = ctx.uow.people.by_key(key.strip().lower())
+        if person is None or not person.active:
+            hint = did_you_mean(key, ctx.catalog.people)
+            raise NotFound(f"unknown interviewer '{key.strip()[:40]}'{hint}")
+        if person not in found:
+            found.append(person)
+    return found
+
+
+def _check_future(ctx: Context, starts_at: datetime) -> None:
+    if starts_at <= ctx.clock.now():
+        raise InvalidInput("that time has passed; pick a time in the future")
+
+
+def _check_location(location: str) -> str:
+    location = location.strip()
+    if len(location) > LOCATION_MAX:
+        raise InvalidInput(f"the location is {len(location):,} characters; at most {LOCATION_MAX}")
+    return location
+
+
+def _ends(interview: Interview) -> datetime:
+    return interview.starts_at + timedelta(minutes=interview.duration_minutes)
+
+
+def _double_bookings(ctx: Context, interview: Interview, panel: Sequence[Person]) -> list[str]:
+    warnings = []
+    for person in panel:
+        for other in ctx.uow.interviews.overlapping(
+            person.id, interview.starts_at, _ends(interview), exclude=interview.id
+        ):
+            tz = ctx.catalog.person(person.key).timezone
+            warnings.append(
+                f"{person.name} is already on interview #{other.id} at "
+                f"{local_time(other.starts_at, tz)}: double-booked"
+            )
+    return warnings
+
+
+def _when_for(ctx: Context, person: Person, moment: datetime) -> str:
+    return local_time(moment, ctx.catalog.person(person.key).timezone)
+
+
+def _plan_tasks(ctx: Context, interview: Interview) -> None:
+    """Prep before the start, and the feedback request when it ends."""
+    prep_at = interview.starts_at - timedelta(minutes=ctx.catalog.interviews.prep_before_minutes)
+    tasks.schedule(ctx, PREP, subject(interview), max(prep_at, ctx.clock.now()))
+    tasks.schedule(ctx, REQUEST, subject(interview), _ends(interview))
+
+
+def schedule(
+    ctx: Context,
+    applicant_id: int,
+    *,
+    day: str,
+    clock_time: str,
+    duration_minutes: int,
+    interviewer_keys: Sequence[str],
+    stage_word: str | None = None,
+    timezone: str | None = None,
+    location: str = "",
+) -> ScheduleResult:
+    ctx.actor.require(Permission.MOVE)
+    applicant = applicant_service.get(ctx, applicant_id)
+    role = applicant_service.role_of(ctx, applicant)
+    current = role.pipeline.get(applicant.stage)
+    if not current.is_open:
+        raise InvalidInput(f"#{applicant.id} is {current.label.lower()}; no interviews for them")
+    stage = role.pipeline.parse(stage_word) if stage_word else current
+    tz = timezone or (ctx.actor.person.timezone if ctx.actor.person else "UTC")
+    starts_at = parse_start(day, clock_time, tz)
+    _check_future(ctx, starts_at)
+    panel = _interviewers(ctx, interviewer_keys)
+    now = ctx.clock.now()
+    interview = Interview(
+        applicant_id=applicant.id,
+        stage=stage.key,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+        timezone=tz,
+        location=_check_location(location),
+        status="scheduled",
+        cancel_reason="",
+        created_by_id=ctx.actor.person_id,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.uow.interviews.add(interview)
+    ctx.uow.flush()
+    for person in panel:
+        ctx.uow.session.add(Panelist(interview_id=interview.id, person_id=person.id))
+    ctx.uow.flush()
+    ctx.uow.session.refresh(interview)
+    warnings = _double_bookings(ctx, interview, panel)
+    _plan_tasks(ctx, interview)
+    names = ", ".join(p.name for p in panel)
+    audit.domain_event(
+        ctx,
+        "interview.scheduled",
+        f"{ctx.actor.name} scheduled a {stage.label} interview (#{interview.id}) with {names} "
+        f"for {local_time(starts_at, tz)}",
+        applicant.id,
+        interview_id=interview.id,
+    )
+    for person in panel:
+        people.tell(
+            ctx,
+            person,
+            Reply(
+                title=f"Interview #{interview.id}: {applicant.name} ({role.title})",
+                text=f"You are on the panel for the {stage.label} interview.",
+                fields=_when_fields(ctx, interview, person),
+            ),
+            applicant_id=applicant.id,
+        )
+    _thread_line(ctx, applicant, role, f"{stage.label} interview scheduled with {names}")
+    return ScheduleResult(interview, warnings)
+
+
+def _when_fields(ctx: Context, interview: Interview, person: Person) -> list[Field]:
+    fields = [
+        Field(label="When", value=_when_for(ctx, person, interview.starts_at)),
+        Field(label="Duration", value=f"{interview.duration_minutes} minutes"),
+    ]
+    if interview.location:
+        fields.append(Field(label="Where", value=interview.location))
+    return fields
+
+
+def _thread_line(ctx: Context, applicant: Applicant, role: RoleSpec, text: str) -> None:
+    for destination in role_destinations(ctx, role):
+        outbox.enqueue(
+            ctx,
+            destination,
+            Reply(text=text, private=False),
+            thread_card_key=card_key(applicant.id),
+            applicant_id=applicant.id,
+        )
+
+
+def _panel_people(ctx: Context, interview: Interview) -> list[tuple[Panelist, Person]]:
+    out = []
+    for panelist in interview.panelists:
+        person = ctx.uow.people.by_id(panelist.person_id)
+        if person is not None:
+            out.append((panelist, person))
+    return out
+
+
+def reschedule(
+    ctx: Context,
+    interview_id: int,
+    *,
+    day: str,
+    clock_time: str,
+    duration_minutes: int | None,
+    timezone: str | None,
+) -> ScheduleResult:
+    ctx.actor.require(Permission.MOVE)
+    interview = get(ctx, interview_id)
+    if interview.status != "scheduled":
+        raise InvalidInput(f"interview #{interview.id} is {interview.status}")
+    tz = timezone or interview.timezone
+    starts_at = parse_start(day, clock_time, tz)
+    _check_future(ctx, starts_at)
+    before = interview.starts_at
+    tasks.cancel_pending(ctx, subject(interview))
+    interview.starts_at, interview.timezone = starts_at, tz
+    if duration_minutes is not None:
+        interview.duration_minutes = duration_minutes
+    interview.updated_at = ctx.clock.now()
+    ctx.uow.flush()
+    _plan_tasks(ctx, interview)
+    applicant, _role = applicant_of(ctx, interview)
+    panel = _panel_people(ctx, interview)
+    warnings = _double_bookings(ctx, interview, [p for _, p in panel])
+    audit.domain_event(
+        ctx,
+        "interview.rescheduled",
+        f"{ctx.actor.name} moved interview #{interview.id} from {local_time(before, tz)} "
+        f"to {local_time(starts_at, tz)}",
+        applicant.id,
+        interview_id=interview.id,
+    )
+    for _panelist, person in panel:
+        people.tell(
+            ctx,
+            person,
+            Reply(
+                title=f"Interview #{interview.id} with {applicant.name} moved",
+                text=f"Was {_when_for(ctx, person, before)}.",
+                fields=_when_fields(ctx, interview, person),
+            ),
+            applicant_id=applicant.id,
+        )
+    return ScheduleResult(interview, warnings)
+
+
+def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
+    """Cancel; open feedback flows for it close and say so."""
+    ctx.actor.require(Permission.MOVE)
+    interview = get(ctx, interview_id)
+    if interview.status != "scheduled":
+        raise InvalidInput(f"interview #{interview.id} is already {interview.status}")
+    interview.status, interview.cancel_reason = "cancelled", reason.strip()[:2000]
+    interview.updated_at = ctx.clock.now()
+    tasks.cancel_pending(ctx, subject(interview))
+    applicant, role = applicant_of(ctx, interview)
+    for panelist, person in _panel_people(ctx, interview):
+        tasks.cancel_pending(ctx, panelist_subject(panelist))
+        if panelist.feedback_status == "pending":
+            panelist.feedback_status = "cancelled"
+        people.tell(
+            ctx,
+            person,
+            Reply(
+                title=f"Interview #{interview.id} with {applicant.name} is cancelled",
+                text=f"It was {_when_for(ctx, person, interview.starts_at)}."
+                + (f" Reason: {reason.strip()}" if reason.strip() else ""),
+            ),
+            applicant_id=applicant.id,
+        )
+    if ctx.flows is not None:
+        from bot.flows.feedback import close_runs_for
+
+        close_runs_for(ctx, interview, "the interview was cancelled, so this feedback is closed")
+    audit.domain_event(
+        ctx,
+        "interview.cancelled",
+        f"{ctx.actor.name} cancelled interview #{interview.id}"
+        + (f": {reason.strip()}" if reason.strip() else ""),
+        applicant.id,
+        interview_id=interview.id,
+    )
+    _thread_line(ctx, applicant, role, f"Interview #{interview.id} cancelled")
+    return interview
+
+
+# -- scheduled work ------------------------------------------------------------------------------
+
+
+def _interview_of(ctx: Context, task: ScheduledTask) -> Interview | None:
+    interview_id = int(task.subject.split(":", 1)[1])
+    interview = ctx.uow.interviews.get(interview_id)
+    if interview is None or interview.status != "scheduled":
+        return None
+    ctx.touch(interview.applicant_id)
+    return interview
+
+
+def send_prep(ctx: Context, task: ScheduledTask) -> str:
+    """Before the interview: who, which stage, links, competencies to rate, questions to ask."""
+    interview = _interview_of(ctx, task)
+    if interview is None:
+        return "skipped: interview no longer scheduled"
+    applicant, role = applicant_of(ctx, interview)
+    competencies = [c for c in role.scorecard if not c.stages or interview.stage in c.stages]
+    questions = role.question_bank.get(interview.stage, ())
+    sent = 0
+    for panelist, person in _panel_people(ctx, interview):
+        if panelist.feedback_status != "pending":
+            continue
+        fields = _when_fields(ctx, interview, person)
+        fields += [
+            Field(label=k.capitalize(), value=str(v)) for k, v in sorted(applicant.links.items())
+        ]
+        if applicant.skills:
+            fields.append(Field(label="Skills", value=", ".join(applicant.skills)))
+        lines = [f"Rate: {c.name} — {c.description}" for c in competencies]
+        lines += [f"Ask: {q}" for q in questions]
+        reply = Reply(
+            title=f"Prep: {role.pipeline.label(interview.stage)} interview with {applicant.name}",
+            text=f"{role.title}. Interview #{interview.id}; feedback is asked for when it ends.",
+            fields=fields,
+            lines=lines,
+        )
+        sent += people.tell(ctx, person, reply, applicant_id=applicant.id)
+    return f"prep sent to {sent}"
+
+
+def request_feedback(ctx: Context, task: ScheduledTask) -> str:
+    """When the interview ends: open a feedback flow per interviewer, plan reminders."""
+    from bot.flows.feedback import start_feedback
+
+    interview = _interview_of(ctx, task)
+    if interview is None:
+        return "skipped: interview no longer scheduled"
+    now = ctx.clock.now()
+    settings = ctx.catalog.interviews
+    requested = 0
+    for panelist, person in _panel_people(ctx, interview):
+        if panelist.feedback_status != "pending" or panelist.requested_at is not None:
+            continue
+        panelist.requested_at = now
+        start_feedback(ctx, interview, panelist, person)
+        tasks.schedule(
+            ctx,
+            REMIND,
+            panelist_subject(panelist),
+            now + timedelta(hours=settings.first_reminder_hours),
+        )
+        tasks.schedule(
+            ctx,
+            ESCALATE,
+            panelist_subject(panelist),
+            now + timedelta(hours=settings.escalation_hours),
+        )
+        requested += 1
+    return f"feedback requested from {requested}"
+
+
+def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
+    panelist = ctx.uow.session.get(Panelist, int(task.subject.split(":", 1)[1]))
+    if panelist is None or panelist.feedback_status != "pending":
+        return None
+    if panelist.interview.status != "scheduled":
+        return None
+    ctx.touch(panelist.interview.applicant_id)
+    return panelist
+
+
+def _defer(ctx: Context, task: ScheduledTask, until: datetime, why: str) -> str:
+    tasks.schedule(ctx, task.kind, task.subject, until)
+    return f"deferred to {until.isoformat()} ({why})"
+
+
+def remind(ctx: Context, task: ScheduledTask) -> str:
+    """First nudge, within the interviewer's working hours, batching everything they owe."""
+    panelist = _panelist_of(ctx, task)
+    if panelist is None:
+        return "skipped: feedback no longer pending"
+    if panelist.reminded_at is not None:
+        return "skipped: already reminded in a batch"
+    now = ctx.clock.now()
+    if panelist.snoozed_until and panelist.snoozed_until > now:
+        return _defer(ctx, task, panelist.snoozed_until, "snoozed")
+    person = ctx.uow.people.by_id(panelist.person_id)
+    if person is None:
+        return "skipped: person gone"
+    spec = ctx.catalog.person(person.key)
+    opens = spec.working_hours.next_open(now, spec.timezone)
+    if opens > now:
+        return _defer(ctx, task, opens, "outside working hours")
+    owed = [
+        p
+        for p in ctx.uow.interviews.owed_by(person.id)
+        if p.reminded_at is None and not (p.snoozed_until and p.snoozed_until > now)
+    ]
+    lines, actions = [], []
+    for item in owed:
+        applicant, role = applicant_of(ctx, item.interview)
+        lines.append(
+            f"Interview #{item.interview_id}: {applicant.name}, "
+            f"{role.pipeline.label(item.interview.stage)}, "
+            f"{_when_for(ctx, person, item.interview.starts_at)}"
+        )
+        actions.append(
+            Action(
+                id="feedback",
+                label=f"Give feedback #{item.interview_id}",
+                value=str(item.interview_id),
+                style="primary",
+            )
+        )
+        item.reminded_at = now
+    actions += [
+        Action(id="feedback_snooze", label="Snooze a day", value=str(panelist.interview_id)),
+        Action(id="feedback_absent", label="I didn't attend", value=str(panelist.interview_id)),
+    ]
+    count = len(owed)
+    people.tell(
+        ctx,
+        person,
+        Reply(
+            title=f"Reminder: you owe feedback for {count} interview{'s' if count != 1 else ''}",
+            text="Independent feedback while it is fresh helps the team decide well.",
+            lines=lines,
+            actions=actions[:20],
+        ),
+        applicant_id=panelist.interview.applicant_id,
+    )
+    return f"reminded about {count}"
+
+
+def escalate(ctx: Context, task: ScheduledTask) -> str:
+    """Still missing: tell the hiring manager, batching everything late for their roles."""
+    panelist = _panelist_of(ctx, task)
+    if panelist is None:
+        return "skipped: feedback no longer pending"
+    if panelist.escalated_at is not None:
+        return "skipped: already escalated in a batch"
+    now = ctx.clock.now()
+    applicant, role = applicant_of(ctx, panelist.interview)
+    manager = people.row(ctx, role.hiring_manager)
+    manager_spec = ctx.catalog.person(manager.key)
+    opens = manager_spec.working_hours.next_open(now, manager_spec.timezone)
+    if opens > now:
+        return _defer(ctx, task, opens, "outside the manager's working hours")
+    due_before = now - timedelta(hours=ctx.catalog.interviews.escalation_hours)
+    late = _late_for_manager(ctx, manager, due_before)
+    lines = []
+    for item, person, late_applicant in late:
+        item.escalated_at = now
+        lines.append(
+            f"{person.name}: interview #{item.interview_id} with {late_applicant.name} "
+            f"({_when_for(ctx, manager, item.interview.starts_at)})"
+        )
+    people.tell(
+        ctx,
+        manager,
+        Reply(
+            title=f"Feedback overdue: {len(lines)}",
+            text="These interviewers have not submitted feedback yet; they have been reminded.",
+            lines=lines,
+        ),
+        applicant_id=applicant.id,
+    )
+    return f"escalated {len(lines)} to {manager.key}"
+
+
+def _late_for_manager(
+    ctx: Context, manager: Person, due_before: datetime
+) -> list[tuple[Panelist, Person, Applicant]]:
+    managed = [r.key for r in ctx.catalog.roles.values() if r.hiring_manager == manager.key]
+    rows = ctx.uow.session.scalars(
+        select(Panelist)
+        .join(Interview, Interview.id == Panelist.interview_id)
+        .where(
+            Panelist.feedback_status == "pending",
+            Panelist.escalated_at.is_(None),
+            Panelist.requested_at.is_not(None),
+            Panelist.requested_at <= due_before,
+            Interview.status == "scheduled",
+        )
+    ).all()
+    out = []
+    for item in rows:
+        applicant, role = applicant_of(ctx, item.interview)
+        person = ctx.uow.people.by_id(item.person_id)
+        if role.key in managed and person is not None:
+            out.append((item, person, applicant))
+    return out
