@@ -229,6 +229,11 @@ class IntakeAPI:
                     if attempt == 2:
                         raise
             request.state.audited = True
+            log.info(
+                "intake API: applicant #%s %s",
+                out.id,
+                "replayed" if result.replayed else "created" if result.created else "on file",
+            )
             for callback in self.on_commit:
                 callback()
             response.status_code = 201 if result.created else 200

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot
+from bot.logging_setup import JsonFormatter, _CorrelationFilter
 from bot.services.outbox import reply_of
 from storage.models import Applicant, AuditEvent, OutboxMessage
 from tests.api.conftest import AUTH, TOKEN
@@ -290,3 +293,24 @@ def test_without_a_token_setting_the_api_says_it_is_off(
         assert client.get("/openapi.json").status_code == 200
     finally:
         hirebot.close()
+
+
+def test_json_log_lines_carry_the_request_correlation_id(client: TestClient) -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_CorrelationFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("bot.api")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        response = client.post("/api/applicants", json=AYESHA, headers=AUTH)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    created = [line for line in lines if "created" in line["message"]]
+    assert created
+    assert created[0]["correlation_id"] == response.headers["X-Correlation-Id"]
+    assert "ayesha" not in stream.getvalue().lower()
