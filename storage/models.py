@@ -314,3 +314,33 @@ class ScheduledTask(Base):
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+
+
+class Checkin(Base):
+    """Recurring check-ins with someone hired (employee or contractor), summarised to a manager."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active, paused, ended
+    paused_until: Mapped[datetime | None]
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    started_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class CheckinResponse(Base):
+    """One check-in's answers (or that it was skipped)."""
+
+    __tablename__ = "checkin_responses"
+    __table_args__ = (Index("ix_checkin_responses_checkin", "checkin_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    occasion: Mapped[str] = mapped_column(String(32))  # weekly, day-30, …
+    status: Mapped[str] = mapped_column(String(16))  # answered, skipped
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answered_at: Mapped[datetime]
