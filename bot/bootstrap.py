@@ -20,7 +20,7 @@ from bot.domain.catalog import Catalog
 from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
-from bot.handlers import applicants, general, interviews
+from bot.handlers import applicants, asking, general, interviews
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
 from bot.scheduling.jobs import register_jobs
@@ -69,6 +69,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     general.register(commands)
     applicants.register(commands)
     interviews.register(commands)
+    asking.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

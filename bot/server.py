@@ -108,7 +108,7 @@ def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
 
         runtimes.append(SlackRuntime(hirebot))
     if env.telegram_bot_token:
-        from bot.channels.telegram.runtime import TelegramRuntime  # type: ignore[import-not-found]
+        from bot.channels.telegram.runtime import TelegramRuntime
 
         runtimes.append(TelegramRuntime(hirebot))
     return runtimes

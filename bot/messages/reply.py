@@ -34,6 +34,20 @@ class Field(BaseModel):
     private: bool = False
 
 
+class InputRequest(BaseModel):
+    """The message asks `by` (a channel user ref) for the text `action` needs.
+
+    Channels that collect input by message rather than a form (Telegram's forced reply) render
+    this so the answer can be matched back to the action, even after a restart.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    by: str
+    by_name: str = ""
+
+
 class Reply(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -45,6 +59,7 @@ class Reply(BaseModel):
     actions: list[Action] = []
     footer: str = ""
     private: bool = True
+    asks: InputRequest | None = None
 
     def plain_text(self) -> str:
         """A readable fallback (notifications, audit summaries, channels without rich layout)."""

@@ -1,0 +1,271 @@
+"""The python-telegram-bot `Application` and its handlers: translate an update, call the core.
+
+Each handler does three things: check where the update comes from (a private chat, or a role's
+group from config.yaml; anything else is ignored and logged), build an `Inbound` (or call the
+`start` entry for account linking), and hand it to the core in a worker thread, since the core
+is synchronous. Nothing is sent from here except protocol answers (`answerCallbackQuery`):
+every reply is an outbox row that the sender delivers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Bot, BotCommand, Message, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.bootstrap import Hirebot
+from bot.channels.telegram.render import ASK, parse_callback, prompt_ref
+from bot.config import Environment
+from bot.handlers import linking
+from bot.handlers.dispatcher import ActionEvent, Inbound
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def file_url(api_url: str) -> str:
+    """The file download base that goes with a Bot API base URL (`…/bot` -> `…/file/bot`)."""
+    base = api_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
+
+
+def make_bot(env: Environment) -> Bot:
+    """A plain Bot on TELEGRAM_API_URL, for sending outside the Application (sender, CLI)."""
+    if not env.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    request = HTTPXRequest(connection_pool_size=4, read_timeout=10.0, write_timeout=10.0)
+    return Bot(
+        env.telegram_bot_token,
+        base_url=env.telegram_api_url,
+        base_file_url=file_url(env.telegram_api_url),
+        request=request,
+    )
+
+
+def bot_username(env: Environment) -> str | None:
+    """The bot's @username from getMe, or None when there is no token or Telegram is unreachable."""
+    if not env.telegram_bot_token:
+        return None
+
+    async def ask() -> str:
+        async with make_bot(env) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except TelegramError as exc:
+        log.warning("getMe failed: %s", exc)
+        return None
+
+
+def build_application(env: Environment, *, webhook: bool) -> TelegramApp:
+    """Webhook mode has no updater (updates arrive over HTTP); polling mode uses PTB's."""
+    if not env.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(env.telegram_bot_token)
+        .base_url(env.telegram_api_url)
+        .base_file_url(file_url(env.telegram_api_url))
+    )
+    if webhook:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramHandlers:
+    """The listeners; `failed` collects update ids whose handling raised, so the webhook can
+    answer 500 and Telegram delivers them again (the core de-duplicates what did succeed)."""
+
+    def __init__(self, hirebot: Hirebot) -> None:
+        self.hirebot = hirebot
+        self.dispatcher = hirebot.dispatcher
+        self.role_groups = frozenset(
+            int(chat)
+            for role in hirebot.catalog.roles.values()
+            if (chat := role.channels.get(CHANNEL)) is not None and chat.lstrip("-").isdigit()
+        )
+        self.failed: set[int] = set()
+
+    def command_names(self) -> list[str]:
+        names = [*self.hirebot.commands.commands, *self.hirebot.commands.aliases]
+        return [n for n in names if _COMMAND_NAME.match(n) and n != "start"]
+
+    def bot_commands(self) -> list[BotCommand]:
+        """The command menu Telegram shows (`setMyCommands`)."""
+        return [
+            BotCommand(c.name, (c.summary or c.name)[:256])
+            for c in self.hirebot.commands.commands.values()
+            if _COMMAND_NAME.match(c.name)
+        ]
+
+    # Where an update may come from -------------------------------------------------------
+
+    def _allowed(self, update: Update) -> bool:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None or user.is_bot:
+            return False
+        if chat.type == ChatType.PRIVATE:
+            return True
+        if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and chat.id in self.role_groups:
+            return True
+        log.info("ignoring update %s from %s chat %s", update.update_id, chat.type, chat.id)
+        return False
+
+    def _inbound(
+        self, update: Update, *, text: str | None = None, action: ActionEvent | None = None
+    ) -> Inbound:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:  # _allowed has checked; this tells the type checker
+            raise ValueError(f"update {update.update_id} has no chat or user")
+        return Inbound(
+            channel=CHANNEL,
+            user_ref=str(user.id),
+            conversation=str(chat.id),
+            text=text,
+            action=action,
+            dedup_key=f"{CHANNEL}:{update.update_id}",
+            shared_conversation=chat.type != ChatType.PRIVATE,
+            deliver_inline=False,
+        )
+
+    async def _dispatch(self, inbound: Inbound) -> None:
+        await asyncio.to_thread(self.dispatcher.handle, inbound)
+
+    # Listeners ------------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Redeems `/start <code>` (a deep link) or explains linking; private chats only."""
+        if not self._allowed(update):
+            return
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        code = context.args[0] if context.args else None
+        await asyncio.to_thread(
+            linking.start,
+            self.dispatcher,
+            channel=CHANNEL,
+            user_ref=str(user.id),
+            conversation=str(chat.id),
+            code=code,
+            dedup_key=f"{CHANNEL}:{update.update_id}",
+        )
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any /command: the core parses it (`/list@bot open` works) and answers errors too."""
+        message = update.message
+        if message is None or message.text is None or not self._allowed(update):
+            return
+        head = message.text.split(maxsplit=1)[0]
+        name, at, addressee = head.partition("@")
+        if at and addressee.lower() != (context.bot.username or "").lower():
+            return  # meant for another bot in the group
+        if name.lower() == "/start":
+            return  # outside a private chat: a link code must not be posted in a group
+        await self._dispatch(self._inbound(update, text=message.text))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An answer to one of our forced-reply prompts runs its action; other text in a private
+        chat goes to the core (which routes it to an open flow); group chatter is not ours."""
+        message = update.message
+        if message is None or message.text is None or not self._allowed(update):
+            return
+        ref = self._answered_prompt(message, context.bot.id)
+        if ref is not None:
+            action_id, value = ref
+            action = ActionEvent(action_id, value, message.text)
+            await self._dispatch(self._inbound(update, action=action))
+        elif message.chat.type == ChatType.PRIVATE:
+            await self._dispatch(self._inbound(update, text=message.text))
+
+    @staticmethod
+    def _answered_prompt(message: Message, bot_id: int) -> tuple[str, str] | None:
+        replied = message.reply_to_message
+        if replied is None or replied.from_user is None or replied.from_user.id != bot_id:
+            return None
+        return prompt_ref(replied.text)
+
+    async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Answers the tap at once (the spinner stops), then runs the action or asks for text."""
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()
+        parsed = parse_callback(query.data)
+        if parsed is None or query.message is None or not self._allowed(update):
+            log.info("ignoring tap %r in update %s", query.data, update.update_id)
+            return
+        kind, action_id, value = parsed
+        if kind == ASK:
+            action = ActionEvent("ask", f"{action_id}:{value}")
+        else:
+            action = ActionEvent(action_id, value)
+        await self._dispatch(self._inbound(update, action=action))
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to or removed from a chat: logged, nothing queued there."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat, status = change.chat, change.new_chat_member.status
+        known = "a role group" if chat.id in self.role_groups else "not a role group"
+        log.warning("bot is now %s in %s chat %s (%s)", status, chat.type, chat.id, known)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            self.failed.add(update.update_id)
+            log.error("telegram update %s failed", update.update_id, exc_info=context.error)
+        else:
+            log.error("telegram error: %s", context.error, exc_info=context.error)
+
+    def take_failure(self, update_id: int) -> bool:
+        """True (and forgotten) if handling this update raised."""
+        if update_id in self.failed:
+            self.failed.discard(update_id)
+            return True
+        return False
+
+
+def register(application: TelegramApp, hirebot: Hirebot) -> TelegramHandlers:
+    """Adds every listener explicitly; returns them for the runtime (webhook failures)."""
+    handlers = TelegramHandlers(hirebot)
+    new_messages = filters.UpdateType.MESSAGE  # edits never re-run a command
+    application.add_handler(
+        CommandHandler("start", handlers.on_start, filters=new_messages & filters.ChatType.PRIVATE)
+    )
+    application.add_handler(
+        CommandHandler(handlers.command_names(), handlers.on_command, filters=new_messages)
+    )
+    application.add_handler(MessageHandler(filters.COMMAND & new_messages, handlers.on_command))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & new_messages, handlers.on_text)
+    )
+    application.add_handler(CallbackQueryHandler(handlers.on_tap))
+    application.add_handler(ChatMemberHandler(handlers.on_membership))
+    application.add_error_handler(handlers.on_error)
+    return handlers

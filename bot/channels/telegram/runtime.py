@@ -1,0 +1,194 @@
+"""Telegram inside `hirebot serve`: a webhook route when TELEGRAM_WEBHOOK_URL is set, long
+polling otherwise, and the sender for the delivery loop.
+
+The PTB Application lives on an event loop of its own in a daemon thread, whatever server runs
+the webhook route: PTB's HTTP client belongs to the loop that created it, and uvicorn's (or a
+test client's) loop is not ours to keep. The route hands each update to that loop and waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.bootstrap import Hirebot
+from bot.channels.telegram.app import ALLOWED_UPDATES, build_application, register
+from bot.channels.telegram.sender import TelegramSender
+from bot.delivery.sender import Sender
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+START_TIMEOUT = 30.0
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """An asyncio loop running forever in a daemon thread; coroutines are submitted to it."""
+
+    def __init__(self, name: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
+        return self.submit(coro).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        if not self._thread.is_alive():
+            self.loop.close()
+
+
+class TelegramRuntime:
+    name = "telegram"
+
+    def __init__(self, hirebot: Hirebot) -> None:
+        env = hirebot.env
+        self.hirebot = hirebot
+        self.webhook_url = env.telegram_webhook_url
+        self.secret = env.telegram_webhook_secret
+        self.application = build_application(env, webhook=bool(self.webhook_url))
+        self.handlers = register(self.application, hirebot)
+        self._sender = TelegramSender(hirebot)
+        self._engine: _LoopThread | None = None
+        self._ready = False
+        self._error: str | None = None
+        if self.webhook_url and not self.secret:
+            log.error(
+                "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET: every webhook "
+                "request will be refused (403) until the secret is set"
+            )
+
+    @property
+    def mode(self) -> str:
+        return "webhook" if self.webhook_url else "polling"
+
+    def sender(self) -> Sender:
+        return self._sender
+
+    def routes(self) -> list[BaseRoute]:
+        if not self.webhook_url:
+            return []
+        return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
+
+    def start(self) -> None:
+        """Connect (getMe), publish the command menu, then set the webhook or start polling."""
+        if self._engine is not None:
+            return
+        self._engine = _LoopThread("hirebot-telegram")
+        try:
+            self._engine.run(self._start())
+            self._ready = True
+            self._error = None
+        except (TelegramError, TimeoutError) as exc:
+            self._error = f"{type(exc).__name__}: {exc}"
+            log.error("telegram did not start (%s); updates are not received", self._error)
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        try:
+            await app.bot.set_my_commands(self.handlers.bot_commands())
+        except TelegramError as exc:  # the menu is a convenience
+            log.warning("setMyCommands failed: %s", exc)
+        if self.webhook_url:
+            await app.bot.set_webhook(
+                self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            log.info("telegram webhook set to %s", self.webhook_url)
+            return
+        assert app.updater is not None
+        await app.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, error_callback=self._polling_error
+        )
+        await app.start()
+        log.info("telegram long polling started as @%s", app.bot.username)
+
+    @staticmethod
+    def _polling_error(exc: TelegramError) -> None:
+        log.warning("telegram polling: %s", exc)
+
+    def stop(self) -> None:
+        engine, self._engine = self._engine, None
+        if engine is not None:
+            try:
+                engine.run(self._stop(), timeout=15)
+            except Exception:  # stopping regardless
+                log.exception("telegram did not stop cleanly")
+            engine.close()
+        self._ready = False
+        self._sender.close()
+
+    async def _stop(self) -> None:
+        app = self.application
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    def health(self) -> dict[str, object]:
+        status: dict[str, object] = {"mode": self.mode, "ready": self._ready}
+        if self._ready:
+            status["bot"] = self.application.bot.username
+        if self._error:
+            status["error"] = self._error
+        return status
+
+    # Webhook -------------------------------------------------------------------------------
+
+    def _secret_ok(self, given: str | None) -> bool:
+        if not self.secret or given is None:
+            return False
+        return hmac.compare_digest(given.encode("utf-8"), self.secret.encode("utf-8"))
+
+    async def _webhook(self, request: Request) -> Response:
+        if not self._secret_ok(request.headers.get(SECRET_HEADER)):
+            log.warning("telegram webhook refused: missing or wrong secret token")
+            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
+        try:
+            data = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"ok": False, "error": "not JSON"}, status_code=400)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
+        engine = self._engine
+        if engine is None or not self._ready:
+            return JSONResponse({"ok": False, "error": "starting"}, status_code=503)
+        failed = await asyncio.wrap_future(engine.submit(self._process(data)))
+        if failed:
+            # Telegram delivers it again; what did succeed is de-duplicated by update_id.
+            return JSONResponse({"ok": False, "error": "not processed"}, status_code=500)
+        return JSONResponse({"ok": True})
+
+    async def _process(self, data: dict[str, Any]) -> bool:
+        """Runs on the engine loop; True if a handler failed."""
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("unreadable telegram update %s: %s", data.get("update_id"), exc)
+            return False
+        await self.application.process_update(update)
+        return self.handlers.take_failure(update.update_id)

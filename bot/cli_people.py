@@ -1,0 +1,63 @@
+"""`hirebot people …`: directory chores an admin does from the server, such as account links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.domain.errors import UserError
+from bot.messages.format import local_time
+from bot.services import linking
+
+people_app = typer.Typer(help="People: link chat accounts.", no_args_is_help=True)
+
+PLACEHOLDER_BOT = "<your-bot-username>"
+
+
+@people_app.command("link")
+def link(
+    person: Annotated[str, typer.Argument(help="person key from config.yaml")],
+    channel: Annotated[str, typer.Option(help="chat channel to link")] = "telegram",
+    hours: Annotated[
+        int, typer.Option(min=1, max=24 * 14, help="how long the code stays valid")
+    ] = 24,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
+        ),
+    ] = None,
+) -> None:
+    """Print a one-time code (and Telegram deep link) that binds a chat account to PERSON."""
+    from datetime import timedelta
+
+    from bot.channels.telegram.app import bot_username
+    from bot.cli import _app, _fail, _system_context
+
+    out = Console(highlight=False, soft_wrap=True)
+    with _app(config) as hirebot:
+        ctx = _system_context(hirebot, None)
+        with ctx.uow:
+            try:
+                issued = linking.create_code(
+                    ctx, person, channel=channel.lower(), ttl=timedelta(hours=hours)
+                )
+            except UserError as exc:
+                raise _fail(exc.message) from exc
+            ctx.uow.commit()
+        spec = hirebot.catalog.person(issued.person_key)
+        out.print(f"link code for {issued.person_name} ({issued.person_key}): {issued.code}")
+        out.print(f"valid until {local_time(issued.expires_at, spec.timezone)}, once")
+        username = bot_username(hirebot.env)
+        out.print(f"deep link: https://t.me/{username or PLACEHOLDER_BOT}?start={issued.code}")
+        if username is None:
+            why = (
+                "TELEGRAM_BOT_TOKEN is not set"
+                if not hirebot.env.telegram_bot_token
+                else "Telegram did not answer getMe"
+            )
+            out.print(f"({why}: put your bot's username in the link)")
+        out.print(f"or send the bot: /start {issued.code}")

@@ -1,0 +1,170 @@
+"""When a channel refuses a message for good (the person never started the bot, blocked it, or
+the bot left the group), someone who can fix it is told, instead of the message dying silently.
+
+A channel's sender calls `report_undeliverable`; the notice goes through the outbox like any
+message: to the recruiter of the role concerned (or the admins), on a channel where they are
+reachable. Each unreachable address is reported at most once a day, so a flood of messages to
+one blocked person makes one notice, and a notice that itself fails cannot loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from bot.clock import Clock
+from bot.domain.catalog import Catalog, RoleSpec
+from bot.domain.permissions import TeamRole
+from bot.messages.reply import Reply
+from bot.services import audit, outbox
+from bot.services.context import Actor, Context
+from storage.models import OutboxMessage, Person
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_KINDS = {"card": "an applicant card", "card_update": "a card update", "message": "a message"}
+
+
+def report_undeliverable(
+    uow_factory: Callable[[], UnitOfWork],
+    catalog: Catalog,
+    clock: Clock,
+    channels: frozenset[str],
+    *,
+    outbox_id: int,
+    channel: str,
+    address: str,
+    reason: str,
+    correlation_id: str = "-",
+) -> list[int]:
+    """Queue notices about `address` on `channel` being unreachable; returns the outbox ids."""
+    with uow_factory() as uow:
+        key = f"unreachable:{channel}:{address}:{clock.now().date().isoformat()}"
+        if uow.audit.seen(key):
+            log.info("%s %s is unreachable again (already reported today)", channel, address)
+            return []
+        ctx = Context(uow, catalog, clock, Actor("system", "delivery"), correlation_id, channels)
+        row = uow.session.get(OutboxMessage, outbox_id)
+        applicant_id = row.applicant_id if row is not None else None
+        lost = _KINDS.get(row.kind, "a message") if row is not None else "a message"
+        if applicant_id is not None:
+            lost += f" about #{applicant_id}"
+        person = _person_at(uow, channel, address)
+        role = _role_at(catalog, channel, address)
+        label = channel.capitalize()
+        informed: list[str] = []
+        if role is not None:
+            subject = f"{role.title}'s {label} chat ({address})"
+            text = (
+                f"I cannot post to {subject}: {reason}. Add the bot back to the group (or fix "
+                f"the chat id in config.yaml); {lost} was not delivered."
+            )
+            informed = [role.recruiter]
+        elif person is not None:
+            subject = person.name
+            text = (
+                f"{person.name} cannot be reached on {label}: {reason}. They need to open a "
+                f"private chat with the bot and press Start (or unblock it); {lost} to them was "
+                "not delivered."
+            )
+            informed = _responsible(uow, catalog, person, applicant_id)
+        else:
+            subject = f"{channel} user {address}"
+            text = ""
+        rows: list[OutboxMessage] = []
+        for person_key in informed:
+            destination = direct_destination(uow, catalog, person_key, channels, (channel, address))
+            if destination is None:
+                log.warning(
+                    "cannot tell %s that %s is unreachable: no channel", person_key, subject
+                )
+                continue
+            reply = Reply(kind="error", title=f"Unreachable on {label}", text=text)
+            rows.append(outbox.enqueue(ctx, destination, reply, applicant_id=applicant_id))
+        group = row.destination if row is not None and row.ephemeral_to else None
+        if group is not None and group != address:
+            # A private reply to someone in a group: say so where they asked.
+            who = person.name if person is not None else "you"
+            notice = Reply(
+                text=f"I could not send {who} a private reply: open a private chat with me and "
+                "press Start, then ask again.",
+                private=False,
+            )
+            rows.append(outbox.enqueue(ctx, outbox.Destination(channel, group, True), notice))
+        audit.record(
+            ctx,
+            direction="event",
+            kind="delivery.unreachable",
+            channel=channel,
+            summary=f"{subject} unreachable on {channel}: {reason}"[:300],
+            applicant_id=applicant_id,
+            dedup_key=key,
+            payload={"address": address, "outbox_id": outbox_id, "told": informed},
+        )
+        uow.flush()
+        ids = [r.id for r in rows]
+        uow.commit()
+    log.warning(
+        "%s %s is unreachable (%s); %d notice(s) queued", channel, address, reason, len(ids)
+    )
+    return ids
+
+
+def direct_destination(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    person_key: str,
+    channels: frozenset[str],
+    avoid: tuple[str, str] | None = None,
+) -> outbox.Destination | None:
+    """A private conversation with the person on a channel this deployment runs, if any."""
+    row = uow.people.by_key(person_key)
+    if row is None or not row.active:
+        return None
+    options: list[tuple[str, str]] = []
+    if row.telegram_id is not None and "telegram" in channels:
+        options.append(("telegram", str(row.telegram_id)))  # a private chat's id is the user's
+    if row.slack_id and "slack" in channels:
+        options.append(("slack", row.slack_id))  # chat.postMessage to a user id opens the DM
+    if "console" in channels:
+        options.append(("console", f"console:{person_key}"))
+    for channel, address in options:
+        if (channel, address) != avoid:
+            return outbox.Destination(channel, address, shared=False)
+    return None
+
+
+def _person_at(uow: UnitOfWork, channel: str, address: str) -> Person | None:
+    if channel == "telegram" and address.isdigit():
+        return uow.people.by_telegram_id(int(address))
+    if channel == "slack":
+        return uow.people.by_slack_id(address)
+    return None
+
+
+def _role_at(catalog: Catalog, channel: str, address: str) -> RoleSpec | None:
+    return next((r for r in catalog.roles.values() if r.channels.get(channel) == address), None)
+
+
+def _responsible(
+    uow: UnitOfWork, catalog: Catalog, person: Person, applicant_id: int | None
+) -> list[str]:
+    """The recruiter of the role the lost message concerned, else of the person's roles, else
+    the admins; never the unreachable person themselves."""
+    keys: list[str] = []
+    applicant = uow.applicants.get(applicant_id) if applicant_id is not None else None
+    if applicant is not None and applicant.role.key in catalog.roles:
+        keys.append(catalog.roles[applicant.role.key].recruiter)
+    else:
+        for role in catalog.roles.values():
+            if person.key in (role.hiring_manager, role.recruiter) and role.recruiter not in keys:
+                keys.append(role.recruiter)
+    keys = [k for k in keys if k != person.key]
+    if not keys:
+        keys = [
+            p.key
+            for p in catalog.people.values()
+            if TeamRole.ADMIN in p.roles and p.key != person.key
+        ]
+    return keys

@@ -1,0 +1,37 @@
+"""Queries for one-time account-link codes (kept beside the shared repositories module)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import LinkCode, Person
+
+
+class LinkCodeRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, code: LinkCode) -> None:
+        self.session.add(code)
+
+    def by_hash(self, code_hash: str) -> LinkCode | None:
+        """Locked, so two redemptions of the same code cannot both succeed."""
+        return self.session.scalar(
+            select(LinkCode).where(LinkCode.code_hash == code_hash).with_for_update()
+        )
+
+    def unused_for(self, person_id: int, channel: str) -> Sequence[LinkCode]:
+        return self.session.scalars(
+            select(LinkCode).where(
+                LinkCode.person_id == person_id,
+                LinkCode.channel == channel,
+                LinkCode.used_at.is_(None),
+            )
+        ).all()
+
+    def person_with_telegram_id(self, telegram_id: int) -> Person | None:
+        """Any person holding this id, active or not: the column is unique across all rows."""
+        return self.session.scalar(select(Person).where(Person.telegram_id == telegram_id))

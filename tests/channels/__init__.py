@@ -1,0 +1,1 @@
+"""Channel adapter tests: each channel's real entry points against a local fake of its API."""

@@ -1,0 +1,1 @@
+"""Telegram adapter tests: real entry points against FakeTelegramAPI."""

@@ -1,0 +1,57 @@
+"""Long polling (no TELEGRAM_WEBHOOK_URL): updates come through getUpdates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FrozenClock
+from bot.config import HirebotConfig
+from storage.models import OutboxMessage
+from tests.channels.telegram.conftest import GROUP, SANA, Telegram, start_telegram, wait_until
+from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update
+
+
+@pytest.fixture
+def polling(
+    database_url: str, telegram_config: HirebotConfig, fake: FakeTelegramAPI, clock: FrozenClock
+) -> Iterator[Telegram]:
+    harness = start_telegram(database_url, telegram_config, fake, clock, webhook=False)
+    try:
+        yield harness
+    finally:
+        harness.runtime.stop()
+        harness.hirebot.close()
+
+
+def queued(telegram: Telegram, count: int) -> list[OutboxMessage]:
+    with telegram.hirebot.uow() as uow:
+        rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    return rows if len(rows) >= count else []
+
+
+def test_updates_arrive_by_long_polling(polling: Telegram, fake: FakeTelegramAPI) -> None:
+    assert polling.runtime.health() == {"mode": "polling", "ready": True, "bot": fake.username}
+    assert polling.client.post("/telegram/webhook", json={}).status_code == 404  # no route
+    assert fake.webhook == {}
+
+    fake.push_update(
+        message_update(
+            1, from_id=SANA, chat_id=SANA, text='/add senior-backend "Ayesha Khan" skills=go'
+        )
+    )
+    wait_until(lambda: queued(polling, 2))  # the card and the reply
+    polling.deliver()
+    assert "✅ Added #1 Ayesha Khan" in polling.last(SANA)
+
+    fake.push_update(
+        callback_update(2, from_id=SANA, chat_id=GROUP, message_id=1, data="a:advance:1:applied")
+    )
+    wait_until(lambda: queued(polling, 5))  # card edit, thread line, reply to the tap
+    wait_until(lambda: not fake.pending_updates)
+    polling.deliver()
+
+    assert "Stage: Screening" in polling.texts(GROUP)[0]
+    assert fake.calls_to("answerCallbackQuery")
