@@ -18,6 +18,7 @@ from bot.domain.permissions import TeamRole
 from bot.messages.reply import Reply
 from bot.services import audit, outbox
 from bot.services.context import Actor, Context
+from bot.services.people import DIRECT_CHANNELS
 from storage.models import OutboxMessage, Person
 from storage.unit_of_work import UnitOfWork
 
@@ -118,19 +119,19 @@ def direct_destination(
     channels: frozenset[str],
     avoid: tuple[str, str] | None = None,
 ) -> outbox.Destination | None:
-    """A private conversation with the person on a channel this deployment runs, if any."""
+    """Where the person's private messages go (in `people.DIRECT_CHANNELS` order), other than
+    the address that just failed."""
     row = uow.people.by_key(person_key)
     if row is None or not row.active:
         return None
-    options: list[tuple[str, str]] = []
-    if row.telegram_id is not None and "telegram" in channels:
-        options.append(("telegram", str(row.telegram_id)))  # a private chat's id is the user's
-    if row.slack_id and "slack" in channels:
-        options.append(("slack", row.slack_id))  # chat.postMessage to a user id opens the DM
-    if "console" in channels:
-        options.append(("console", f"console:{person_key}"))
-    for channel, address in options:
-        if (channel, address) != avoid:
+    addresses = {
+        "slack": row.slack_id,
+        "telegram": str(row.telegram_id) if row.telegram_id is not None else None,
+        "console": f"console:{person_key}",
+    }
+    for channel in DIRECT_CHANNELS:
+        address = addresses.get(channel)
+        if channel in channels and address and (channel, address) != avoid:
             return outbox.Destination(channel, address, shared=False)
     return None
 

@@ -9,8 +9,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from bot.domain.errors import InvalidInput
 from bot.services import linking
 from bot.services.context import Actor, Context
 from storage.models import AuditEvent, LinkCode
@@ -180,3 +182,17 @@ def test_start_in_a_group_is_ignored(telegram: Telegram) -> None:
 
     assert telegram_id(telegram, "lucas") is None
     assert not telegram.fake.calls_to("sendMessage")
+
+
+def test_codes_are_only_for_channels_that_link_accounts(telegram: Telegram) -> None:
+    with telegram.hirebot.uow() as uow:
+        ctx = Context(
+            uow,
+            telegram.hirebot.catalog,
+            telegram.clock,
+            Actor("system", "test"),
+            "test",
+            telegram.hirebot.channels,
+        )
+        with pytest.raises(InvalidInput, match="accounts on 'slack' are not linked with codes"):
+            linking.create_code(ctx, "lucas", channel="slack")
