@@ -18,9 +18,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Environment, HirebotConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.flows.add_applicant import AddApplicantFlow
+from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
-from bot.handlers import applicants, asking, general, interviews
+from bot.handlers import applicants, asking, general, interviews, schedules
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
 from bot.scheduling.jobs import register_jobs
@@ -61,6 +62,7 @@ def build_flows() -> FlowEngine:
     flows = FlowEngine()
     flows.register(AddApplicantFlow())
     flows.register(FeedbackFlow())
+    flows.register(CheckinFlow())
     return flows
 
 
@@ -69,6 +71,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     general.register(commands)
     applicants.register(commands)
     interviews.register(commands)
+    schedules.register(commands)
     asking.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands

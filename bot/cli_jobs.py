@@ -83,3 +83,34 @@ def run_due(
         failed = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.failed.items()))
         out.print(f"failed: {failed} (see `hirebot jobs list`)")
         raise typer.Exit(1)
+
+
+def digest_command(
+    person: Annotated[str, typer.Option("--person", "-p", help="person key from config.yaml")],
+    preview: Annotated[
+        bool, typer.Option("--preview/--send", help="print it (default) or send it now")
+    ] = True,
+    config: ConfigOption = None,
+) -> None:
+    """A person's digest, as it would be sent now: printed, or sent to them."""
+    from bot.channels.console.render import render
+    from bot.cli import _app, _fail, _system_context
+    from bot.domain.errors import UserError
+    from bot.services import digests, people
+
+    out = Console(highlight=False, soft_wrap=True)
+    with _app(config) as hirebot:
+        ctx = _system_context(hirebot, None)
+        with ctx.uow:
+            try:
+                spec = hirebot.catalog.person(person)
+                reply = digests.preview(ctx, spec)
+                if not preview:
+                    people.tell(ctx, people.row(ctx, spec.key), reply)
+                    ctx.uow.commit()
+            except UserError as exc:
+                raise _fail(exc.message) from exc
+        text, _choices = render(reply, where=None, kind="message", first_choice=1)
+        out.print(text, end="")
+        if not preview:
+            out.print("queued for delivery")

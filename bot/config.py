@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,9 +35,11 @@ from bot.domain.catalog import (
     PayRange,
     PersonSpec,
     RoleSpec,
+    ScheduleSettings,
 )
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import TeamRole
+from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -208,6 +211,57 @@ class PersonConfig(_Strict):
     telegram_id: int | None = None
     digest: DigestConfig = Field(default_factory=DigestConfig)
     working_hours: WorkingHoursConfig = Field(default_factory=WorkingHoursConfig)
+    quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None:
+            QuietHours.parse(value)
+        return value
+
+
+class PipelineCheckinConfig(_Strict):
+    role: Key
+    weekday: Weekday = "mon"
+    time: ClockTime = "10:00"
+
+
+class StaleNudgesConfig(_Strict):
+    enabled: bool = True
+    time: ClockTime = "09:30"
+    weekday: Weekday | None = None  # None: every working day's morning, daily
+
+
+class CheckinQuestionConfig(_Strict):
+    key: Key
+    text: str = Field(min_length=1, max_length=300)
+
+
+DEFAULT_CHECKIN_QUESTIONS = [
+    CheckinQuestionConfig(
+        key="progress", text="How is progress against your milestones and deadlines?"
+    ),
+    CheckinQuestionConfig(key="blockers", text="Is anything blocking you?"),
+    CheckinQuestionConfig(key="scope", text="Has the scope changed since it was agreed?"),
+    CheckinQuestionConfig(key="communication", text="How is communication with the team going?"),
+]
+
+
+class HireCheckinsConfig(_Strict):
+    weekday: Weekday = "fri"
+    time: ClockTime = "16:00"
+    milestone_days: list[int] = Field(default_factory=lambda: [30, 60, 90])
+    questions: list[CheckinQuestionConfig] = Field(
+        default_factory=lambda: list(DEFAULT_CHECKIN_QUESTIONS), min_length=1
+    )
+
+
+class SchedulesConfig(_Strict):
+    digest_when_empty: bool = False
+    pipeline_checkins: list[PipelineCheckinConfig] = Field(default_factory=list)
+    stale_nudges: StaleNudgesConfig = Field(default_factory=StaleNudgesConfig)
+    hire_checkins: HireCheckinsConfig = Field(default_factory=HireCheckinsConfig)
 
 
 class DefaultsConfig(_Strict):
@@ -219,6 +273,7 @@ class HirebotConfig(_Strict):
     organization: str = Field(default="hirebot", max_length=120)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     interviews: InterviewsConfig = Field(default_factory=InterviewsConfig)
+    schedules: SchedulesConfig = Field(default_factory=SchedulesConfig)
     people: list[PersonConfig] = Field(min_length=1)
     roles: list[RoleConfig] = Field(default_factory=list)
 
@@ -241,6 +296,12 @@ class HirebotConfig(_Strict):
                     raise ValueError(f"roles[{index}].{attr}: '{who}' is not a configured person")
         if not any(TeamRole.ADMIN in p.roles for p in self.people):
             raise ValueError("people: at least one person needs the admin role")
+        role_keys = {r.key for r in self.roles}
+        for index, checkin in enumerate(self.schedules.pipeline_checkins):
+            if checkin.role not in role_keys:
+                raise ValueError(
+                    f"schedules.pipeline_checkins[{index}].role: '{checkin.role}' is not a role"
+                )
         return self
 
     def catalog(self) -> Catalog:
@@ -256,12 +317,40 @@ class HirebotConfig(_Strict):
                 working_hours=WorkingHours.parse(
                     p.working_hours.hours, tuple(p.working_hours.days)
                 ),
+                quiet_hours=QuietHours.parse(p.quiet_hours) if p.quiet_hours else None,
             )
             for p in self.people
         }
         roles = {r.key: _role_spec(r) for r in self.roles}
         settings = InterviewSettings(**self.interviews.model_dump())
-        return Catalog(roles, people, self.organization, self.defaults.phone_region, settings)
+        return Catalog(
+            roles,
+            people,
+            self.organization,
+            self.defaults.phone_region,
+            settings,
+            self._schedule_settings(),
+        )
+
+    def _schedule_settings(self) -> ScheduleSettings:
+        s = self.schedules
+        return ScheduleSettings(
+            digest_when_empty=s.digest_when_empty,
+            pipeline_checkins=tuple(
+                (c.role, c.weekday, _time(c.time)) for c in s.pipeline_checkins
+            ),
+            stale_nudges=(s.stale_nudges.weekday, _time(s.stale_nudges.time))
+            if s.stale_nudges.enabled
+            else None,
+            hire_checkin_weekday=s.hire_checkins.weekday,
+            hire_checkin_time=_time(s.hire_checkins.time),
+            milestone_days=tuple(s.hire_checkins.milestone_days),
+            checkin_questions=tuple((q.key, q.text) for q in s.hire_checkins.questions),
+        )
+
+
+def _time(value: str) -> time:
+    return time.fromisoformat(value)
 
 
 def _role_spec(role: RoleConfig) -> RoleSpec:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
@@ -414,3 +414,130 @@ class TaskRepository:
             .order_by(ScheduledTask.due_at)
             .limit(limit)
         ).all()
+
+
+class PipelineRepository:
+    """Read-only views across roles for digests and check-ins; every query is bounded."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def created_since(
+        self, role_ids: Sequence[int], since: datetime, limit: int
+    ) -> tuple[int, Sequence[Applicant]]:
+        condition = (Applicant.role_id.in_(list(role_ids)), Applicant.created_at > since)
+        total = self.session.scalar(select(func.count(Applicant.id)).where(*condition)) or 0
+        rows = self.session.scalars(
+            select(Applicant).where(*condition).order_by(Applicant.id.desc()).limit(limit)
+        ).all()
+        return total, rows
+
+    def moves_since(
+        self, role_ids: Sequence[int], since: datetime, limit: int
+    ) -> tuple[int, Sequence[tuple[StageMove, Applicant]]]:
+        base = (
+            select(StageMove, Applicant)
+            .join(Applicant, Applicant.id == StageMove.applicant_id)
+            .where(
+                Applicant.role_id.in_(list(role_ids)),
+                StageMove.at > since,
+                StageMove.from_stage.is_not(None),
+            )
+        )
+        total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        rows = self.session.execute(base.order_by(StageMove.id.desc()).limit(limit)).all()
+        return total, [(m, a) for m, a in rows]
+
+    def stuck(self, role_id: int, limits: dict[str, datetime], limit: int) -> Sequence[Applicant]:
+        """Applicants who entered their stage before that stage's cut-off."""
+        if not limits:
+            return []
+        conditions = [
+            (Applicant.stage == stage) & (Applicant.stage_entered_at < cutoff)
+            for stage, cutoff in limits.items()
+        ]
+        return self.session.scalars(
+            select(Applicant)
+            .where(Applicant.role_id == role_id, or_(*conditions))
+            .order_by(Applicant.stage_entered_at)
+            .limit(limit)
+        ).all()
+
+    def oldest_in_stage(self, role_id: int) -> dict[str, datetime]:
+        rows = self.session.execute(
+            select(Applicant.stage, func.min(Applicant.stage_entered_at))
+            .where(Applicant.role_id == role_id)
+            .group_by(Applicant.stage)
+        ).all()
+        return {stage: oldest for stage, oldest in rows if oldest is not None}
+
+    def awaiting_decision(self, role_ids: Sequence[int], limit: int) -> Sequence[Applicant]:
+        """Open applicants whose interviews at their current stage are all in, with feedback."""
+        current = (
+            (Interview.applicant_id == Applicant.id)
+            & (Interview.stage == Applicant.stage)
+            & (Interview.status == "scheduled")
+        )
+        pending = (
+            select(Panelist.id)
+            .join(Interview, Interview.id == Panelist.interview_id)
+            .where(current, Panelist.feedback_status == "pending")
+            .exists()
+        )
+        submitted = (
+            select(Feedback.id)
+            .join(Interview, Interview.id == Feedback.interview_id)
+            .where(current)
+            .exists()
+        )
+        return self.session.scalars(
+            select(Applicant)
+            .where(Applicant.role_id.in_(list(role_ids)), submitted, ~pending)
+            .order_by(Applicant.stage_entered_at)
+            .limit(limit)
+        ).all()
+
+    def upcoming_interviews(
+        self, role_ids: Sequence[int], start: datetime, end: datetime, limit: int
+    ) -> Sequence[tuple[Interview, Applicant]]:
+        rows = self.session.execute(
+            select(Interview, Applicant)
+            .join(Applicant, Applicant.id == Interview.applicant_id)
+            .where(
+                Applicant.role_id.in_(list(role_ids)),
+                Interview.status == "scheduled",
+                Interview.starts_at >= start,
+                Interview.starts_at < end,
+            )
+            .order_by(Interview.starts_at)
+            .limit(limit)
+        ).all()
+        return [(i, a) for i, a in rows]
+
+    def overdue_feedback(
+        self, role_ids: Sequence[int], requested_before: datetime, limit: int
+    ) -> Sequence[tuple[Panelist, Applicant]]:
+        rows = self.session.execute(
+            select(Panelist, Applicant)
+            .join(Interview, Interview.id == Panelist.interview_id)
+            .join(Applicant, Applicant.id == Interview.applicant_id)
+            .where(
+                Applicant.role_id.in_(list(role_ids)),
+                Interview.status == "scheduled",
+                Panelist.feedback_status == "pending",
+                Panelist.requested_at.is_not(None),
+                Panelist.requested_at < requested_before,
+            )
+            .order_by(Panelist.requested_at)
+            .limit(limit)
+        ).all()
+        return [(p, a) for p, a in rows]
+
+    def last_done(self, kind: str, subject: str) -> datetime | None:
+        return self.session.scalar(
+            select(func.max(ScheduledTask.due_at)).where(
+                ScheduledTask.kind == kind,
+                ScheduledTask.subject == subject,
+                ScheduledTask.status == "done",
+            )
+        )

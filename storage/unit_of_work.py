@@ -17,6 +17,7 @@ from storage.repositories import (
     NoteRepository,
     OutboxRepository,
     PersonRepository,
+    PipelineRepository,
     RoleRepository,
     StageMoveRepository,
     TaskRepository,
@@ -35,6 +36,7 @@ class UnitOfWork:
     cards: CardPostRepository
     interviews: InterviewRepository
     tasks: TaskRepository
+    pipeline: PipelineRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -51,6 +53,7 @@ class UnitOfWork:
         self.cards = CardPostRepository(self.session)
         self.interviews = InterviewRepository(self.session)
         self.tasks = TaskRepository(self.session)
+        self.pipeline = PipelineRepository(self.session)
         return self
 
     def __exit__(

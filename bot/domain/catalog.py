@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import Permission, TeamRole, permissions_for
+from bot.domain.schedules import QuietHours
 from bot.domain.stages import Pipeline
 from bot.domain.suggest import did_you_mean
 
@@ -73,6 +75,7 @@ class PersonSpec:
     telegram_id: int | None = None
     digest: DigestPrefs = field(default_factory=DigestPrefs)
     working_hours: WorkingHours = field(default_factory=WorkingHours)
+    quiet_hours: QuietHours | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -91,6 +94,22 @@ class InterviewSettings:
 
 
 @dataclass(frozen=True)
+class ScheduleSettings:
+    digest_when_empty: bool = False
+    pipeline_checkins: tuple[tuple[str, str, time], ...] = ()  # (role, weekday, local time)
+    stale_nudges: tuple[str | None, time] | None = (None, time(9, 30))  # (weekday, time)
+    hire_checkin_weekday: str = "fri"
+    hire_checkin_time: time = time(16, 0)
+    milestone_days: tuple[int, ...] = (30, 60, 90)
+    checkin_questions: tuple[tuple[str, str], ...] = (
+        ("progress", "How is progress against your milestones and deadlines?"),
+        ("blockers", "Is anything blocking you?"),
+        ("scope", "Has the scope changed since it was agreed?"),
+        ("communication", "How is communication with the team going?"),
+    )
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Lookups with helpful misses, so handlers never index dicts directly."""
 
@@ -99,6 +118,7 @@ class Catalog:
     organization: str = "hirebot"
     phone_region: str = "PK"
     interviews: InterviewSettings = field(default_factory=InterviewSettings)
+    schedules: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def role(self, key: str) -> RoleSpec:
         found = self.roles.get(key.strip().lower())

@@ -13,6 +13,7 @@ class TeamRole(StrEnum):
     RECRUITER = "recruiter"
     HIRING_MANAGER = "hiring_manager"
     INTERVIEWER = "interviewer"
+    MEMBER = "member"  # a new hire or contractor: checked in with, no hiring permissions
 
 
 class Permission(StrEnum):
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[TeamRole, frozenset[Permission]] = {
     TeamRole.RECRUITER: _TEAM,
     TeamRole.HIRING_MANAGER: _TEAM,
     TeamRole.INTERVIEWER: frozenset({Permission.VIEW, Permission.NOTE}),
+    TeamRole.MEMBER: frozenset(),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.permissions import Permission
+from bot.domain.stages import StageKind
 from bot.handlers.interviews import panel_lines
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
@@ -70,6 +71,12 @@ def move_reply(ctx: Context, result: MoveResult) -> Reply:
     if not result.changed:
         return Reply(kind="info", text=f"#{applicant.id} {applicant.name} is already in {label}.")
     next_actions = [a for a in applicant_actions(applicant, role) if a.id != "details"]
+    hint = ""
+    if role.pipeline.get(result.to_stage).kind is StageKind.HIRED:
+        hint = (
+            f"Congratulations! Start regular check-ins with them: "
+            f"checkin start {applicant.id} as=<their person key>"
+        )
     return Reply(
         kind="success",
         text=(
@@ -77,6 +84,7 @@ def move_reply(ctx: Context, result: MoveResult) -> Reply:
             f"{role.pipeline.label(result.from_stage)} → {label}."
         ),
         actions=next_actions,
+        footer=hint,
     )
 
 

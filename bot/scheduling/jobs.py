@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
+from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
-from bot.services import interviews
+from bot.services import checkins, digests, interviews
+from storage.unit_of_work import UnitOfWork
 
 
 def register_jobs(runner: TaskRunner) -> None:
@@ -11,3 +16,12 @@ def register_jobs(runner: TaskRunner) -> None:
     runner.register(interviews.REQUEST, interviews.request_feedback)
     runner.register(interviews.REMIND, interviews.remind)
     runner.register(interviews.ESCALATE, interviews.escalate)
+    runner.register(digests.DIGEST, digests.send_digest)
+    runner.register(digests.PIPELINE_CHECKIN, digests.pipeline_checkin)
+    runner.register(digests.STALE_NUDGE, digests.stale_nudge)
+    runner.register(checkins.CHECKIN, checkins.due)
+    runner.planners.append(partial(_plan, runner))
+
+
+def _plan(runner: TaskRunner, uow: UnitOfWork, now: datetime) -> None:
+    recurring.plan(uow, runner.catalog, now)

@@ -56,6 +56,8 @@ class TaskRunner:
         self.flows = flows
         self.handlers: dict[str, TaskHandler] = {}
         self.on_run: list[Callable[[RunReport], None]] = []
+        # Called before and after every pass, each in its own unit of work (recurring jobs).
+        self.planners: list[Callable[[UnitOfWork, datetime], object]] = []
 
     def register(self, kind: str, handler: TaskHandler) -> None:
         if kind in self.handlers:
@@ -64,15 +66,26 @@ class TaskRunner:
 
     def run_due(self, now: datetime, *, limit: int | None = None) -> RunReport:
         report = RunReport()
+        self._plan(now)
         while limit is None or report.total < limit:
             claimed = self._claim(now)
             if not claimed:
                 break
             for task_id in claimed:
                 self._run_one(task_id, now, report)
+        if report.total:
+            self._plan(now)  # what just ran may be recurring: plan its next occurrence now
         for callback in self.on_run:
             callback(report)
         return report
+
+    def _plan(self, now: datetime) -> None:
+        for planner in self.planners:
+            try:
+                with self.uow_factory() as uow:
+                    planner(uow, now)
+            except Exception:  # planning again next pass is harmless; running due work is not
+                log.exception("planning recurring work failed")
 
     def _claim(self, now: datetime) -> list[int]:
         with self.uow_factory() as uow:

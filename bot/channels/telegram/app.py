@@ -215,7 +215,10 @@ class TelegramHandlers:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()
+        try:
+            await query.answer()
+        except TelegramError as exc:  # a retried update's query was already answered
+            log.info("answerCallbackQuery for update %s: %s", update.update_id, exc)
         parsed = parse_callback(query.data)
         if parsed is None or query.message is None or not self._allowed(update):
             log.info("ignoring tap %r in update %s", query.data, update.update_id)

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 START_TIMEOUT = 30.0
+RETRY_FIRST, RETRY_MAX = 5.0, 300.0
 T = TypeVar("T")
 
 
@@ -75,6 +76,8 @@ class TelegramRuntime:
         self._engine: _LoopThread | None = None
         self._ready = False
         self._error: str | None = None
+        self._starting: asyncio.Task[None] | None = None
+        self.retry_pause = RETRY_FIRST  # first pause before starting again; doubles each time
         if self.webhook_url and not self.secret:
             log.error(
                 "TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET: every webhook "
@@ -94,17 +97,42 @@ class TelegramRuntime:
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
     def start(self) -> None:
-        """Connect (getMe), publish the command menu, then set the webhook or start polling."""
+        """Connect (getMe), publish the command menu, then set the webhook or start polling.
+
+        Waits for the first attempt only; if Telegram cannot be reached, the attempt is repeated
+        in the background (with a growing pause) until it works or the runtime stops.
+        """
         if self._engine is not None:
             return
         self._engine = _LoopThread("hirebot-telegram")
+        first = self._engine.submit(self._start_until_ready())
         try:
-            self._engine.run(self._start())
-            self._ready = True
-            self._error = None
-        except (TelegramError, TimeoutError) as exc:
+            first.result(START_TIMEOUT)
+        except concurrent.futures.TimeoutError:
+            log.warning("telegram is still starting after %.0fs", START_TIMEOUT)
+
+    async def _start_until_ready(self) -> None:
+        if not await self._connect():
+            self._starting = asyncio.get_running_loop().create_task(self._keep_trying())
+
+    async def _keep_trying(self) -> None:
+        pause = self.retry_pause
+        while True:
+            log.info("telegram: trying to start again in %.0fs", pause)
+            await asyncio.sleep(pause)
+            if await self._connect():
+                return
+            pause = min(pause * 2, RETRY_MAX)
+
+    async def _connect(self) -> bool:
+        try:
+            await self._start()
+        except TelegramError as exc:
             self._error = f"{type(exc).__name__}: {exc}"
-            log.error("telegram did not start (%s); updates are not received", self._error)
+            log.error("telegram did not start (%s); updates are not received yet", self._error)
+            return False
+        self._ready, self._error = True, None
+        return True
 
     async def _start(self) -> None:
         app = self.application
@@ -142,6 +170,9 @@ class TelegramRuntime:
         self._sender.close()
 
     async def _stop(self) -> None:
+        if self._starting is not None:
+            self._starting.cancel()
+            self._starting = None
         app = self.application
         if app.updater is not None and app.updater.running:
             await app.updater.stop()

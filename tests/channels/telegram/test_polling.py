@@ -1,4 +1,4 @@
-"""Long polling (no TELEGRAM_WEBHOOK_URL): updates come through getUpdates."""
+"""The runtime: long polling (no TELEGRAM_WEBHOOK_URL), and starting when Telegram is down."""
 
 from __future__ import annotations
 
@@ -7,10 +7,20 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import bootstrap
+from bot.channels.telegram.runtime import TelegramRuntime
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
+from bot.server import build_server
 from storage.models import OutboxMessage
-from tests.channels.telegram.conftest import GROUP, SANA, Telegram, start_telegram, wait_until
+from tests.channels.telegram.conftest import (
+    GROUP,
+    SANA,
+    Telegram,
+    start_telegram,
+    telegram_env,
+    wait_until,
+)
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update
 
 
@@ -55,3 +65,28 @@ def test_updates_arrive_by_long_polling(polling: Telegram, fake: FakeTelegramAPI
 
     assert "Stage: Screening" in polling.texts(GROUP)[0]
     assert fake.calls_to("answerCallbackQuery")
+
+
+def test_starting_is_retried_until_telegram_answers(
+    database_url: str, telegram_config: HirebotConfig, fake: FakeTelegramAPI, clock: FrozenClock
+) -> None:
+    fake.fail_next("getMe", status=502, times=3)
+    hirebot = bootstrap(
+        config=telegram_config,
+        database_url=database_url,
+        clock=clock,
+        channels=("telegram",),
+        env=telegram_env(fake),
+    )
+    runtime = build_server(hirebot).runtimes[0]
+    assert isinstance(runtime, TelegramRuntime)
+    runtime.retry_pause = 0.05
+    try:
+        runtime.start()  # returns after the first failed attempt
+        wait_until(lambda: runtime.health()["ready"])
+        assert [c.status for c in fake.calls_to("getMe")][:4] == [502, 502, 502, 200]
+        assert fake.webhook["url"] == "https://hirebot.example.com/telegram/webhook"
+        assert "error" not in runtime.health()
+    finally:
+        runtime.stop()
+        hirebot.close()

@@ -17,7 +17,7 @@ from tests.channels.telegram.conftest import (
     STRANGER,
     Telegram,
 )
-from tests.fakes.telegram_api import message_update
+from tests.fakes.telegram_api import callback_update, message_update
 
 
 def count(telegram: Telegram, model: type[object]) -> int:
@@ -232,6 +232,29 @@ def test_a_tap_edits_the_card_in_place_and_answers(telegram: Telegram) -> None:
     telegram.deliver()
     assert applicant(telegram, 1).stage == "screening"
     assert "already in Screening" in telegram.last(OMAR)
+
+
+def test_a_retried_tap_runs_once_though_its_query_is_stale(telegram: Telegram) -> None:
+    add_ayesha(telegram)
+    tap = callback_update(
+        900,
+        from_id=SANA,
+        chat_id=GROUP,
+        message_id=1,
+        data="a:advance:1:applied",
+        chat_type="supergroup",
+    )
+    assert telegram.post(tap).status_code == 200
+    telegram.fake.fail_next(
+        "answerCallbackQuery",
+        status=400,
+        description="Bad Request: query is too old and response timeout expired",
+    )
+    assert telegram.post(tap).status_code == 200  # not a 500 that Telegram would retry forever
+    telegram.deliver()
+
+    assert applicant(telegram, 1).stage == "screening"
+    assert sum("Moved #1" in text for text in telegram.texts(SANA)) == 1
 
 
 def test_reject_asks_for_the_reason_with_a_forced_reply(telegram: Telegram) -> None:

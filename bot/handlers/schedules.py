@@ -1,0 +1,108 @@
+"""digest and checkin commands: previews of the scheduled messages, and check-ins with hires."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.domain.errors import InvalidInput
+from bot.domain.permissions import Permission
+from bot.handlers.parsing import CommandLine, parse_id, split_options
+from bot.handlers.registry import Command, CommandSet
+from bot.messages.reply import Reply, success
+from bot.services import checkins, digests
+from bot.services.context import Context
+from storage.models import Checkin
+
+CHECKIN_USAGE = (
+    "checkin start <applicant id> as=<person> [milestones='Title:YYYY-MM-DD; …'] | "
+    "checkin list | checkin pause <id> [until=YYYY-MM-DD] | checkin resume <id> | checkin end <id>"
+)
+
+
+def digest(ctx: Context, line: CommandLine) -> list[Reply]:
+    """Your digest as it would be sent now (admins: anyone's)."""
+    words = line.tokens()
+    person = ctx.actor.person
+    if words:
+        ctx.actor.require(Permission.ADMIN)
+        person = ctx.catalog.person(words[0])
+    if person is None:
+        raise InvalidInput("you are not in the people directory")
+    return [digests.preview(ctx, person)]
+
+
+def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
+    words = line.tokens()
+    if not words:
+        raise InvalidInput(f"usage: {CHECKIN_USAGE}")
+    verb, rest = words[0].lower(), words[1:]
+    if verb == "start":
+        positional, options = split_options(rest, {"as", "milestones"})
+        if len(positional) != 1 or "as" not in options:
+            raise InvalidInput(f"usage: {CHECKIN_USAGE}")
+        milestones = checkins.parse_milestones(options.get("milestones", ""))
+        started = checkins.start(
+            ctx, parse_id(positional[0], CHECKIN_USAGE), options["as"], milestones
+        )
+        days = ", ".join(str(d) for d in ctx.catalog.schedules.milestone_days)
+        return [
+            success(
+                f"Check-in #{started.id} started: weekly, plus at {days} days; the manager gets "
+                "each summary."
+            )
+        ]
+    if verb == "list":
+        rows = ctx.uow.session.scalars(
+            select(Checkin).where(Checkin.status != "ended").order_by(Checkin.id)
+        ).all()
+        names = {p.id: p.name for p in ctx.uow.people.all()}
+        lines = [
+            f"#{c.id} {names.get(c.person_id, '?')} → {names.get(c.manager_id, '?')} · {c.status}"
+            + (f" until {c.paused_until.date().isoformat()}" if c.paused_until else "")
+            for c in rows
+        ]
+        return [Reply(title="Check-ins", lines=lines or ["none running"])]
+    if verb in {"pause", "resume", "end"}:
+        positional, options = split_options(rest, {"until"})
+        checkin_id = parse_id(positional[0] if positional else None, CHECKIN_USAGE)
+        if verb == "pause":
+            until = None
+            if "until" in options:
+                try:
+                    until = date.fromisoformat(options["until"])
+                except ValueError as exc:
+                    raise InvalidInput(
+                        f"'{options['until'][:20]}' is not a date (YYYY-MM-DD)"
+                    ) from exc
+            checkins.pause(ctx, checkin_id, until)
+            return [
+                success(
+                    f"Check-in #{checkin_id} paused" + (f" until {until}" if until else "") + "."
+                )
+            ]
+        if verb == "resume":
+            checkins.resume(ctx, checkin_id)
+            return [success(f"Check-in #{checkin_id} resumed.")]
+        checkins.end(ctx, checkin_id)
+        return [success(f"Check-in #{checkin_id} ended.")]
+    raise InvalidInput(f"unknown checkin action '{verb[:20]}'; usage: {CHECKIN_USAGE}")
+
+
+def register(commands: CommandSet) -> None:
+    commands.add(
+        Command("digest", "digest [person]", "your digest, as it would be sent now", digest)
+    )
+    commands.add(
+        Command(
+            "checkin",
+            CHECKIN_USAGE,
+            "check-ins with new hires and contractors",
+            checkin,
+            examples=(
+                "checkin start 12 as=zara milestones='API v1:2027-01-31'",
+                "checkin pause 3 until=2027-01-05",
+            ),
+        )
+    )

@@ -1,0 +1,227 @@
+"""Check-ins with new hires and contractors: recurring questions (progress against milestones,
+blockers, scope changes, communication) answered through a flow and summarised to the manager.
+Skip, snooze and pause (vacation) are supported."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.permissions import Permission
+from bot.domain.stages import StageKind
+from bot.messages.format import cut, local_time
+from bot.messages.reply import Reply
+from bot.services import applicants as applicant_service
+from bot.services import audit, people, tasks
+from bot.services.context import Context
+from storage.models import Checkin, CheckinResponse, FlowRun, ScheduledTask
+
+CHECKIN = "checkin"
+ANSWER_PREVIEW = 600
+
+
+@dataclass(frozen=True)
+class Milestone:
+    title: str
+    due: date
+
+
+def parse_milestones(text: str) -> list[Milestone]:
+    """'Design doc:2026-12-15; API v1:2027-01-31' -> milestones with deadlines."""
+    out = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        title, sep, day = part.rpartition(":")
+        if not sep or not title.strip():
+            raise InvalidInput(f"milestone '{part[:60]}' should look like 'Title:YYYY-MM-DD'")
+        try:
+            due = date.fromisoformat(day.strip())
+        except ValueError as exc:
+            raise InvalidInput(f"'{day.strip()[:20]}' is not a date (YYYY-MM-DD)") from exc
+        out.append(Milestone(title.strip()[:120], due))
+    return out
+
+
+def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Milestone]) -> Checkin:
+    ctx.actor.require(Permission.MOVE)
+    applicant = applicant_service.get(ctx, applicant_id)
+    role = applicant_service.role_of(ctx, applicant)
+    if role.pipeline.get(applicant.stage).kind is not StageKind.HIRED:
+        raise InvalidInput(f"#{applicant.id} is not hired yet; check-ins start after hiring")
+    person = people.row(ctx, person_key)
+    existing = ctx.uow.session.scalar(
+        select(Checkin).where(Checkin.applicant_id == applicant.id, Checkin.status != "ended")
+    )
+    if existing is not None:
+        raise InvalidInput(f"check-ins for #{applicant.id} already run (check-in #{existing.id})")
+    manager = people.row(ctx, role.hiring_manager)
+    now = ctx.clock.now()
+    checkin = Checkin(
+        applicant_id=applicant.id,
+        person_id=person.id,
+        manager_id=manager.id,
+        status="active",
+        milestones=[{"title": m.title, "due": m.due.isoformat()} for m in milestones],
+        started_at=now,
+        created_by_id=ctx.actor.person_id,
+    )
+    ctx.uow.session.add(checkin)
+    ctx.uow.flush()
+    settings = ctx.catalog.schedules
+    tz = ZoneInfo(ctx.catalog.person(person.key).timezone)
+    for days in settings.milestone_days:
+        local_day = now.astimezone(tz).date() + timedelta(days=days)
+        due = datetime.combine(local_day, settings.hire_checkin_time, tz)
+        tasks.schedule(
+            ctx, CHECKIN, f"checkin:{checkin.id}", due, key=f"checkin:{checkin.id}:day-{days}"
+        )
+    audit.domain_event(
+        ctx,
+        "checkin.started",
+        f"{ctx.actor.name} started check-ins with {person.name} (manager {manager.name})",
+        applicant.id,
+    )
+    people.tell(
+        ctx,
+        person,
+        Reply(
+            title="Welcome aboard!",
+            text=f"{manager.name} will get a short summary of regular check-ins from me: progress, "
+            "blockers, scope changes and how communication is going. You can skip or snooze any "
+            "of them.",
+            lines=[f"Milestone: {m.title} by {m.due.isoformat()}" for m in milestones],
+        ),
+        applicant_id=applicant.id,
+    )
+    return checkin
+
+
+def get(ctx: Context, checkin_id: int) -> Checkin:
+    checkin = ctx.uow.session.get(Checkin, checkin_id)
+    if checkin is None:
+        raise NotFound(f"no check-in #{checkin_id}")
+    ctx.touch(checkin.applicant_id)
+    return checkin
+
+
+def _may_change(ctx: Context, checkin: Checkin) -> None:
+    if ctx.actor.person_id not in {checkin.person_id, checkin.manager_id}:
+        ctx.actor.require(Permission.MOVE)
+
+
+def pause(ctx: Context, checkin_id: int, until: date | None) -> Checkin:
+    checkin = get(ctx, checkin_id)
+    _may_change(ctx, checkin)
+    if checkin.status == "ended":
+        raise InvalidInput(f"check-in #{checkin.id} has ended")
+    checkin.status = "paused"
+    if until is not None:
+        if until <= ctx.clock.now().date():
+            raise InvalidInput("pause until a date in the future")
+        tz = ZoneInfo(ctx.catalog.person(_person_key(ctx, checkin.person_id)).timezone)
+        checkin.paused_until = datetime.combine(until, datetime.min.time(), tz)
+    else:
+        checkin.paused_until = None
+    return checkin
+
+
+def resume(ctx: Context, checkin_id: int) -> Checkin:
+    checkin = get(ctx, checkin_id)
+    _may_change(ctx, checkin)
+    if checkin.status == "ended":
+        raise InvalidInput(f"check-in #{checkin.id} has ended")
+    checkin.status, checkin.paused_until = "active", None
+    return checkin
+
+
+def end(ctx: Context, checkin_id: int) -> Checkin:
+    checkin = get(ctx, checkin_id)
+    _may_change(ctx, checkin)
+    checkin.status = "ended"
+    tasks.cancel_pending(ctx, f"checkin:{checkin.id}")
+    return checkin
+
+
+def _person_key(ctx: Context, person_id: int) -> str:
+    person = ctx.uow.people.by_id(person_id)
+    if person is None:
+        raise NotFound("that person is gone")
+    return person.key
+
+
+def due(ctx: Context, task: ScheduledTask) -> str:
+    """A check-in is due: open the flow with the hire, unless paused or one is still open."""
+    from bot.flows.checkin import start_checkin_flow
+
+    checkin = ctx.uow.session.get(Checkin, int(task.subject.split(":", 1)[1]))
+    if checkin is None or checkin.status == "ended":
+        return "skipped: ended"
+    now = ctx.clock.now()
+    if checkin.status == "paused":
+        if checkin.paused_until is None or checkin.paused_until > now:
+            return "skipped: paused"
+        checkin.status, checkin.paused_until = "active", None
+    ctx.touch(checkin.applicant_id)
+    person = ctx.uow.people.by_id(checkin.person_id)
+    if person is None:
+        return "skipped: person gone"
+    spec = ctx.catalog.person(person.key)
+    if spec.quiet_hours is not None:
+        allowed = spec.quiet_hours.next_allowed(now, spec.timezone)
+        if allowed > now:
+            tasks.schedule(ctx, task.kind, task.subject, allowed, key=f"{task.key}:after-quiet")
+            return "deferred: quiet hours"
+    open_run = ctx.uow.session.scalar(
+        select(FlowRun).where(
+            FlowRun.subject == f"checkin:{checkin.id}", FlowRun.status.in_(("active", "paused"))
+        )
+    )
+    if open_run is not None:
+        return "skipped: the previous check-in is still open"
+    occasion = task.key.rsplit(":", 1)[-1] if ":day-" in task.key else "weekly"
+    start_checkin_flow(ctx, checkin, person, occasion)
+    return f"asked ({occasion})"
+
+
+def record(ctx: Context, run: FlowRun, status: str) -> Reply:
+    """Store the answers (or the skip) and summarise them to the manager."""
+    checkin = get(ctx, int(run.data["checkin_id"]))
+    now = ctx.clock.now()
+    answers = dict(run.data.get("answers", {}))
+    ctx.uow.session.add(
+        CheckinResponse(
+            checkin_id=checkin.id,
+            occasion=str(run.data.get("occasion", "weekly")),
+            status=status,
+            answers=answers,
+            answered_at=now,
+        )
+    )
+    person = ctx.uow.people.by_id(checkin.person_id)
+    manager = ctx.uow.people.by_id(checkin.manager_id)
+    name = person.name if person else "?"
+    audit.domain_event(
+        ctx, f"checkin.{status}", f"{name} {status} a check-in", checkin.applicant_id
+    )
+    if status == "skipped" or manager is None:
+        return Reply(text="Skipped this one. See you next time!")
+    questions = dict(ctx.catalog.schedules.checkin_questions)
+    lines = [
+        f"{questions.get(key, key)} — {cut(text, ANSWER_PREVIEW) if text else '(no answer)'}"
+        for key, text in answers.items()
+    ]
+    milestones = [f"Milestone: {m['title']} by {m['due']}" for m in checkin.milestones]
+    people.tell(
+        ctx,
+        manager,
+        Reply(
+            title=f"Check-in from {name} ({run.data.get('occasion', 'weekly')})",
+            text=f"Answered {local_time(now, ctx.catalog.person(manager.key).timezone)}.",
+            lines=lines + milestones,
+        ),
+        applicant_id=checkin.applicant_id,
+    )
+    return Reply(kind="success", text=f"Thanks! {manager.name} gets a summary.")
