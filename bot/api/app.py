@@ -171,6 +171,9 @@ class IntakeAPI:
 
         async def http_error(request: Request, exc: Exception) -> JSONResponse:
             assert isinstance(exc, StarletteHTTPException)
+            if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
+                fields = {"body": "the body is not valid UTF-8 JSON"}
+                return _problem(request, 422, "invalid input", fields)
             response = _problem(request, exc.status_code, str(exc.detail))
             response.headers.update(exc.headers or {})
             return response

@@ -118,6 +118,13 @@ def test_shape_errors_are_422_per_field_too(client: TestClient):
     )
     assert broken.status_code == 422
     assert set(broken.json()["fields"]) == {"body"}
+    not_utf8 = client.post(
+        "/api/applicants",
+        content=b'{"role": "\xff\xfe"}',
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert not_utf8.status_code == 422
+    assert set(not_utf8.json()["fields"]) == {"body"}
 
 
 def test_oversized_bodies_are_refused_before_parsing(client: TestClient, api_hirebot: Hirebot):
