@@ -77,6 +77,7 @@ class TelegramRuntime:
         self._ready = False
         self._error: str | None = None
         self._starting: asyncio.Task[None] | None = None
+        self._in_order: asyncio.Lock | None = None
         self.retry_pause = RETRY_FIRST  # first pause before starting again; doubles each time
         if self.webhook_url and not self.secret:
             log.error(
@@ -166,7 +167,7 @@ class TelegramRuntime:
             except Exception:  # stopping regardless
                 log.exception("telegram did not stop cleanly")
             engine.close()
-        self._ready = False
+        self._ready, self._in_order = False, None
         self._sender.close()
 
     async def _stop(self) -> None:
@@ -215,11 +216,15 @@ class TelegramRuntime:
         return JSONResponse({"ok": True})
 
     async def _process(self, data: dict[str, Any]) -> bool:
-        """Runs on the engine loop; True if a handler failed."""
+        """Runs on the engine loop, one update at a time as in polling, so a person's answers
+        reach a flow in the order Telegram sent them; True if a handler failed."""
         try:
             update = Update.de_json(data, self.application.bot)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("unreadable telegram update %s: %s", data.get("update_id"), exc)
             return False
-        await self.application.process_update(update)
-        return self.handlers.take_failure(update.update_id)
+        if self._in_order is None:
+            self._in_order = asyncio.Lock()  # created on the engine loop that uses it
+        async with self._in_order:
+            await self.application.process_update(update)
+            return self.handlers.take_failure(update.update_id)
