@@ -21,7 +21,7 @@ from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
-from bot.handlers import applicants, asking, general, interviews, schedules
+from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
 from bot.scheduling.jobs import register_jobs
@@ -73,6 +73,8 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     interviews.register(commands)
     schedules.register(commands)
     asking.register(commands)
+    forms.register(commands)
+    home.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

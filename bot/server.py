@@ -104,7 +104,7 @@ def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
     runtimes: list[ChannelRuntime] = []
     env = hirebot.env
     if env.slack_bot_token:
-        from bot.channels.slack.runtime import SlackRuntime  # type: ignore[import-not-found]
+        from bot.channels.slack.runtime import SlackRuntime
 
         runtimes.append(SlackRuntime(hirebot))
     if env.telegram_bot_token:

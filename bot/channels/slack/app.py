@@ -1,0 +1,43 @@
+"""Builds the slack_bolt App: one client, explicit listener registration, nothing else.
+
+`process_before_response=True` runs each listener before the HTTP response is written, so the
+ack can carry the answer (a command's reply, a modal's errors) and nothing is left running in
+Bolt's thread pool after the response. Listeners are fast (one database transaction), which
+keeps the ack inside Slack's 3 seconds; posting to Slack happens in the delivery worker.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.channels.slack import actions, commands, events, home, shortcuts, views
+from bot.channels.slack.bridge import Bridge
+from bot.config import Environment
+
+WEB_API_TIMEOUT = 10
+
+
+def web_client(env: Environment) -> WebClient:
+    """The Web API client, at SLACK_API_URL (GovSlack, or a local fake in tests). Rate limits
+    are not retried here: the delivery worker reschedules on Retry-After."""
+    return WebClient(token=env.slack_bot_token, base_url=env.slack_api_url, timeout=WEB_API_TIMEOUT)
+
+
+def build_app(env: Environment, client: WebClient, bridge: Bridge) -> App:
+    """Signature checks are on whenever a signing secret is set (always, for HTTP mode)."""
+    app = App(
+        client=client,
+        signing_secret=env.slack_signing_secret or "",
+        request_verification_enabled=bool(env.slack_signing_secret),
+        process_before_response=True,
+        # auth.test runs on the first request instead, so starting needs no network.
+        token_verification_enabled=False,
+        logger=logging.getLogger("slack_bolt"),
+        name="hirebot",
+    )
+    for surface in (commands, actions, views, shortcuts, events, home):
+        surface.register(app, bridge)
+    return app

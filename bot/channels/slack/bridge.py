@@ -1,0 +1,119 @@
+"""What every Slack listener shares: the way into the core and the way answers go back inline.
+
+Listeners translate a Slack payload into an `Inbound` and call `dispatch`. Answers to the
+person who asked are delivered inline (in the ack, a modal, or the interaction's response_url)
+and their outbox rows are marked sent here; everything else (cards, their updates and thread
+lines, DM replies) is left in the outbox for the delivery worker and the Slack sender.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from slack_sdk.webhook import WebhookClient
+
+from bot.bootstrap import Hirebot
+from bot.channels.slack import render
+from bot.handlers.dispatcher import Inbound, Outcome, new_correlation_id
+from bot.logging_setup import correlation
+from bot.messages.reply import error
+from bot.services import outbox
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+RESPONSE_TIMEOUT = 10
+
+
+def is_direct(conversation: str) -> bool:
+    """Slack DM channel ids start with D; everything else (C, G) is seen by several people."""
+    return conversation.startswith("D")
+
+
+class Bridge:
+    def __init__(self, hirebot: Hirebot, *, workers: int = 4) -> None:
+        self.hirebot = hirebot
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
+        self._pending: set[Future[None]] = set()
+        self._lock = threading.Lock()
+
+    def dispatch(self, inbound: Inbound) -> Outcome:
+        """Run the core; a failure outside it (database down) still gets the person an answer."""
+        cid = inbound.correlation_id or new_correlation_id()
+        try:
+            return self.hirebot.dispatcher.handle(dataclasses.replace(inbound, correlation_id=cid))
+        except Exception:
+            with correlation(cid):
+                log.exception(
+                    "slack %s could not be handled", "action" if inbound.action else "text"
+                )
+            return Outcome(
+                cid,
+                replies=[error(f"hirebot could not handle that just now (ref {cid}); try again")],
+            )
+
+    def mark_sent(self, outcome: Outcome, indexes: Sequence[int] | None = None) -> None:
+        """Record that the replies at `indexes` (all by default) were delivered inline."""
+        ids = outcome.outbox_ids
+        chosen = [ids[i] for i in indexes if i < len(ids)] if indexes is not None else list(ids)
+        if not chosen:
+            return
+        with self.hirebot.uow() as uow:
+            outbox.mark_sent(uow, chosen, self.hirebot.clock.now())
+            uow.commit()
+
+    def respond_later(
+        self, response_url: str, outcome: Outcome | None, messages: Sequence[render.Message]
+    ) -> None:
+        """Post `messages` to the interaction's response_url after the ack has gone."""
+        if not messages:
+            return
+        future = self._executor.submit(self._respond, response_url, outcome, list(messages))
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._forget)
+
+    def notice(self, response_url: str, text: str) -> None:
+        """Tell the clicker about a problem that never reached the core (a modal not opened)."""
+        self.respond_later(response_url, None, [render.notice(text)])
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def _respond(
+        self, response_url: str, outcome: Outcome | None, messages: list[render.Message]
+    ) -> None:
+        """Post each message in order; stop at the first failure (the rest stay unsent)."""
+        client = WebhookClient(response_url, timeout=RESPONSE_TIMEOUT)
+        with correlation(outcome.correlation_id if outcome else "-"):
+            for message in messages:
+                try:
+                    answer = client.send(
+                        response_type="ephemeral",
+                        replace_original=False,
+                        text=message.text,
+                        blocks=message.blocks,
+                    )
+                except Exception:
+                    log.exception("posting to the response_url failed")
+                    return
+                if answer.status_code != 200:
+                    log.warning("response_url answered %s: %s", answer.status_code, answer.body)
+                    return
+                if outcome is not None:
+                    self.mark_sent(outcome, message.replies)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait for answers still being posted (shutdown, and tests that check what was sent)."""
+        with self._lock:
+            pending = set(self._pending)
+        wait(pending, timeout=timeout)
+
+    def close(self) -> None:
+        self.drain()
+        self._executor.shutdown(wait=False, cancel_futures=True)

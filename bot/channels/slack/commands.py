@@ -1,0 +1,74 @@
+"""`/hire <command …>`: the shared command set, answered ephemerally in the ack itself.
+
+Answers go in the HTTP response (Slack shows them only to the asker); an answer too long for one
+message continues through the command's response_url. Changes the team should see (cards,
+their updates, thread lines) are queued by the core and posted by the delivery worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.channels.slack import modals, render
+from bot.channels.slack.bridge import CHANNEL, Bridge, is_direct
+from bot.handlers.dispatcher import Inbound
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/hire"
+
+
+def open_add_form(client: WebClient, bridge: Bridge, trigger_id: str, channel: str) -> str | None:
+    """Opens the add-applicant modal; returns a problem to tell the person, or None."""
+    view = modals.add_applicant(bridge.hirebot.catalog.roles.values(), channel=channel)
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return (
+            "the add-applicant form could not be opened; try again, or type "
+            f"`{COMMAND} add <role> <name> [email=…] …`"
+        )
+    return None
+
+
+def register(app: App, bridge: Bridge) -> None:
+    @app.command(COMMAND)
+    def hire(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        """Acks with the answer: translate, dispatch, render."""
+        text = str(command.get("text") or "")
+        channel = str(command.get("channel_id") or "")
+        trigger_id = str(command.get("trigger_id") or "")
+        if text.strip().lower() == "add" and trigger_id:
+            problem = open_add_form(client, bridge, trigger_id, channel)
+            if problem:
+                ack(text=render.escape(problem), response_type="ephemeral")
+            else:
+                ack()
+            return
+        outcome = bridge.dispatch(
+            Inbound(
+                channel=CHANNEL,
+                user_ref=str(command.get("user_id") or ""),
+                conversation=channel,
+                # "/…" is always a command, never an answer to a guided flow.
+                text=f"{COMMAND} {text}" if text.strip() else "/help",
+                dedup_key=f"slack:cmd:{trigger_id}" if trigger_id else None,
+                shared_conversation=not is_direct(channel),
+                deliver_inline=True,
+            )
+        )
+        if outcome.duplicate or not outcome.replies:
+            ack()
+            return
+        first, *rest = render.pack(outcome.replies)
+        ack(text=first.text, blocks=first.blocks, response_type="ephemeral")
+        bridge.mark_sent(outcome, first.replies)
+        response_url = str(command.get("response_url") or "")
+        if rest and response_url:
+            bridge.respond_later(response_url, outcome, rest)

@@ -1,0 +1,95 @@
+"""Delivers Slack outbox rows: the only code that posts hirebot messages to Slack.
+
+Cards are posted with chat.postMessage and their ts is returned, so later `card_update` rows
+edit them in place (chat.update) and thread lines reply under them (thread_ts). Failures are
+sorted for the delivery worker: rate limits come back with Slack's Retry-After, server errors
+and timeouts are retried with backoff, and errors no retry can fix (unknown channel, revoked
+token, invalid blocks) are permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from bot.channels.slack import render
+from bot.delivery.sender import DeliveryError, OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+# Slack error codes that mean "try again later"; every other error code is permanent.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    """Sort a Web API failure into retry-after, retryable and permanent."""
+    status = exc.response.status_code
+    code = str(exc.response.get("error") or f"http_{status}")
+    if status == 429 or code == "ratelimited":
+        raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        try:
+            retry_after = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
+        except ValueError:
+            retry_after = DEFAULT_RETRY_AFTER
+        return DeliveryError(f"slack rate limited ({code})", retry_after=max(retry_after, 0.0))
+    if status >= 500 or code in TRANSIENT_ERRORS:
+        return DeliveryError(f"slack server error {status}: {code}")
+    detail = exc.response.get("response_metadata", {}).get("messages") or []
+    suffix = f" {'; '.join(map(str, detail))[:500]}" if detail else ""
+    return DeliveryError(f"slack refused: {code}{suffix}", retryable=False)
+
+
+class SlackSender:
+    """`Sender` over slack_sdk's WebClient (base URL from SLACK_API_URL)."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        try:
+            return self._send(message)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        except (SlackRequestError, OSError) as exc:  # timeouts, refused connections, DNS
+            raise DeliveryError(f"slack unreachable: {type(exc).__name__}: {exc}") from exc
+
+    def _send(self, message: OutgoingMessage) -> str | None:
+        reply = message.reply
+        pointer = ""
+        if message.card_key and message.card_key.startswith("applicant:"):
+            pointer = f"/hire show {message.card_key.removeprefix('applicant:')}"
+        rendered = render.message(reply, pointer=pointer)
+        content: dict[str, Any] = rendered.payload()
+        if message.kind == "card_update":
+            if not message.card_ref:
+                # The card was never posted here (dead row, channel added later): nothing to edit.
+                log.warning(
+                    "no posted card %s in %s to update", message.card_key, message.destination
+                )
+                return None
+            self.client.chat_update(channel=message.destination, ts=message.card_ref, **content)
+            return message.card_ref
+        if message.ephemeral_to:
+            answer = self.client.chat_postEphemeral(
+                channel=message.destination, user=message.ephemeral_to, **content
+            )
+            return _str(answer.get("message_ts"))
+        if message.thread_card_key and message.card_ref:
+            content["thread_ts"] = message.card_ref
+        answer = self.client.chat_postMessage(
+            channel=message.destination, unfurl_links=False, unfurl_media=False, **content
+        )
+        return _str(answer.get("ts"))
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value is not None else None

@@ -1,0 +1,173 @@
+"""`/hire` and direct messages over signed HTTP: the shared command set, answered in the ack."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.channels.slack.render import SECTION_TEXT_MAX, unescape
+from storage.models import Applicant, AuditEvent, Note, OutboxMessage
+from tests.channels.slack.harness import HINA, HIRING, SANA, Slack, sign, text_of
+from tests.fakes.slack_api import validate_blocks
+
+ADD = (
+    'add senior-backend "Ayesha Khan" email=ayesha@example.com phone=03001234567 '
+    "source=referral skills=python,postgres"
+)
+
+
+def count(slack: Slack, model: type, *where: Any) -> int:
+    with slack.hirebot.uow() as uow:
+        stmt = select(func.count()).select_from(model).where(*where)
+        return uow.session.scalar(stmt) or 0
+
+
+def ask(slack: Slack, text: str, **kwargs: Any) -> str:
+    """Run `/hire <text>`; the answer must come in the ack, ephemeral and valid Block Kit."""
+    response = slack.command(text, **kwargs)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert validate_blocks(body["blocks"]) == []
+    return unescape(text_of(body))
+
+
+def test_every_shared_command_answers_in_the_ack(slack: Slack) -> None:
+    assert "hirebot commands" in ask(slack, "help")
+    assert "hirebot commands" in ask(slack, "")
+    assert "usage: move <id> <stage> [reason]" in ask(slack, "help move")
+    whoami = ask(slack, "whoami")
+    assert "Sana Mirza" in whoami
+    assert "slack: U0SANAMRZ" in whoami
+    assert "senior-backend — Senior Backend Engineer" in ask(slack, "roles")
+    assert "Added #1 Ayesha Khan to Senior Backend Engineer (Applied)" in ask(slack, ADD)
+    assert "#1 Ayesha Khan — Applied" in ask(slack, "list")
+    shown = ask(slack, "show 1")
+    assert "ayesha@example.com" in shown  # only in the asker's ephemeral answer
+    assert "Applied → Screening" in ask(slack, "move 1 screening phone screen booked")
+    assert "Noted on #1" in ask(slack, "note 1 strong <b>SQL</b> & tests")
+    assert "strong <b>SQL</b> & tests" in ask(slack, "notes 1")
+    history = ask(slack, "history 1")
+    assert "History of #1 Ayesha Khan" in history
+    assert "moved Ayesha Khan from Applied to Screening: phone screen booked" in history
+    ask(slack, "add senior-backend Bilal")
+    assert "Applied → Rejected" in ask(slack, "reject 2 not enough backend experience")
+    ask(slack, "add senior-backend Chen")
+    assert "Applied → Withdrawn" in ask(slack, "withdraw 3 took another offer")
+    assert "unknown command 'lst' — did you mean 'list'?" in ask(slack, "lst")
+    assert "you need permission to move" in ask(slack, "move 1 interview", user=HINA)
+
+    # Every answer went in an ack: none is waiting in the outbox, none went to the Web API.
+    assert count(slack, OutboxMessage, OutboxMessage.status == "inline") == 0
+    assert slack.api.calls_to("chat.postEphemeral") == []
+
+    # The team channel gets one card per applicant, edited in place, with events threaded.
+    slack.deliver()
+    posted = slack.posted()
+    cards = [m for m in posted if "thread_ts" not in m]
+    assert len(cards) == 3
+    assert len(slack.api.calls_to("chat.update")) == 3  # screening, rejected, withdrawn
+    assert all(m["thread_ts"] in {c["ts"] for c in cards} for m in posted if "thread_ts" in m)
+    channel_text = json.dumps(posted)
+    assert "ayesha@example.com" not in channel_text
+    assert "3001234567" not in channel_text  # nor the phone number
+
+
+def test_unknown_person_is_refused_politely(slack: Slack) -> None:
+    answer = ask(slack, ADD, user="U0STRANGER")
+    assert "sorry, I don't know you yet (slack user U0STRANGER)" in answer
+    assert count(slack, Applicant) == 0
+    slack.deliver()
+    assert slack.posted() == []
+
+
+def test_bad_or_stale_signatures_are_refused_and_change_nothing(slack: Slack) -> None:
+    for headers in (
+        {"X-Slack-Signature": "v0=" + "0" * 64},  # forged
+        sign("something else"),  # signed for another body
+        sign("x", secret="not-the-secret"),
+    ):
+        response = slack.command(ADD, headers=headers)
+        assert response.status_code == 401
+    stale = int(time.time()) - 301
+    body = "command=%2Fhire&text=list&user_id=U0SANAMRZ&channel_id=C0HIRESBE&trigger_id=t1"
+    response = slack.post(
+        body, "application/x-www-form-urlencoded", signed=sign(body, timestamp=stale)
+    )
+    assert response.status_code == 401
+    response = slack.http.post(
+        "/slack/events",
+        content=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 401
+    assert count(slack, Applicant) == 0
+    assert count(slack, AuditEvent) == 0
+    assert count(slack, OutboxMessage) == 0
+
+
+def test_a_retried_command_runs_once(slack: Slack) -> None:
+    first = slack.command(ADD, trigger_id="trig-1")
+    retry = slack.command(
+        ADD,
+        trigger_id="trig-1",
+        headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert first.status_code == retry.status_code == 200
+    assert "Added #1" in text_of(first.json())
+    assert count(slack, Applicant) == 1
+    slack.deliver()
+    assert len(slack.posted()) == 1
+
+
+def test_long_notes_are_split_over_sections_and_messages(slack: Slack) -> None:
+    ask(slack, ADD)
+    note = ("R&D <team> " * 1000)[:10_000].strip()
+    for _ in range(6):
+        assert "Noted on #1" in ask(slack, f"note 1 {note}")
+    response = slack.command("notes 1")
+    body = response.json()
+    assert len(body["blocks"]) <= 50
+    assert validate_blocks(body["blocks"]) == []
+    followups = slack.responses()
+    assert followups, "the notes that did not fit in the ack follow through the response_url"
+    shown = [body] + [call.params for call in followups]
+    for message in shown:
+        assert len(message["blocks"]) <= 50
+        for block in message["blocks"]:
+            if block["type"] == "section" and "text" in block:
+                assert len(block["text"]["text"]) <= SECTION_TEXT_MAX
+    everything = unescape("".join(text_of(m["blocks"]) for m in shown))
+    assert everything.replace("\n", "").count(note.replace("\n", "")) == 6  # whole, never cut
+    assert count(slack, Note) == 6
+    assert count(slack, OutboxMessage, OutboxMessage.status == "inline") == 0
+
+
+def test_a_direct_message_is_a_command_answered_in_the_dm(slack: Slack) -> None:
+    ask(slack, ADD)
+    event = {
+        "type": "message",
+        "channel": "D0SANA",
+        "channel_type": "im",
+        "user": SANA,
+        "text": "show 1",
+        "ts": "1700000001.000100",
+    }
+    assert slack.event(event, event_id="Ev1").status_code == 200
+    assert slack.event(event, event_id="Ev1").status_code == 200  # Slack's retry
+    slack.event({**event, "subtype": "message_changed"})
+    slack.event({**event, "channel_type": "channel", "channel": HIRING})
+    slack.deliver()
+    replies = slack.posted("D0SANA")
+    assert len(replies) == 1
+    assert "ayesha@example.com" in text_of(replies[0])  # a DM is private
+
+
+def test_url_verification_echoes_the_challenge(slack: Slack) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "c-123", "type": "url_verification"})
+    response = slack.post(body, "application/json")
+    assert response.status_code == 200
+    assert response.json() == {"challenge": "c-123"}
