@@ -11,6 +11,7 @@ future.
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -72,6 +73,10 @@ def _finished(uow: UnitOfWork, key: str) -> bool:
     return task is not None and task.status not in ("pending", "running")
 
 
+def _taken(uow: UnitOfWork, ran_on: str | None, key: str) -> bool:
+    return key == ran_on or _finished(uow, key)
+
+
 def plan(uow: UnitOfWork, catalog: Catalog, now: datetime) -> int:
     """Make sure each series has its next occurrence as a pending row; returns rows added."""
     added = 0
@@ -93,7 +98,7 @@ def plan(uow: UnitOfWork, catalog: Catalog, now: datetime) -> int:
         )
         # One occurrence per local day at most: a late run today covers today's slot.
         ran_on = item.key(last_run) if last_run is not None else None
-        wanted = item.next_after(now, lambda key, ran=ran_on: key == ran or _finished(uow, key))
+        wanted = item.next_after(now, partial(_taken, uow, ran_on))
         if pending:
             stale = [
                 t

@@ -349,7 +349,8 @@ def test_cancelling_mid_flow_closes_it_and_says_so(scheduled: Hirebot, clock: Fr
         pending = uow.session.scalars(
             select(ScheduledTask).where(ScheduledTask.status == "pending")
         ).all()
-        assert pending == []
+        # recurring digests and nudges stay; nothing about this interview does
+        assert [t for t in pending if t.subject.startswith(("interview:", "panelist:"))] == []
     # text hina types now is a command again, not an answer
     assert only(say(app, "whoami", who="hina")).title == "Hina Baig"
 
