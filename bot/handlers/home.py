@@ -2,7 +2,7 @@
 
 Channel-neutral: Slack shows it on the App Home tab, other channels answer `home` with it.
 Sections are functions of the request context, listed in `SECTIONS`; the pending-feedback and
-upcoming-interview sections are where the interviews work reports a person's own queue.
+upcoming-interview sections are the interviews work's `feedback` and `interviews` answers.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot.domain.catalog import RoleSpec
 from bot.domain.permissions import Permission
+from bot.handlers import interviews as interview_handlers
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import plural
@@ -50,13 +51,15 @@ def pipeline(ctx: Context) -> Reply:
 
 
 def pending_feedback(ctx: Context) -> Reply:
-    """Scorecards this person still owes (filled by the interviews work)."""
-    return Reply(title="My pending feedback", lines=["nothing waiting for you"])
+    """Scorecards this person still owes, each with a button to start or resume it."""
+    [owed] = interview_handlers.feedback(ctx, CommandLine("feedback", ""))[:1]
+    return owed.model_copy(update={"title": "My pending feedback"})
 
 
 def upcoming_interviews(ctx: Context) -> Reply:
-    """Interviews this person is on, soonest first (filled by the interviews work)."""
-    return Reply(title="My upcoming interviews", lines=["none scheduled"])
+    """Interviews this person is on, soonest first."""
+    [upcoming] = interview_handlers.interviews(ctx, CommandLine("interviews", ""))[:1]
+    return upcoming.model_copy(update={"title": "My upcoming interviews"})
 
 
 SECTIONS: tuple[HomeSection, ...] = (pipeline, pending_feedback, upcoming_interviews)

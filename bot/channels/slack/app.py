@@ -17,13 +17,14 @@ from bot.channels.slack import actions, commands, events, home, shortcuts, views
 from bot.channels.slack.bridge import Bridge
 from bot.config import Environment
 
-WEB_API_TIMEOUT = 10
+SEND_TIMEOUT = 10  # the delivery worker's posts: a timeout is retried later
+PROTOCOL_TIMEOUT = 2  # views.open/publish inside a listener: the ack must leave within 3 s
 
 
-def web_client(env: Environment) -> WebClient:
-    """The Web API client, at SLACK_API_URL (GovSlack, or a local fake in tests). Rate limits
-    are not retried here: the delivery worker reschedules on Retry-After."""
-    return WebClient(token=env.slack_bot_token, base_url=env.slack_api_url, timeout=WEB_API_TIMEOUT)
+def web_client(env: Environment, *, timeout: int = SEND_TIMEOUT) -> WebClient:
+    """A Web API client at SLACK_API_URL (GovSlack, or a local fake in tests). Rate limits are
+    not retried here: the delivery worker reschedules on Retry-After."""
+    return WebClient(token=env.slack_bot_token, base_url=env.slack_api_url, timeout=timeout)
 
 
 def build_app(env: Environment, client: WebClient, bridge: Bridge) -> App:

@@ -368,7 +368,8 @@ def result_view(replies: Sequence[Reply], title: str) -> Block:
 
 
 def home_view(replies: Sequence[Reply]) -> Block:
-    return {"type": "home", "blocks": view_blocks(replies)}
+    """The App Home tab; its buttons (start feedback) answer in the person's DM."""
+    return {"type": "home", "blocks": view_blocks(replies, with_actions=True)}
 
 
 def field_errors(reply: Reply) -> dict[str, str] | None:

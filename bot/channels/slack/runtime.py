@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
-from bot.channels.slack.app import build_app, web_client
+from bot.channels.slack.app import PROTOCOL_TIMEOUT, build_app, web_client
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.sender import SlackSender
 from bot.delivery.sender import Sender
@@ -46,9 +46,9 @@ class SlackRuntime:
                 "SLACK_APP_TOKEN (Socket Mode) is: set one of them"
             )
         self.hirebot = hirebot
-        self.client = web_client(env)
+        self.client = web_client(env)  # the sender's
         self.bridge = Bridge(hirebot)
-        self.app = build_app(env, self.client, self.bridge)
+        self.app = build_app(env, web_client(env, timeout=PROTOCOL_TIMEOUT), self.bridge)
         self.socket_mode: SocketModeHandler | None = None
         self._stop = threading.Event()
         self._connector: threading.Thread | None = None

@@ -9,9 +9,9 @@ from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
 from bot.server import build_server
-from tests.channels.slack.harness import SECRET, Slack
+from tests.channels.slack.harness import Slack, slack_env
 from tests.fakes.slack_api import FakeSlackAPI
 
 
@@ -19,17 +19,6 @@ from tests.fakes.slack_api import FakeSlackAPI
 def slack_api() -> Iterator[FakeSlackAPI]:
     with FakeSlackAPI() as fake:
         yield fake
-
-
-def slack_env(api: FakeSlackAPI, **extra: str) -> Environment:
-    return Environment.model_validate(
-        {
-            "SLACK_BOT_TOKEN": api.token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": api.base_url,
-            **extra,
-        }
-    )
 
 
 @pytest.fixture

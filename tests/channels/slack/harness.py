@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot
 from bot.channels.slack.runtime import SlackRuntime
+from bot.config import Environment
 from bot.server import Server
 from tests.fakes.slack_api import FakeSlackAPI, SlackCall
 
@@ -23,6 +24,17 @@ SECRET = "test-signing-secret"
 SANA, OMAR, HINA = "U0SANAMRZ", "U0OMARFRQ", "U0HINABAG"
 HIRING = "C0HIRESBE"
 TEAM = "T0001"
+
+
+def slack_env(api: FakeSlackAPI, **extra: str) -> Environment:
+    return Environment.model_validate(
+        {
+            "SLACK_BOT_TOKEN": api.token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api.base_url,
+            **extra,
+        }
+    )
 
 
 def new_trigger() -> str:
@@ -145,6 +157,33 @@ class Slack:
         }
         return self.interact(payload, headers=headers)
 
+    def click_view(
+        self, view: dict[str, Any], action_id: str, *, user: str = SANA
+    ) -> httpx.Response:
+        """Click a button on a view (the App Home): no channel and no response_url."""
+        block, element = find_button(view["blocks"], action_id)
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": self.api.app_id,
+            "token": "legacy",
+            "container": {"type": "view", "view_id": view.get("id", "V1")},
+            "trigger_id": new_trigger(),
+            "team": {"id": TEAM, "domain": "hirebot-test"},
+            "view": view,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": element["action_id"],
+                    "block_id": block["block_id"],
+                    "text": element["text"],
+                    "value": element.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self.interact(payload)
+
     def submit(
         self,
         view: dict[str, Any],
@@ -215,6 +254,13 @@ class Slack:
         cards = [m for m in self.posted(channel) if "thread_ts" not in m]
         assert len(cards) == 1, cards
         return cards[0]
+
+    def answer(self, trigger_id: str) -> str:
+        """What the clicker with this trigger_id was told (via the response_url), as text."""
+        self.runtime.drain()
+        calls = [c for c in self.api.calls_to("response_url") if c.path.endswith(trigger_id)]
+        assert len(calls) == 1, calls
+        return text_of(calls[0].params)
 
     def responses(self) -> list[SlackCall]:
         self.runtime.drain()

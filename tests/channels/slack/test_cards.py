@@ -7,12 +7,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from starlette.testclient import TestClient
 
+from bot.bootstrap import bootstrap
 from bot.clock import FrozenClock
+from bot.config import HirebotConfig
 from bot.domain.stages import REJECTED
+from bot.server import build_server
 from storage.models import CardPost, OutboxMessage, StageMove
-from tests.channels.slack.harness import HINA, HIRING, Slack, find_button, text_of
-from tests.fakes.slack_api import validate_blocks
+from tests.channels.slack.harness import HINA, HIRING, Slack, find_button, slack_env, text_of
+from tests.fakes.slack_api import FakeSlackAPI, validate_blocks
 
 ADD = 'add senior-backend "Ayesha Khan" email=ayesha@example.com phone=03001234567 skills=python'
 
@@ -129,9 +133,12 @@ def test_reject_asks_for_the_reason_in_a_modal(slack: Slack) -> None:
 def test_details_answer_only_the_clicker_with_contact_for_those_allowed(slack: Slack) -> None:
     card = added(slack)
     slack.api.reset()
-    slack.click(card, "details")
-    slack.click(card, "details", user=HINA)
-    sana, hina = (text_of(call.params) for call in slack.responses())
+    slack.click(card, "details", trigger_id="t-sana")
+    slack.click(card, "details", user=HINA, trigger_id="t-hina")
+    slack.click(card, "advance", user="U0STRANGER", trigger_id="t-stranger")
+    sana, hina, stranger = (slack.answer(t) for t in ("t-sana", "t-hina", "t-stranger"))
+    assert "sorry, I don't know you yet" in stranger
+    assert moves(slack) == [(None, "applied")]
     assert "ayesha@example.com" in sana
     assert "Ayesha Khan" in hina
     assert "ayesha@example.com" not in hina  # interviewers see no contact details
@@ -204,3 +211,30 @@ def test_buttons_carry_what_a_click_needs(slack: Slack) -> None:
     assert len(block["block_id"]) <= 255
     assert len(element["value"]) <= 2000
     assert element["style"] == "danger"
+
+
+def test_a_role_can_show_initials_instead_of_names(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock, slack_api: FakeSlackAPI
+) -> None:
+    data = shipped_config.model_dump(mode="json")
+    for role in data["roles"]:
+        role["show_initials"] = True
+    hirebot = bootstrap(
+        config=HirebotConfig.model_validate(data),
+        database_url=database_url,
+        clock=clock,
+        env=slack_env(slack_api),
+    )
+    server = build_server(hirebot)
+    try:
+        slack = Slack(hirebot, server, slack_api, TestClient(server.asgi()))
+        card = added(slack)
+        assert "#1 A. K." in text_of(card)
+        assert "Ayesha" not in json.dumps(card)
+        slack.click(card, "advance")
+        slack.deliver()
+        assert "Ayesha" not in json.dumps(slack.posted())
+        assert "Ayesha Khan" in text_of(slack.responses()[0].params)  # the clicker sees the name
+    finally:
+        server.runtimes[0].stop()
+        hirebot.close()

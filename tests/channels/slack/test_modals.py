@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from bot.channels.slack.render import unescape
+from bot.clock import FrozenClock
 from storage.models import Applicant, AuditEvent
 from tests.channels.slack.harness import HINA, HIRING, SANA, TEAM, Slack, new_trigger, text_of
 from tests.fakes.slack_api import validate_view
@@ -144,3 +146,38 @@ def test_app_home_shows_my_pipeline_and_queues(slack: Slack) -> None:
     slack.event({**opened, "user": "U0STRANGER"})
     stranger = slack.api.calls_to("views.publish")[-1]
     assert "sorry, I don't know you yet" in text_of(stranger.params["view"])
+
+
+def test_the_schedule_button_asks_then_shows_on_the_interviewers_home(
+    slack: Slack, clock: FrozenClock
+) -> None:
+    slack.command("add senior-backend Ayesha")
+    slack.deliver()
+    slack.api.reset()
+    slack.click(slack.card(), "schedule")
+    [opened] = slack.api.calls_to("views.open")
+    view = opened.response["view"]
+    assert "When and with whom?" in text_of(view)
+    done = slack.submit(view, {"input": "2026-11-25 15:00 with=hina duration=1h"}).json()
+    assert done["response_action"] == "update", done
+    slack.event({"type": "app_home_opened", "user": HINA, "tab": "home"})
+    [published] = slack.api.calls_to("views.publish")
+    home = text_of(published.params["view"])
+    assert "My upcoming interviews" in home
+    assert "Ayesha" in home.split("My upcoming interviews")[1]
+
+    # After the interview, hina owes feedback: her Home shows it with a button that starts it
+    # in her DM with hirebot.
+    ends = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)  # 15:00 in Karachi + 1h
+    clock.set(ends)
+    slack.hirebot.tasks.run_due(ends)
+    slack.deliver()
+    slack.api.reset()
+    slack.event({"type": "app_home_opened", "user": HINA, "tab": "home"})
+    [published] = slack.api.calls_to("views.publish")
+    owed = text_of(published.params["view"]).split("My pending feedback")[1]
+    assert "Ayesha" in owed.split("My upcoming interviews")[0]
+    assert slack.click_view(published.response["view"], "feedback", user=HINA).status_code == 200
+    slack.deliver()
+    [dm] = [c for c in slack.api.calls_to("chat.postMessage") if c.params["channel"] == HINA]
+    assert "Ayesha" in text_of(dm.params)
