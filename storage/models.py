@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -88,6 +90,8 @@ class Applicant(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    erased_at: Mapped[datetime | None]
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 
@@ -344,3 +348,46 @@ class CheckinResponse(Base):
     status: Mapped[str] = mapped_column(String(16))  # answered, skipped
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     answered_at: Mapped[datetime]
+
+
+class SavedSearch(Base):
+    """A person's named search, re-runnable and optionally summarised in their digest."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("person_id", "name", name="uq_saved_searches_person_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(Text)
+    in_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_seen_id: Mapped[int] = mapped_column(
+        Integer, default=0
+    )  # newest applicant already reported
+
+
+class Offer(Base):
+    """An offer to an applicant: terms, pay against the role's range, approval and outcome."""
+
+    __tablename__ = "offers"
+    __table_args__ = (Index("ix_offers_applicant", "applicant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    employment_type: Mapped[str] = mapped_column(String(16))
+    pay_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    period: Mapped[str] = mapped_column(String(8))
+    start_date: Mapped[date]
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # scope, ip, confidentiality
+    milestones: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outside_range_reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(24))
+    # pending_approval, approved, declined_by_manager, accepted, declined, withdrawn
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
