@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from storage.models import (
     Applicant,
@@ -89,10 +89,23 @@ class ApplicantRepository:
         self.session.add(applicant)
 
     def get(self, applicant_id: int, *, for_update: bool = False) -> Applicant | None:
-        stmt = select(Applicant).where(Applicant.id == applicant_id)
+        """By id; one already loaded in this unit of work costs no query (reminders and
+        digests look the same applicants up many times)."""
         if for_update:
-            stmt = stmt.with_for_update(of=Applicant)
-        return self.session.scalar(stmt)
+            stmt = select(Applicant).where(Applicant.id == applicant_id)
+            return self.session.scalar(stmt.with_for_update(of=Applicant))
+        return self.session.get(Applicant, applicant_id)
+
+    def load(self, applicant_ids: Sequence[int]) -> list[Applicant]:
+        """These applicants in one query; while the caller holds the list, `get` finds them
+        without a query (for code that reads many applicants one at a time)."""
+        wanted = sorted(set(applicant_ids))
+        found: list[Applicant] = []
+        for start in range(0, len(wanted), 500):
+            found += self.session.scalars(
+                select(Applicant).where(Applicant.id.in_(wanted[start : start + 500]))
+            ).all()
+        return found
 
     def by_email(self, role_id: int, email_normalized: str) -> Applicant | None:
         return self.session.scalar(
@@ -347,10 +360,12 @@ class InterviewRepository:
         )
 
     def owed_by(self, person_id: int) -> Sequence[Panelist]:
-        """Feedback this person still owes, for interviews that have started."""
+        """Feedback this person still owes, for interviews that have started (each with its
+        interview loaded by the same query: callers read it for every row)."""
         return self.session.scalars(
             select(Panelist)
             .join(Interview, Interview.id == Panelist.interview_id)
+            .options(contains_eager(Panelist.interview))
             .where(
                 Panelist.person_id == person_id,
                 Panelist.feedback_status == "pending",

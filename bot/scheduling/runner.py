@@ -1,5 +1,6 @@
-"""Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a lease, runs each in its own
-unit of work as the system, and records the result. Several replicas can run this at once.
+"""Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a lease, runs each claimed batch
+in one unit of work as the system (a failing task is replayed alone), and records the result.
+Several replicas can run this at once.
 
 `run_due(now)` takes the instant to run at, which is how `hirebot jobs run-due --at` and the
 tests move time.
@@ -12,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from bot.clock import FrozenClock
 from bot.domain.catalog import Catalog
@@ -71,8 +74,7 @@ class TaskRunner:
             claimed = self._claim(now)
             if not claimed:
                 break
-            for task_id in claimed:
-                self._run_one(task_id, now, report)
+            self._run_batch(claimed, now, report)
         if report.total:
             self._plan(now)  # what just ran may be recurring: plan its next occurrence now
         for callback in self.on_run:
@@ -107,6 +109,50 @@ class TaskRunner:
             self.channels,
             flows=self.flows,
         )
+
+    def _run_batch(self, task_ids: list[int], now: datetime, report: RunReport) -> None:
+        """The claimed tasks in one transaction: one commit per batch instead of one per task
+        (10,000 due reminders are 100 commits, not 10,000). If any task fails, the batch rolls
+        back and each task runs alone, so a failure still costs only its own task."""
+        ran: Counter[str] = Counter()
+        with self.uow_factory() as uow:
+            tasks = {
+                t.id: t
+                for t in uow.session.scalars(
+                    select(ScheduledTask).where(ScheduledTask.id.in_(task_ids))
+                )
+            }
+            try:
+                results: list[tuple[ScheduledTask, str]] = []
+                for task_id in task_ids:
+                    task = tasks.get(task_id)
+                    if task is None:
+                        continue
+                    handler = self.handlers.get(task.kind)
+                    if handler is None:
+                        raise UserError(f"no handler for task kind '{task.kind}'")
+                    ctx = self.context(uow, now)
+                    with correlation(ctx.correlation_id):
+                        results.append((task, handler(ctx, task)))
+                # Marked done together at the end: a task row changed after each handler
+                # would be flushed by the next handler's first query, one UPDATE per task.
+                for task, result in results:
+                    task.status = "done"
+                    task.result = result[:500]
+                    task.finished_at = now
+                    task.lease_until = None
+                    ran[task.kind] += 1
+                uow.commit()
+            except Exception as exc:  # replayed one by one below, where failures are recorded
+                uow.rollback()
+                log.info("a batch of %d tasks failed (%s); running each alone", len(task_ids), exc)
+                ran.clear()
+                tasks = {}
+        if tasks:
+            report.ran.update(ran)
+            return
+        for task_id in task_ids:
+            self._run_one(task_id, now, report)
 
     def _run_one(self, task_id: int, now: datetime, report: RunReport) -> None:
         with self.uow_factory() as uow:

@@ -19,6 +19,7 @@ from bot.services.notify import role_destinations
 REQUIRED = {"name"}
 KNOWN = {"name", "email", "phone", "role", "location", "source", "skills", "note", *LINK_KINDS}
 CHUNK = 500
+VIA = "csv import"
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,12 @@ def store(
         ctx = new_ctx()
         with ctx.uow:
             try:
-                results = [(row, _store_row(ctx, row, post_cards)) for row in chunk]
+                added = service.add_many(
+                    ctx, [row.draft for row in chunk], via=VIA, announce=post_cards
+                )
+                results = [
+                    (row, (r.applicant.id, r.created)) for row, r in zip(chunk, added, strict=True)
+                ]
                 ctx.uow.commit()
             except Exception:
                 ctx.uow.rollback()
@@ -143,7 +149,7 @@ def store(
 
 def _store_row(ctx: Context, row: _Row, post_cards: bool) -> tuple[int, bool]:
     """(applicant id, created?) for one row."""
-    result = service.add(ctx, row.draft, via="csv import", announce=post_cards)
+    result = service.add(ctx, row.draft, via=VIA, announce=post_cards)
     return result.applicant.id, result.created
 
 

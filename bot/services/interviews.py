@@ -412,6 +412,9 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
         for p in ctx.uow.interviews.owed_by(person.id)
         if p.reminded_at is None and not (p.snoozed_until and p.snoozed_until > now)
     ]
+    # One query for every applicant the batch names, instead of one per line below (held in
+    # a name: the session keeps only objects something refers to).
+    _applicants = ctx.uow.applicants.load([p.interview.applicant_id for p in owed])
     lines, actions = [], []
     for item in owed:
         applicant, role = applicant_of(ctx, item.interview)
