@@ -45,7 +45,6 @@ PROMPTS_PER_BLOCK = 4
 _BLOCK_ID_RESERVE = len('{"i":"b999.0123abcd","p":}')
 
 _KIND_MARK = {"error": ":warning: ", "success": ":white_check_mark: ", "info": "", "card": ""}
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def escape(text: str) -> str:
@@ -125,7 +124,9 @@ def _is_url(value: str) -> bool:
 def _field_text(item: Field) -> str:
     label = f"*{fit(item.label, 200)}*\n"
     if _is_url(item.value):
-        return label + _link(item.value, cut_plain(item.value, 200))
+        link = _link(item.value, cut_plain(item.value, 200))
+        if len(label) + len(link) <= FIELD_TEXT_MAX:
+            return label + link
     return label + fit(item.value or "—", FIELD_TEXT_MAX - len(label))
 
 
