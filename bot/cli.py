@@ -18,6 +18,7 @@ from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
 from bot.cli_jobs import digest_command, jobs_app
 from bot.cli_outbox import outbox_app
 from bot.cli_people import people_app
+from bot.cli_privacy import applicant_app
 from bot.config import ConfigError, Environment, load_config
 from bot.domain.errors import UserError
 from bot.domain.permissions import TeamRole
@@ -37,6 +38,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(applicant_app, name="applicant")
 app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
 

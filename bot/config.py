@@ -34,6 +34,7 @@ from bot.domain.catalog import (
     InterviewSettings,
     PayRange,
     PersonSpec,
+    PrivacySettings,
     RoleSpec,
     ScheduleSettings,
 )
@@ -264,6 +265,17 @@ class SchedulesConfig(_Strict):
     hire_checkins: HireCheckinsConfig = Field(default_factory=HireCheckinsConfig)
 
 
+class RetentionRuleConfig(_Strict):
+    stage: Key
+    after_days: int = Field(ge=1, le=3650)
+
+
+class PrivacyConfig(_Strict):
+    retention: list[RetentionRuleConfig] = Field(default_factory=list)
+    notice_days: int = Field(default=7, ge=0, le=90)
+    sweep_time: ClockTime = "03:00"
+
+
 class DefaultsConfig(_Strict):
     timezone: TimeZoneName = "UTC"
     phone_region: str = Field(default="PK", pattern=r"^[A-Z]{2}$")
@@ -274,6 +286,7 @@ class HirebotConfig(_Strict):
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     interviews: InterviewsConfig = Field(default_factory=InterviewsConfig)
     schedules: SchedulesConfig = Field(default_factory=SchedulesConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     people: list[PersonConfig] = Field(min_length=1)
     roles: list[RoleConfig] = Field(default_factory=list)
 
@@ -330,6 +343,12 @@ class HirebotConfig(_Strict):
             self.defaults.phone_region,
             settings,
             self._schedule_settings(),
+            PrivacySettings(
+                retention=tuple((r.stage, r.after_days) for r in self.privacy.retention),
+                notice_days=self.privacy.notice_days,
+                sweep_time=_time(self.privacy.sweep_time),
+                timezone=self.defaults.timezone,
+            ),
         )
 
     def _schedule_settings(self) -> ScheduleSettings:

@@ -110,6 +110,14 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    retention: tuple[tuple[str, int], ...] = ()  # (stage key, days in it) -> erase
+    notice_days: int = 7
+    sweep_time: time = time(3, 0)
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Lookups with helpful misses, so handlers never index dicts directly."""
 
@@ -119,6 +127,7 @@ class Catalog:
     phone_region: str = "PK"
     interviews: InterviewSettings = field(default_factory=InterviewSettings)
     schedules: ScheduleSettings = field(default_factory=ScheduleSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def role(self, key: str) -> RoleSpec:
         found = self.roles.get(key.strip().lower())

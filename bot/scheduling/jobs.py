@@ -7,7 +7,7 @@ from functools import partial
 
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
-from bot.services import checkins, digests, interviews
+from bot.services import checkins, digests, interviews, privacy
 from storage.unit_of_work import UnitOfWork
 
 
@@ -20,6 +20,8 @@ def register_jobs(runner: TaskRunner) -> None:
     runner.register(digests.PIPELINE_CHECKIN, digests.pipeline_checkin)
     runner.register(digests.STALE_NUDGE, digests.stale_nudge)
     runner.register(checkins.CHECKIN, checkins.due)
+    runner.register(privacy.RETENTION, privacy.retention_sweep)
+    runner.register(privacy.RETENTION_ERASE, privacy.retention_erase)
     runner.planners.append(partial(_plan, runner))
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.catalog import Catalog
 from bot.domain.schedules import Series
-from bot.services import checkins, digests
+from bot.services import checkins, digests, privacy
 from storage.models import Checkin, ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
@@ -48,6 +48,10 @@ def series(catalog: Catalog, uow: UnitOfWork) -> list[Series]:
         for spec in catalog.roles.values():
             zone = catalog.people[spec.recruiter].timezone
             out.append(Series(digests.STALE_NUDGE, f"role:{spec.key}", zone, nudge_at, nudge_day))
+    if catalog.privacy.retention:
+        out.append(
+            Series(privacy.RETENTION, "all", catalog.privacy.timezone, catalog.privacy.sweep_time)
+        )
     active = uow.session.execute(
         select(Checkin.id, Checkin.person_id).where(Checkin.status != "ended")
     ).all()

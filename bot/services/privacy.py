@@ -1,0 +1,357 @@
+"""Candidates' personal data, the way GDPR expects: export everything about one person, erase
+it on request or after a retention period, and keep anonymous rows so funnel statistics stay
+true.
+
+Erasure replaces the name with "Erased applicant #N", clears email, phone, links, location
+and source, and scrubs free text that names them (notes, reasons, feedback comments, audit
+summaries and payloads, outbox payloads, flow answers) in every table. Cards already posted are
+edited to a placeholder through the outbox where the platform allows. Skills, stages, dates,
+ratings and recommendations stay: they carry no identity once the name is gone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, cast, or_, select
+
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.permissions import Permission
+from bot.messages.cards import card_key
+from bot.messages.reply import Reply
+from bot.services import audit, outbox, people, tasks
+from bot.services.context import Context
+from storage.models import (
+    Applicant,
+    AuditEvent,
+    CardPost,
+    Checkin,
+    CheckinResponse,
+    Feedback,
+    FlowRun,
+    Interview,
+    Note,
+    Offer,
+    OutboxMessage,
+    StageMove,
+)
+from storage.unit_of_work import UnitOfWork
+
+ERASED = "[erased]"
+OPEN_OFFER_STATUSES = ("pending_approval", "approved")
+RETENTION = "privacy.retention"
+RETENTION_ERASE = "privacy.retention_erase"
+
+
+def _rows(uow: UnitOfWork, model: Any, *conditions: Any) -> list[Any]:
+    return list(uow.session.scalars(select(model).where(*conditions).order_by(model.id)))
+
+
+def _plain(row: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
+    out = {}
+    for column in row.__table__.columns:
+        if column.key in skip:
+            continue
+        value = getattr(row, column.key)
+        out[column.key] = (
+            value.isoformat()
+            if hasattr(value, "isoformat")
+            else (
+                str(value)
+                if value is not None and not isinstance(value, (int, str, bool, dict, list, float))
+                else value
+            )
+        )
+    return out
+
+
+def export(uow: UnitOfWork, applicant_id: int) -> dict[str, Any]:
+    """Everything stored about one applicant, as plain JSON-ready data."""
+    applicant = uow.applicants.get(applicant_id)
+    if applicant is None:
+        raise NotFound(f"no applicant #{applicant_id}")
+    interviews = _rows(uow, Interview, Interview.applicant_id == applicant.id)
+    checkins = _rows(uow, Checkin, Checkin.applicant_id == applicant.id)
+    return {
+        "applicant": {**_plain(applicant), "role": applicant.role.key},
+        "stage_moves": [
+            _plain(m) for m in _rows(uow, StageMove, StageMove.applicant_id == applicant.id)
+        ],
+        "notes": [_plain(n) for n in _rows(uow, Note, Note.applicant_id == applicant.id)],
+        "interviews": [
+            {**_plain(i), "panel": [_plain(p) for p in i.panelists]} for i in interviews
+        ],
+        "feedback": [
+            _plain(f) for f in _rows(uow, Feedback, Feedback.applicant_id == applicant.id)
+        ],
+        "offers": [_plain(o) for o in _rows(uow, Offer, Offer.applicant_id == applicant.id)],
+        "checkins": [
+            {
+                **_plain(c),
+                "responses": [
+                    _plain(r)
+                    for r in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == c.id)
+                ],
+            }
+            for c in checkins
+        ],
+        "timeline": [_plain(e) for e in uow.audit.full_timeline(applicant.id)],
+        "messages": [
+            _plain(m) for m in _rows(uow, OutboxMessage, OutboxMessage.applicant_id == applicant.id)
+        ],
+    }
+
+
+# -- erasure -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Needles:
+    """What identifies the person in free text: everywhere (full name, email, phone), and in
+    rows about them only (each part of their name, which other people may share)."""
+
+    everywhere: list[str]
+    about_them: list[str]
+
+    @classmethod
+    def of(cls, applicant: Applicant) -> Needles:
+        everywhere = [applicant.name]
+        if applicant.email:
+            everywhere.append(applicant.email)
+        if applicant.phone:
+            everywhere += [applicant.phone, applicant.phone.lstrip("+")]
+        everywhere += [str(url) for url in applicant.links.values()]
+        parts = [p for p in re.split(r"\s+", applicant.name) if len(p) >= 3]
+        return cls([n for n in everywhere if n], parts)
+
+    def scrub(self, value: Any, *, about_them: bool) -> Any:
+        needles = self.everywhere + (self.about_them if about_them else [])
+        if isinstance(value, str):
+            for needle in sorted(needles, key=len, reverse=True):
+                value = re.sub(re.escape(needle), ERASED, value, flags=re.IGNORECASE)
+            return value
+        if isinstance(value, dict):
+            return {k: self.scrub(v, about_them=about_them) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v, about_them=about_them) for v in value]
+        return value
+
+
+@dataclass
+class ErasureReport:
+    applicant_id: int
+    rows_changed: dict[str, int] = field(default_factory=dict)
+    cards_edited: int = 0
+
+    def count(self, table: str, n: int = 1) -> None:
+        self.rows_changed[table] = self.rows_changed.get(table, 0) + n
+
+
+def open_offer(uow: UnitOfWork, applicant_id: int) -> Offer | None:
+    return uow.session.scalar(
+        select(Offer).where(
+            Offer.applicant_id == applicant_id, Offer.status.in_(OPEN_OFFER_STATUSES)
+        )
+    )
+
+
+def erase(ctx: Context, applicant_id: int) -> ErasureReport:
+    """Erase one applicant's personal data everywhere; callers commit."""
+    ctx.actor.require(Permission.ADMIN)
+    uow = ctx.uow
+    applicant = uow.applicants.get(applicant_id, for_update=True)
+    if applicant is None:
+        raise NotFound(f"no applicant #{applicant_id}")
+    if applicant.erased_at is not None:
+        raise InvalidInput(f"#{applicant_id} was already erased on {applicant.erased_at.date()}")
+    offer = open_offer(uow, applicant.id)
+    if offer is not None:
+        raise InvalidInput(
+            f"#{applicant_id} has an open offer (#{offer.id}, {offer.status.replace('_', ' ')}); "
+            "withdraw or close it first"
+        )
+    needles = Needles.of(applicant)
+    report = ErasureReport(applicant.id)
+    _erase_applicant(applicant, ctx.clock.now())
+    report.count("applicants")
+    _scrub_about(ctx, needles, applicant.id, report)
+    _scrub_everywhere(ctx, needles, applicant.id, report)
+    report.cards_edited = _edit_cards(ctx, applicant.id)
+    audit.domain_event(
+        ctx,
+        "applicant.erased",
+        f"{ctx.actor.name} erased the personal data of #{applicant.id}",
+        applicant.id,
+    )
+    return report
+
+
+def _erase_applicant(applicant: Applicant, now: datetime) -> None:
+    applicant.name = f"Erased applicant #{applicant.id}"
+    applicant.email = applicant.email_normalized = applicant.phone = None
+    applicant.links, applicant.location, applicant.source = {}, "", ""
+    applicant.erased_at = now
+
+
+def _scrub_about(ctx: Context, needles: Needles, applicant_id: int, report: ErasureReport) -> None:
+    """Rows known to be about them: their free text goes entirely or loses every name part."""
+    uow = ctx.uow
+    for note in _rows(uow, Note, Note.applicant_id == applicant_id):
+        note.text = ERASED
+        report.count("notes")
+    for move in _rows(uow, StageMove, StageMove.applicant_id == applicant_id):
+        if move.reason:
+            move.reason = needles.scrub(move.reason, about_them=True)
+            report.count("stage_moves")
+    for fb in _rows(uow, Feedback, Feedback.applicant_id == applicant_id):
+        fb.strengths, fb.concerns = ERASED if fb.strengths else "", ERASED if fb.concerns else ""
+        fb.ratings = {
+            k: {**v, "comment": ERASED if v.get("comment") else ""} for k, v in fb.ratings.items()
+        }
+        report.count("feedback")
+    for interview in _rows(uow, Interview, Interview.applicant_id == applicant_id):
+        interview.cancel_reason = needles.scrub(interview.cancel_reason, about_them=True)
+    for offer in _rows(uow, Offer, Offer.applicant_id == applicant_id):
+        offer.decision_reason = needles.scrub(offer.decision_reason, about_them=True)
+        offer.outside_range_reason = needles.scrub(offer.outside_range_reason, about_them=True)
+        report.count("offers")
+    for checkin in _rows(uow, Checkin, Checkin.applicant_id == applicant_id):
+        for response in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == checkin.id):
+            response.answers = dict.fromkeys(response.answers, ERASED)
+            report.count("checkin_responses")
+    for event in _rows(uow, AuditEvent, AuditEvent.applicant_id == applicant_id):
+        event.summary = needles.scrub(event.summary, about_them=True)
+        event.payload = needles.scrub(event.payload, about_them=True)
+        report.count("audit_events")
+    for message in _rows(uow, OutboxMessage, OutboxMessage.applicant_id == applicant_id):
+        message.payload = needles.scrub(message.payload, about_them=True)
+        report.count("outbox")
+    for run in uow.session.scalars(select(FlowRun)):
+        if run.data.get("applicant_id") == applicant_id:
+            run.data = needles.scrub(run.data, about_them=True)
+            report.count("flow_runs")
+
+
+def _scrub_everywhere(
+    ctx: Context, needles: Needles, applicant_id: int, report: ErasureReport
+) -> None:
+    """Rows not linked to them that still quote their name, email or phone (a failed command,
+    a digest, someone else's note): a text search over each free-text column."""
+    uow = ctx.uow
+    targets: list[tuple[Any, str, Any]] = [
+        (AuditEvent, "summary", AuditEvent.summary),
+        (AuditEvent, "payload", cast(AuditEvent.payload, String)),
+        (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
+        (Note, "text", Note.text),
+        (StageMove, "reason", StageMove.reason),
+        (FlowRun, "data", cast(FlowRun.data, String)),
+        (Feedback, "strengths", Feedback.strengths),
+        (Feedback, "concerns", Feedback.concerns),
+        (Feedback, "ratings", cast(Feedback.ratings, String)),
+        (Offer, "decision_reason", Offer.decision_reason),
+        (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
+    ]
+    for model, attribute, column in targets:
+        matches = or_(*[column.ilike(f"%{needle}%") for needle in needles.everywhere])
+        for row in uow.session.scalars(select(model).where(matches)):
+            setattr(row, attribute, needles.scrub(getattr(row, attribute), about_them=False))
+            report.count(model.__tablename__)
+
+
+def _edit_cards(ctx: Context, applicant_id: int) -> int:
+    """Replace each posted card with a placeholder (Slack and Telegram allow editing)."""
+    placeholder = Reply(
+        kind="card",
+        title=f"#{applicant_id} (erased)",
+        text="This applicant's data was erased.",
+        private=False,
+    )
+    edited = 0
+    posts = ctx.uow.session.scalars(
+        select(CardPost).where(CardPost.card_key == card_key(applicant_id))
+    )
+    for post in posts:
+        # Queued even when this process does not run that channel (a CLI without tokens):
+        # the server that does delivers it.
+        outbox.enqueue(
+            ctx,
+            outbox.Destination(post.channel, post.destination, shared=True),
+            placeholder,
+            kind="card_update",
+            card_key=post.card_key,
+            applicant_id=applicant_id,
+        )
+        edited += 1
+    return edited
+
+
+# -- retention -----------------------------------------------------------------------------------
+
+
+def due_for_retention(ctx: Context, now: datetime, limit: int = 500) -> list[tuple[Applicant, str]]:
+    """Applicants past a retention rule: (applicant, the rule that applies)."""
+    rules = ctx.catalog.privacy.retention
+    if not rules:
+        return []
+    conditions = [
+        (Applicant.stage == stage) & (Applicant.stage_entered_at < now - timedelta(days=days))
+        for stage, days in rules
+    ]
+    rows = ctx.uow.session.scalars(
+        select(Applicant)
+        .where(Applicant.erased_at.is_(None), or_(*conditions))
+        .order_by(Applicant.id)
+        .limit(limit)
+    ).all()
+    by_stage = dict(rules)
+    return [(a, f"{a.stage} for more than {by_stage[a.stage]} days") for a in rows]
+
+
+def retention_sweep(ctx: Context, task: Any) -> str:
+    """Daily: announce who will be erased (a dry-run report to admins), and plan each erasure
+    `notice_days` later; the erasure re-checks the rule before it acts."""
+    now = ctx.clock.now()
+    notice = timedelta(days=ctx.catalog.privacy.notice_days)
+    planned = []
+    for applicant, why in due_for_retention(ctx, now):
+        task_row = tasks.schedule(
+            ctx,
+            RETENTION_ERASE,
+            f"applicant:{applicant.id}",
+            now + notice,
+            key=f"{RETENTION_ERASE}:{applicant.id}",
+        )
+        if task_row is not None:
+            planned.append(f"#{applicant.id} ({why})")
+    if not planned:
+        return "nobody newly due"
+    when = (now + notice).date().isoformat()
+    for person in ctx.uow.people.all():
+        spec = ctx.catalog.people.get(person.key)
+        if spec is not None and spec.can(Permission.ADMIN) and person.active:
+            people.tell(
+                ctx,
+                person,
+                Reply(
+                    title=f"Retention: {len(planned)} applicant(s) will be erased on {when}",
+                    text="This is the dry-run report; nothing is erased yet. Move an applicant "
+                    "out of the stage to keep them.",
+                    lines=planned[:50],
+                ),
+            )
+    return f"planned {len(planned)} erasure(s) for {when}"
+
+
+def retention_erase(ctx: Context, task: Any) -> str:
+    applicant_id = int(str(task.subject).split(":", 1)[1])
+    still_due = {a.id for a, _why in due_for_retention(ctx, ctx.clock.now())}
+    if applicant_id not in still_due:
+        return "skipped: no longer due"
+    if open_offer(ctx.uow, applicant_id) is not None:
+        return "skipped: open offer"
+    report = erase(ctx, applicant_id)
+    return f"erased #{report.applicant_id}"
