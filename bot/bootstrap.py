@@ -21,6 +21,7 @@ from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
+from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
@@ -63,6 +64,7 @@ def build_flows() -> FlowEngine:
     flows.register(AddApplicantFlow())
     flows.register(FeedbackFlow())
     flows.register(CheckinFlow())
+    flows.register(ScheduleInterviewFlow())
     return flows
 
 

@@ -8,6 +8,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.interviews import RATINGS, RECOMMENDATIONS, parse_duration
 from bot.domain.permissions import Permission
 from bot.flows.feedback import FLOW, start_feedback
+from bot.flows.schedule_interview import FLOW as SCHEDULE_FLOW
 from bot.handlers.parsing import CommandLine, parse_id, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import local_time
@@ -19,8 +20,8 @@ from bot.services.context import Context
 from storage.models import FlowRun, Interview, Panelist
 
 SCHEDULE_USAGE = (
-    "schedule <applicant id> <YYYY-MM-DD> <HH:MM> with=person,person [duration=1h] "
-    "[stage=…] [tz=Area/City] [at=room or link]"
+    "schedule <applicant id> [<YYYY-MM-DD> <HH:MM> with=person,person [duration=1h] "
+    "[stage=…] [tz=Area/City] [at=room or link]]"
 )
 COMMENT_PREVIEW = 1_500
 
@@ -65,7 +66,31 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
 
 def schedule(ctx: Context, line: CommandLine) -> list[Reply]:
     words = line.tokens()
-    return _schedule(ctx, parse_id(words[0] if words else None, SCHEDULE_USAGE), words[1:])
+    applicant_id = parse_id(words[0] if words else None, SCHEDULE_USAGE)
+    if len(words) == 1:
+        return start_guided_schedule(ctx, applicant_id)
+    return _schedule(ctx, applicant_id, words[1:])
+
+
+def start_guided_schedule(ctx: Context, applicant_id: int) -> list[Reply]:
+    """`schedule <id>` alone asks step by step, in a private conversation."""
+    ctx.actor.require(Permission.MOVE)
+    applicant = applicant_service.get(ctx, applicant_id)
+    if not ctx.private or ctx.flows is None or ctx.actor.person_id is None:
+        raise InvalidInput(
+            f"usage: {SCHEDULE_USAGE} — or send 'schedule {applicant.id}' to me in a direct "
+            "message to be asked step by step"
+        )
+    _run, prompt = ctx.flows.start(
+        ctx,
+        SCHEDULE_FLOW,
+        person_id=ctx.actor.person_id,
+        channel=ctx.actor.channel,
+        conversation=ctx.conversation,
+        subject=f"applicant:{applicant.id}",
+        data={"applicant_id": applicant.id},
+    )
+    return [prompt]
 
 
 def schedule_action(ctx: Context, value: str, text: str | None) -> list[Reply]:
