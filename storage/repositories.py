@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session, contains_eager
 
 from storage.models import (
@@ -144,14 +144,43 @@ class ApplicantRepository:
         if stages is not None:
             conditions.append(Applicant.stage.in_(list(stages)))
         total = self.session.scalar(select(func.count(Applicant.id)).where(*conditions)) or 0
-        items = self.session.scalars(
-            select(Applicant)
-            .where(*conditions)
-            .order_by(Applicant.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
+        if stages is not None and len(stages) > 1 and total > page * per_page:
+            ids = self._newest_per_stage(role_id, stages, page, per_page)
+            stmt = select(Applicant).where(Applicant.id.in_(ids))
+        else:
+            stmt = select(Applicant).where(*conditions)
+            stmt = stmt.order_by(Applicant.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        items = self.session.scalars(stmt.order_by(Applicant.id.desc())).all()
         return Page(list(items), total, page, per_page)
+
+    def _newest_per_stage(
+        self, role_id: int | None, stages: Sequence[str], page: int, per_page: int
+    ) -> list[int]:
+        """The page's ids, from the newest `page * per_page` of each stage (read off the
+        (stage, id) and (role_id, stage, id) indexes) merged: the work follows the page. One
+        query over `stage IN (…)` sorts every matching applicant instead (SQLite: 70 ms for
+        the open list at 100,000 applicants, against 12 ms at 10,000)."""
+        depth = page * per_page
+        role = [Applicant.role_id == role_id] if role_id is not None else []
+        parts = []
+        for stage in sorted(set(stages)):
+            newest = (
+                select(Applicant.id)
+                .where(*role, Applicant.stage == stage)
+                .order_by(Applicant.id.desc())
+                .limit(depth)
+                .subquery()
+            )
+            parts.append(select(newest.c.id))
+        merged = union_all(*parts).subquery()
+        return list(
+            self.session.scalars(
+                select(merged.c.id)
+                .order_by(merged.c.id.desc())
+                .limit(per_page)
+                .offset((page - 1) * per_page)
+            )
+        )
 
     def stage_counts(self) -> dict[tuple[int, str], int]:
         rows = self.session.execute(

@@ -274,3 +274,31 @@ def test_a_failing_task_in_a_batch_costs_only_itself(app: Hirebot) -> None:
     assert tasks["s:2"].last_error == "RuntimeError: this one fails"
     assert tasks["s:2"].due_at > app.clock.now()
     assert all(tasks[f"s:{n}"].status == "done" for n in (0, 1, 3, 4))
+
+
+# -- listing --------------------------------------------------------------------------------------
+
+
+def test_listing_many_stages_pages_exactly_like_one_sorted_query(app: Hirebot) -> None:
+    stages = ["applied", "screening", "interview", "rejected"]
+    with app.uow() as uow:
+        service.add_many(
+            _ctx(app, uow), [_draft(app, 500 + i) for i in range(40)], via="t", announce=False
+        )
+        uow.commit()
+    with app.uow() as uow:
+        for applicant in uow.session.scalars(select(Applicant)):
+            applicant.stage = stages[(applicant.id * 7) % len(stages)]
+        uow.commit()
+    wanted = ["applied", "interview", "rejected"]
+    with app.uow() as uow:
+        everything = uow.session.scalars(
+            select(Applicant.id).where(Applicant.stage.in_(wanted)).order_by(Applicant.id.desc())
+        ).all()
+        role_id = uow.roles.by_key("senior-backend").id  # type: ignore[union-attr]
+        for page in range(1, 7):
+            found = uow.applicants.search(role_id=None, stages=wanted, page=page, per_page=7)
+            assert [a.id for a in found.items] == everything[(page - 1) * 7 : page * 7]
+            assert found.total == len(everything)
+            in_role = uow.applicants.search(role_id=role_id, stages=wanted, page=page, per_page=7)
+            assert [a.id for a in in_role.items] == everything[(page - 1) * 7 : page * 7]
