@@ -23,6 +23,7 @@ from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
 from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
+from bot.handlers import search as search_commands
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
 from bot.scheduling.jobs import register_jobs
@@ -77,6 +78,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     asking.register(commands)
     forms.register(commands)
     home.register(commands)
+    search_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

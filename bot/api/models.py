@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from bot.domain.applicants import YEARS_MAX
 from bot.domain.catalog import RoleSpec
 from bot.domain.stages import StageKind
 from storage.models import Applicant
@@ -43,6 +44,7 @@ class ApplicantIn(BaseModel):
                     "phone": "+92 300 1234567",
                     "source": "careers page",
                     "skills": ["python", "postgres"],
+                    "years_experience": 6,
                     "resume": "https://example.com/ayesha.pdf",
                 }
             ]
@@ -61,11 +63,17 @@ class ApplicantIn(BaseModel):
     code: Text | None = Field(default=None, max_length=2000)
     profile: Text | None = Field(default=None, max_length=2000)
     note: Text | None = Field(default=None, max_length=10_000)
+    years_experience: int | None = Field(
+        default=None, ge=0, le=YEARS_MAX, strict=True, description="whole years of experience"
+    )
 
     def form_fields(self) -> dict[str, str | list[str]]:
         """The fields as the domain validates them (role travels separately)."""
-        values = self.model_dump(exclude={"role"}, exclude_none=True)
-        return {k: v for k, v in values.items() if v != []}
+        values = self.model_dump(exclude={"role", "years_experience"}, exclude_none=True)
+        fields = {k: v for k, v in values.items() if v != []}
+        if self.years_experience is not None:
+            fields["years"] = str(self.years_experience)
+        return fields
 
 
 class ApplicantOut(BaseModel):
@@ -79,6 +87,7 @@ class ApplicantOut(BaseModel):
     location: str
     source: str
     skills: list[str]
+    years_experience: int | None
     links: dict[str, str]
     stage: str
     stage_label: str
@@ -98,6 +107,7 @@ class ApplicantOut(BaseModel):
             location=applicant.location,
             source=applicant.source,
             skills=[str(s) for s in applicant.skills],
+            years_experience=applicant.years_experience,
             links={str(k): str(v) for k, v in applicant.links.items()},
             stage=applicant.stage,
             stage_label=label,

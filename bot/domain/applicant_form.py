@@ -21,10 +21,21 @@ from bot.domain.applicants import (
     normalise_email,
     normalise_phone,
     parse_skills,
+    parse_years,
 )
 from bot.domain.errors import FieldErrors, InvalidInput
 
-FORM_FIELDS = ("name", "email", "phone", "location", "source", "skills", "note", *LINK_KINDS)
+FORM_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "location",
+    "source",
+    "skills",
+    "note",
+    *LINK_KINDS,
+    "years",
+)
 FieldValue = str | Sequence[str] | None
 
 
@@ -77,6 +88,7 @@ def validate_form(
     location = check("location", lambda v: clean_text(v, what="location", limit=SHORT_TEXT_MAX))
     source = check("source", lambda v: clean_text(v, what="source", limit=SHORT_TEXT_MAX))
     note = check("note", lambda v: clean_text(v, what="note", limit=NOTE_MAX))
+    years = check("years", lambda v: str(parse_years(v)))
     links: dict[str, str] = {}
     for kind in LINK_KINDS:
         url = check(kind, functools.partial(check_url, what=f"{kind} link"))
@@ -99,4 +111,5 @@ def validate_form(
         skills=skills,
         links=links,
         note=note,
+        years_experience=int(years) if years else None,
     )

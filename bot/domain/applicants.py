@@ -18,7 +18,9 @@ REASON_MAX = 2_000
 SHORT_TEXT_MAX = 200
 URL_MAX = 2_000
 SKILLS_MAX = 30
+YEARS_MAX = 70
 LINK_KINDS = ("resume", "portfolio", "code", "profile")
+YEARS_FIELDS = ("years", "exp")  # years of experience, as chat and CSV spell it
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -82,6 +84,21 @@ def parse_skills(value: str | list[str]) -> list[str]:
     return tags
 
 
+def parse_years(value: str) -> int:
+    """Years of experience as a whole number ('6', '6y', '6 years'); text is refused."""
+    raw = value.strip().lower()
+    for suffix in (" years", " year", "years", "year", "yrs", "y", "+"):
+        if raw.endswith(suffix):
+            raw = raw[: -len(suffix)].strip()
+            break
+    if not raw.isdigit() or int(raw) > YEARS_MAX:
+        raise InvalidInput(
+            f"years of experience must be a whole number from 0 to {YEARS_MAX}, "
+            f"got '{value.strip()[:20]}'"
+        )
+    return int(raw)
+
+
 @dataclass
 class ApplicantDraft:
     """A validated applicant, not yet stored. Build it with `ApplicantDraft.from_fields`."""
@@ -95,6 +112,7 @@ class ApplicantDraft:
     skills: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
     note: str = ""
+    years_experience: int | None = None
 
     @classmethod
     def from_fields(
@@ -102,11 +120,15 @@ class ApplicantDraft:
     ) -> ApplicantDraft:
         """Validate free-form fields (from chat, CSV or the API); unknown keys are refused."""
         known = {"name", "email", "phone", "location", "source", "skills", "note", *LINK_KINDS}
+        known |= set(YEARS_FIELDS)
         unknown = sorted(set(fields) - known)
         if unknown:
             raise InvalidInput(
                 f"unknown field(s) {', '.join(unknown)}; known fields: {', '.join(sorted(known))}"
             )
+        years = [fields[k] for k in YEARS_FIELDS if fields.get(k, "").strip()]
+        if len(years) > 1:
+            raise InvalidInput("years of experience is given twice (years= and exp=)")
         email = fields.get("email", "").strip()
         phone = fields.get("phone", "").strip()
         links = {
@@ -124,6 +146,7 @@ class ApplicantDraft:
             skills=parse_skills(fields.get("skills", "")),
             links=links,
             note=clean_text(fields.get("note", ""), what="note", limit=NOTE_MAX),
+            years_experience=parse_years(years[0]) if years else None,
         )
 
 

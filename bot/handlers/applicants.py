@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.domain.applicants import LINK_KINDS, ApplicantDraft
+from bot.domain.applicants import LINK_KINDS, YEARS_FIELDS, ApplicantDraft
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.domain.stages import REJECTED, WITHDRAWN, StageKind
+from bot.handlers import search as search_commands
 from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.handlers.views import applicant_details, history_reply, move_reply, notes_reply
@@ -16,9 +17,9 @@ from bot.messages.reply import Reply, success
 from bot.services import applicants as service
 from bot.services.context import Context
 
-ADD_FIELDS = {"email", "phone", "location", "source", "skills", "note", *LINK_KINDS}
+ADD_FIELDS = {"email", "phone", "location", "source", "skills", "note", *LINK_KINDS, *YEARS_FIELDS}
 ADD_USAGE = (
-    "add <role> <name> [email=…] [phone=…] [source=…] [location=…] [skills=a,b] "
+    "add <role> <name> [email=…] [phone=…] [source=…] [location=…] [skills=a,b] [exp=years] "
     "[resume=URL] [portfolio=URL] [code=URL] [profile=URL] [note=…]"
 )
 PER_PAGE = 10
@@ -77,7 +78,9 @@ def start_guided_add(ctx: Context) -> list[Reply]:
 
 
 def list_(ctx: Context, line: CommandLine) -> list[Reply]:
-    """Lists applicants, newest first, filtered by role and stage."""
+    """Lists applicants, newest first, filtered by role and stage (and search filters)."""
+    if search_commands.wants_filters(line):
+        return search_commands.list_filtered(ctx, line)
     positional, options = split_options(line.tokens(), {"role", "stage", "page"})
     role_key = options.get("role")
     stage_word = options.get("stage")
@@ -229,19 +232,24 @@ def register(commands: CommandSet) -> None:
             Permission.ADD,
             examples=(
                 'add senior-backend "Ayesha Khan" email=ayesha@example.com source=referral '
-                "skills=python,postgres",
+                "skills=python,postgres exp=6",
             ),
         )
     )
     commands.add(
         Command(
             "list",
-            "list [role] [stage|open|closed|all] [page=N]",
+            "list [role] [stage|open|closed|all] [skills:…] [exp>=N] [page=N]",
             "applicants, newest first",
             list_,
             view,
             aliases=("ls",),
-            examples=("list", "list senior-backend screening", "list all page=2"),
+            examples=(
+                "list",
+                "list senior-backend screening",
+                "list all page=2",
+                "list senior-backend skills:python exp>=5",
+            ),
         )
     )
     commands.add(Command("show", "show <id>", "one applicant in full", show, view))

@@ -37,6 +37,8 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
         Field(label="Location", value=applicant.location or "—"),
         Field(label="Skills", value=", ".join(applicant.skills) or "—"),
     ]
+    if applicant.years_experience is not None:
+        fields.append(Field(label="Experience", value=plural(applicant.years_experience, "year")))
     fields += [
         Field(label=k.capitalize(), value=str(v)) for k, v in sorted(applicant.links.items())
     ]

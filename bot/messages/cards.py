@@ -78,6 +78,9 @@ def applicant_card(applicant: Applicant, role: RoleSpec, *, last_event: str = ""
         fields.append(
             Field(label="Skills", value=", ".join(shown) + (f" (+{more})" if more > 0 else ""))
         )
+    if applicant.years_experience is not None:
+        years = applicant.years_experience
+        fields.append(Field(label="Experience", value=f"{years} year{'' if years == 1 else 's'}"))
     for kind, url in sorted(applicant.links.items()):
         fields.append(Field(label=kind.capitalize(), value=str(url)))
     return Reply(

@@ -13,6 +13,7 @@ from bot.messages.cards import applicant_actions
 from bot.messages.format import duration, local_time, plural
 from bot.messages.reply import Action, Reply
 from bot.services import people, tasks
+from bot.services import search as saved_searches
 from bot.services.context import Context
 from storage.models import ScheduledTask
 
@@ -94,9 +95,15 @@ def stuck(ctx: Context, by_id: dict[int, RoleSpec], now: datetime) -> Section:
 
 
 def build_digest(
-    ctx: Context, person: PersonSpec, since: datetime, *, force: bool = False
+    ctx: Context,
+    person: PersonSpec,
+    since: datetime,
+    *,
+    force: bool = False,
+    searches: saved_searches.DigestMatches | None = None,
 ) -> Reply | None:
-    """None when nothing is new and empty digests are off (or `force` for previews)."""
+    """None when nothing is new and empty digests are off (or `force` for previews).
+    `searches`: the saved-search matches to report (computed here when not given)."""
     now = ctx.clock.now()
     by_id = _role_ids(ctx, roles_of(ctx, person))
     if not by_id:
@@ -146,7 +153,9 @@ def build_digest(
         len(overdue_rows),
     )
     stale = stuck(ctx, by_id, now)
-    sections = [decided, new, moves, upcoming, overdue, stale]
+    found = searches if searches is not None else saved_searches.for_digest(ctx, person.key)
+    matching = Section("Your saved searches", found.lines, len(found.lines))
+    sections = [decided, new, matching, moves, upcoming, overdue, stale]
     if not any(s.lines for s in sections) and not (
         force or ctx.catalog.schedules.digest_when_empty
     ):
@@ -208,10 +217,12 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
     deferred = _defer_for_quiet_hours(ctx, task, person)
     if deferred:
         return deferred
-    reply = build_digest(ctx, person, _since(ctx, task, person))
+    found = saved_searches.for_digest(ctx, key)
+    reply = build_digest(ctx, person, _since(ctx, task, person), searches=found)
     if reply is None:
         return "nothing new: not sent"
-    people.tell(ctx, people.row(ctx, key), reply)
+    if people.tell(ctx, people.row(ctx, key), reply):
+        saved_searches.mark_reported(ctx, found)
     return "sent"
 
 

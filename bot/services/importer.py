@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.domain.applicants import LINK_KINDS, ApplicantDraft
+from bot.domain.applicants import LINK_KINDS, YEARS_FIELDS, ApplicantDraft
 from bot.domain.errors import InvalidInput, UserError
 from bot.messages.reply import Reply
 from bot.services import applicants as service
@@ -17,7 +17,18 @@ from bot.services.context import Context
 from bot.services.notify import role_destinations
 
 REQUIRED = {"name"}
-KNOWN = {"name", "email", "phone", "role", "location", "source", "skills", "note", *LINK_KINDS}
+KNOWN = {
+    "name",
+    "email",
+    "phone",
+    "role",
+    "location",
+    "source",
+    "skills",
+    "note",
+    *LINK_KINDS,
+    *YEARS_FIELDS,
+}
 CHUNK = 500
 VIA = "csv import"
 

@@ -42,6 +42,7 @@ ADD_INPUTS = (
     InputSpec("source", "Source", hint="Referral, LinkedIn, careers page…"),
     InputSpec("location", "Location"),
     InputSpec("skills", "Skills", hint="Comma-separated, e.g. python, postgres", max_length=2000),
+    InputSpec("years", "Years of experience", hint="A whole number, e.g. 6", max_length=10),
     InputSpec("resume", "Resume link", "url_text_input", max_length=None),
     InputSpec("portfolio", "Portfolio link", "url_text_input", max_length=None),
     InputSpec("code", "Code link", "url_text_input", max_length=None),
