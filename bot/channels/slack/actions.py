@@ -1,7 +1,8 @@
 """Button clicks (`block_actions`): a card's Advance, Reject, Details, and any core action.
 
-A button's action_id is the core action id and its value the core's short reference, so a
-click dispatches as it is. A button whose action needs typed input (Reject asks for a reason)
+A button's action_id is the core action id (with a `#n` suffix when several buttons in one
+block share it, see render.core_action) and its value the core's short reference, so a click
+dispatches as it is. A button whose action needs typed input (Reject asks for a reason)
 opens a modal first; views.py dispatches it on submit. Answers to the clicker go to the
 interaction's response_url after the ack, ephemerally; the card's update in place and its
 thread line are queued by the core and posted by the delivery worker.
@@ -35,12 +36,13 @@ ACTION_MODALS: dict[str, ModalBuilder] = {}
 
 
 def _modal_for(action: dict[str, Any], channel: str) -> dict[str, Any] | None:
-    action_id = str(action.get("action_id") or "")
+    element_id = str(action.get("action_id") or "")
+    action_id = render.core_action(element_id)
     value = str(action.get("value") or "")
     builder = ACTION_MODALS.get(action_id)
     if builder is not None:
         return builder(action_id, value, channel)
-    prompt = render.prompts_of(str(action.get("block_id") or "")).get(action_id)
+    prompt = render.prompts_of(str(action.get("block_id") or "")).get(element_id)
     if prompt is None:
         return None
     title = str((action.get("text") or {}).get("text") or "hirebot")
@@ -78,7 +80,10 @@ def register(app: App, bridge: Bridge) -> None:
                 channel=CHANNEL,
                 user_ref=user,
                 conversation=channel or user,
-                action=ActionEvent(str(action.get("action_id")), str(action.get("value") or "")),
+                action=ActionEvent(
+                    render.core_action(str(action.get("action_id") or "")),
+                    str(action.get("value") or ""),
+                ),
                 dedup_key=f"slack:act:{key}",
                 shared_conversation=bool(channel) and not is_direct(channel),
                 deliver_inline=bool(response_url),

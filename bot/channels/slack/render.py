@@ -41,6 +41,7 @@ FALLBACK_TEXT_MAX = 3000
 MODAL_TITLE_MAX = 24
 PROMPT_MAX = 120
 PROMPTS_PER_BLOCK = 4
+ACTION_SUFFIX = "#"  # core action ids never contain it
 # What a block_id holds besides the prompts: {"i":"b99.0123abcd","p":…}
 _BLOCK_ID_RESERVE = len('{"i":"b999.0123abcd","p":}')
 
@@ -155,17 +156,18 @@ def _lines_sections(lines: Sequence[str]) -> list[Block]:
 
 def action_ok(action: Action) -> bool:
     """A value or id too long for Slack cannot be cut without breaking it: drop the button."""
-    if len(action.value) > BUTTON_VALUE_MAX or len(action.id) > ACTION_ID_MAX or not action.id:
+    too_long = len(action.id) > ACTION_ID_MAX - len(f"{ACTION_SUFFIX}{BUTTONS_PER_BLOCK}")
+    if len(action.value) > BUTTON_VALUE_MAX or too_long or not action.id:
         log.warning("button %r dropped: id or value too long for Slack", action.id[:40])
         return False
     return True
 
 
-def button(action: Action) -> Block:
+def button(action: Action, element_id: str | None = None) -> Block:
     element: Block = {
         "type": "button",
         "text": plain(action.label, BUTTON_TEXT_MAX),
-        "action_id": action.id,
+        "action_id": element_id or action.id,
         "value": action.value,
     }
     if action.style:
@@ -201,19 +203,43 @@ def _actions_blocks(actions: Sequence[Action]) -> list[Block]:
             action.input_prompt and prompted == PROMPTS_PER_BLOCK
         ):
             chunks.append(chunk := [])
-        if all(a.id != action.id for a in chunk):  # action_ids are unique within a block
-            chunk.append(action)
+        chunk.append(action)
     blocks: list[Block] = []
     for chunk in chunks:
-        wanted = {a.id: cut_plain(a.input_prompt, PROMPT_MAX) for a in chunk if a.input_prompt}
+        ids = _element_ids(chunk)
+        wanted = {
+            ids[n]: cut_plain(a.input_prompt, PROMPT_MAX)
+            for n, a in enumerate(chunk)
+            if a.input_prompt
+        }
         prompts = _fit_prompts(wanted)
         if prompts is None:
             log.warning("buttons %s dropped: their prompts do not fit a block_id", sorted(wanted))
-            chunk, prompts = [a for a in chunk if not a.input_prompt], {}
+            keep = [n for n, a in enumerate(chunk) if not a.input_prompt]
+            chunk, ids, prompts = [chunk[n] for n in keep], [ids[n] for n in keep], {}
         if chunk:
-            elements = [button(a) for a in chunk]
+            elements = [button(a, ids[n]) for n, a in enumerate(chunk)]
             blocks.append({"type": "actions", "elements": elements, "_prompts": prompts})
     return blocks
+
+
+def _element_ids(chunk: Sequence[Action]) -> list[str]:
+    """Slack wants action_ids unique within a block, yet several buttons may share a core action
+    (a flow question's choices are all `flow`; a check-in has an Advance per applicant): the
+    second and later get a `#n` suffix, which `core_action` takes off again."""
+    seen: dict[str, int] = {}
+    ids = []
+    for action in chunk:
+        count = seen.get(action.id, 0)
+        seen[action.id] = count + 1
+        suffix = f"{ACTION_SUFFIX}{count}" if count else ""
+        ids.append(action.id + suffix)
+    return ids
+
+
+def core_action(action_id: str) -> str:
+    """The core action id behind a button's action_id (see `_element_ids`)."""
+    return action_id.split(ACTION_SUFFIX, 1)[0]
 
 
 def prompts_of(block_id: str) -> dict[str, str]:

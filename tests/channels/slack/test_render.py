@@ -84,6 +84,25 @@ def test_prompts_ride_in_the_block_id() -> None:
     assert render.prompts_of("b0.abc") == {}
 
 
+def test_buttons_sharing_an_action_are_all_shown_with_unique_action_ids() -> None:
+    """A flow question's choices are all the `flow` action; a check-in lists a Reject per
+    applicant. Each stays a button, and each click maps back to its core action."""
+    reply = Reply(
+        actions=[
+            *[Action(id="flow", label=str(n), value=f"7:0:{n}") for n in range(1, 5)],
+            Action(id="reject", label="Reject #1", value="1:applied", input_prompt="Why #1?"),
+            Action(id="reject", label="Reject #2", value="2:applied", input_prompt="Why #2?"),
+        ]
+    )
+    [actions] = [b for b in render.message(reply).blocks if b["type"] == "actions"]
+    assert validate_blocks([actions]) == []
+    ids = [e["action_id"] for e in actions["elements"]]
+    assert ids == ["flow", "flow#1", "flow#2", "flow#3", "reject", "reject#1"]
+    assert [render.core_action(i) for i in ids] == ["flow"] * 4 + ["reject"] * 2
+    assert [e["value"] for e in actions["elements"]][:4] == [f"7:0:{n}" for n in range(1, 5)]
+    assert render.prompts_of(actions["block_id"]) == {"reject": "Why #1?", "reject#1": "Why #2?"}
+
+
 def test_block_ids_change_with_content_and_are_unique() -> None:
     one = render.message(Reply(title="#1 A", text="Applied")).blocks
     two = render.message(Reply(title="#1 A", text="Screening")).blocks
