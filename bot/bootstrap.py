@@ -23,6 +23,7 @@ from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
 from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
+from bot.handlers import offers as offer_commands
 from bot.handlers import search as search_commands
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
@@ -79,6 +80,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     forms.register(commands)
     home.register(commands)
     search_commands.register(commands)
+    offer_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

@@ -3,7 +3,8 @@
 Slack opens a modal and the console reads the next line, but a Telegram tap can only start a
 conversation: the adapter dispatches `ask` with the tapped action (`reject:12:applied`), and
 the reply asks for the text with `Reply.asks`, so the answer can be matched back to the action
-by the message it answers, with no state kept in any process.
+by the message it answers, with no state kept in any process. Actions that are not on a card
+register their own asker as `ask.<action id>`.
 """
 
 from __future__ import annotations
@@ -62,4 +63,11 @@ def ask_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
 
 
 def register(commands: CommandSet) -> None:
-    commands.add_action("ask", ask_action)
+    def ask(ctx: Context, value: str, text: str | None) -> list[Reply]:
+        """An action registered as `ask.<id>` asks for its own input (offers); card actions
+        are asked here."""
+        action_id, _, ref = value.partition(":")
+        own = commands.actions.get(f"ask.{action_id}")
+        return own(ctx, ref, text) if own is not None else ask_action(ctx, value, text)
+
+    commands.add_action("ask", ask)

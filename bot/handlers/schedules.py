@@ -11,7 +11,7 @@ from bot.domain.permissions import Permission
 from bot.handlers.parsing import CommandLine, parse_id, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
-from bot.services import checkins, digests
+from bot.services import checkins, digests, offers
 from bot.services.context import Context
 from storage.models import Checkin
 
@@ -42,15 +42,24 @@ def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
         positional, options = split_options(rest, {"as", "milestones"})
         if len(positional) != 1 or "as" not in options:
             raise InvalidInput(f"usage: {CHECKIN_USAGE}")
-        milestones = checkins.parse_milestones(options.get("milestones", ""))
-        started = checkins.start(
-            ctx, parse_id(positional[0], CHECKIN_USAGE), options["as"], milestones
-        )
+        applicant_id = parse_id(positional[0], CHECKIN_USAGE)
+        if "milestones" in options:
+            milestones = checkins.parse_milestones(options["milestones"])
+        else:  # a contract's milestones, agreed in the accepted offer
+            milestones = offers.accepted_milestones(ctx, applicant_id)
+        started = checkins.start(ctx, applicant_id, options["as"], milestones)
         days = ", ".join(str(d) for d in ctx.catalog.schedules.milestone_days)
+        tracked = (
+            f" Tracking {len(milestones)} milestone(s): "
+            + "; ".join(f"{m.title} by {m.due.isoformat()}" for m in milestones)
+            + "."
+            if milestones
+            else ""
+        )
         return [
             success(
                 f"Check-in #{started.id} started: weekly, plus at {days} days; the manager gets "
-                "each summary."
+                f"each summary.{tracked}"
             )
         ]
     if verb == "list":

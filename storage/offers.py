@@ -1,0 +1,57 @@
+"""Queries for offers (kept beside the shared repositories module); every listing is bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Offer
+
+OPEN = ("pending_approval", "approved")
+
+
+class OfferRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, offer: Offer) -> None:
+        self.session.add(offer)
+
+    def get(self, offer_id: int, *, for_update: bool = False) -> Offer | None:
+        """Locked for decisions, so an approval and a withdrawal cannot both win."""
+        stmt = select(Offer).where(Offer.id == offer_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalar(stmt)
+
+    def open_for(self, applicant_id: int) -> Offer | None:
+        return self.session.scalar(
+            select(Offer)
+            .where(Offer.applicant_id == applicant_id, Offer.status.in_(OPEN))
+            .order_by(Offer.id.desc())
+            .limit(1)
+        )
+
+    def for_applicant(self, applicant_id: int, *, limit: int = 50) -> Sequence[Offer]:
+        return self.session.scalars(
+            select(Offer)
+            .where(Offer.applicant_id == applicant_id)
+            .order_by(Offer.id.desc())
+            .limit(limit)
+        ).all()
+
+    def latest_accepted(self, applicant_id: int) -> Offer | None:
+        return self.session.scalar(
+            select(Offer)
+            .where(Offer.applicant_id == applicant_id, Offer.status == "accepted")
+            .order_by(Offer.id.desc())
+            .limit(1)
+        )
+
+    def open_offers(self, *, limit: int) -> Sequence[Offer]:
+        """Open offers, the oldest first: the ones waiting longest lead."""
+        return self.session.scalars(
+            select(Offer).where(Offer.status.in_(OPEN)).order_by(Offer.id).limit(limit)
+        ).all()
