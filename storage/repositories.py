@@ -144,7 +144,8 @@ class ApplicantRepository:
         if stages is not None:
             conditions.append(Applicant.stage.in_(list(stages)))
         total = self.session.scalar(select(func.count(Applicant.id)).where(*conditions)) or 0
-        if stages is not None and len(stages) > 1 and total > page * per_page:
+        sqlite = self.session.get_bind().dialect.name == "sqlite"
+        if sqlite and stages is not None and len(stages) > 1 and total > page * per_page:
             ids = self._newest_per_stage(role_id, stages, page, per_page)
             stmt = select(Applicant).where(Applicant.id.in_(ids))
         else:
@@ -157,9 +158,10 @@ class ApplicantRepository:
         self, role_id: int | None, stages: Sequence[str], page: int, per_page: int
     ) -> list[int]:
         """The page's ids, from the newest `page * per_page` of each stage (read off the
-        (stage, id) and (role_id, stage, id) indexes) merged: the work follows the page. One
-        query over `stage IN (…)` sorts every matching applicant instead (SQLite: 70 ms for
-        the open list at 100,000 applicants, against 12 ms at 10,000)."""
+        (stage, id) and (role_id, stage, id) indexes) merged: the work follows the page. On
+        SQLite one query over `stage IN (…)` sorts every matching applicant instead (70 ms for
+        the open list at 100,000 applicants, 12 ms at 10,000); PostgreSQL plans that query
+        well by itself (5 ms), so it keeps it."""
         depth = page * per_page
         role = [Applicant.role_id == role_id] if role_id is not None else []
         parts = []
