@@ -72,9 +72,14 @@ def run_due(
 ) -> None:
     """Run everything due at that instant, once, and report what ran."""
     from bot.cli import _app
+    from bot.config import Environment
 
     out = Console(highlight=False)
-    with _app(config) as hirebot:
+    env = Environment()
+    # Without chat credentials the console is the deployment: reach people there, as the
+    # scheduler inside `hirebot console` does (otherwise everyone would be unreachable).
+    channels = () if env.slack_bot_token or env.telegram_bot_token else ("console",)
+    with _app(config, channels) as hirebot:
         moment = _instant(at) or hirebot.clock.now()
         report = hirebot.tasks.run_due(moment)
     ran = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.ran.items())) or "nothing"
