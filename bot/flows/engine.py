@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.domain.errors import InvalidInput, NotFound, UserError
 from bot.messages.reply import Action, Reply
@@ -131,6 +132,8 @@ class FlowEngine:
         )
         ctx.uow.session.add(run)
         ctx.uow.flush()
+        self._touch(ctx, run)
+        run.version = 0
         session = FlowSession(ctx, run)
         run.state = definition.first_state(session)
         return run, self.prompt(session)
@@ -208,8 +211,16 @@ class FlowEngine:
         return [self.prompt(session)]
 
     def _touch(self, ctx: Context, run: FlowRun) -> None:
+        """Bump the version, and make this run the person's most recently prompted one: strictly
+        later than their others, even when two answers land in the same clock tick."""
         run.version += 1
-        run.updated_at = ctx.clock.now()
+        latest = ctx.uow.session.scalar(
+            select(func.max(FlowRun.updated_at)).where(
+                FlowRun.person_id == run.person_id, FlowRun.id != run.id
+            )
+        )
+        now = ctx.clock.now()
+        run.updated_at = max(now, latest + timedelta(microseconds=1)) if latest else now
 
     # -- control -----------------------------------------------------------------------------
 

@@ -121,7 +121,7 @@ class StartStep:
     def prompt(self, session: FlowSession) -> Prompt:
         summary = feedback_service.interview_summary(session.ctx, session.run)
         return Prompt(
-            f"{summary}. {len(session.data['competencies'])} competencies to rate, then your "
+            f"{summary} {len(session.data['competencies'])} competencies to rate, then your "
             "recommendation, strengths and concerns; you can review before submitting.",
             (
                 Choice("go", "Start feedback", "primary"),

@@ -36,6 +36,14 @@ class ScheduleResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _interview_name(label: str, *, article: bool = False) -> str:
+    """'Screening' -> 'screening interview'; 'Final interview' stays as it is."""
+    name = label.lower() if "interview" in label.lower() else f"{label.lower()} interview"
+    if article:
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    return name
+
+
 def subject(interview: Interview) -> str:
     return f"interview:{interview.id}"
 
@@ -163,7 +171,8 @@ def schedule(
     audit.domain_event(
         ctx,
         "interview.scheduled",
-        f"{ctx.actor.name} scheduled a {stage.label} interview (#{interview.id}) with {names} "
+        f"{ctx.actor.name} scheduled {_interview_name(stage.label, article=True)} "
+        f"(#{interview.id}) with {names} "
         f"for {local_time(starts_at, tz)}",
         applicant.id,
         interview_id=interview.id,
@@ -174,12 +183,14 @@ def schedule(
             person,
             Reply(
                 title=f"Interview #{interview.id}: {applicant.name} ({role.title})",
-                text=f"You are on the panel for the {stage.label} interview.",
+                text=f"You are on the panel for the {_interview_name(stage.label)}.",
                 fields=_when_fields(ctx, interview, person),
             ),
             applicant_id=applicant.id,
         )
-    _thread_line(ctx, applicant, role, f"{stage.label} interview scheduled with {names}")
+    _thread_line(
+        ctx, applicant, role, f"{_interview_name(stage.label).capitalize()} scheduled with {names}"
+    )
     return ScheduleResult(interview, warnings)
 
 
@@ -335,7 +346,8 @@ def send_prep(ctx: Context, task: ScheduledTask) -> str:
         lines = [f"Rate: {c.name} — {c.description}" for c in competencies]
         lines += [f"Ask: {q}" for q in questions]
         reply = Reply(
-            title=f"Prep: {role.pipeline.label(interview.stage)} interview with {applicant.name}",
+            title=f"Prep: {_interview_name(role.pipeline.label(interview.stage))} "
+            f"with {applicant.name}",
             text=f"{role.title}. Interview #{interview.id}; feedback is asked for when it ends.",
             fields=fields,
             lines=lines,

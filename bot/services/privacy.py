@@ -37,6 +37,7 @@ from storage.models import (
     Note,
     Offer,
     OutboxMessage,
+    SavedSearch,
     StageMove,
 )
 from storage.unit_of_work import UnitOfWork
@@ -254,6 +255,7 @@ def _scrub_everywhere(
         (Feedback, "ratings", cast(Feedback.ratings, String)),
         (Offer, "decision_reason", Offer.decision_reason),
         (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
+        (SavedSearch, "query", SavedSearch.query),
     ]
     for model, attribute, column in targets:
         matches = or_(*[column.ilike(f"%{needle}%") for needle in needles.everywhere])

@@ -69,7 +69,7 @@ def test_feedback_across_two_console_sessions_with_a_reminder_between(
         "solid on indexing [bold]x[/bold] <!channel>\n"
         "quit\n",
     )
-    assert "Prep: Interview interview with Ayesha Khan" in first
+    assert "Prep: interview with Ayesha Khan" in first
     assert "Feedback, please" in first
     assert "Programming languages (1 of 6)" in first
     assert "[3] 3 · Good" in first

@@ -124,7 +124,7 @@ def test_prep_message_carries_the_stage_scorecard_and_questions(
 ) -> None:
     run_at(scheduled, clock, STARTS - timedelta(minutes=30))
     prep = inbox(scheduled, "hina")[-1]
-    assert prep.title == "Prep: Interview interview with Ayesha Khan"
+    assert prep.title == "Prep: interview with Ayesha Khan"
     assert any(line.startswith("Rate: API design") for line in prep.lines)
     assert "Ask: Can you explain the difference between RESTful and GraphQL APIs?" in prep.lines
     assert not any("Version control" in line for line in prep.lines)  # not rated at this stage

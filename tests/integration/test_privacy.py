@@ -44,6 +44,7 @@ def leave_traces(app: Hirebot, clock: FrozenClock) -> None:
         f"add senior-backend '{NAME}' email={EMAIL} phone=03001234567 resume=https://cv.example/ak",
     )
     say(app, "add senior-backend 'Bilal Ahmed' email=bilal@example.com")
+    say(app, f'search save hers "{NAME}"')  # a saved search quoting her name
     say(app, f"note 1 {NAME} asked about remote work; reach her at {EMAIL}")
     say(app, f"note 2 referred by {NAME}")
     say(app, f"move 1 screening {NAME.split()[0]} is keen")

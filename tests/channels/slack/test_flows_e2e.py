@@ -252,14 +252,14 @@ def test_feedback_from_schedule_to_summary_through_slack(slack: Slack, clock: Fr
     assert "Interview #1: Ayesha Khan" in notice
     assert "24 Nov 2026 15:00 PKT" in notice
     assert "24 Nov 2026 11:00 CET" in sections(lucas.last())  # each in their own zone
-    assert "Interview interview scheduled with" in thread_lines(slack)[-1]
+    assert "Interview scheduled with" in thread_lines(slack)[-1]
 
     run_at(slack, clock, STARTS - timedelta(minutes=30))
     prep = hina.last()
-    assert sections(prep).startswith("*Prep: Interview interview with Ayesha Khan*")
+    assert sections(prep).startswith("*Prep: interview with Ayesha Khan*")
     assert "Rate: API design" in sections(prep)
     assert "ayesha@example.com" not in json.dumps(prep)
-    assert sections(lucas.last()).startswith("*Prep: Interview interview with Ayesha Khan*")
+    assert sections(lucas.last()).startswith("*Prep: interview with Ayesha Khan*")
 
     run_at(slack, clock, ENDS)
     request = hina.last()

@@ -225,13 +225,13 @@ def test_schedule_prep_feedback_with_an_edit_and_the_summaries(tg: Telegram) -> 
     assert "Hina Baig: 24 Nov 2026 15:00 PKT" in scheduled["plain_text"]
     assert "Lucas Meyer: 24 Nov 2026 11:00 CET" in scheduled["plain_text"]
     assert not any("Interview #1 scheduled" in text for text in tg.texts(GROUP))
-    assert tg.last(GROUP) == "Interview interview scheduled with Hina Baig, Lucas Meyer"
+    assert tg.last(GROUP) == "Interview scheduled with Hina Baig, Lucas Meyer"
     assert "Interview #1: Ayesha Khan" in tg.texts(LUCAS)[-1]
 
     run_at(tg, STARTS - timedelta(minutes=30))
     for chat in (HINA, LUCAS):
         prep = tg.last(chat)
-        assert prep.startswith("Prep: Interview interview with Ayesha Khan")
+        assert prep.startswith("Prep: interview with Ayesha Khan")
         assert "Rate: API design" in prep
         assert "Ask: Can you explain the difference between RESTful and GraphQL APIs?" in prep
         assert "Version control" not in prep
