@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from sqlalchemy import func, or_, select, union_all
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from storage.models import (
     Applicant,
@@ -382,6 +382,18 @@ class InterviewRepository:
             .order_by(Interview.starts_at)
             .limit(limit)
         ).all()
+
+    def panelists(self, panelist_ids: Sequence[int]) -> list[Panelist]:
+        """These panelists with their interviews, in one query per 500."""
+        wanted = sorted(set(panelist_ids))
+        found: list[Panelist] = []
+        for start in range(0, len(wanted), 500):
+            found += self.session.scalars(
+                select(Panelist)
+                .options(joinedload(Panelist.interview))
+                .where(Panelist.id.in_(wanted[start : start + 500]))
+            ).all()
+        return found
 
     def panelist(self, interview_id: int, person_id: int) -> Panelist | None:
         return self.session.scalar(

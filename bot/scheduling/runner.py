@@ -29,6 +29,7 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[Context, ScheduledTask], str]
+Prefetch = Callable[[UnitOfWork, list[ScheduledTask]], object]
 LEASE = timedelta(minutes=5)
 RETRY_DELAY = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -58,14 +59,21 @@ class TaskRunner:
         self.channels = channels
         self.flows = flows
         self.handlers: dict[str, TaskHandler] = {}
+        self.prefetchers: dict[str, Prefetch] = {}
         self.on_run: list[Callable[[RunReport], None]] = []
         # Called before and after every pass, each in its own unit of work (recurring jobs).
         self.planners: list[Callable[[UnitOfWork, datetime], object]] = []
 
-    def register(self, kind: str, handler: TaskHandler) -> None:
+    def register(
+        self, kind: str, handler: TaskHandler, *, prefetch: Prefetch | None = None
+    ) -> None:
+        """`prefetch` loads, in one query for a whole batch, the rows the handler reads for
+        each task (what it returns is held while the batch runs, so the unit of work keeps it)."""
         if kind in self.handlers:
             raise ValueError(f"task kind '{kind}' registered twice")
         self.handlers[kind] = handler
+        if prefetch is not None:
+            self.prefetchers[kind] = prefetch
 
     def run_due(self, now: datetime, *, limit: int | None = None) -> RunReport:
         report = RunReport()
@@ -122,6 +130,11 @@ class TaskRunner:
                     select(ScheduledTask).where(ScheduledTask.id.in_(task_ids))
                 )
             }
+            held = [
+                prefetch(uow, [t for t in tasks.values() if t.kind == kind])
+                for kind, prefetch in self.prefetchers.items()
+                if any(t.kind == kind for t in tasks.values())
+            ]
             try:
                 results: list[tuple[ScheduledTask, str]] = []
                 for task_id in task_ids:
@@ -148,6 +161,7 @@ class TaskRunner:
                 log.info("a batch of %d tasks failed (%s); running each alone", len(task_ids), exc)
                 ran.clear()
                 tasks = {}
+            del held
         if tasks:
             report.ran.update(ran)
             return

@@ -302,3 +302,19 @@ def test_listing_many_stages_pages_exactly_like_one_sorted_query(app: Hirebot) -
             assert found.total == len(everything)
             in_role = uow.applicants.search(role_id=role_id, stages=wanted, page=page, per_page=7)
             assert [a.id for a in in_role.items] == everything[(page - 1) * 7 : page * 7]
+
+
+def test_a_kinds_prefetch_runs_once_per_batch_with_its_tasks(app: Hirebot) -> None:
+    _due(app, BATCH + 50)
+    batches: list[list[str]] = []
+
+    def prefetch(_uow: object, tasks: list[ScheduledTask]) -> object:
+        batches.append(sorted(t.subject for t in tasks))
+        return tasks
+
+    runner = TaskRunner(app.uow, app.catalog, app.channels, app.dispatcher.flows)
+    runner.register("bench.test", lambda ctx, task: "ok", prefetch=prefetch)
+    report = runner.run_due(app.clock.now())
+    assert report.ran["bench.test"] == BATCH + 50
+    assert [len(b) for b in batches] == [BATCH, 50]
+    assert len({s for b in batches for s in b}) == BATCH + 50
