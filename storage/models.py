@@ -87,7 +87,7 @@ class Applicant(Base):
     links: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stage: Mapped[str] = mapped_column(String(50))
     stage_entered_at: Mapped[datetime]
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # digests: "new since"
     updated_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     years_experience: Mapped[int | None] = mapped_column(Integer)
@@ -107,7 +107,7 @@ class StageMove(Base):
     to_stage: Mapped[str] = mapped_column(String(50))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[datetime]
+    at: Mapped[datetime] = mapped_column(index=True)  # digests: "moved since"
     correlation_id: Mapped[str] = mapped_column(String(32))
 
 

@@ -529,8 +529,13 @@ class PipelineRepository:
         ).all()
         return {stage: oldest for stage, oldest in rows if oldest is not None}
 
-    def awaiting_decision(self, role_ids: Sequence[int], limit: int) -> Sequence[Applicant]:
-        """Open applicants whose interviews at their current stage are all in, with feedback."""
+    def awaiting_decision(
+        self, role_ids: Sequence[int], open_stages: Sequence[str], limit: int
+    ) -> Sequence[Applicant]:
+        """Open applicants whose interviews at their current stage are all in, with feedback.
+
+        Restricted to open stages first, so the subqueries run for the open applicants only,
+        read off the (role_id, stage) index, not for every applicant the role ever had."""
         current = (
             (Interview.applicant_id == Applicant.id)
             & (Interview.stage == Applicant.stage)
@@ -550,7 +555,12 @@ class PipelineRepository:
         )
         return self.session.scalars(
             select(Applicant)
-            .where(Applicant.role_id.in_(list(role_ids)), submitted, ~pending)
+            .where(
+                Applicant.role_id.in_(list(role_ids)),
+                Applicant.stage.in_(list(open_stages)),
+                submitted,
+                ~pending,
+            )
             .order_by(Applicant.stage_entered_at)
             .limit(limit)
         ).all()

@@ -58,7 +58,8 @@ def _role_ids(ctx: Context, roles: list[RoleSpec]) -> dict[int, RoleSpec]:
 def decisions(ctx: Context, by_id: dict[int, RoleSpec]) -> tuple[Section, list[Action]]:
     section = Section("Decisions waiting on you")
     actions: list[Action] = []
-    rows = ctx.uow.pipeline.awaiting_decision(list(by_id), SECTION_LIMIT)
+    open_stages = sorted({s.key for r in by_id.values() for s in r.pipeline.stages if s.is_open})
+    rows = ctx.uow.pipeline.awaiting_decision(list(by_id), open_stages, SECTION_LIMIT)
     for applicant in rows:
         role = by_id[applicant.role_id]
         recs = [f.recommendation for f in ctx.uow.interviews.feedback_for_applicant(applicant.id)]
