@@ -10,7 +10,13 @@ from bot.domain.stages import REJECTED, WITHDRAWN, StageKind
 from bot.handlers import search as search_commands
 from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
-from bot.handlers.views import applicant_details, history_reply, move_reply, notes_reply
+from bot.handlers.views import (
+    added_reply,
+    applicant_details,
+    history_reply,
+    move_reply,
+    notes_reply,
+)
 from bot.messages.cards import display_name
 from bot.messages.format import duration, plural
 from bot.messages.reply import Reply, success
@@ -39,26 +45,7 @@ def add(ctx: Context, line: CommandLine) -> list[Reply]:
         phone_region=ctx.catalog.phone_region,
     )
     result = service.add(ctx, draft, via=ctx.actor.channel)
-    applicant = result.applicant
-    if not result.created:
-        return [
-            Reply(
-                kind="info",
-                text=(
-                    f"{applicant.name} has already applied for {role.title} with that email: "
-                    f"#{applicant.id}, in {role.pipeline.label(applicant.stage)}. Nothing added."
-                ),
-            )
-        ]
-    posted = [name for name in role.channels if name in ctx.channels]
-    where = f" Card posted to {', '.join(role.channels[n] for n in posted)}." if posted else ""
-    return [
-        success(
-            f"Added #{applicant.id} {applicant.name} to {role.title} "
-            f"({role.pipeline.label(applicant.stage)}).{where}",
-            actions=applicant_details(ctx, applicant).actions,
-        )
-    ]
+    return [added_reply(ctx, role, result)]
 
 
 def start_guided_add(ctx: Context) -> list[Reply]:

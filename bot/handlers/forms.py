@@ -13,8 +13,8 @@ from bot.domain.applicant_form import validate_form
 from bot.domain.errors import InvalidInput, UserError
 from bot.domain.permissions import Permission
 from bot.handlers.registry import CommandSet
-from bot.handlers.views import applicant_details
-from bot.messages.reply import Reply, success
+from bot.handlers.views import added_reply
+from bot.messages.reply import Reply
 from bot.services import applicants as service
 from bot.services.context import Context
 
@@ -52,26 +52,7 @@ def add_applicant(ctx: Context, value: str, _input: str | None) -> list[Reply]:
     )
     role = ctx.catalog.role(role_key)
     result = service.add(ctx, draft, via=ctx.actor.channel)
-    applicant = result.applicant
-    if not result.created:
-        return [
-            Reply(
-                kind="info",
-                text=(
-                    f"{applicant.name} has already applied for {role.title} with that email: "
-                    f"#{applicant.id}, in {role.pipeline.label(applicant.stage)}. Nothing added."
-                ),
-            )
-        ]
-    posted = [name for name in role.channels if name in ctx.channels]
-    where = f" Card posted to {', '.join(role.channels[n] for n in posted)}." if posted else ""
-    return [
-        success(
-            f"Added #{applicant.id} {applicant.name} to {role.title} "
-            f"({role.pipeline.label(applicant.stage)}).{where}",
-            actions=applicant_details(ctx, applicant).actions,
-        )
-    ]
+    return [added_reply(ctx, role, result)]
 
 
 def register(commands: CommandSet) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.catalog import RoleSpec
 from bot.domain.permissions import Permission
 from bot.domain.stages import StageKind
 from bot.handlers.interviews import panel_lines
@@ -9,7 +10,7 @@ from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
 from bot.messages.reply import Field, Reply
 from bot.services import applicants as service
-from bot.services.applicants import MoveResult
+from bot.services.applicants import AddResult, MoveResult
 from bot.services.context import Context
 from storage.models import Applicant
 
@@ -126,3 +127,24 @@ def history_reply(ctx: Context, applicant: Applicant, page: int) -> Reply:
     if page < timeline.pages:
         footer += f" · next: history {applicant.id} page={page + 1}"
     return Reply(title=f"History of #{applicant.id} {applicant.name}", lines=lines, footer=footer)
+
+
+def added_reply(ctx: Context, role: RoleSpec, result: AddResult) -> Reply:
+    """The answer to any add (command, form): created, or already applied with that email."""
+    applicant = result.applicant
+    if not result.created:
+        return Reply(
+            kind="info",
+            text=(
+                f"{applicant.name} has already applied for {role.title} with that email: "
+                f"#{applicant.id}, in {role.pipeline.label(applicant.stage)}. Nothing added."
+            ),
+        )
+    posted = [name for name in role.channels if name in ctx.channels]
+    where = f" Card posted to {', '.join(role.channels[n] for n in posted)}." if posted else ""
+    return Reply(
+        kind="success",
+        text=f"Added #{applicant.id} {applicant.name} to {role.title} "
+        f"({role.pipeline.label(applicant.stage)}).{where}",
+        actions=applicant_details(ctx, applicant).actions,
+    )

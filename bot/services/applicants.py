@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import update
 
@@ -83,28 +84,7 @@ def add(ctx: Context, draft: ApplicantDraft, *, via: str, announce: bool = True)
     ctx.uow.applicants.add(applicant)
     ctx.uow.flush()
     ctx.touch(applicant.id)
-    ctx.uow.moves.add(
-        StageMove(
-            applicant_id=applicant.id,
-            from_stage=None,
-            to_stage=first.key,
-            actor_id=ctx.actor.person_id,
-            reason=f"added via {via}",
-            at=now,
-            correlation_id=ctx.correlation_id,
-        )
-    )
-    audit.domain_event(
-        ctx,
-        "applicant.added",
-        f"{ctx.actor.name} added {applicant.name} to {role.title} ({first.label}) via {via}",
-        applicant.id,
-        stage=first.key,
-    )
-    if draft.note:
-        _store_note(ctx, applicant, draft.note)
-    if announce:
-        notify.announce_new(ctx, applicant, role, via=via)
+    _record_added(ctx, applicant, role, draft, via=via, announce=announce, now=now)
     return AddResult(applicant, created=True)
 
 
@@ -163,30 +143,45 @@ def add_many(
         if not created:
             continue
         role = ctx.catalog.role(draft.role_key)
-        first = role.pipeline.first
-        ctx.uow.moves.add(
-            StageMove(
-                applicant_id=applicant.id,
-                from_stage=None,
-                to_stage=first.key,
-                actor_id=ctx.actor.person_id,
-                reason=f"added via {via}",
-                at=now,
-                correlation_id=ctx.correlation_id,
-            )
-        )
-        audit.domain_event(
-            ctx,
-            "applicant.added",
-            f"{ctx.actor.name} added {applicant.name} to {role.title} ({first.label}) via {via}",
-            applicant.id,
-            stage=first.key,
-        )
-        if draft.note:
-            _store_note(ctx, applicant, draft.note)
-        if announce:
-            notify.announce_new(ctx, applicant, role, via=via)
+        _record_added(ctx, applicant, role, draft, via=via, announce=announce, now=now)
     return [AddResult(applicant, created) for _draft, applicant, created in plan]
+
+
+def _record_added(
+    ctx: Context,
+    applicant: Applicant,
+    role: RoleSpec,
+    draft: ApplicantDraft,
+    *,
+    via: str,
+    announce: bool,
+    now: datetime,
+) -> None:
+    """What follows a new applicant's insert: the first stage move, the audit event, the
+    note given with it, and the card."""
+    first = role.pipeline.first
+    ctx.uow.moves.add(
+        StageMove(
+            applicant_id=applicant.id,
+            from_stage=None,
+            to_stage=first.key,
+            actor_id=ctx.actor.person_id,
+            reason=f"added via {via}",
+            at=now,
+            correlation_id=ctx.correlation_id,
+        )
+    )
+    audit.domain_event(
+        ctx,
+        "applicant.added",
+        f"{ctx.actor.name} added {applicant.name} to {role.title} ({first.label}) via {via}",
+        applicant.id,
+        stage=first.key,
+    )
+    if draft.note:
+        _store_note(ctx, applicant, draft.note)
+    if announce:
+        notify.announce_new(ctx, applicant, role, via=via)
 
 
 def move(
