@@ -145,3 +145,25 @@ class Pipeline:
         if stage is None or stage.kind is not StageKind.CLOSED:
             raise ValueError(f"pipeline has no closing stage '{key}'")
         return stage
+
+
+def stage_keys(pipelines: Sequence[Pipeline], word: str) -> list[str] | None:
+    """A stage word across several roles' pipelines: None means every stage; `open` and
+    `closed` (hired included) group stages by kind; otherwise the stage in any pipeline that
+    has it, or the first pipeline's "did you mean" error when none does."""
+    word = word.strip().lower()
+    if word == "all":
+        return None
+    if word in {"open", "closed"}:
+        kinds = {StageKind.OPEN} if word == "open" else {StageKind.CLOSED, StageKind.HIRED}
+        return sorted({s.key for p in pipelines for s in p.stages if s.kind in kinds})
+    keys: set[str] = set()
+    first_error: InvalidInput | None = None
+    for pipeline in pipelines:
+        try:
+            keys.add(pipeline.parse(word).key)
+        except InvalidInput as exc:
+            first_error = first_error or exc
+    if not keys and first_error is not None:
+        raise first_error
+    return sorted(keys)

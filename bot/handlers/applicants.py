@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bot.domain.applicants import LINK_KINDS, YEARS_FIELDS, ApplicantDraft
-from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
-from bot.domain.stages import REJECTED, WITHDRAWN, StageKind
+from bot.domain.stages import REJECTED, WITHDRAWN, stage_keys
 from bot.handlers import search as search_commands
 from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
@@ -82,7 +81,7 @@ def list_(ctx: Context, line: CommandLine) -> list[Reply]:
             )
     page = parse_page(options.get("page"))
     roles = [ctx.catalog.role(role_key)] if role_key else list(ctx.catalog.roles.values())
-    stages = _stage_filter(roles, stage_word)
+    stages = stage_keys([r.pipeline for r in roles], stage_word or "open")
     result = service.search(ctx, role_key=role_key, stages=stages, page=page, per_page=PER_PAGE)
     now = ctx.clock.now()
     lines = []
@@ -106,26 +105,6 @@ def list_(ctx: Context, line: CommandLine) -> list[Reply]:
             footer=footer,
         )
     ]
-
-
-def _stage_filter(roles: list[RoleSpec], stage_word: str | None) -> list[str] | None:
-    """None means every stage; 'open' (the default) and 'closed' group stages by kind."""
-    word = (stage_word or "open").lower()
-    if word == "all":
-        return None
-    if word in {"open", "closed"}:
-        kinds = {StageKind.OPEN} if word == "open" else {StageKind.CLOSED, StageKind.HIRED}
-        return sorted({s.key for r in roles for s in r.pipeline.stages if s.kind in kinds})
-    keys: set[str] = set()
-    first_error: InvalidInput | None = None
-    for role in roles:
-        try:
-            keys.add(role.pipeline.parse(word).key)
-        except InvalidInput as exc:
-            first_error = first_error or exc
-    if not keys and first_error is not None:
-        raise first_error
-    return sorted(keys)
 
 
 def show(ctx: Context, line: CommandLine) -> list[Reply]:

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.domain.applicant_form import FieldValue, validate_form
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import FieldErrors, InvalidInput, NotFound, UserError
-from bot.domain.stages import StageKind
+from bot.domain.stages import stage_keys
 from bot.services import applicants as service
 from bot.services import audit
 from bot.services.context import Actor, Context
@@ -151,23 +151,8 @@ def submit(
 
 def stage_filter(ctx: Context, role_key: str | None, stage: str | None) -> list[str] | None:
     """A stage key or label, or `open`, `closed` (hired included) or `all` (the default)."""
-    word = (stage or "all").strip().lower()
     roles = [ctx.catalog.role(role_key)] if role_key else list(ctx.catalog.roles.values())
-    if word == "all":
-        return None
-    if word in {"open", "closed"}:
-        kinds = {StageKind.OPEN} if word == "open" else {StageKind.CLOSED, StageKind.HIRED}
-        return sorted({s.key for r in roles for s in r.pipeline.stages if s.kind in kinds})
-    keys: set[str] = set()
-    first_error: InvalidInput | None = None
-    for role in roles:
-        try:
-            keys.add(role.pipeline.parse(word).key)
-        except InvalidInput as exc:
-            first_error = first_error or exc
-    if not keys and first_error is not None:
-        raise first_error
-    return sorted(keys)
+    return stage_keys([r.pipeline for r in roles], stage or "all")
 
 
 def search(

@@ -10,7 +10,7 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, NotFound, UserError
 from bot.domain.permissions import Permission
 from bot.domain.search import SearchQuery, parse_search
-from bot.domain.stages import StageKind
+from bot.domain.stages import stage_keys
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import Applicant, SavedSearch
@@ -64,24 +64,12 @@ def resolve(ctx: Context, query: SearchQuery, *, default_stages: str = "all") ->
 
 
 def _stage_keys(roles: list[RoleSpec], word: str) -> set[str] | None:
-    """None means every stage; `open` and `closed` (hired included) group stages by kind."""
-    if word == "all":
-        return None
-    if word in {"open", "closed"}:
-        kinds = {StageKind.OPEN} if word == "open" else {StageKind.CLOSED, StageKind.HIRED}
-        return {s.key for r in roles for s in r.pipeline.stages if s.kind in kinds}
-    keys: set[str] = set()
-    first_error: UserError | None = None
-    for role in roles:
-        try:
-            keys.add(role.pipeline.parse(word).key)
-        except UserError as exc:
-            first_error = first_error or exc
-    if not keys and first_error is not None:
-        raise InvalidInput(
-            f"in 'stage:{word[:40]}': {first_error.message} (or open, closed, all)"
-        ) from first_error
-    return keys
+    """As `stage_keys`, with the error naming the search term it came from."""
+    try:
+        keys = stage_keys([r.pipeline for r in roles], word)
+    except InvalidInput as exc:
+        raise InvalidInput(f"in 'stage:{word[:40]}': {exc.message} (or open, closed, all)") from exc
+    return None if keys is None else set(keys)
 
 
 def run(

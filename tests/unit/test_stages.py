@@ -59,3 +59,14 @@ def test_custom_next_overrides_the_default_order() -> None:
 def test_pipeline_refuses_unknown_next_stage() -> None:
     with pytest.raises(ValueError, match="unknown next stage"):
         Pipeline([Stage("a", "A", next=("zzz",))])
+
+
+def test_stage_words_across_several_pipelines(pipeline: Pipeline) -> None:
+    from bot.domain.stages import stage_keys
+
+    short = Pipeline([Stage("new", "New"), Stage("done", "Done", StageKind.HIRED)])
+    assert stage_keys([pipeline, short], "all") is None
+    assert stage_keys([pipeline, short], "closed") == ["done", "hired", "rejected", "withdrawn"]
+    assert stage_keys([pipeline, short], "New") == ["new"]
+    with pytest.raises(InvalidInput, match="did you mean 'screening'"):
+        stage_keys([pipeline, short], "screning")
