@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +12,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot import __version__
-from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.cli_common import (
+    ConfigOption,
+    default_person,
+    err,
+    fail,
+    open_app,
+    system_context,
+)
 from bot.cli_jobs import digest_command, jobs_app
 from bot.cli_outbox import outbox_app
 from bot.cli_people import people_app
 from bot.cli_privacy import applicant_app
 from bot.config import ConfigError, Environment, load_config
 from bot.domain.errors import UserError
-from bot.domain.permissions import TeamRole
-from bot.logging_setup import configure as configure_logging
 from bot.services import exporter, importer
-from bot.services.context import Actor, Context
 from storage import migrate
 from storage.db import create_db_engine
 
@@ -42,63 +44,6 @@ app.add_typer(applicant_app, name="applicant")
 app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
 
-err = Console(stderr=True, highlight=False)
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
-    ),
-]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/bold red] {message}", markup=True, highlight=False)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _app(config: Path | None, channels: tuple[str, ...] = ()) -> Iterator[Hirebot]:
-    env = Environment()
-    configure_logging(env.log_level, env.log_format)
-    try:
-        hirebot = bootstrap(config_path=config, channels=channels, env=env)
-    except ConfigError as exc:
-        raise _fail(f"invalid configuration\n{exc}") from exc
-    except DatabaseNotReady as exc:
-        raise _fail(str(exc)) from exc
-    try:
-        yield hirebot
-    finally:
-        hirebot.close()
-
-
-def _default_person(hirebot: Hirebot) -> str:
-    return next(p.key for p in hirebot.catalog.people.values() if TeamRole.ADMIN in p.roles)
-
-
-def _system_context(hirebot: Hirebot, person_key: str | None) -> Context:
-    """A context for CLI work done on a person's behalf (imports), audited as theirs."""
-    from bot.handlers.dispatcher import new_correlation_id
-
-    uow = hirebot.uow()
-    if person_key is None:
-        return Context(
-            uow,
-            hirebot.catalog,
-            hirebot.clock,
-            Actor("system", "cli"),
-            new_correlation_id(),
-            hirebot.channels,
-        )
-    spec = hirebot.catalog.person(person_key)
-    with hirebot.uow() as lookup:
-        row = lookup.people.by_key(spec.key)
-        person_id = row.id if row else None
-    actor = Actor("cli", spec.key, person_id, spec)
-    return Context(
-        uow, hirebot.catalog, hirebot.clock, actor, new_correlation_id(), hirebot.channels
-    )
-
 
 @app.command()
 def console(
@@ -112,12 +57,12 @@ def console(
     from bot.channels.console.session import ConsoleSession
     from bot.scheduling.scheduler import Scheduler
 
-    with _app(config, ("console",)) as hirebot:
-        key = person or _default_person(hirebot)
+    with open_app(config, ("console",)) as hirebot:
+        key = person or default_person(hirebot)
         try:
             hirebot.catalog.person(key)
         except UserError as exc:
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
         out = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
         # Scheduled work (prep messages, feedback requests, reminders) runs here too, so the
         # embedded default shows it; its console messages print after your next line.
@@ -140,7 +85,7 @@ def serve(
 
     from bot.server import build_server
 
-    with _app(config) as hirebot:
+    with open_app(config) as hirebot:
         if not hirebot.channels:
             err.print(
                 "note: no chat channel configured (set SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN)"
@@ -182,7 +127,7 @@ def check_config(config: ConfigOption = None) -> None:
     try:
         parsed = load_config(config)
     except ConfigError as exc:
-        raise _fail(f"invalid configuration\n{exc}") from exc
+        raise fail(f"invalid configuration\n{exc}") from exc
     catalog = parsed.catalog()
     out = Console(highlight=False)
     out.print(f"configuration OK: {catalog.organization}")
@@ -237,8 +182,8 @@ def import_csv(
 ) -> None:
     """Import applicants from CSV with a progress bar and a per-row report."""
     out = Console(highlight=False)
-    with _app(config) as hirebot:
-        key = person or _default_person(hirebot)
+    with open_app(config) as hirebot:
+        key = person or default_person(hirebot)
         report = importer.ImportReport()
         try:
             if role is not None:
@@ -253,7 +198,7 @@ def import_csv(
                 report=report,
             )
         except UserError as exc:
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
         if not dry_run:
             with Progress(
                 TextColumn("importing"),
@@ -266,7 +211,7 @@ def import_csv(
             ) as progress:
                 task = progress.add_task("import", total=len(valid))
                 importer.store(
-                    lambda: _system_context(hirebot, key),
+                    lambda: system_context(hirebot, key),
                     valid,
                     report,
                     post_cards=post_cards,
@@ -311,10 +256,10 @@ def export(
 ) -> None:
     """Export applicants and their timelines (contains personal data: handle with care)."""
     if fmt not in {"csv", "json"}:
-        raise _fail(f"--format must be csv or json, not '{fmt}'")
+        raise fail(f"--format must be csv or json, not '{fmt}'")
     if what not in {"applicants", "timeline"}:
-        raise _fail(f"--what must be applicants or timeline, not '{what}'")
-    with _app(config) as hirebot, hirebot.uow() as uow:
+        raise fail(f"--what must be applicants or timeline, not '{what}'")
+    with open_app(config) as hirebot, hirebot.uow() as uow:
         try:
             if output is None:
                 count = exporter.write(
@@ -326,7 +271,7 @@ def export(
                         uow, hirebot.catalog, handle, fmt=fmt, what=what, role_key=role
                     )
         except UserError as exc:
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
     err.print(f"exported {count} record(s)")
 
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
+from bot.cli_common import ConfigOption, fail, open_app, system_context
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
-    ),
-]
+jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -41,11 +35,10 @@ def list_jobs(
     config: ConfigOption = None,
 ) -> None:
     """What is scheduled, when it is due, and how the last run went."""
-    from bot.cli import _app
 
     statuses = ["pending", "running", "failed"] + (["done", "cancelled"] if show_all else [])
     out = Console(highlight=False)
-    with _app(config) as hirebot, hirebot.uow() as uow:
+    with open_app(config) as hirebot, hirebot.uow() as uow:
         rows = uow.tasks.listing(statuses=statuses, limit=limit)
         table = Table(
             "id", "kind", "subject", "due (UTC)", "status", "attempts", "result / last error"
@@ -71,7 +64,6 @@ def run_due(
     config: ConfigOption = None,
 ) -> None:
     """Run everything due at that instant, once, and report what ran."""
-    from bot.cli import _app
     from bot.config import Environment
 
     out = Console(highlight=False)
@@ -79,7 +71,7 @@ def run_due(
     # Without chat credentials the console is the deployment: reach people there, as the
     # scheduler inside `hirebot console` does (otherwise everyone would be unreachable).
     channels = () if env.slack_bot_token or env.telegram_bot_token else ("console",)
-    with _app(config, channels) as hirebot:
+    with open_app(config, channels) as hirebot:
         moment = _instant(at) or hirebot.clock.now()
         report = hirebot.tasks.run_due(moment)
     ran = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.ran.items())) or "nothing"
@@ -99,13 +91,12 @@ def digest_command(
 ) -> None:
     """A person's digest, as it would be sent now: printed, or sent to them."""
     from bot.channels.console.render import render
-    from bot.cli import _app, _fail, _system_context
     from bot.domain.errors import UserError
     from bot.services import digests, people
 
     out = Console(highlight=False, soft_wrap=True)
-    with _app(config) as hirebot:
-        ctx = _system_context(hirebot, None)
+    with open_app(config) as hirebot:
+        ctx = system_context(hirebot, None)
         with ctx.uow:
             try:
                 spec = hirebot.catalog.person(person)
@@ -114,7 +105,7 @@ def digest_command(
                     people.tell(ctx, people.row(ctx, spec.key), reply)
                     ctx.uow.commit()
             except UserError as exc:
-                raise _fail(exc.message) from exc
+                raise fail(exc.message) from exc
         text, _choices = render(reply, where=None, kind="message", first_choice=1)
         out.print(text, end="")
         if not preview:

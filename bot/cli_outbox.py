@@ -7,10 +7,7 @@ Reads and writes the database named by DATABASE_URL, like every other command; a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,11 +15,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
-from bot.config import ConfigError, Environment
+from bot.cli_common import ConfigOption, err, fail, open_app
 from bot.domain.errors import UserError
 from bot.handlers.dispatcher import new_correlation_id
-from bot.logging_setup import configure as configure_logging
 from bot.services import outbox_admin
 from bot.services.context import Actor, Context
 from bot.services.outbox import reply_of
@@ -32,33 +27,9 @@ outbox_app = typer.Typer(
     help="Outbound messages: pending, failed (retrying) and dead; retry dead ones.",
     invoke_without_command=True,
 )
-err = Console(stderr=True, highlight=False)
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="config.yaml (default: $HIREBOT_CONFIG or ./config.yaml)"),
-]
 ChannelOption = Annotated[
     str | None, typer.Option("--channel", help="only this channel (slack, telegram, console)")
 ]
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(Text.assemble(("error: ", "bold red"), message))
-    return typer.Exit(code)
-
-
-@contextmanager
-def _hirebot(config: Path | None) -> Iterator[Hirebot]:
-    env = Environment()
-    configure_logging(env.log_level, env.log_format)
-    try:
-        hirebot = bootstrap(config_path=config, env=env)
-    except (ConfigError, DatabaseNotReady) as exc:
-        raise _fail(str(exc)) from exc
-    try:
-        yield hirebot
-    finally:
-        hirebot.close()
 
 
 def age(delta: timedelta) -> str:
@@ -125,7 +96,7 @@ def show(
     if ctx.invoked_subcommand is not None:
         return
     out = Console(highlight=False, width=200)
-    with _hirebot(config) as hirebot, hirebot.uow() as uow:
+    with open_app(config) as hirebot, hirebot.uow() as uow:
         try:
             rows = list(
                 outbox_admin.listing(
@@ -133,7 +104,7 @@ def show(
                 )
             )
         except UserError as exc:
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
         if not rows:
             out.print("nothing waiting: the outbox is empty" if not show_all else "no messages")
             return
@@ -151,9 +122,9 @@ def retry(
 ) -> None:
     """Put dead messages back in the queue, due now, with a fresh set of attempts."""
     if not ids and not all_dead:
-        raise _fail("name the message ids to retry, or pass --all-dead")
+        raise fail("name the message ids to retry, or pass --all-dead")
     out = Console(highlight=False)
-    with _hirebot(config) as hirebot:
+    with open_app(config) as hirebot:
         if all_dead:
             with hirebot.uow() as uow:
                 ids = [*(ids or []), *outbox_admin.dead_ids(uow, channel)]
@@ -186,7 +157,7 @@ def retry(
 def stats(config: ConfigOption = None) -> None:
     """Counts per channel, and how long the oldest undelivered message has waited."""
     out = Console(highlight=False)
-    with _hirebot(config) as hirebot, hirebot.uow() as uow:
+    with open_app(config) as hirebot, hirebot.uow() as uow:
         rows = outbox_admin.stats(uow)
         now = hirebot.clock.now()
     table = Table(

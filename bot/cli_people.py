@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from bot.cli_common import ConfigOption, fail, open_app, system_context
 from bot.domain.errors import UserError
 from bot.messages.format import local_time
 from bot.services import linking
@@ -24,29 +24,23 @@ def link(
     hours: Annotated[
         int, typer.Option(min=1, max=24 * 14, help="how long the code stays valid")
     ] = 24,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
-        ),
-    ] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Print a one-time code (and Telegram deep link) that binds a chat account to PERSON."""
     from datetime import timedelta
 
     from bot.channels.telegram.app import bot_username
-    from bot.cli import _app, _fail, _system_context
 
     out = Console(highlight=False, soft_wrap=True)
-    with _app(config) as hirebot:
-        ctx = _system_context(hirebot, None)
+    with open_app(config) as hirebot:
+        ctx = system_context(hirebot, None)
         with ctx.uow:
             try:
                 issued = linking.create_code(
                     ctx, person, channel=channel.lower(), ttl=timedelta(hours=hours)
                 )
             except UserError as exc:
-                raise _fail(exc.message) from exc
+                raise fail(exc.message) from exc
             ctx.uow.commit()
         spec = hirebot.catalog.person(issued.person_key)
         out.print(f"link code for {issued.person_name} ({issued.person_key}): {issued.code}")

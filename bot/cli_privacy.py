@@ -11,16 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bot.cli_common import ConfigOption, default_person, fail, open_app, system_context
+
 applicant_app = typer.Typer(
     help="One applicant's personal data: export, erase, retention.", no_args_is_help=True
 )
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
-    ),
-]
 
 
 @applicant_app.command("export")
@@ -32,15 +27,14 @@ def export_one(
     config: ConfigOption = None,
 ) -> None:
     """Everything stored about one person (profile, stages, notes, feedback, messages) as JSON."""
-    from bot.cli import _app, _fail
     from bot.domain.errors import UserError
     from bot.services import privacy
 
-    with _app(config) as hirebot, hirebot.uow() as uow:
+    with open_app(config) as hirebot, hirebot.uow() as uow:
         try:
             data = privacy.export(uow, applicant_id)
         except UserError as exc:
-            raise _fail(exc.message) from exc
+            raise fail(exc.message) from exc
     text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     if output is None:
         sys.stdout.write(text)
@@ -59,26 +53,25 @@ def erase_one(
     config: ConfigOption = None,
 ) -> None:
     """Erase one person's personal data from every table, keeping anonymous statistics."""
-    from bot.cli import _app, _default_person, _fail, _system_context
     from bot.domain.errors import UserError
     from bot.services import privacy
 
     out = Console(highlight=False)
-    with _app(config) as hirebot:
-        ctx = _system_context(hirebot, person or _default_person(hirebot))
+    with open_app(config) as hirebot:
+        ctx = system_context(hirebot, person or default_person(hirebot))
         with ctx.uow:
             applicant = ctx.uow.applicants.get(applicant_id)
             if applicant is None:
-                raise _fail(f"no applicant #{applicant_id}; nothing erased")
+                raise fail(f"no applicant #{applicant_id}; nothing erased")
             if not yes and not typer.confirm(
                 f"Erase all personal data of #{applicant.id} {applicant.name}? "
                 "This cannot be undone"
             ):
-                raise _fail("not confirmed; nothing erased", code=1)
+                raise fail("not confirmed; nothing erased", code=1)
             try:
                 report = privacy.erase(ctx, applicant_id)
             except UserError as exc:
-                raise _fail(exc.message) from exc
+                raise fail(exc.message) from exc
             ctx.uow.commit()
     table = Table("table", "rows changed", title=f"Erased #{applicant_id}")
     for name, count in sorted(report.rows_changed.items()):
@@ -90,12 +83,11 @@ def erase_one(
 @applicant_app.command("retention")
 def retention(config: ConfigOption = None) -> None:
     """Dry run: who the retention rules (privacy.retention in config.yaml) would erase now."""
-    from bot.cli import _app, _system_context
     from bot.services import privacy
 
     out = Console(highlight=False)
-    with _app(config) as hirebot:
-        ctx = _system_context(hirebot, None)
+    with open_app(config) as hirebot:
+        ctx = system_context(hirebot, None)
         with ctx.uow:
             due = privacy.due_for_retention(ctx, hirebot.clock.now())
             rows = [(str(a.id), a.role.key, why) for a, why in due]

@@ -1,0 +1,69 @@
+"""What every `hirebot` sub-command shares: the --config option, error exits, opening the
+app, and a context for work done from the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.config import ConfigError, Environment
+from bot.domain.permissions import TeamRole
+from bot.handlers.dispatcher import new_correlation_id
+from bot.logging_setup import configure as configure_logging
+from bot.services.context import Actor, Context
+
+err = Console(stderr=True, highlight=False)
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="config.yaml to use (default: $HIREBOT_CONFIG or ./config.yaml)"
+    ),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print the error (literally: messages can quote user input) and exit with `code`."""
+    err.print(Text.assemble(("error: ", "bold red"), message))
+    return typer.Exit(code)
+
+
+@contextmanager
+def open_app(config: Path | None, channels: tuple[str, ...] = ()) -> Iterator[Hirebot]:
+    env = Environment()
+    configure_logging(env.log_level, env.log_format)
+    try:
+        hirebot = bootstrap(config_path=config, channels=channels, env=env)
+    except ConfigError as exc:
+        raise fail(f"invalid configuration\n{exc}") from exc
+    except DatabaseNotReady as exc:
+        raise fail(str(exc)) from exc
+    try:
+        yield hirebot
+    finally:
+        hirebot.close()
+
+
+def default_person(hirebot: Hirebot) -> str:
+    return next(p.key for p in hirebot.catalog.people.values() if TeamRole.ADMIN in p.roles)
+
+
+def system_context(hirebot: Hirebot, person_key: str | None) -> Context:
+    """A context for CLI work done on a person's behalf (imports), audited as theirs."""
+    uow = hirebot.uow()
+    if person_key is None:
+        actor = Actor("system", "cli")
+    else:
+        spec = hirebot.catalog.person(person_key)
+        with hirebot.uow() as lookup:
+            row = lookup.people.by_key(spec.key)
+        actor = Actor("cli", spec.key, row.id if row else None, spec)
+    return Context(
+        uow, hirebot.catalog, hirebot.clock, actor, new_correlation_id(), hirebot.channels
+    )
