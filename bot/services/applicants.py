@@ -51,41 +51,9 @@ def get(ctx: Context, applicant_id: int) -> Applicant:
 
 def add(ctx: Context, draft: ApplicantDraft, *, via: str, announce: bool = True) -> AddResult:
     """Create the applicant, or return the existing one when the email already applied."""
-    ctx.actor.require(Permission.ADD)
-    role = ctx.catalog.role(draft.role_key)
-    role_row = ctx.uow.roles.by_key(role.key)
-    if role_row is None:
-        raise NotFound(f"role '{role.key}' is not in the database; restart to sync config")
-    if draft.email:
-        existing = ctx.uow.applicants.by_email(role_row.id, draft.email)
-        if existing is not None:
-            ctx.touch(existing.id)
-            return AddResult(existing, created=False)
-    now = ctx.clock.now()
-    first = role.pipeline.first
-    applicant = Applicant(
-        role_id=role_row.id,
-        name=draft.name,
-        email=draft.email,
-        email_normalized=draft.email,
-        phone=draft.phone,
-        location=draft.location,
-        source=draft.source,
-        skills=draft.skills,
-        links=draft.links,
-        years_experience=draft.years_experience,
-        stage=first.key,
-        stage_entered_at=now,
-        created_at=now,
-        updated_at=now,
-        created_by_id=ctx.actor.person_id,
-    )
-    applicant.role = role_row
-    ctx.uow.applicants.add(applicant)
-    ctx.uow.flush()
-    ctx.touch(applicant.id)
-    _record_added(ctx, applicant, role, draft, via=via, announce=announce, now=now)
-    return AddResult(applicant, created=True)
+    result = add_many(ctx, [draft], via=via, announce=announce)[0]
+    ctx.touch(result.applicant.id)
+    return result
 
 
 def add_many(
