@@ -4,6 +4,7 @@ Skip, snooze and pause (vacation) are supported."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -168,12 +169,9 @@ def due(ctx: Context, task: ScheduledTask) -> str:
     person = ctx.uow.people.by_id(checkin.person_id)
     if person is None:
         return "skipped: person gone"
-    spec = ctx.catalog.person(person.key)
-    if spec.quiet_hours is not None:
-        allowed = spec.quiet_hours.next_allowed(now, spec.timezone)
-        if allowed > now:
-            tasks.schedule(ctx, task.kind, task.subject, allowed, key=f"{task.key}:after-quiet")
-            return "deferred: quiet hours"
+    deferred = tasks.hold_for_quiet_hours(ctx, task, ctx.catalog.person(person.key))
+    if deferred:
+        return deferred
     open_run = ctx.uow.session.scalar(
         select(FlowRun).where(
             FlowRun.subject == f"checkin:{checkin.id}", FlowRun.status.in_(("active", "paused"))
@@ -181,7 +179,8 @@ def due(ctx: Context, task: ScheduledTask) -> str:
     )
     if open_run is not None:
         return "skipped: the previous check-in is still open"
-    occasion = task.key.rsplit(":", 1)[-1] if ":day-" in task.key else "weekly"
+    milestone = re.search(r":(day-\d+)", task.key)  # also when deferred (key gets a suffix)
+    occasion = milestone.group(1) if milestone else "weekly"
     start_checkin_flow(ctx, checkin, person, occasion)
     return f"asked ({occasion})"
 

@@ -199,23 +199,12 @@ def _since(ctx: Context, task: ScheduledTask, person: PersonSpec) -> datetime:
     return last if last is not None and last < task.due_at else task.due_at - period
 
 
-def _defer_for_quiet_hours(ctx: Context, task: ScheduledTask, person: PersonSpec) -> str | None:
-    if person.quiet_hours is None:
-        return None
-    now = ctx.clock.now()
-    allowed = person.quiet_hours.next_allowed(now, person.timezone)
-    if allowed <= now:
-        return None
-    tasks.schedule(ctx, task.kind, task.subject, allowed, key=f"{task.key}:after-quiet")
-    return f"deferred to {allowed.isoformat()} (quiet hours)"
-
-
 def send_digest(ctx: Context, task: ScheduledTask) -> str:
     key = task.subject.removeprefix("person:")
     person = ctx.catalog.people.get(key)
     if person is None or person.digest.frequency == "off":
         return "skipped: no digest configured"
-    deferred = _defer_for_quiet_hours(ctx, task, person)
+    deferred = tasks.hold_for_quiet_hours(ctx, task, person)
     if deferred:
         return deferred
     found = saved_searches.for_digest(ctx, key)

@@ -397,11 +397,6 @@ def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
     return panelist
 
 
-def _defer(ctx: Context, task: ScheduledTask, until: datetime, why: str) -> str:
-    tasks.schedule(ctx, task.kind, task.subject, until)
-    return f"deferred to {until.isoformat()} ({why})"
-
-
 def remind(ctx: Context, task: ScheduledTask) -> str:
     """First nudge, within the interviewer's working hours, batching everything they owe."""
     panelist = _panelist_of(ctx, task)
@@ -411,14 +406,14 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
         return "skipped: already reminded in a batch"
     now = ctx.clock.now()
     if panelist.snoozed_until and panelist.snoozed_until > now:
-        return _defer(ctx, task, panelist.snoozed_until, "snoozed")
+        return tasks.defer(ctx, task, panelist.snoozed_until, "snoozed")
     person = ctx.uow.people.by_id(panelist.person_id)
     if person is None:
         return "skipped: person gone"
     spec = ctx.catalog.person(person.key)
     opens = spec.working_hours.next_open(now, spec.timezone)
     if opens > now:
-        return _defer(ctx, task, opens, "outside working hours")
+        return tasks.defer(ctx, task, opens, "outside working hours")
     owed = [
         p
         for p in ctx.uow.interviews.owed_by(person.id)
@@ -476,7 +471,7 @@ def escalate(ctx: Context, task: ScheduledTask) -> str:
     manager_spec = ctx.catalog.person(manager.key)
     opens = manager_spec.working_hours.next_open(now, manager_spec.timezone)
     if opens > now:
-        return _defer(ctx, task, opens, "outside the manager's working hours")
+        return tasks.defer(ctx, task, opens, "outside the manager's working hours")
     due_before = now - timedelta(hours=ctx.catalog.interviews.escalation_hours)
     late = _late_for_manager(ctx, manager, due_before)
     lines = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from bot.domain.catalog import PersonSpec
 from bot.services.context import Context
 from storage.models import ScheduledTask
 
@@ -37,3 +38,18 @@ def cancel_pending(ctx: Context, subject: str, kinds: Iterable[str] | None = Non
             task.finished_at = ctx.clock.now()
             count += 1
     return count
+
+
+def defer(ctx: Context, task: ScheduledTask, until: datetime, why: str) -> str:
+    """Run this task's work again at `until` (a new row; the current one finishes as deferred)."""
+    schedule(ctx, task.kind, task.subject, until, key=f"{task.key}:deferred:{until.isoformat()}")
+    return f"deferred to {until.isoformat()} ({why})"
+
+
+def hold_for_quiet_hours(ctx: Context, task: ScheduledTask, person: PersonSpec) -> str | None:
+    """Defer to the end of the person's quiet hours when now falls in them; else None."""
+    if person.quiet_hours is None:
+        return None
+    now = ctx.clock.now()
+    allowed = person.quiet_hours.next_allowed(now, person.timezone)
+    return defer(ctx, task, allowed, "quiet hours") if allowed > now else None

@@ -373,3 +373,29 @@ def test_jobs_cli_lists_and_runs_due_work(
     assert "Hiring digest for Omar Farooq" in preview.output
     with team.uow() as uow:
         assert uow.session.scalars(select(Applicant)).one().name == "Bilal"
+
+
+def test_a_milestone_checkin_held_by_quiet_hours_keeps_its_occasion(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    def quiet_zara(data: dict[str, Any]) -> None:
+        with_team(data)
+        data["people"][-1]["quiet_hours"] = "15:00-17:00"
+
+    app = bootstrap(
+        config=variant(shipped_config, quiet_zara),
+        database_url=database_url,
+        clock=clock,
+        channels=("console",),
+        env=Environment.model_validate({}),
+    )
+    try:
+        hire(app)
+        say(app, "checkin start 1 as=zara")
+        day_30 = datetime(2026, 12, 23, 11, 0, tzinfo=UTC)  # 16:00 Karachi: quiet for Zara
+        tick(app, clock, day_30)
+        assert inbox(app, "zara")[-1].title == "Welcome aboard!"
+        tick(app, clock, day_30 + timedelta(hours=1))  # 17:00 Karachi: quiet hours over
+        assert inbox(app, "zara")[-1].text.startswith("Your day-30 check-in")
+    finally:
+        app.close()
