@@ -157,3 +157,19 @@ def test_two_workers_on_postgres_never_send_a_row_twice(app: Hirebot) -> None:
     for room in range(12):
         texts = [int(m.reply.text[1:]) for m in sender.sent if m.destination == f"room-{room}"]
         assert texts == sorted(texts)
+
+
+def test_personal_data_is_refused_for_a_shared_destination(app: Hirebot) -> None:
+    from bot.messages.reply import Field
+    from bot.services.outbox import PrivacyViolation
+
+    contact = Reply(text="x", fields=[Field(label="Email", value="a@example.com", private=True)])
+    with app.uow() as uow:
+        ctx = Context(uow, app.catalog, app.clock, Actor("system", "test"), "cid", app.channels)
+        with pytest.raises(PrivacyViolation):
+            outbox.enqueue(ctx, outbox.Destination("chat", "#team", shared=True), contact)
+        # the same reply is fine privately, or ephemerally to one person in a shared channel
+        outbox.enqueue(ctx, outbox.Destination("chat", "U1", shared=False), contact)
+        outbox.enqueue(
+            ctx, outbox.Destination("chat", "#team", shared=True, ephemeral_to="U1"), contact
+        )
