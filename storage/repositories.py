@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import func, or_, select, union_all
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
 
 from storage.models import (
     Applicant,
@@ -475,39 +475,67 @@ class TaskRepository:
 
 
 class PipelineRepository:
-    """Read-only views across roles for digests and check-ins; every query is bounded."""
+    """Read-only views across roles for digests and check-ins; every query is bounded, and
+    reads in proportion to what changed in the period or to the open applicants, not to the
+    table.
+
+    SQLite has no statistics (the app never runs ANALYZE), so its planner guesses that
+    `applicants.role_id IN (…)` matches a handful of rows and drives every query from the
+    role's applicants: at 100,000 applicants that is every applicant the roles ever had. The
+    time-window queries therefore filter on the role with `_filter_only(Applicant.role_id)`
+    and are read off the index of their time column (`created_at`, `stage_moves.at`,
+    `interviews.starts_at`), and the page's order follows that index, so the first
+    `limit` rows end the read."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def _filter_only(self, column: InstrumentedAttribute[int]) -> ColumnElement[int]:
+        """On SQLite, `column + 0`: a condition on it still filters rows but can no longer
+        pick the column's index (what SQLite documents for a unary `+`). PostgreSQL
+        plans from statistics and gets the plain column."""
+        return column + 0 if self._sqlite else column.expression
 
     def created_since(
         self, role_ids: Sequence[int], since: datetime, limit: int
     ) -> tuple[int, Sequence[Applicant]]:
-        condition = (Applicant.role_id.in_(list(role_ids)), Applicant.created_at > since)
+        """Applicants created after `since`, newest first, off `ix_applicants_created_at`."""
+        condition = (
+            self._filter_only(Applicant.role_id).in_(list(role_ids)),
+            Applicant.created_at > since,
+        )
         total = self.session.scalar(select(func.count(Applicant.id)).where(*condition)) or 0
         rows = self.session.scalars(
-            select(Applicant).where(*condition).order_by(Applicant.id.desc()).limit(limit)
+            select(Applicant)
+            .where(*condition)
+            .order_by(Applicant.created_at.desc(), Applicant.id.desc())
+            .limit(limit)
         ).all()
         return total, rows
 
     def moves_since(
         self, role_ids: Sequence[int], since: datetime, limit: int
     ) -> tuple[int, Sequence[tuple[StageMove, Applicant]]]:
+        """Moves after `since`, newest first, off `ix_stage_moves_at` (each applicant by id)."""
         base = (
             select(StageMove, Applicant)
             .join(Applicant, Applicant.id == StageMove.applicant_id)
             .where(
-                Applicant.role_id.in_(list(role_ids)),
+                self._filter_only(Applicant.role_id).in_(list(role_ids)),
                 StageMove.at > since,
                 StageMove.from_stage.is_not(None),
             )
         )
         total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        rows = self.session.execute(base.order_by(StageMove.id.desc()).limit(limit)).all()
+        rows = self.session.execute(
+            base.order_by(StageMove.at.desc(), StageMove.id.desc()).limit(limit)
+        ).all()
         return total, [(m, a) for m, a in rows]
 
     def stuck(self, role_id: int, limits: dict[str, datetime], limit: int) -> Sequence[Applicant]:
-        """Applicants who entered their stage before that stage's cut-off."""
+        """Applicants who entered their stage before that stage's cut-off (read off the
+        (role_id, stage) index for the limited stages only, not the role's every applicant)."""
         if not limits:
             return []
         conditions = [
@@ -516,15 +544,23 @@ class PipelineRepository:
         ]
         return self.session.scalars(
             select(Applicant)
-            .where(Applicant.role_id == role_id, or_(*conditions))
+            .where(
+                Applicant.role_id == role_id,
+                Applicant.stage.in_(sorted(limits)),
+                or_(*conditions),
+            )
             .order_by(Applicant.stage_entered_at)
             .limit(limit)
         ).all()
 
-    def oldest_in_stage(self, role_id: int) -> dict[str, datetime]:
+    def oldest_in_stage(self, role_id: int, stages: Sequence[str]) -> dict[str, datetime]:
+        """When the longest-waiting applicant entered each of these stages (the open ones:
+        closed stages hold most of the table and nobody waits in them)."""
+        if not stages:
+            return {}
         rows = self.session.execute(
             select(Applicant.stage, func.min(Applicant.stage_entered_at))
-            .where(Applicant.role_id == role_id)
+            .where(Applicant.role_id == role_id, Applicant.stage.in_(sorted(set(stages))))
             .group_by(Applicant.stage)
         ).all()
         return {stage: oldest for stage, oldest in rows if oldest is not None}
@@ -572,7 +608,7 @@ class PipelineRepository:
             select(Interview, Applicant)
             .join(Applicant, Applicant.id == Interview.applicant_id)
             .where(
-                Applicant.role_id.in_(list(role_ids)),
+                self._filter_only(Applicant.role_id).in_(list(role_ids)),
                 Interview.status == "scheduled",
                 Interview.starts_at >= start,
                 Interview.starts_at < end,
@@ -585,12 +621,20 @@ class PipelineRepository:
     def overdue_feedback(
         self, role_ids: Sequence[int], requested_before: datetime, limit: int
     ) -> Sequence[tuple[Panelist, Applicant]]:
+        """Feedback still owed, read from the pending panelists (the owed feedback, not every
+        interview the roles had). The only index on `feedback_status` is (person_id,
+        feedback_status), so on SQLite the query names every person (`person_id IN (SELECT
+        id FROM people)`, always true) to read it for each person's pending rows."""
+        everyone = (
+            [Panelist.person_id.in_(select(Person.id).scalar_subquery())] if self._sqlite else []
+        )
         rows = self.session.execute(
             select(Panelist, Applicant)
             .join(Interview, Interview.id == Panelist.interview_id)
             .join(Applicant, Applicant.id == Interview.applicant_id)
             .where(
-                Applicant.role_id.in_(list(role_ids)),
+                *everyone,
+                self._filter_only(Applicant.role_id).in_(list(role_ids)),
                 Interview.status == "scheduled",
                 Panelist.feedback_status == "pending",
                 Panelist.requested_at.is_not(None),

@@ -177,7 +177,9 @@ def funnel_lines(ctx: Context, by_id: dict[int, RoleSpec], now: datetime) -> lis
     counts = ctx.uow.applicants.stage_counts()
     lines = []
     for role_id, role in by_id.items():
-        oldest = ctx.uow.pipeline.oldest_in_stage(role_id)
+        oldest = ctx.uow.pipeline.oldest_in_stage(
+            role_id, [s.key for s in role.pipeline.stages if s.is_open]
+        )
         parts = []
         for stage in role.pipeline.stages:
             count = counts.get((role_id, stage.key), 0)
