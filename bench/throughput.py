@@ -6,6 +6,11 @@ Each server runs in its own process (`hirebot serve` through its real CLI; the b
 bench/servers.py), the fake platform API in another, and the load generator in a third.
 Throughput is closed-loop (16 connections, each sending as soon as it was answered);
 latency is measured at a fixed 100 requests/s from each request's scheduled start.
+
+hirebot acknowledges a request once it is recorded in its inbox and handles it right after, so
+for hirebot each run also waits until the inbox is empty and reports what was *handled* per
+second (requests / time from the run's start until the last one was handled) and, for the
+fixed-rate runs, how long the backlog took to clear after the last request.
 """
 
 from __future__ import annotations
@@ -61,7 +66,42 @@ class Run:
     p99: Spread = field(default_factory=lambda: Spread([]))
     rate_p99: Spread = field(default_factory=lambda: Spread([]))
     rate_p50: Spread = field(default_factory=lambda: Spread([]))
+    handled: Spread = field(default_factory=lambda: Spread([]))  # hirebot: handled per second
+    rate_lag: Spread = field(default_factory=lambda: Spread([]))  # hirebot: backlog left, ms
     failures: int = 0
+
+
+class Backlog:
+    """hirebot's unhandled inbox events, read from its database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = create_engine(normalise_url(database_url))
+
+    def wait_empty(self, timeout: float = 600.0) -> float:
+        """Seconds until no event is pending or being handled."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            with self.engine.connect() as conn:
+                left = conn.execute(
+                    text(
+                        "SELECT count(*) FROM inbound_events WHERE status IN ('pending', 'working')"
+                    )
+                ).scalar_one()
+            if left == 0:
+                return time.monotonic() - start
+            time.sleep(0.02)
+        raise RuntimeError(f"hirebot's inbox did not empty within {timeout:.0f} s")
+
+    def failed(self) -> int:
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text("SELECT count(*) FROM inbound_events WHERE status = 'failed'")
+                ).scalar_one()
+            )
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
 class Source(Protocol):
@@ -168,13 +208,23 @@ def _measure(
     source: Source,
     *,
     rate_runs: bool = True,
+    backlog: Backlog | None = None,
 ) -> Run:
-    """Warm up, then `mode.reps` closed-loop runs and `mode.reps` fixed-rate runs."""
+    """Warm up, then `mode.reps` closed-loop runs and `mode.reps` fixed-rate runs; with a
+    `backlog`, each run also waits for everything acknowledged to be handled."""
     run = Run()
+    handled: list[float] = []
+    lags: list[float] = []
 
     def once(count: int, **spec: Any) -> dict[str, Any]:
         answer = driver.run(port, scenario, source.peek(count), **spec)
         source.consume(answer["answered"] + sum(answer["errors"].values()))
+        if backlog is not None:
+            left = backlog.wait_empty()
+            answer["handled_rps"] = (
+                answer["ok"] / (answer["ok"] / answer["rps"] + left) if answer["rps"] else 0.0
+            )
+            answer["lag_ms"] = left * 1000
         return answer
 
     warm = once(400, mode="closed", concurrency=CONCURRENCY, seconds=3)
@@ -188,7 +238,10 @@ def _measure(
         rps.append(answer["rps"])
         p50.append(answer["p50"])
         p99.append(answer["p99"])
+        if backlog is not None:
+            handled.append(answer["handled_rps"])
     run.rps, run.p50, run.p99 = Spread(rps), Spread(p50), Spread(p99)
+    run.handled = Spread(handled)
     if rate_runs:
         r50, r99 = [], []
         count = int(RATE * mode.rate_seconds)
@@ -197,7 +250,12 @@ def _measure(
             run.failures += count - answer["ok"]
             r50.append(answer["p50"])
             r99.append(answer["p99"])
+            if backlog is not None:
+                lags.append(answer["lag_ms"])
         run.rate_p50, run.rate_p99 = Spread(r50), Spread(r99)
+        run.rate_lag = Spread(lags)
+    if backlog is not None:
+        run.failures += backlog.failed()
     return run
 
 
@@ -256,6 +314,16 @@ def _report_channel(
             note=f"{run.failures} failed requests" if run.failures else "",
         )
     )
+    if run.handled.values:
+        c.add(
+            Result(
+                section,
+                f"{scenario_label}, {db}: handled",
+                f"{run.handled.show('{:,.0f}')} handled/s (acknowledged, then handled from the "
+                "inbox; until the last was handled)",
+                baseline=f"acknowledged: {run.rps.show('{:,.0f}')} req/s",
+            )
+        )
     if run.rate_p99.values:
         c.add(
             Result(
@@ -266,6 +334,9 @@ def _report_channel(
                 ok=run.rate_p99.median < P99_TARGET_MS,
                 baseline=f"bare {baseline_name}: p99 {baseline.rate_p99.show('{:.1f}')} ms"
                 if baseline.rate_p99.values
+                else "",
+                note=f"backlog cleared {run.rate_lag.show('{:,.0f}')} ms after the last request"
+                if run.rate_lag.values
                 else "",
             )
         )
@@ -329,13 +400,15 @@ def slack(
                 "HIREBOT_LOG_LEVEL": "WARNING",
             }
             port = free_port()
+            backlog = Backlog(url)
             with _hirebot_serve(env, port, logs / f"hirebot-slack-{db}.log") as proc:
                 wait_for_port(port, proc=proc)
                 time.sleep(2)
                 memory.setdefault(db, {})["idle"] = rss_mb(proc.pid)
-                cmd = _measure(driver, mode, port, "slack-command", command_items)
-                click = _measure(driver, mode, port, "slack-click", pool)
+                cmd = _measure(driver, mode, port, "slack-command", command_items, backlog=backlog)
+                click = _measure(driver, mode, port, "slack-click", pool, backlog=backlog)
                 memory[db]["after"] = rss_mb(proc.pid)
+            backlog.close()
             for label, run, key in (
                 ("/hire commands", cmd, "command"),
                 ("button clicks", click, "click"),
@@ -394,13 +467,23 @@ def telegram(
                 "HIREBOT_LOG_LEVEL": "WARNING",
             }
             port = free_port()
+            backlog = Backlog(url)
             with _hirebot_serve(env, port, logs / f"hirebot-telegram-{db}.log") as proc:
                 wait_for_port(port, proc=proc)
                 time.sleep(1)
                 cmd = _measure(
-                    driver, mode, port, "telegram-command", command_items, rate_runs=False
+                    driver,
+                    mode,
+                    port,
+                    "telegram-command",
+                    command_items,
+                    rate_runs=False,
+                    backlog=backlog,
                 )
-                tap = _measure(driver, mode, port, "telegram-tap", pool, rate_runs=False)
+                tap = _measure(
+                    driver, mode, port, "telegram-tap", pool, rate_runs=False, backlog=backlog
+                )
+            backlog.close()
             for label, run, key in (("commands", cmd, "command"), ("button taps", tap, "tap")):
                 name, best = _best(bare[key])
                 _report_channel(c, section, label, db, run, best, name)

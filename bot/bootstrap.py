@@ -27,6 +27,7 @@ from bot.handlers import offers as offer_commands
 from bot.handlers import search as search_commands
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
+from bot.inbox.inbox import Inbox
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import TaskRunner
 from bot.services.directory import sync_catalog
@@ -53,6 +54,7 @@ class Hirebot:
     dispatcher: Dispatcher
     channels: frozenset[str]
     tasks: TaskRunner
+    inbox: Inbox
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -136,6 +138,17 @@ def bootstrap(
     )
     tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows)
     register_jobs(tasks)
+    inbox = Inbox(engine, lambda: UnitOfWork(session_factory), clock)
     return Hirebot(
-        config, catalog, env, engine, session_factory, clock, commands, dispatcher, active, tasks
+        config,
+        catalog,
+        env,
+        engine,
+        session_factory,
+        clock,
+        commands,
+        dispatcher,
+        active,
+        tasks,
+        inbox,
     )

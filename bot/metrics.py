@@ -9,6 +9,8 @@ Each `Metrics` owns its own `CollectorRegistry` (one per Server), so two servers
 - `hirebot_api_requests_total{method,route,status}`: the intake API.
 - `hirebot_outbox_messages{channel,state}` and `hirebot_outbox_oldest_pending_age_seconds
   {channel}`: read from the database at scrape time, so every replica reports the shared queue.
+- `hirebot_inbox_events{state}`: platform events recorded but not yet handled (pending,
+  working) or given up (failed), read from the database at scrape time.
 - `hirebot_delivery_sent_total{channel}`, `hirebot_delivery_failures_total{channel,outcome}`
   (outcome: retry, dead, crash): from the delivery loop's per-pass stats.
 - `hirebot_scheduler_runs_total{job,result}`: call `Metrics.scheduler_run(job, result)` after each
@@ -33,6 +35,7 @@ from starlette.responses import Response
 from bot.clock import Clock
 from bot.delivery.worker import DeliveryStats
 from bot.handlers.dispatcher import Dispatcher, Inbound, Outcome
+from bot.inbox.inbox import Inbox
 from bot.services import outbox_admin
 from storage.unit_of_work import UnitOfWork
 
@@ -79,6 +82,31 @@ class OutboxCollector(Collector):
         yield age
 
 
+class InboxCollector(Collector):
+    """Inbound events waiting to be handled: the backlog behind the acknowledgements."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "hirebot_inbox_events",
+            "Inbound platform events by state (pending, working = being handled, failed)",
+            labels=["state"],
+        )
+        try:
+            counts = self.inbox.counts()
+        except Exception:  # a scrape must answer even when the database does not
+            log.exception("could not read inbox metrics")
+            return
+        for state in ("pending", "working", "failed"):
+            gauge.add_metric([state], counts.get(state, 0))
+        yield gauge
+
+
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
@@ -114,6 +142,9 @@ class Metrics:
 
     def watch_outbox(self, uow_factory: Callable[[], UnitOfWork], clock: Clock) -> None:
         self.registry.register(OutboxCollector(uow_factory, clock))
+
+    def watch_inbox(self, inbox: Inbox) -> None:
+        self.registry.register(InboxCollector(inbox))
 
     def instrument(self, dispatcher: Dispatcher) -> None:
         """Count and time every `dispatcher.handle` call (re-pointed if already instrumented)."""

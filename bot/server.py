@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.api.app import IntakeAPI
+from bot.background import PassLoop
 from bot.bootstrap import Hirebot
 from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
@@ -35,6 +36,7 @@ class Server:
     hirebot: Hirebot
     runtimes: list[ChannelRuntime]
     delivery: DeliveryLoop
+    inbox: PassLoop | None = None
     extra_routes: list[BaseRoute] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     # More /healthz checks by name (e.g. "scheduler"): each returns "ok" or what is wrong.
@@ -64,6 +66,8 @@ class Server:
     def start(self) -> None:
         for runtime in self.runtimes:
             runtime.start()
+        if self.inbox is not None:
+            self.inbox.start()
         self.delivery.start()
         if self.scheduler is not None:
             self.scheduler.start()
@@ -71,6 +75,8 @@ class Server:
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.inbox is not None:
+            self.inbox.stop()
         self.delivery.stop()
         for runtime in self.runtimes:
             runtime.stop()
@@ -114,6 +120,23 @@ def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
     return runtimes
 
 
+def _inbox_loop(hirebot: Hirebot, runtimes: list[ChannelRuntime]) -> PassLoop | None:
+    """Events the channels' routes record are handled here, woken as each one is written."""
+    if not runtimes:
+        return None
+    inbox = hirebot.inbox
+    for runtime in runtimes:
+        inbox.processors[runtime.name] = runtime.process_event
+
+    def one_pass() -> int:
+        stats = inbox.run_pending()
+        return stats.handled + stats.retried + stats.failed
+
+    loop = PassLoop("hirebot-inbox", one_pass, interval=1.0)
+    inbox.on_receive.append(loop.wake)
+    return loop
+
+
 def _count_runs(metrics: Metrics, report: RunReport) -> None:
     for counts, result in ((report.ran, "ok"), (report.failed, "error")):
         for kind, n in counts.items():
@@ -136,7 +159,13 @@ def build_server(
     metrics.instrument(hirebot.dispatcher)
     metrics.watch_outbox(hirebot.uow, hirebot.clock)
     delivery.observers.append(metrics.observe_delivery)
-    server = Server(hirebot, runtimes, delivery, metrics=metrics)
+    server = Server(
+        hirebot, runtimes, delivery, inbox=_inbox_loop(hirebot, runtimes), metrics=metrics
+    )
+    if server.inbox is not None:
+        metrics.watch_inbox(hirebot.inbox)
+        inbox = server.inbox
+        server.health_checks["inbox"] = lambda: "ok" if inbox.alive else "stopped"
     hirebot.tasks.on_run.append(partial(_count_runs, metrics))
     if scheduler:
         server.scheduler = Scheduler(hirebot.tasks, hirebot.clock)

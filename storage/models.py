@@ -178,6 +178,36 @@ class OutboxMessage(Base):
     correlation_id: Mapped[str] = mapped_column(String(32))
 
 
+class InboundEvent(Base):
+    """A platform request written down before it is acknowledged, and handled from here after.
+
+    Slack wants an answer within 3 s and Telegram redelivers until it gets a 200; recording the
+    event first keeps the acknowledgement to one insert, survives a restart between the two, and
+    lets replicas share the handling (rows are claimed, in order per lane). `key` is the
+    platform's own id for the event, so a redelivery is recognised at the door.
+    """
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        Index("ix_inbound_events_due", "status", "next_attempt_at", "id"),
+        Index("ix_inbound_events_lane", "lane", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        Integer().with_variant(BigInteger, "postgresql"), primary_key=True
+    )
+    received_at: Mapped[datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    lane: Mapped[str] = mapped_column(String(100))  # events of one lane are handled in order
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # working, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class CardPost(Base):
     """Where an applicant's card was posted on a channel, so it can be edited and threaded."""
 

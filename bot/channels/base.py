@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from starlette.routing import BaseRoute
 
@@ -18,6 +18,10 @@ class ChannelRuntime(Protocol):
 
     def routes(self) -> list[BaseRoute]:
         """HTTP endpoints inside `hirebot serve` (webhooks); may be empty."""
+        ...
+
+    def process_event(self, payload: dict[str, Any]) -> None:
+        """Handle one event that this channel's route recorded in the inbox; raise to retry."""
         ...
 
     def start(self) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
+from bot.background import PassLoop
 from bot.delivery.worker import DeliveryStats, DeliveryWorker
 
 log = logging.getLogger(__name__)
@@ -16,33 +16,24 @@ DeliveryObserver = Callable[[str, DeliveryStats], None]
 class DeliveryLoop:
     def __init__(self, workers: list[DeliveryWorker], *, interval: float = 1.0) -> None:
         self.workers = workers
-        self.interval = interval
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = PassLoop("hirebot-delivery", self.run_pending, interval=interval)
         # Called with (channel, stats) after every worker pass: metrics count sends and failures.
         self.observers: list[DeliveryObserver] = []
 
     def start(self) -> None:
-        if not self.workers or self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._run, name="hirebot-delivery", daemon=True)
-        self._thread.start()
+        if self.workers:
+            self._loop.start()
 
     def wake(self) -> None:
         """Called after a request queued messages, so replies go out without waiting a tick."""
-        self._wake.set()
+        self._loop.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._loop.stop(timeout)
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._loop.alive
 
     def run_pending(self) -> int:
         """One pass over every worker; returns how many messages were sent."""
@@ -60,10 +51,3 @@ class DeliveryLoop:
                 except Exception:
                     log.exception("delivery observer failed")
         return sent
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            sent = self.run_pending()
-            if sent == 0:
-                self._wake.wait(self.interval)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from starlette.routing import BaseRoute
@@ -25,6 +26,9 @@ class DeliveryOnly:
 
     def routes(self) -> list[BaseRoute]:
         return []
+
+    def process_event(self, payload: dict[str, Any]) -> None:
+        raise AssertionError("no routes, so nothing is ever recorded for this channel")
 
     def start(self) -> None:
         return None

@@ -3,9 +3,10 @@
 A button's action_id is the core action id (with a `#n` suffix when several buttons in one
 block share it, see render.core_action) and its value the core's short reference, so a click
 dispatches as it is. A button whose action needs typed input (Reject asks for a reason)
-opens a modal first; views.py dispatches it on submit. Answers to the clicker go to the
-interaction's response_url after the ack, ephemerally; the card's update in place and its
-thread line are queued by the core and posted by the delivery worker.
+opens a modal first; views.py dispatches it on submit. Any other click is recorded in the
+inbox and acked; the inbox loop handles it and posts the answer to the clicker through the
+interaction's response_url, ephemerally. The card's update in place and its thread line are
+queued by the core and posted by the delivery worker.
 
 The dedup key is the click's trigger_id: Slack gives every click a new one, so a retried
 delivery is a duplicate while a second click is a new event (which the stage carried in the
@@ -25,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.channels.slack import modals, render
 from bot.channels.slack.bridge import CHANNEL, Bridge, is_direct
+from bot.channels.slack.commands import UNAVAILABLE
 from bot.handlers.dispatcher import ActionEvent, Inbound
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def _modal_for(action: dict[str, Any], channel: str) -> dict[str, Any] | None:
 def register(app: App, bridge: Bridge) -> None:
     @app.block_action(re.compile(r".+"))
     def click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """Acks, then opens the action's modal or dispatches the click."""
+        """Acks, then opens the action's modal or records the click for the inbox loop."""
         ack()
         actions = body.get("actions") or []
         if not actions:
@@ -75,19 +77,21 @@ def register(app: App, bridge: Bridge) -> None:
             return
         response_url = str(body.get("response_url") or "")
         key = trigger_id or f"{action.get('action_ts')}:{user}"
-        outcome = bridge.dispatch(
-            Inbound(
-                channel=CHANNEL,
-                user_ref=user,
-                conversation=channel or user,
-                action=ActionEvent(
-                    render.core_action(str(action.get("action_id") or "")),
-                    str(action.get("value") or ""),
-                ),
-                dedup_key=f"slack:act:{key}",
-                shared_conversation=bool(channel) and not is_direct(channel),
-                deliver_inline=bool(response_url),
-            )
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_ref=user,
+            conversation=channel or user,
+            action=ActionEvent(
+                render.core_action(str(action.get("action_id") or "")),
+                str(action.get("value") or ""),
+            ),
+            dedup_key=f"slack:act:{key}",
+            shared_conversation=bool(channel) and not is_direct(channel),
+            deliver_inline=bool(response_url),
         )
-        if response_url and not outcome.duplicate:
-            bridge.respond_later(response_url, outcome, render.pack(outcome.replies))
+        try:
+            bridge.receive(inbound, response_url)
+        except Exception:  # the database is down: tell the clicker rather than drop the click
+            log.exception("a click could not be recorded")
+            if response_url:
+                bridge.notice(response_url, UNAVAILABLE)

@@ -1,9 +1,12 @@
 """What every Slack listener shares: the way into the core and the way answers go back inline.
 
-Listeners translate a Slack payload into an `Inbound` and call `dispatch`. Answers to the
-person who asked are delivered inline (in the ack, a modal, or the interaction's response_url)
-and their outbox rows are marked sent here; everything else (cards, their updates and thread
-lines, DM replies) is left in the outbox for the delivery worker and the Slack sender.
+Listeners translate a Slack payload into an `Inbound`. Commands, clicks and DMs are recorded in
+the inbox (`receive`) and acknowledged at once; the inbox loop then calls `process`, which runs
+the core and posts the answer to the person who asked through the interaction's response_url.
+Modal submissions, whose ack must carry the field errors, call `dispatch` directly. Answers
+delivered inline have their outbox rows marked sent here, several at a time; everything else
+(cards, their updates and thread lines, DM replies) is left in the outbox for the delivery
+worker and the Slack sender.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from slack_sdk.webhook import WebhookClient
 
 from bot.bootstrap import Hirebot
 from bot.channels.slack import render
-from bot.handlers.dispatcher import Inbound, Outcome, new_correlation_id
+from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import error
 from bot.services import outbox
@@ -40,6 +44,27 @@ class Bridge:
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
         self._pending: set[Future[None]] = set()
         self._lock = threading.Lock()
+        self._unmarked: list[int] = []  # outbox ids delivered inline, not yet marked sent
+        self._marking = threading.Lock()
+
+    def receive(self, inbound: Inbound, response_url: str = "") -> bool:
+        """Record the event for the inbox loop; False if Slack delivered it before."""
+        cid = inbound.correlation_id or new_correlation_id()
+        inbound = dataclasses.replace(inbound, correlation_id=cid)
+        key = inbound.dedup_key or f"slack:{cid}"
+        payload = {**dataclasses.asdict(inbound), "response_url": response_url}
+        with correlation(cid):
+            return self.hirebot.inbox.receive(CHANNEL, key, f"slack:{inbound.user_ref}", payload)
+
+    def process(self, payload: dict[str, Any]) -> None:
+        """Handle one recorded event; the answer goes to its response_url, if it has one."""
+        fields = dict(payload)
+        response_url = str(fields.pop("response_url", "") or "")
+        action = fields.pop("action", None)
+        inbound = Inbound(**fields, action=ActionEvent(**action) if action else None)
+        outcome = self.dispatch(inbound)
+        if response_url and not outcome.duplicate:
+            self.respond_later(response_url, outcome, render.pack(outcome.replies))
 
     def dispatch(self, inbound: Inbound) -> Outcome:
         """Run the core; a failure outside it (database down) still gets the person an answer."""
@@ -57,14 +82,35 @@ class Bridge:
             )
 
     def mark_sent(self, outcome: Outcome, indexes: Sequence[int] | None = None) -> None:
-        """Record that the replies at `indexes` (all by default) were delivered inline."""
+        """Record that the replies at `indexes` (all by default) were delivered inline.
+
+        Marks made while another thread is writing are written by it in the same transaction
+        (group commit): under load one transaction records many answers, not one each.
+        """
         ids = outcome.outbox_ids
         chosen = [ids[i] for i in indexes if i < len(ids)] if indexes is not None else list(ids)
         if not chosen:
             return
-        with self.hirebot.uow() as uow:
-            outbox.mark_sent(uow, chosen, self.hirebot.clock.now())
-            uow.commit()
+        with self._lock:
+            self._unmarked.extend(chosen)
+        self._write_marks()
+
+    def _write_marks(self) -> None:
+        while self._marking.acquire(blocking=False):
+            try:
+                while True:
+                    with self._lock:
+                        ids, self._unmarked = self._unmarked, []
+                    if not ids:
+                        break
+                    with self.hirebot.uow() as uow:
+                        outbox.mark_sent(uow, ids, self.hirebot.clock.now())
+                        uow.commit()
+            finally:
+                self._marking.release()
+            with self._lock:  # marks added between the last read and the release
+                if not self._unmarked:
+                    return
 
     def respond_later(
         self, response_url: str, outcome: Outcome | None, messages: Sequence[render.Message]
@@ -113,6 +159,9 @@ class Bridge:
         with self._lock:
             pending = set(self._pending)
         wait(pending, timeout=timeout)
+        with self._marking:  # a mark another thread is still writing is written by now
+            pass
+        self._write_marks()
 
     def close(self) -> None:
         self.drain()

@@ -1,8 +1,10 @@
-"""`/hire <command …>`: the shared command set, answered ephemerally in the ack itself.
+"""`/hire <command …>`: the shared command set, acknowledged at once and answered ephemerally.
 
-Answers go in the HTTP response (Slack shows them only to the asker); an answer too long for one
-message continues through the command's response_url. Changes the team should see (cards,
-their updates, thread lines) are queued by the core and posted by the delivery worker.
+The command is recorded in the inbox and the ack leaves straight away (empty: Slack shows the
+asker nothing yet); the inbox loop runs it and posts the answer to the command's response_url,
+which Slack shows only to the asker. Changes the team should see (cards, their updates, thread
+lines) are queued by the core and posted by the delivery worker. `/hire add` with nothing else
+opens the add-applicant modal inside the request, since its trigger_id expires in 3 s.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.handlers.dispatcher import Inbound
 log = logging.getLogger(__name__)
 
 COMMAND = "/hire"
+UNAVAILABLE = "hirebot could not take that just now; try again in a minute"
 
 
 def open_add_form(client: WebClient, bridge: Bridge, trigger_id: str, channel: str) -> str | None:
@@ -40,7 +43,7 @@ def open_add_form(client: WebClient, bridge: Bridge, trigger_id: str, channel: s
 def register(app: App, bridge: Bridge) -> None:
     @app.command(COMMAND)
     def hire(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-        """Acks with the answer: translate, dispatch, render."""
+        """Translates, records and acks; the inbox loop answers through the response_url."""
         text = str(command.get("text") or "")
         channel = str(command.get("channel_id") or "")
         trigger_id = str(command.get("trigger_id") or "")
@@ -51,24 +54,20 @@ def register(app: App, bridge: Bridge) -> None:
             else:
                 ack()
             return
-        outcome = bridge.dispatch(
-            Inbound(
-                channel=CHANNEL,
-                user_ref=str(command.get("user_id") or ""),
-                conversation=channel,
-                # "/…" is always a command, never an answer to a guided flow.
-                text=f"{COMMAND} {text}" if text.strip() else "/help",
-                dedup_key=f"slack:cmd:{trigger_id}" if trigger_id else None,
-                shared_conversation=not is_direct(channel),
-                deliver_inline=True,
-            )
+        inbound = Inbound(
+            channel=CHANNEL,
+            user_ref=str(command.get("user_id") or ""),
+            conversation=channel,
+            # "/…" is always a command, never an answer to a guided flow.
+            text=f"{COMMAND} {text}" if text.strip() else "/help",
+            dedup_key=f"slack:cmd:{trigger_id}" if trigger_id else None,
+            shared_conversation=not is_direct(channel),
+            deliver_inline=True,
         )
-        if outcome.duplicate or not outcome.replies:
-            ack()
+        try:
+            bridge.receive(inbound, str(command.get("response_url") or ""))
+        except Exception:  # the database is down: say so rather than let Slack time out
+            log.exception("a /hire command could not be recorded")
+            ack(text=UNAVAILABLE, response_type="ephemeral")
             return
-        first, *rest = render.pack(outcome.replies)
-        ack(text=first.text, blocks=first.blocks, response_type="ephemeral")
-        bridge.mark_sent(outcome, first.replies)
-        response_url = str(command.get("response_url") or "")
-        if rest and response_url:
-            bridge.respond_later(response_url, outcome, rest)
+        ack()

@@ -1,7 +1,9 @@
 """Events API: direct messages to hirebot are commands (or answers to a guided flow).
 
-A DM is answered through the outbox (an event has no response_url), so the delivery worker
-posts the reply in the DM. Retried events carry the same event_id, the dedup key.
+A DM is recorded in the inbox and acknowledged; the inbox loop runs it, and the reply goes
+through the outbox (an event has no response_url), posted in the DM by the delivery worker.
+Retried events carry the same event_id, the inbox's key, so a retry is skipped at the door. If
+the event cannot be recorded the listener raises, Bolt answers 500, and Slack retries.
 """
 
 from __future__ import annotations
@@ -17,14 +19,13 @@ from bot.handlers.dispatcher import Inbound
 def register(app: App, bridge: Bridge) -> None:
     @app.event("message")
     def direct_message(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        """Dispatches a person's DM; edits, bot posts and channel messages are ignored."""
-        ack()
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
-            return
+        """Records a person's DM; edits, bot posts and channel messages are ignored."""
         text = str(event.get("text") or "")
-        if not text.strip():
+        ignored = event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id")
+        if ignored or not text.strip():
+            ack()
             return
-        bridge.dispatch(
+        bridge.receive(
             Inbound(
                 channel=CHANNEL,
                 user_ref=str(event.get("user") or ""),
@@ -33,3 +34,4 @@ def register(app: App, bridge: Bridge) -> None:
                 dedup_key=f"slack:event:{body.get('event_id')}" if body.get("event_id") else None,
             )
         )
+        ack()

@@ -77,6 +77,9 @@ class SlackRuntime:
         bolt_response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 
+    def process_event(self, payload: dict[str, Any]) -> None:
+        self.bridge.process(payload)
+
     def start(self) -> None:
         """Socket Mode connects in the background (and keeps trying), so serving never waits."""
         if not self.socket_mode_enabled or self._connector is not None:

@@ -3,7 +3,10 @@ polling otherwise, and the sender for the delivery loop.
 
 The PTB Application lives on an event loop of its own in a daemon thread, whatever server runs
 the webhook route: PTB's HTTP client belongs to the loop that created it, and uvicorn's (or a
-test client's) loop is not ours to keep. The route hands each update to that loop and waits.
+test client's) loop is not ours to keep. The webhook route checks the secret, records the
+update in the inbox (its update_id is the key, so a redelivery is skipped) and answers 200 at
+once; the inbox loop then hands each update to that loop, one at a time and in order per
+person, and a handler failure is retried from the inbox rather than by Telegram.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -24,7 +28,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.bootstrap import Hirebot
-from bot.channels.telegram.app import ALLOWED_UPDATES, build_application, register
+from bot.channels.telegram.app import ALLOWED_UPDATES, CHANNEL, build_application, register
 from bot.channels.telegram.sender import TelegramSender
 from bot.delivery.sender import Sender
 
@@ -33,6 +37,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 START_TIMEOUT = 30.0
+PROCESS_TIMEOUT = 60.0
 RETRY_FIRST, RETRY_MAX = 5.0, 300.0
 T = TypeVar("T")
 
@@ -77,7 +82,6 @@ class TelegramRuntime:
         self._ready = False
         self._error: str | None = None
         self._starting: asyncio.Task[None] | None = None
-        self._in_order: asyncio.Lock | None = None
         self.retry_pause = RETRY_FIRST  # first pause before starting again; doubles each time
         if self.webhook_url and not self.secret:
             log.error(
@@ -167,7 +171,7 @@ class TelegramRuntime:
             except Exception:  # stopping regardless
                 log.exception("telegram did not stop cleanly")
             engine.close()
-        self._ready, self._in_order = False, None
+        self._ready = False
         self._sender.close()
 
     async def _stop(self) -> None:
@@ -206,25 +210,50 @@ class TelegramRuntime:
             return JSONResponse({"ok": False, "error": "not JSON"}, status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
-        engine = self._engine
-        if engine is None or not self._ready:
+        if self._engine is None or not self._ready:
             return JSONResponse({"ok": False, "error": "starting"}, status_code=503)
-        failed = await asyncio.wrap_future(engine.submit(self._process(data)))
-        if failed:
-            # Telegram delivers it again; what did succeed is de-duplicated by update_id.
-            return JSONResponse({"ok": False, "error": "not processed"}, status_code=500)
+        try:
+            await run_in_threadpool(
+                self.hirebot.inbox.receive,
+                CHANNEL,
+                f"{CHANNEL}:update:{data['update_id']}",
+                lane_of(data),
+                data,
+            )
+        except Exception:  # the database is down: Telegram delivers the update again later
+            log.exception("telegram update %s could not be recorded", data["update_id"])
+            return JSONResponse({"ok": False, "error": "not recorded"}, status_code=500)
         return JSONResponse({"ok": True})
 
+    def process_event(self, payload: dict[str, Any]) -> None:
+        """Handle one recorded update on the PTB loop; raises (to be retried) if it failed."""
+        engine = self._engine
+        if engine is None or not self._ready:
+            raise RuntimeError("telegram is not started")
+        if engine.run(self._process(payload), timeout=PROCESS_TIMEOUT):
+            raise RuntimeError(f"handling telegram update {payload.get('update_id')} failed")
+
     async def _process(self, data: dict[str, Any]) -> bool:
-        """Runs on the engine loop, one update at a time as in polling, so a person's answers
-        reach a flow in the order Telegram sent them; True if a handler failed."""
+        """Runs on the engine loop; True if a handler failed."""
         try:
             update = Update.de_json(data, self.application.bot)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("unreadable telegram update %s: %s", data.get("update_id"), exc)
             return False
-        if self._in_order is None:
-            self._in_order = asyncio.Lock()  # created on the engine loop that uses it
-        async with self._in_order:
-            await self.application.process_update(update)
-            return self.handlers.take_failure(update.update_id)
+        await self.application.process_update(update)
+        return self.handlers.take_failure(update.update_id)
+
+
+def lane_of(data: dict[str, Any]) -> str:
+    """Updates from one person are handled in order: the sender's id, else the chat's."""
+    for kind in ("message", "callback_query", "my_chat_member", "edited_message"):
+        body = data.get(kind)
+        if not isinstance(body, dict):
+            continue
+        sender = body.get("from")
+        if isinstance(sender, dict) and sender.get("id") is not None:
+            return f"{CHANNEL}:{sender['id']}"
+        chat = body.get("chat")
+        if isinstance(chat, dict) and chat.get("id") is not None:
+            return f"{CHANNEL}:{chat['id']}"
+    return f"{CHANNEL}:-"

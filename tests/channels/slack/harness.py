@@ -77,7 +77,17 @@ class Slack:
         response: httpx.Response = self.http.post(
             "/slack/events", content=body.encode(), headers=all_headers
         )
+        self.process()
         return response
+
+    def process(self) -> int:
+        """What the server's inbox loop does after a request: handle every recorded event,
+        then wait for the answers posted to response_urls."""
+        handled = 0
+        while (done := self.hirebot.inbox.run_pending().handled) > 0:
+            handled += done
+        self.runtime.drain()
+        return handled
 
     def command(
         self,
@@ -254,6 +264,19 @@ class Slack:
         cards = [m for m in self.posted(channel) if "thread_ts" not in m]
         assert len(cards) == 1, cards
         return cards[0]
+
+    def ask(self, text: str, **kwargs: Any) -> str:
+        """Run `/hire <text>`; what the asker was told (every answer posted for it), as text."""
+        trigger_id = kwargs.pop("trigger_id", None) or new_trigger()
+        response = self.command(text, trigger_id=trigger_id, **kwargs)
+        assert response.status_code == 200, response.text
+        assert not response.content, response.text  # the ack is empty; answers come after
+        return "\n".join(text_of(c.params) for c in self.answers(f"cmd-{trigger_id}"))
+
+    def answers(self, key: str) -> list[SlackCall]:
+        """The posts to the response_url made for `key` (cmd-<trigger> or act-<trigger>)."""
+        self.runtime.drain()
+        return [c for c in self.api.calls_to("response_url") if c.path.endswith(f"/{key}")]
 
     def answer(self, trigger_id: str) -> str:
         """What the clicker with this trigger_id was told (via the response_url), as text."""

@@ -148,10 +148,12 @@ def test_details_answer_only_the_clicker_with_contact_for_those_allowed(slack: S
 
 def test_user_text_never_pings_or_formats(slack: Slack) -> None:
     name = "<!channel> <@U123> *_[x](y)_* <b>Bo</b> & Co"
-    reply = slack.command(f"add senior-backend '{name}' source=<!here>")
+    slack.command(f"add senior-backend '{name}' source=<!here>", trigger_id="t-markup")
     slack.deliver()
     card = slack.card()
-    posted = json.dumps([card, reply.json()])
+    answers = [call.params for call in slack.answers("cmd-t-markup")]
+    assert answers
+    posted = json.dumps([card, *answers])
     for raw in ("<!channel>", "<@U123>", "<b>", "<!here>"):
         assert raw not in posted
     assert "&lt;!channel&gt; &lt;@U123&gt; *_[x](y)_* &lt;b&gt;Bo&lt;/b&gt; &amp; Co" in posted

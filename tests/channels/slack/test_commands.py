@@ -1,16 +1,19 @@
-"""`/hire` and direct messages over signed HTTP: the shared command set, answered in the ack."""
+"""`/hire` and direct messages over signed HTTP: the shared command set, acknowledged at once
+and answered through the command's response_url."""
 
 from __future__ import annotations
 
 import json
 import time
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import func, select
+import httpx
+from sqlalchemy import func, select, text
 
 from bot.channels.slack.render import SECTION_TEXT_MAX, unescape
 from storage.models import Applicant, AuditEvent, Note, OutboxMessage
-from tests.channels.slack.harness import HINA, HIRING, SANA, Slack, sign, text_of
+from tests.channels.slack.harness import HINA, HIRING, SANA, Slack, new_trigger, sign, text_of
 from tests.fakes.slack_api import validate_blocks
 
 ADD = (
@@ -26,16 +29,22 @@ def count(slack: Slack, model: type, *where: Any) -> int:
 
 
 def ask(slack: Slack, text: str, **kwargs: Any) -> str:
-    """Run `/hire <text>`; the answer must come in the ack, ephemeral and valid Block Kit."""
-    response = slack.command(text, **kwargs)
+    """Run `/hire <text>`: an empty ack, then the answer through the response_url, ephemeral
+    and valid Block Kit."""
+    trigger_id = new_trigger()
+    response = slack.command(text, trigger_id=trigger_id, **kwargs)
     assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
-    assert validate_blocks(body["blocks"]) == []
-    return unescape(text_of(body))
+    assert response.content == b""
+    calls = slack.answers(f"cmd-{trigger_id}")
+    assert calls, f"nothing was answered to {text!r}"
+    for call in calls:
+        assert call.params["response_type"] == "ephemeral"
+        assert call.params["replace_original"] is False
+        assert validate_blocks(call.params["blocks"]) == []
+    return unescape("\n".join(text_of(call.params) for call in calls))
 
 
-def test_every_shared_command_answers_in_the_ack(slack: Slack) -> None:
+def test_every_shared_command_is_answered_to_the_asker(slack: Slack) -> None:
     assert "hirebot commands" in ask(slack, "help")
     assert "hirebot commands" in ask(slack, "")
     assert "usage: move <id> <stage> [reason]" in ask(slack, "help move")
@@ -60,7 +69,7 @@ def test_every_shared_command_answers_in_the_ack(slack: Slack) -> None:
     assert "unknown command 'lst' — did you mean 'list'?" in ask(slack, "lst")
     assert "you need permission to move" in ask(slack, "move 1 interview", user=HINA)
 
-    # Every answer went in an ack: none is waiting in the outbox, none went to the Web API.
+    # Every answer went to a response_url, recorded as sent; none went to the Web API.
     assert count(slack, OutboxMessage, OutboxMessage.status == "inline") == 0
     assert slack.api.calls_to("chat.postEphemeral") == []
 
@@ -117,7 +126,9 @@ def test_a_retried_command_runs_once(slack: Slack) -> None:
         headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
     )
     assert first.status_code == retry.status_code == 200
-    assert "Added #1" in text_of(first.json())
+    answers = slack.answers("cmd-trig-1")
+    assert len(answers) == 1
+    assert "Added #1" in text_of(answers[0].params)
     assert count(slack, Applicant) == 1
     slack.deliver()
     assert len(slack.posted()) == 1
@@ -128,14 +139,11 @@ def test_long_notes_are_split_over_sections_and_messages(slack: Slack) -> None:
     note = ("R&D <team> " * 1000)[:10_000].strip()
     for _ in range(6):
         assert "Noted on #1" in ask(slack, f"note 1 {note}")
-    response = slack.command("notes 1")
-    body = response.json()
-    assert len(body["blocks"]) <= 50
-    assert validate_blocks(body["blocks"]) == []
-    followups = slack.responses()
-    assert followups, "the notes that did not fit in the ack follow through the response_url"
-    shown = [body] + [call.params for call in followups]
+    slack.command("notes 1", trigger_id="notes-trigger")
+    shown = [call.params for call in slack.answers("cmd-notes-trigger")]
+    assert 1 < len(shown) <= 5, "notes too many for one message continue, within Slack's 5 posts"
     for message in shown:
+        assert validate_blocks(message["blocks"]) == []
         assert len(message["blocks"]) <= 50
         for block in message["blocks"]:
             if block["type"] == "section" and "text" in block:
@@ -171,3 +179,50 @@ def test_url_verification_echoes_the_challenge(slack: Slack) -> None:
     response = slack.post(body, "application/json")
     assert response.status_code == 200
     assert response.json() == {"challenge": "c-123"}
+
+
+def post_unprocessed(slack: Slack, text: str, trigger_id: str) -> httpx.Response:
+    """A signed /hire straight to the endpoint, with no inbox pass afterwards."""
+    body = urlencode(
+        {
+            "command": "/hire",
+            "text": text,
+            "user_id": SANA,
+            "channel_id": HIRING,
+            "trigger_id": trigger_id,
+            "response_url": slack.api.response_url(f"cmd-{trigger_id}"),
+        }
+    )
+    response: httpx.Response = slack.http.post(
+        "/slack/events",
+        content=body.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+    )
+    return response
+
+
+def test_a_command_is_recorded_and_acked_before_it_runs(slack: Slack) -> None:
+    """The ack leaves after one INSERT; the command runs after it, from the inbox."""
+    response = post_unprocessed(slack, ADD, "t-early")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert count(slack, Applicant) == 0
+    assert slack.hirebot.inbox.pending() == 1
+    assert slack.process() == 1
+    assert count(slack, Applicant) == 1
+    [answer] = slack.answers("cmd-t-early")
+    assert "Added #1 Ayesha Khan" in text_of(answer.params)
+
+
+def test_a_command_that_cannot_be_recorded_is_answered_with_an_apology(slack: Slack) -> None:
+    engine = slack.hirebot.engine
+    with engine.begin() as conn:  # the inbox is unusable (e.g. database trouble)
+        conn.execute(text("ALTER TABLE inbound_events RENAME TO inbound_events_away"))
+    try:
+        response = post_unprocessed(slack, "list", "t-down")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE inbound_events_away RENAME TO inbound_events"))
+    assert response.status_code == 200
+    assert response.json()["response_type"] == "ephemeral"
+    assert "could not take that just now" in text_of(response.json())

@@ -29,7 +29,7 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.server import build_server
 from storage.models import CheckinResponse, Feedback, FlowRun
-from tests.channels.slack.harness import HINA, OMAR, SANA, Slack, slack_env, text_of
+from tests.channels.slack.harness import HINA, OMAR, SANA, Slack, slack_env
 from tests.fakes.slack_api import FakeSlackAPI
 
 LUCAS, ZARA = "U0LUCASMR", "U0ZARAHUS"
@@ -125,10 +125,8 @@ class Person:
         raise AssertionError(f"no message titled {title!r} for {self.user}")
 
     def command(self, text: str) -> str:
-        """`/hire <text>` typed in the DM; the ephemeral answer in the ack, as text."""
-        response = self.app.command(text, user=self.user, channel=self.dm)
-        assert response.status_code == 200, response.text
-        return text_of(response.json())
+        """`/hire <text>` typed in the DM; the ephemeral answer, as text."""
+        return self.app.ask(text, user=self.user, channel=self.dm)
 
     def _think(self) -> None:
         """A person takes a few seconds per answer, so "the latest question" is well defined."""
@@ -190,9 +188,7 @@ def run_at(app: Slack, clock: FrozenClock, moment: datetime) -> None:
 
 def say(app: Slack, text: str, *, user: str = SANA) -> str:
     """`/hire <text>` in the hiring channel; the ephemeral answer, as text."""
-    response = app.command(text, user=user)
-    assert response.status_code == 200, response.text
-    return text_of(response.json())
+    return app.ask(text, user=user)
 
 
 def schedule_ayesha(app: Slack) -> None:

@@ -16,9 +16,7 @@ GOOD = "pay=12500 start=2027-01-10 terms=scope,ip,confidentiality"
 
 
 def hire(slack: Slack, text: str) -> str:
-    response = slack.command(text)
-    assert response.status_code == 200, response.text
-    return text_of(response.json())
+    return slack.ask(text)
 
 
 def to_final(slack: Slack, name: str) -> int:

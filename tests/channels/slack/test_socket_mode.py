@@ -15,7 +15,7 @@ from aiohttp import WSMsgType, web
 from starlette.testclient import TestClient
 
 from bot.bootstrap import bootstrap
-from bot.channels.slack.runtime import SlackConfigError
+from bot.channels.slack.runtime import SlackConfigError, SlackRuntime
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
 from bot.server import build_server
@@ -128,6 +128,7 @@ def test_socket_mode_handles_a_command_without_a_public_url(
         hirebot = bootstrap(config=shipped_config, database_url=database_url, clock=clock, env=env)
         server = build_server(hirebot)
         [runtime] = server.runtimes
+        assert isinstance(runtime, SlackRuntime)
         assert runtime.routes() == []
         http = TestClient(server.asgi())
         assert http.post("/slack/events", content=b"{}").status_code == 404
@@ -152,8 +153,13 @@ def test_socket_mode_handles_a_command_without_a_public_url(
             )
             ack: dict[str, Any] = endpoint.acks.get(timeout=10)
             assert ack["envelope_id"] == "env-1"
-            assert ack["payload"]["response_type"] == "ephemeral"
-            assert "Added #1 Ayesha Khan" in text_of(ack["payload"])
+            assert "payload" not in ack  # acked at once; the answer follows
+            assert hirebot.inbox.run_pending().handled == 1
+            runtime.drain()
+            [answer] = api.calls_to("response_url")
+            assert answer.path.endswith("/sock-1")
+            assert answer.params["response_type"] == "ephemeral"
+            assert "Added #1 Ayesha Khan" in text_of(answer.params)
             assert runtime.health()["socket_mode"] == "connected"
             assert server.delivery.run_pending() == 1  # the card, through the same sender
             assert len(api.messages[HIRING]) == 1

@@ -108,7 +108,15 @@ class Telegram:
         response: httpx.Response = self.client.post(
             "/telegram/webhook", json=update, headers=headers
         )
+        self.process()
         return response
+
+    def process(self) -> int:
+        """What the server's inbox loop does after an update: handle every recorded one."""
+        handled = 0
+        while (done := self.hirebot.inbox.run_pending().handled) > 0:
+            handled += done
+        return handled
 
     def say(
         self, text: str, *, user: int = SANA, chat: int | None = None, **extra: Any

@@ -1,0 +1,53 @@
+"""A background thread that repeats a pass: at once while the pass finds work, otherwise after
+an interval or as soon as someone calls `wake()` (new work was just written)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class PassLoop:
+    def __init__(self, name: str, one_pass: Callable[[], int], *, interval: float) -> None:
+        """`one_pass` returns how much it did; 0 means sleep until woken or `interval` passes."""
+        self.name = name
+        self.one_pass = one_pass
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                did = self.one_pass()
+            except Exception:  # a pass that raises (database down) is retried after a pause
+                log.exception("%s pass failed", self.name)
+                did = 0
+            if did == 0:
+                self._wake.wait(self.interval)

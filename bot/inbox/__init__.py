@@ -1,0 +1,1 @@
+"""Inbound platform events: written down at the door, handled right after (see inbox.py)."""

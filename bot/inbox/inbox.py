@@ -1,0 +1,212 @@
+"""The inbox: platform events are recorded before they are acknowledged and handled after.
+
+Why: a hirebot command is a database transaction of several milliseconds, while Slack wants
+its acknowledgement within 3 s and retries otherwise, and Telegram resends an update until it
+gets a 200. So an adapter's HTTP route only checks the request (signature, secret), writes the
+event here with one INSERT (a redelivery, same platform key, is skipped at the door) and
+answers; `run_pending` then claims events in order per lane (a person's requests stay in
+order), hands each to its channel's processor, and marks the pass done in one statement.
+
+Claims are short transactions with SKIP LOCKED and a lease, as for the outbox, so replicas
+share the work and an event whose replica died is taken again when its lease runs out. The
+core de-duplicates by the same key, so an event handled twice in that window changes nothing
+twice; only its answer may be lost. A processor that raises is retried with backoff, and
+after `max_attempts` the event is marked failed and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from storage.inbox import InboxRepository, insert_new
+from storage.models import InboundEvent
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Processor = Callable[[dict[str, Any]], None]
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+KEEP_DONE = timedelta(days=2)  # well past any platform's redelivery window
+PURGE_EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    channel: str
+    lane: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass
+class InboxStats:
+    handled: int = 0
+    retried: int = 0
+    failed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE ** max(attempts, 1)))
+
+
+class Inbox:
+    def __init__(
+        self,
+        engine: Engine,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        *,
+        batch: int = 20,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.engine = engine
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.batch = batch
+        self.max_attempts = max_attempts
+        # One per channel that is served (set by the server): handles one event's payload.
+        self.processors: dict[str, Processor] = {}
+        # Called after a new event is written (the server wakes its inbox loop).
+        self.on_receive: list[Callable[[], None]] = []
+        self._last_purge = clock.now()
+
+    def receive(self, channel: str, key: str, lane: str, payload: dict[str, Any]) -> bool:
+        """Record one event; False if this key was already received (a redelivery)."""
+        now = self.clock.now()
+        values = {
+            "received_at": now,
+            "channel": channel,
+            "key": key[:200],
+            "lane": lane[:100],
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+        }
+        with self.engine.begin() as conn:
+            new = insert_new(conn, values)
+        if new:
+            for callback in self.on_receive:
+                callback()
+        else:
+            log.info("inbound %s was already received; ignored", key)
+        return new
+
+    def run_pending(self) -> InboxStats:
+        """One pass: claim due events, handle them in order, record the outcome."""
+        stats = InboxStats()
+        claimed = self._claim()
+        blocked: set[str] = set()
+        done: list[int] = []
+        released: list[int] = []
+        for event in claimed:
+            if event.lane in blocked:
+                released.append(event.id)
+                stats.waiting += 1
+                continue
+            processor = self.processors.get(event.channel)
+            try:
+                if processor is None:
+                    raise LookupError(f"no {event.channel} channel is served here")
+                processor(event.payload)
+            except Exception as exc:
+                log.exception("inbound event %s (%s) failed", event.id, event.channel)
+                self._failed(event, exc, stats)
+                blocked.add(event.lane)
+                continue
+            done.append(event.id)
+            stats.handled += 1
+        self._finish(done, released)
+        self._purge_now_and_then()
+        return stats
+
+    def counts(self) -> dict[str, int]:
+        """Events by status (pending, working, done, failed)."""
+        with self.uow_factory() as uow:
+            return InboxRepository(uow.session).counts_by_status()
+
+    def pending(self) -> int:
+        """Events not handled yet (waiting or being handled)."""
+        counts = self.counts()
+        return counts.get("pending", 0) + counts.get("working", 0)
+
+    # Steps ------------------------------------------------------------------------------
+
+    def _claim(self) -> list[Claimed]:
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            repo = InboxRepository(uow.session)
+            rows = self._in_order(repo, repo.due(now, self.batch))
+            for row in rows:
+                row.status = "working"
+                row.attempts += 1
+                row.next_attempt_at = now + LEASE
+            claimed = [Claimed(r.id, r.channel, r.lane, r.payload, r.attempts) for r in rows]
+            uow.commit()
+        return claimed
+
+    @staticmethod
+    def _in_order(repo: InboxRepository, rows: Sequence[InboundEvent]) -> list[InboundEvent]:
+        """Keep only rows with no earlier unfinished event of their lane outside this claim."""
+        if not rows:
+            return []
+        first_open = repo.first_open_by_lane({r.lane for r in rows})
+        claimed = {r.id for r in rows}
+        return [r for r in rows if first_open.get(r.lane) in claimed]
+
+    def _finish(self, done: list[int], released: list[int]) -> None:
+        if not done and not released:
+            return
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            repo = InboxRepository(uow.session)
+            repo.mark_done(done, now)
+            repo.release(released, now)
+            uow.commit()
+
+    def _failed(self, event: Claimed, exc: Exception, stats: InboxStats) -> None:
+        now = self.clock.now()
+        problem = f"{type(exc).__name__}: {exc}"[:1000]
+        stats.errors.append(problem)
+        with self.uow_factory() as uow:
+            for row in InboxRepository(uow.session).by_ids([event.id]):
+                row.last_error = problem
+                if row.attempts >= self.max_attempts:
+                    row.status = "failed"
+                    stats.failed += 1
+                    log.error(
+                        "inbound event %s (%s) failed %d times; given up",
+                        row.id,
+                        row.channel,
+                        row.attempts,
+                    )
+                else:
+                    row.status = "pending"
+                    row.next_attempt_at = now + backoff(row.attempts)
+                    stats.retried += 1
+            uow.commit()
+
+    def _purge_now_and_then(self) -> None:
+        now = self.clock.now()
+        if now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        with self.uow_factory() as uow:
+            purged = InboxRepository(uow.session).purge_done(now - KEEP_DONE)
+            uow.commit()
+        if purged:
+            log.info("inbox: %d handled events older than %s purged", purged, KEEP_DONE)

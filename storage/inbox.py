@@ -1,0 +1,101 @@
+"""Queries for the inbound-event inbox (kept beside the shared repositories module)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.models import InboundEvent
+
+OPEN_STATUSES = ("pending", "working")
+
+
+def insert_new(conn: Connection, values: dict[str, Any]) -> bool:
+    """One INSERT that skips a key already present; True if the row is new.
+
+    Core, not the ORM: this runs while the platform waits for its acknowledgement.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(InboundEvent)
+        .values(**values)
+        .on_conflict_do_nothing()
+        .returning(InboundEvent.id)
+    )
+    return conn.execute(stmt).first() is not None
+
+
+class InboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def due(self, now: datetime, limit: int) -> Sequence[InboundEvent]:
+        """Due events, oldest first, locked so replicas don't take the same ones.
+
+        A `working` row whose lease (`next_attempt_at`) ran out belongs to a replica that died.
+        """
+        stmt = (
+            select(InboundEvent)
+            .where(
+                InboundEvent.status.in_(OPEN_STATUSES),
+                InboundEvent.next_attempt_at <= now,
+            )
+            .order_by(InboundEvent.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return self.session.scalars(stmt).all()
+
+    def first_open_by_lane(self, lanes: set[str]) -> dict[str, int]:
+        """The oldest unfinished event of each lane: only it may be handled next."""
+        rows = self.session.execute(
+            select(InboundEvent.lane, func.min(InboundEvent.id))
+            .where(InboundEvent.lane.in_(lanes), InboundEvent.status.in_(OPEN_STATUSES))
+            .group_by(InboundEvent.lane)
+        ).all()
+        return {str(lane): int(first) for lane, first in rows}
+
+    def by_ids(self, ids: Sequence[int]) -> Sequence[InboundEvent]:
+        return self.session.scalars(
+            select(InboundEvent).where(InboundEvent.id.in_(list(ids))).order_by(InboundEvent.id)
+        ).all()
+
+    def mark_done(self, ids: Sequence[int], now: datetime) -> None:
+        """One statement for a whole pass: handling, not bookkeeping, is the cost per event."""
+        if ids:
+            self.session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id.in_(list(ids)))
+                .values(status="done", done_at=now, last_error=None),
+                execution_options={"synchronize_session": False},
+            )
+
+    def release(self, ids: Sequence[int], now: datetime) -> None:
+        """Give claimed events back untouched (their lane is blocked this pass)."""
+        if ids:
+            self.session.execute(
+                update(InboundEvent)
+                .where(InboundEvent.id.in_(list(ids)))
+                .values(status="pending", next_attempt_at=now, attempts=InboundEvent.attempts - 1),
+                execution_options={"synchronize_session": False},
+            )
+
+    def purge_done(self, before: datetime) -> int:
+        result = self.session.execute(
+            delete(InboundEvent).where(
+                InboundEvent.status == "done", InboundEvent.done_at < before
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def counts_by_status(self) -> dict[str, int]:
+        rows = self.session.execute(
+            select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
+        ).all()
+        return {status: int(n) for status, n in rows}

@@ -1,0 +1,156 @@
+"""The inbox: events recorded at the door, handled once, in order per lane, retried on failure,
+shared between replicas without double handling, and kept across a restart."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import Hirebot, bootstrap
+from bot.clock import FrozenClock
+from bot.config import Environment, HirebotConfig
+from bot.inbox.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, PURGE_EVERY, Inbox
+from storage.models import InboundEvent
+
+
+def recorder(into: list[Any], fail: Callable[[dict[str, Any]], bool] = lambda _: False) -> Any:
+    lock = threading.Lock()
+
+    def process(payload: dict[str, Any]) -> None:
+        if fail(payload):
+            raise RuntimeError(f"cannot handle {payload['n']}")
+        with lock:
+            into.append(payload["n"])
+
+    return process
+
+
+def rows(app: Hirebot) -> dict[str, InboundEvent]:
+    with app.uow() as uow:
+        return {r.key: r for r in uow.session.scalars(select(InboundEvent))}
+
+
+def test_a_redelivered_event_is_recorded_once(app: Hirebot) -> None:
+    woken: list[bool] = []
+    app.inbox.on_receive.append(lambda: woken.append(True))
+    assert app.inbox.receive("chat", "ev-1", "alice", {"n": 1}) is True
+    assert app.inbox.receive("chat", "ev-1", "alice", {"n": 1}) is False
+    assert list(rows(app)) == ["ev-1"]
+    assert woken == [True]  # only a new event wakes the loop
+
+
+def test_events_are_handled_once_in_order_and_marked_done(app: Hirebot) -> None:
+    seen: list[int] = []
+    app.inbox.processors["chat"] = recorder(seen)
+    for n in range(30):  # more than one claim batch
+        app.inbox.receive("chat", f"ev-{n}", f"lane-{n % 3}", {"n": n})
+    handled = 0
+    while (stats := app.inbox.run_pending()).handled:
+        handled += stats.handled
+    assert handled == 30
+    assert seen == list(range(30))
+    assert {r.status for r in rows(app).values()} == {"done"}
+    assert app.inbox.pending() == 0
+
+
+def test_a_failure_holds_its_lane_back_retries_and_finally_gives_up(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    seen: list[int] = []
+    app.inbox.processors["chat"] = recorder(seen, fail=lambda p: p["n"] == 1)
+    app.inbox.receive("chat", "a1", "alice", {"n": 1})
+    app.inbox.receive("chat", "a2", "alice", {"n": 2})
+    app.inbox.receive("chat", "b1", "bob", {"n": 3})
+    stats = app.inbox.run_pending()
+    assert (stats.handled, stats.retried, stats.waiting) == (1, 1, 1)
+    assert seen == [3]  # bob is not held up by alice's failure; alice's 2 waits for her 1
+    assert "cannot handle 1" in (rows(app)["a1"].last_error or "")
+    assert app.inbox.run_pending().handled == 0  # backing off: nothing due yet
+    for _ in range(MAX_ATTEMPTS - 1):
+        clock.set(clock.now() + timedelta(minutes=10))
+        app.inbox.run_pending()
+    app.inbox.run_pending()
+    state = rows(app)
+    assert state["a1"].status == "failed"
+    assert state["a1"].attempts == MAX_ATTEMPTS
+    assert state["a2"].status == "done"  # once alice's 1 is given up, her 2 goes on
+    assert seen == [3, 2]
+
+
+def test_an_event_whose_handler_died_is_taken_again_after_its_lease(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    seen: list[int] = []
+    app.inbox.receive("chat", "ev", "alice", {"n": 7})
+    claimed = app.inbox._claim()  # a replica claims it, then dies before finishing
+    assert [c.id for c in claimed] == [rows(app)["ev"].id]
+    app.inbox.processors["chat"] = recorder(seen)
+    assert app.inbox.run_pending().handled == 0  # leased to the dead replica
+    clock.set(clock.now() + LEASE + timedelta(seconds=1))
+    assert app.inbox.run_pending().handled == 1
+    assert seen == [7]
+
+
+def test_events_survive_a_restart(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    def start() -> Hirebot:
+        return bootstrap(
+            config=shipped_config,
+            database_url=database_url,
+            clock=clock,
+            env=Environment.model_validate({}),
+        )
+
+    first = start()
+    first.inbox.receive("chat", "ev", "alice", {"n": 1})
+    first.close()  # acknowledged, never handled
+    second = start()
+    try:
+        seen: list[int] = []
+        second.inbox.processors["chat"] = recorder(seen)
+        assert second.inbox.run_pending().handled == 1
+        assert seen == [1]
+    finally:
+        second.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_replicas_on_postgres_never_handle_the_same_event(app: Hirebot) -> None:
+    """Replicas share PostgreSQL; SQLite is the one-process embedded default."""
+    seen: list[int] = []
+    for n in range(200):
+        app.inbox.receive("chat", f"ev-{n}", f"lane-{n % 7}", {"n": n})
+    replicas = [Inbox(app.engine, app.uow, app.clock, batch=10) for _ in range(2)]
+    for replica in replicas:
+        replica.processors["chat"] = recorder(seen)
+
+    def drain(inbox: Inbox) -> None:
+        idle = 0
+        while idle < 3:
+            idle = idle + 1 if inbox.run_pending().handled == 0 else 0
+
+    threads = [threading.Thread(target=drain, args=(r,)) for r in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(seen) == list(range(200))  # each exactly once
+    for lane in range(7):  # and each lane in order
+        mine = [n for n in seen if n % 7 == lane]
+        assert mine == sorted(mine)
+
+
+def test_handled_events_are_purged_after_a_while(app: Hirebot, clock: FrozenClock) -> None:
+    app.inbox.processors["chat"] = recorder([])
+    app.inbox.receive("chat", "old", "alice", {"n": 1})
+    app.inbox.run_pending()
+    clock.set(clock.now() + KEEP_DONE + PURGE_EVERY)
+    app.inbox.receive("chat", "new", "alice", {"n": 2})
+    app.inbox.run_pending()
+    assert list(rows(app)) == ["new"]
