@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all
+from sqlalchemy import ColumnElement, func, or_, select, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
     Applicant,
@@ -74,6 +75,17 @@ class PersonRepository:
     def by_id(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
 
+    def by_ids(self, person_ids: Sequence[int]) -> list[Person]:
+        """These people in one query (while the caller holds the list, `by_id` finds them
+        without a query)."""
+        wanted = sorted(set(person_ids))
+        found: list[Person] = []
+        for start in range(0, len(wanted), 500):
+            found += self.session.scalars(
+                select(Person).where(Person.id.in_(wanted[start : start + 500]))
+            ).all()
+        return found
+
     def all(self) -> Sequence[Person]:
         return self.session.scalars(select(Person).order_by(Person.id)).all()
 
@@ -97,10 +109,17 @@ class ApplicantRepository:
         return self.session.get(Applicant, applicant_id)
 
     def load(self, applicant_ids: Sequence[int]) -> list[Applicant]:
-        """These applicants in one query; while the caller holds the list, `get` finds them
-        without a query (for code that reads many applicants one at a time)."""
-        wanted = sorted(set(applicant_ids))
+        """These applicants in one query (none for those already in this unit of work); while
+        the caller holds the list, `get` finds them without a query (for code that reads many
+        applicants one at a time)."""
         found: list[Applicant] = []
+        wanted = []
+        for applicant_id in sorted(set(applicant_ids)):
+            known = self.session.identity_map.get(identity_key(Applicant, applicant_id))
+            if isinstance(known, Applicant) and "id" in known.__dict__:  # loaded, not expired
+                found.append(known)
+            else:
+                wanted.append(applicant_id)
         for start in range(0, len(wanted), 500):
             found += self.session.scalars(
                 select(Applicant).where(Applicant.id.in_(wanted[start : start + 500]))
@@ -332,6 +351,7 @@ class CardPostRepository:
 class InterviewRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._owed: dict[int, list[Panelist]] = {}  # by person, see preload_owed
 
     def add(self, interview: Interview) -> None:
         self.session.add(interview)
@@ -404,7 +424,23 @@ class InterviewRepository:
 
     def owed_by(self, person_id: int) -> Sequence[Panelist]:
         """Feedback this person still owes, for interviews that have started (each with its
-        interview loaded by the same query: callers read it for every row)."""
+        interview loaded by the same query: callers read it for every row). For someone
+        `preload_owed` covered, answered from that without a query."""
+        preloaded = self._owed.get(person_id)
+        if preloaded is not None:
+            # Re-checked on the objects themselves, which carry this unit of work's changes
+            # (a feedback request or a cancellation earlier in the batch) as a query would
+            # after its autoflush.
+            return sorted(
+                (
+                    p
+                    for p in preloaded
+                    if p.feedback_status == "pending"
+                    and p.requested_at is not None
+                    and p.interview.status == "scheduled"
+                ),
+                key=lambda p: (p.interview.starts_at, p.id),
+            )
         return self.session.scalars(
             select(Panelist)
             .join(Interview, Interview.id == Panelist.interview_id)
@@ -415,8 +451,34 @@ class InterviewRepository:
                 Panelist.requested_at.is_not(None),
                 Interview.status == "scheduled",
             )
-            .order_by(Interview.starts_at)
+            .order_by(Interview.starts_at, Panelist.id)
         ).all()
+
+    def preload_owed(self, person_ids: Sequence[int]) -> list[Panelist]:
+        """What these people may owe, with interviews, in one query per 500 people; for the
+        rest of this unit of work `owed_by` answers for them from it (a batch of reminders
+        asks once per interviewer). Includes feedback not requested yet, so a request made
+        later in the same unit of work shows up as it would in a query."""
+        wanted = sorted(set(person_ids))
+        found: list[Panelist] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.session.scalars(
+                select(Panelist)
+                .join(Interview, Interview.id == Panelist.interview_id)
+                .options(contains_eager(Panelist.interview))
+                .where(
+                    Panelist.person_id.in_(chunk),
+                    Panelist.feedback_status == "pending",
+                    Interview.status == "scheduled",
+                )
+            ).all()
+            for person_id in chunk:
+                self._owed[person_id] = []
+            for panelist in rows:
+                self._owed[panelist.person_id].append(panelist)
+            found += rows
+        return found
 
     def feedback_for_applicant(self, applicant_id: int) -> Sequence[Feedback]:
         return self.session.scalars(
@@ -444,19 +506,59 @@ class TaskRepository:
     def add(self, task: ScheduledTask) -> None:
         self.session.add(task)
 
-    def claim_due(self, now: datetime, limit: int) -> Sequence[ScheduledTask]:
-        """Pending tasks that are due, or running ones whose lease ran out (their runner died)."""
-        return self.session.scalars(
-            select(ScheduledTask)
+    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[int]:
+        """Claim up to `limit` due tasks for this runner until `lease_until`: running tasks
+        whose lease ran out (their runner died) first, then pending ones, oldest first.
+        Returns their ids in that order.
+
+        Rows are picked with FOR UPDATE SKIP LOCKED, so replicas never pick the same row, by
+        two queries that each read one range of the (status, due_at, id) index in order and
+        stop at `limit` (as one `pending OR (running AND lease ran out)` query, PostgreSQL
+        ORed two bitmap scans and sorted, and bitmap scans never skip the dead index entries
+        a run leaves behind, each task being updated twice: during a run of 10,000 tasks
+        every claim read 10,000+ entries to find its 100). They are then claimed by one
+        UPDATE that re-checks they are still claimable, rather than an UPDATE per task."""
+        stale = self.session.scalars(
+            select(ScheduledTask.id)
             .where(
+                ScheduledTask.status == "running",
                 ScheduledTask.due_at <= now,
-                (ScheduledTask.status == "pending")
-                | ((ScheduledTask.status == "running") & (ScheduledTask.lease_until < now)),
+                ScheduledTask.lease_until < now,
             )
             .order_by(ScheduledTask.due_at, ScheduledTask.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
+        picked = list(stale)
+        if len(picked) < limit:
+            picked += self.session.scalars(
+                select(ScheduledTask.id)
+                .where(ScheduledTask.status == "pending", ScheduledTask.due_at <= now)
+                .order_by(ScheduledTask.due_at, ScheduledTask.id)
+                .limit(limit - len(picked))
+                .with_for_update(skip_locked=True)
+            ).all()
+        if not picked:
+            return []
+        claimed = set(
+            self.session.scalars(
+                update(ScheduledTask)
+                .where(
+                    ScheduledTask.id.in_(picked),
+                    ScheduledTask.due_at <= now,
+                    (ScheduledTask.status == "pending")
+                    | ((ScheduledTask.status == "running") & (ScheduledTask.lease_until < now)),
+                )
+                .values(
+                    status="running",
+                    lease_until=lease_until,
+                    attempts=ScheduledTask.attempts + 1,
+                )
+                .returning(ScheduledTask.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        return [task_id for task_id in picked if task_id in claimed]
 
     def pending_for(self, subject: str) -> Sequence[ScheduledTask]:
         return self.session.scalars(

@@ -99,13 +99,9 @@ class TaskRunner:
 
     def _claim(self, now: datetime) -> list[int]:
         with self.uow_factory() as uow:
-            tasks = uow.tasks.claim_due(now, BATCH)
-            for task in tasks:
-                task.status = "running"
-                task.lease_until = now + LEASE
-                task.attempts += 1
+            claimed = uow.tasks.claim(now, BATCH, now + LEASE)
             uow.commit()
-            return [t.id for t in tasks]
+            return claimed
 
     def context(self, uow: UnitOfWork, now: datetime) -> Context:
         return Context(

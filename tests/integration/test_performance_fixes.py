@@ -17,14 +17,25 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 
 from bot.bootstrap import Hirebot
+from bot.clock import FrozenClock
 from bot.domain.applicants import ApplicantDraft
 from bot.handlers.dispatcher import new_correlation_id
+from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import BATCH, TaskRunner
 from bot.services import applicants as service
 from bot.services import digests
 from bot.services.context import Actor, Context
 from storage.db import create_db_engine, write_lock
-from storage.models import Applicant, AuditEvent, Note, ScheduledTask, StageMove
+from storage.models import (
+    Applicant,
+    AuditEvent,
+    Interview,
+    Note,
+    OutboxMessage,
+    Panelist,
+    ScheduledTask,
+    StageMove,
+)
 
 # -- SQLite writers ------------------------------------------------------------------------------
 
@@ -383,3 +394,114 @@ def test_the_digest_reads_the_period_off_time_indexes_not_the_roles_applicants(
     assert any("ix_interviews_starts_at" in line for line in upcoming), upcoming
     overdue = plan_of("FROM interview_panelists", "requested_at <")
     assert any("ix_interview_panelists_person_status" in line for line in overdue), overdue
+
+
+# -- feedback reminders ---------------------------------------------------------------------------
+
+
+def _owed(app: Hirebot, people: list[str], per_person: int) -> dict[str, list[int]]:
+    """`per_person` interviews that ended yesterday for each of `people`, feedback asked and
+    not given, each with its reminder due now. Returns the interview ids by person."""
+    now = app.clock.now()
+    owed: dict[str, list[int]] = {key: [] for key in people}
+    with app.uow() as uow:
+        ctx = _ctx(app, uow)
+        drafts = [_draft(app, 9000 + n + 100 * len(people)) for n in range(per_person)]
+        added = [r.applicant for r in service.add_many(ctx, drafts, via="t", announce=False)]
+        ids = {key: uow.people.by_key(key).id for key in people}  # type: ignore[union-attr]
+        panelists: list[Panelist] = []
+        for applicant in added:
+            interview = Interview(
+                applicant_id=applicant.id,
+                stage="interview",
+                starts_at=now - timedelta(days=1),
+                duration_minutes=60,
+                timezone="UTC",
+                location="",
+                status="scheduled",
+                cancel_reason="",
+                created_at=now,
+                updated_at=now,
+            )
+            uow.interviews.add(interview)
+            for key in people:
+                panelist = Panelist(
+                    interview=interview,
+                    person_id=ids[key],
+                    feedback_status="pending",
+                    requested_at=now - timedelta(hours=20),
+                )
+                uow.session.add(panelist)
+                panelists.append(panelist)
+        uow.flush()
+        for panelist in panelists:
+            owed[next(k for k, i in ids.items() if i == panelist.person_id)].append(
+                panelist.interview_id
+            )
+            uow.tasks.add(
+                ScheduledTask(
+                    kind="feedback.reminder",
+                    subject=f"panelist:{panelist.id}",
+                    key=f"feedback.reminder:panelist:{panelist.id}",
+                    due_at=now - timedelta(minutes=1),
+                    status="pending",
+                    attempts=0,
+                    created_at=now,
+                )
+            )
+        uow.commit()
+    return owed
+
+
+def test_a_batch_of_reminders_costs_the_same_queries_for_any_number_of_interviewers(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    """Each interviewer's first reminder of a batch used to look up the person, what they owe
+    and its applicants (three queries, each autoflushing the previous reminder's rows); the
+    batch's prefetch now loads all of it, so the queries per batch are fixed and its rows are
+    written together. The claim is one UPDATE, not one per task."""
+    runner = TaskRunner(app.uow, app.catalog, app.channels, app.dispatcher.flows)
+    register_jobs(runner)
+    runner.planners.clear()  # recurring work is not what this counts
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement.lstrip().split()[0].upper())
+
+    runs = []
+    for people, per_person in ((["sana", "omar"], 3), (["sana", "omar", "hina", "lucas"], 7)):
+        owed = _owed(app, people, per_person)
+        seen.clear()
+        event.listen(app.engine, "before_cursor_execute", count)
+        try:
+            report = runner.run_due(app.clock.now())
+        finally:
+            event.remove(app.engine, "before_cursor_execute", count)
+        assert report.ran["feedback.reminder"] == len(people) * per_person
+        runs.append((seen.count("SELECT"), seen.count("UPDATE"), seen.count("INSERT")))
+        with app.uow() as uow:  # each interviewer: one reminder, naming each interview once
+            for key, interviews in owed.items():
+                person = uow.people.by_key(key)
+                assert person is not None
+                messages = [
+                    m
+                    for m in uow.session.scalars(
+                        select(OutboxMessage).where(
+                            OutboxMessage.destination == f"console:{key}",
+                            OutboxMessage.created_at == app.clock.now(),
+                        )
+                    )
+                    if m.payload.get("title", "").startswith("Reminder")
+                ]
+                named = [
+                    int(re.match(r"Interview #(\d+):", line).group(1))  # type: ignore[union-attr]
+                    for m in messages
+                    for line in m.payload["lines"]
+                ]
+                assert set(interviews) <= set(named), (key, named)
+                assert len(named) == len(set(named)), (key, named)
+        clock.advance(timedelta(days=7))
+    (small_selects, small_updates, _), (big_selects, big_updates, big_inserts) = runs
+    assert big_selects == small_selects, runs
+    assert big_updates == small_updates <= 4, runs  # claim, reminded_at, done (+ SQLite's own)
+    assert big_inserts <= 2 * 4, runs  # an outbox and an audit row per interviewer
