@@ -528,7 +528,7 @@ def _seed(engine: Engine, catalog: Catalog, spec: SeedSpec) -> SeedReport:
                             iv_id,
                             applicant_id,
                             person,
-                            {"programming": str(rnd.randint(1, 4))},
+                            {"programming": {"score": str(rnd.randint(1, 4)), "comment": ""}},
                             rnd.choice(["yes", "no", "strong_yes"]),
                             "clear thinking",
                             "",

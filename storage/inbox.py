@@ -15,19 +15,19 @@ from storage.models import InboundEvent
 OPEN_STATUSES = ("pending", "working")
 
 
-def insert_new(conn: Connection, values: dict[str, Any]) -> bool:
-    """One INSERT that skips a key already present; True if the row is new.
+def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """One multi-row INSERT that skips keys already present; returns the keys it added.
 
     Core, not the ORM: this runs while the platform waits for its acknowledgement.
     """
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = (
         dialect.insert(InboundEvent)
-        .values(**values)
+        .values(list(rows))
         .on_conflict_do_nothing()
-        .returning(InboundEvent.id)
+        .returning(InboundEvent.key)
     )
-    return conn.execute(stmt).first() is not None
+    return {str(key) for (key,) in conn.execute(stmt)}
 
 
 class InboxRepository:

@@ -3,9 +3,10 @@
 Why: a hirebot command is a database transaction of several milliseconds, while Slack wants
 its acknowledgement within 3 s and retries otherwise, and Telegram resends an update until it
 gets a 200. So an adapter's HTTP route only checks the request (signature, secret), writes the
-event here with one INSERT (a redelivery, same platform key, is skipped at the door) and
-answers; `run_pending` then claims events in order per lane (a person's requests stay in
-order), hands each to its channel's processor, and marks the pass done in one statement.
+event here (one INSERT, shared with the other requests of the moment: writer.py; a
+redelivery, same platform key, is skipped at the door) and answers; `run_pending` then claims
+events in order per lane (a person's requests stay in order), hands each to its channel's
+processor, and marks the pass done in one statement.
 
 Claims are short transactions with SKIP LOCKED and a lease, as for the outbox, so replicas
 share the work and an event whose replica died is taken again when its lease runs out. The
@@ -25,7 +26,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from storage.inbox import InboxRepository, insert_new
+from bot.inbox.writer import GroupWriter
+from storage.inbox import InboxRepository
 from storage.models import InboundEvent
 from storage.unit_of_work import UnitOfWork
 
@@ -83,6 +85,7 @@ class Inbox:
         # Called after a new event is written (the server wakes its inbox loop).
         self.on_receive: list[Callable[[], None]] = []
         self._last_purge = clock.now()
+        self._writer = GroupWriter(engine)
 
     def receive(self, channel: str, key: str, lane: str, payload: dict[str, Any]) -> bool:
         """Record one event; False if this key was already received (a redelivery)."""
@@ -97,8 +100,7 @@ class Inbox:
             "attempts": 0,
             "next_attempt_at": now,
         }
-        with self.engine.begin() as conn:
-            new = insert_new(conn, values)
+        new = self._writer.insert(values)
         if new:
             for callback in self.on_receive:
                 callback()

@@ -110,6 +110,7 @@ class TelegramHandlers:
             if (chat := role.channels.get(CHANNEL)) is not None and chat.lstrip("-").isdigit()
         )
         self.failed: set[int] = set()
+        self._answering: set[asyncio.Task[None]] = set()
 
     def command_names(self) -> list[str]:
         names = [*self.hirebot.commands.commands, *self.hirebot.commands.aliases]
@@ -211,14 +212,14 @@ class TelegramHandlers:
         return prompt_ref(replied.text)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Answers the tap at once (the spinner stops), then runs the action or asks for text."""
+        """Stops the spinner (answerCallbackQuery, not awaited: the next update need not wait
+        for Telegram's round trip), then runs the action or asks for text."""
         query = update.callback_query
         if query is None:
             return
-        try:
-            await query.answer()
-        except TelegramError as exc:  # a retried update's query was already answered
-            log.info("answerCallbackQuery for update %s: %s", update.update_id, exc)
+        task = asyncio.get_running_loop().create_task(self._stop_spinner(update))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
         parsed = parse_callback(query.data)
         if parsed is None or query.message is None or not self._allowed(update):
             log.info("ignoring tap %r in update %s", query.data, update.update_id)
@@ -229,6 +230,16 @@ class TelegramHandlers:
         else:
             action = ActionEvent(action_id, value)
         await self._dispatch(self._inbound(update, action=action))
+
+    @staticmethod
+    async def _stop_spinner(update: Update) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except TelegramError as exc:  # a retried update's query was already answered
+            log.info("answerCallbackQuery for update %s: %s", update.update_id, exc)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to or removed from a chat: logged, nothing queued there."""

@@ -64,7 +64,7 @@ def test_updates_arrive_by_long_polling(polling: Telegram, fake: FakeTelegramAPI
     polling.deliver()
 
     assert "Stage: Screening" in polling.texts(GROUP)[0]
-    assert fake.calls_to("answerCallbackQuery")
+    wait_until(lambda: fake.calls_to("answerCallbackQuery"))
 
 
 def test_starting_is_retried_until_telegram_answers(

@@ -17,6 +17,7 @@ from tests.channels.telegram.conftest import (
     SANA,
     STRANGER,
     Telegram,
+    wait_until,
 )
 from tests.fakes.telegram_api import callback_update, message_update
 
@@ -216,6 +217,7 @@ def test_a_tap_edits_the_card_in_place_and_answers(telegram: Telegram) -> None:
     telegram.tap("a:advance:1:applied", user=SANA, message_id=1)
     telegram.deliver()
 
+    wait_until(lambda: telegram.fake.calls_to("answerCallbackQuery"))  # sent beside the work
     assert len(telegram.fake.calls_to("answerCallbackQuery")) == 1
     edit = telegram.fake.calls_to("editMessageText")[-1]
     assert (edit.params["chat_id"], edit.params["message_id"]) == (GROUP, 1)
