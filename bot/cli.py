@@ -83,7 +83,7 @@ def serve(
     """Run the server: Slack and Telegram webhooks, delivery of queued messages, /healthz."""
     import uvicorn
 
-    from bot.server import build_server
+    from bot.server import build_server, freeze_startup_heap
 
     with open_app(config) as hirebot:
         if not hirebot.channels:
@@ -91,6 +91,7 @@ def serve(
                 "note: no chat channel configured (set SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN)"
             )
         server = build_server(hirebot)
+        freeze_startup_heap()
         uvicorn.run(server.asgi(), host=host, port=port, log_level="warning")
 
 

@@ -7,6 +7,7 @@ TELEGRAM_BOT_TOKEN is set. The console channel is interactive and not part of th
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,15 @@ class Server:
             {"status": "ok" if healthy else "unhealthy", "checks": checks},
             status_code=200 if healthy else 503,
         )
+
+
+def freeze_startup_heap() -> None:
+    """Everything built at start (modules, config, the command set, SQLAlchemy's mappers) lives
+    as long as the process. Frozen out of the collector's reach, a full collection scans only
+    what was made since: gen-2 pauses went from 80-90 ms to about 5 ms, and with them the
+    acknowledgement p99 at 220 requests/s from 43-48 to 20-23 ms (docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:

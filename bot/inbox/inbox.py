@@ -18,6 +18,7 @@ after `max_attempts` the event is marked failed and logged.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -132,6 +133,7 @@ class Inbox:
                 continue
             done.append(event.id)
             stats.handled += 1
+            time.sleep(0)  # let waiting acknowledgements have the GIL between events
         self._finish(done, released)
         self._purge_now_and_then()
         return stats

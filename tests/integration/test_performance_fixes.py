@@ -36,6 +36,7 @@ from storage.models import (
     ScheduledTask,
     StageMove,
 )
+from tests.conftest import ROOT
 
 # -- SQLite writers ------------------------------------------------------------------------------
 
@@ -505,3 +506,31 @@ def test_a_batch_of_reminders_costs_the_same_queries_for_any_number_of_interview
     assert big_selects == small_selects, runs
     assert big_updates == small_updates <= 4, runs  # claim, reminded_at, done (+ SQLite's own)
     assert big_inserts <= 2 * 4, runs  # an outbox and an audit row per interviewer
+
+
+def test_serve_freezes_what_it_built_at_start_before_serving(
+    app: Hirebot, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full collections that scan the startup heap paused every thread for 80-90 ms."""
+    import gc
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    frozen_when_serving: list[int] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *a, **k: frozen_when_serving.append(gc.get_freeze_count())
+    )
+    try:
+        result = CliRunner().invoke(
+            cli,
+            ["serve", "--port", "0"],
+            env={"DATABASE_URL": database_url, "HIREBOT_CONFIG": str(ROOT / "config.yaml")},
+        )
+    finally:
+        gc.unfreeze()
+    assert result.exit_code == 0, result.output
+    assert len(frozen_when_serving) == 1
+    assert frozen_when_serving[0] > 10_000  # modules, config, mappers: the whole startup heap
