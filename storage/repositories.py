@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, func, or_, select, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
@@ -316,6 +316,19 @@ class OutboxRepository:
             .with_for_update(skip_locked=True)
         )
         return self.session.scalars(stmt).all()
+
+    def mark_sent(self, ids: Sequence[int], now: datetime, external_ref: str | None) -> None:
+        values: dict[str, Any] = {
+            "status": "sent",
+            "sent_at": now,
+            "attempts": OutboxMessage.attempts + 1,
+        }
+        if external_ref:
+            values["external_ref"] = external_ref
+        self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).values(**values),
+            execution_options={"synchronize_session": False},
+        )
 
     def by_ids(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
         return self.session.scalars(

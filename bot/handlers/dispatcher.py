@@ -90,6 +90,7 @@ class Dispatcher:
         self.clock = clock
         self.channels = channels
         self.flows = flows
+        # Called after a commit that queued messages for the delivery worker (it wakes up).
         self.on_commit: list[Callable[[], None]] = []
 
     def handle(self, inbound: Inbound) -> Outcome:
@@ -139,8 +140,9 @@ class Dispatcher:
             self._record_inbound(ctx, inbound, failed)
             ids = self._enqueue_replies(ctx, inbound, replies)
             uow.commit()
-        for callback in self.on_commit:
-            callback()
+        if ctx.queued:  # a command answered inline leaves the delivery worker nothing to do
+            for callback in self.on_commit:
+                callback()
         return Outcome(
             cid,
             replies=replies,

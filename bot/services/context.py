@@ -53,6 +53,7 @@ class Context:
     conversation: str = ""
     private: bool = True
     flows: FlowEngine | None = None
+    queued: int = 0  # outbox rows left for the delivery worker (not answered inline)
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""

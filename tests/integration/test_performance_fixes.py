@@ -534,3 +534,46 @@ def test_serve_freezes_what_it_built_at_start_before_serving(
     assert result.exit_code == 0, result.output
     assert len(frozen_when_serving) == 1
     assert frozen_when_serving[0] > 10_000  # modules, config, mappers: the whole startup heap
+
+
+def test_marking_inline_answers_sent_is_one_statement_and_quiet_commands_wake_no_one(
+    app: Hirebot,
+) -> None:
+    """Slack answers inline; recording that was a load and a flush per row, and every
+    command's commit woke the delivery worker for a pass that found nothing."""
+    from bot.handlers.dispatcher import Inbound
+    from bot.services import outbox
+
+    woken: list[bool] = []
+    app.dispatcher.on_commit.append(lambda: woken.append(True))
+
+    def run(text: str) -> list[int]:
+        inbound = Inbound(
+            channel="console",
+            user_ref="sana",
+            conversation="console:sana",
+            text=text,
+            deliver_inline=True,
+        )
+        return app.dispatcher.handle(inbound).outbox_ids
+
+    ids = [i for _ in range(5) for i in run("help")]
+    assert woken == []  # answered inline: nothing for the delivery worker
+    run("add senior-backend 'Ayesha Khan'")
+    assert woken == [True]  # the card is the worker's
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        with app.uow() as uow:
+            outbox.mark_sent(uow, ids, app.clock.now())
+            uow.commit()
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+    assert statements == ["UPDATE"]
+    with app.uow() as uow:
+        assert {m.status for m in uow.outbox.by_ids(ids)} == {"sent"}
