@@ -66,12 +66,15 @@ class InboxRepository:
         ).all()
 
     def mark_done(self, ids: Sequence[int], now: datetime) -> None:
-        """One statement for a whole pass: handling, not bookkeeping, is the cost per event."""
+        """One statement for a whole pass: handling, not bookkeeping, is the cost per event.
+
+        The payload goes: what was said is in the audit log (redacted) and the change itself;
+        the key stays, to recognise a redelivery."""
         if ids:
             self.session.execute(
                 update(InboundEvent)
                 .where(InboundEvent.id.in_(list(ids)))
-                .values(status="done", done_at=now, last_error=None),
+                .values(status="done", done_at=now, last_error=None, payload={}),
                 execution_options={"synchronize_session": False},
             )
 

@@ -33,6 +33,7 @@ from storage.models import (
     CheckinResponse,
     Feedback,
     FlowRun,
+    InboundEvent,
     Interview,
     Note,
     Offer,
@@ -247,6 +248,7 @@ def _scrub_everywhere(
         (AuditEvent, "summary", AuditEvent.summary),
         (AuditEvent, "payload", cast(AuditEvent.payload, String)),
         (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
+        (InboundEvent, "payload", cast(InboundEvent.payload, String)),  # not yet handled
         (Note, "text", Note.text),
         (StageMove, "reason", StageMove.reason),
         (FlowRun, "data", cast(FlowRun.data, String)),

@@ -56,6 +56,7 @@ def test_events_are_handled_once_in_order_and_marked_done(app: Hirebot) -> None:
     assert handled == 30
     assert seen == list(range(30))
     assert {r.status for r in rows(app).values()} == {"done"}
+    assert {str(r.payload) for r in rows(app).values()} == {"{}"}  # what was said is not kept
     assert app.inbox.pending() == 0
 
 

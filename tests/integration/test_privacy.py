@@ -115,6 +115,8 @@ def test_after_erasure_no_table_contains_her_name_email_or_phone(
             )
         )
         uow.commit()
+    typed = f"/hire add senior-backend '{NAME}' email={EMAIL} phone={PHONE}"
+    app.inbox.receive("slack", "slack:cmd:t1", "slack:U1", {"text": typed})  # not handled yet
     before = dump_all(app)
     assert NAME.lower() in before
     assert EMAIL in before
