@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,10 +88,14 @@ class InboxRepository:
                 execution_options={"synchronize_session": False},
             )
 
-    def purge_done(self, before: datetime) -> int:
+    def purge(self, *, done_before: datetime, failed_before: datetime) -> int:
+        """Delete handled events, and events given up on, past their keeping time."""
         result = self.session.execute(
             delete(InboundEvent).where(
-                InboundEvent.status == "done", InboundEvent.done_at < before
+                or_(
+                    (InboundEvent.status == "done") & (InboundEvent.done_at < done_before),
+                    (InboundEvent.status == "failed") & (InboundEvent.received_at < failed_before),
+                )
             ),
             execution_options={"synchronize_session": False},
         )

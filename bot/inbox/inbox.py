@@ -41,6 +41,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 KEEP_DONE = timedelta(days=2)  # well past any platform's redelivery window
+KEEP_FAILED = timedelta(days=30)  # time enough to look into what failed (`last_error`)
 PURGE_EVERY = timedelta(minutes=10)
 
 
@@ -210,7 +211,9 @@ class Inbox:
             return
         self._last_purge = now
         with self.uow_factory() as uow:
-            purged = InboxRepository(uow.session).purge_done(now - KEEP_DONE)
+            purged = InboxRepository(uow.session).purge(
+                done_before=now - KEEP_DONE, failed_before=now - KEEP_FAILED
+            )
             uow.commit()
         if purged:
-            log.info("inbox: %d handled events older than %s purged", purged, KEEP_DONE)
+            log.info("inbox: %d handled or failed events past their keeping time purged", purged)

@@ -15,7 +15,7 @@ from sqlalchemy import event, select
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
-from bot.inbox.inbox import KEEP_DONE, LEASE, MAX_ATTEMPTS, PURGE_EVERY, Inbox
+from bot.inbox.inbox import KEEP_DONE, KEEP_FAILED, LEASE, MAX_ATTEMPTS, PURGE_EVERY, Inbox
 from storage.models import InboundEvent
 
 
@@ -148,14 +148,23 @@ def test_two_replicas_on_postgres_never_handle_the_same_event(app: Hirebot) -> N
         assert mine == sorted(mine)
 
 
-def test_handled_events_are_purged_after_a_while(app: Hirebot, clock: FrozenClock) -> None:
-    app.inbox.processors["chat"] = recorder([])
+def test_handled_and_failed_events_are_purged_after_a_while(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    app.inbox.processors["chat"] = recorder([], fail=lambda p: p["n"] == 0)
+    app.inbox.max_attempts = 1
+    app.inbox.receive("chat", "failed", "bob", {"n": 0})
     app.inbox.receive("chat", "old", "alice", {"n": 1})
     app.inbox.run_pending()
+    assert rows(app)["failed"].status == "failed"
     clock.set(clock.now() + KEEP_DONE + PURGE_EVERY)
     app.inbox.receive("chat", "new", "alice", {"n": 2})
     app.inbox.run_pending()
-    assert list(rows(app)) == ["new"]
+    assert sorted(rows(app)) == ["failed", "new"]  # a failure is kept longer, to look into
+    clock.set(clock.now() + KEEP_FAILED)
+    app.inbox.receive("chat", "latest", "alice", {"n": 3})
+    app.inbox.run_pending()
+    assert list(rows(app)) == ["latest"]
 
 
 def test_concurrent_receipts_share_a_commit_and_each_learns_if_it_was_new(app: Hirebot) -> None:
