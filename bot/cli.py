@@ -20,6 +20,7 @@ from bot.cli_common import (
     open_app,
     system_context,
 )
+from bot.cli_inbox import inbox_app
 from bot.cli_jobs import digest_command, jobs_app
 from bot.cli_outbox import outbox_app
 from bot.cli_people import people_app
@@ -39,6 +40,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(applicant_app, name="applicant")
 app.command("digest")(digest_command)

@@ -101,6 +101,23 @@ class InboxRepository:
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def listing(self, statuses: Sequence[str], limit: int) -> Sequence[InboundEvent]:
+        return self.session.scalars(
+            select(InboundEvent)
+            .where(InboundEvent.status.in_(list(statuses)))
+            .order_by(InboundEvent.id)
+            .limit(limit)
+        ).all()
+
+    def failed_ids(self) -> list[int]:
+        return list(
+            self.session.scalars(
+                select(InboundEvent.id)
+                .where(InboundEvent.status == "failed")
+                .order_by(InboundEvent.id)
+            )
+        )
+
     def counts_by_status(self) -> dict[str, int]:
         rows = self.session.execute(
             select(InboundEvent.status, func.count()).group_by(InboundEvent.status)

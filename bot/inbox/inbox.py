@@ -139,6 +139,29 @@ class Inbox:
         self._purge_now_and_then()
         return stats
 
+    def listing(self, statuses: Sequence[str], limit: int = 50) -> list[InboundEvent]:
+        """Events in these states, oldest first (for `hirebot inbox`)."""
+        with self.uow_factory() as uow:
+            return list(InboxRepository(uow.session).listing(statuses, limit))
+
+    def retry(self, ids: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
+        """Failed events (these, or all) back in line with a fresh set of attempts, handled on
+        the server's next pass; returns (retried, not failed or unknown)."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            repo = InboxRepository(uow.session)
+            wanted = list(ids) if ids is not None else repo.failed_ids()
+            retried = []
+            for row in repo.by_ids(wanted):
+                if row.status == "failed":
+                    row.status, row.attempts, row.next_attempt_at = "pending", 0, now
+                    retried.append(row.id)
+            uow.commit()
+        if retried:
+            for callback in self.on_receive:
+                callback()
+        return retried, [i for i in wanted if i not in retried]
+
     def counts(self) -> dict[str, int]:
         """Events by status (pending, working, done, failed)."""
         with self.uow_factory() as uow:
