@@ -98,7 +98,7 @@ class InboxCollector(Collector):
             labels=["state"],
         )
         try:
-            counts = self.inbox.counts()
+            counts = self.inbox.counts(("pending", "working", "failed"))
         except Exception:  # a scrape must answer even when the database does not
             log.exception("could not read inbox metrics")
             return

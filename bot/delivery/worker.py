@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.background import backoff
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
 from bot.logging_setup import correlation
@@ -27,7 +28,6 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
-BACKOFF_BASE = 2.0
 BACKOFF_CAP = 600.0
 OPEN_STATUSES = ("pending", "sending")
 
@@ -40,10 +40,6 @@ class DeliveryStats:
     waiting: int = 0
     crashed: int = 0  # passes that raised (set by DeliveryLoop; the worker itself never does)
     errors: list[str] = field(default_factory=list)
-
-
-def backoff(attempts: int) -> float:
-    return float(min(BACKOFF_CAP, BACKOFF_BASE ** max(attempts, 1)))
 
 
 class DeliveryWorker:
@@ -185,7 +181,11 @@ class DeliveryWorker:
                     "outbox row %s is dead after %s attempts: %s", row.id, row.attempts, exc
                 )
             else:
-                delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts)
+                delay = (
+                    exc.retry_after
+                    if exc.retry_after is not None
+                    else backoff(row.attempts, BACKOFF_CAP)
+                )
                 row.status = "pending"
                 row.next_attempt_at = now + timedelta(seconds=delay)
                 stats.retried += 1

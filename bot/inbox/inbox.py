@@ -20,15 +20,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Engine
 
+from bot.background import backoff
 from bot.clock import Clock
 from bot.inbox.writer import GroupWriter
-from storage.inbox import InboxRepository
+from storage.inbox import OPEN_STATUSES, InboxRepository
 from storage.models import InboundEvent
 from storage.unit_of_work import UnitOfWork
 
@@ -38,7 +39,6 @@ Processor = Callable[[dict[str, Any]], None]
 
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
-BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 KEEP_DONE = timedelta(days=2)  # well past any platform's redelivery window
 KEEP_FAILED = timedelta(days=30)  # time enough to look into what failed (`last_error`)
@@ -60,11 +60,6 @@ class InboxStats:
     retried: int = 0
     failed: int = 0
     waiting: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_CAP, BACKOFF_BASE ** max(attempts, 1)))
 
 
 class Inbox:
@@ -162,15 +157,14 @@ class Inbox:
                 callback()
         return retried, [i for i in wanted if i not in retried]
 
-    def counts(self) -> dict[str, int]:
-        """Events by status (pending, working, done, failed)."""
+    def counts(self, statuses: Sequence[str] | None = None) -> dict[str, int]:
+        """Events by status (pending, working, done, failed), or only the statuses named."""
         with self.uow_factory() as uow:
-            return InboxRepository(uow.session).counts_by_status()
+            return InboxRepository(uow.session).counts_by_status(statuses)
 
     def pending(self) -> int:
         """Events not handled yet (waiting or being handled)."""
-        counts = self.counts()
-        return counts.get("pending", 0) + counts.get("working", 0)
+        return sum(self.counts(OPEN_STATUSES).values())
 
     # Steps ------------------------------------------------------------------------------
 
@@ -209,7 +203,6 @@ class Inbox:
     def _failed(self, event: Claimed, exc: Exception, stats: InboxStats) -> None:
         now = self.clock.now()
         problem = f"{type(exc).__name__}: {exc}"[:1000]
-        stats.errors.append(problem)
         with self.uow_factory() as uow:
             for row in InboxRepository(uow.session).by_ids([event.id]):
                 row.last_error = problem
@@ -224,7 +217,9 @@ class Inbox:
                     )
                 else:
                     row.status = "pending"
-                    row.next_attempt_at = now + backoff(row.attempts)
+                    row.next_attempt_at = now + timedelta(
+                        seconds=backoff(row.attempts, BACKOFF_CAP)
+                    )
                     stats.retried += 1
             uow.commit()
 

@@ -226,3 +226,17 @@ def test_a_command_that_cannot_be_recorded_is_answered_with_an_apology(slack: Sl
     assert response.status_code == 200
     assert response.json()["response_type"] == "ephemeral"
     assert "could not take that just now" in text_of(response.json())
+
+
+def test_metrics_show_the_events_acknowledged_but_not_handled(slack: Slack) -> None:
+    def gauge(state: str) -> float:
+        text = slack.http.get("/metrics").text
+        line = next(
+            x for x in text.splitlines() if x.startswith(f'hirebot_inbox_events{{state="{state}"}}')
+        )
+        return float(line.split()[-1])
+
+    post_unprocessed(slack, "list", "t-metrics")
+    assert gauge("pending") == 1
+    slack.process()
+    assert (gauge("pending"), gauge("working"), gauge("failed")) == (0, 0, 0)
