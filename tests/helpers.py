@@ -28,3 +28,11 @@ def only(outcome: Outcome) -> Reply:
 
 def text_of(outcome: Outcome) -> str:
     return "\n".join(r.plain_text() for r in outcome.replies)
+
+
+def handle_inbox(app: Hirebot) -> int:
+    """What the server's inbox loop does: passes until one handles nothing; how many were."""
+    handled = 0
+    while (done := app.inbox.run_pending().handled) > 0:
+        handled += done
+    return handled

@@ -17,6 +17,7 @@ from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
 from bot.inbox.inbox import KEEP_DONE, KEEP_FAILED, LEASE, MAX_ATTEMPTS, PURGE_EVERY, Inbox
 from storage.models import InboundEvent
+from tests.helpers import handle_inbox
 
 
 def recorder(into: list[Any], fail: Callable[[dict[str, Any]], bool] = lambda _: False) -> Any:
@@ -50,10 +51,7 @@ def test_events_are_handled_once_in_order_and_marked_done(app: Hirebot) -> None:
     app.inbox.processors["chat"] = recorder(seen)
     for n in range(30):  # more than one claim batch
         app.inbox.receive("chat", f"ev-{n}", f"lane-{n % 3}", {"n": n})
-    handled = 0
-    while (stats := app.inbox.run_pending()).handled:
-        handled += stats.handled
-    assert handled == 30
+    assert handle_inbox(app) == 30
     assert seen == list(range(30))
     assert {r.status for r in rows(app).values()} == {"done"}
     assert {str(r.payload) for r in rows(app).values()} == {"{}"}  # what was said is not kept

@@ -19,6 +19,7 @@ from bot.channels.slack.runtime import SlackRuntime
 from bot.config import Environment
 from bot.server import Server
 from tests.fakes.slack_api import FakeSlackAPI, SlackCall
+from tests.helpers import handle_inbox
 
 SECRET = "test-signing-secret"
 SANA, OMAR, HINA = "U0SANAMRZ", "U0OMARFRQ", "U0HINABAG"
@@ -83,9 +84,7 @@ class Slack:
     def process(self) -> int:
         """What the server's inbox loop does after a request: handle every recorded event,
         then wait for the answers posted to response_urls."""
-        handled = 0
-        while (done := self.hirebot.inbox.run_pending().handled) > 0:
-            handled += done
+        handled = handle_inbox(self.hirebot)
         self.runtime.drain()
         return handled
 

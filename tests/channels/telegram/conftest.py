@@ -25,6 +25,7 @@ from bot.config import Environment, HirebotConfig
 from bot.server import Server, build_server
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update
+from tests.helpers import handle_inbox
 
 GROUP = -1001000000001  # senior-backend's Telegram group
 SANA, OMAR, HINA, LUCAS, STRANGER = 1001, 1002, 1003, 1004, 9999
@@ -113,10 +114,7 @@ class Telegram:
 
     def process(self) -> int:
         """What the server's inbox loop does after an update: handle every recorded one."""
-        handled = 0
-        while (done := self.hirebot.inbox.run_pending().handled) > 0:
-            handled += done
-        return handled
+        return handle_inbox(self.hirebot)
 
     def say(
         self, text: str, *, user: int = SANA, chat: int | None = None, **extra: Any
