@@ -31,11 +31,26 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 RESPONSE_TIMEOUT = 10
+RESPONSE_URL_POSTS = 5  # Slack takes up to 5 posts to one response_url (within 30 minutes)
 
 
 def is_direct(conversation: str) -> bool:
     """Slack DM channel ids start with D; everything else (C, G) is seen by several people."""
     return conversation.startswith("D")
+
+
+def within_post_limit(messages: Sequence[render.Message]) -> list[render.Message]:
+    if len(messages) <= RESPONSE_URL_POSTS:
+        return list(messages)
+    kept = list(messages[: RESPONSE_URL_POSTS - 1])
+    left = len(messages) - len(kept)
+    return [
+        *kept,
+        render.notice(
+            f"{left} more messages of this answer did not fit: Slack takes "
+            f"{RESPONSE_URL_POSTS} answers to one command. Ask for less at a time."
+        ),
+    ]
 
 
 class Bridge:
@@ -115,10 +130,13 @@ class Bridge:
     def respond_later(
         self, response_url: str, outcome: Outcome | None, messages: Sequence[render.Message]
     ) -> None:
-        """Post `messages` to the interaction's response_url after the ack has gone."""
+        """Post `messages` to the interaction's response_url after the ack has gone; an answer
+        longer than Slack takes there ends with a note saying how much was left out."""
         if not messages:
             return
-        future = self._executor.submit(self._respond, response_url, outcome, list(messages))
+        future = self._executor.submit(
+            self._respond, response_url, outcome, within_post_limit(messages)
+        )
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)

@@ -15,6 +15,7 @@ from bot.channels.slack.render import SECTION_TEXT_MAX, unescape
 from storage.models import Applicant, AuditEvent, Note, OutboxMessage
 from tests.channels.slack.harness import HINA, HIRING, SANA, Slack, new_trigger, sign, text_of
 from tests.fakes.slack_api import validate_blocks
+from tests.helpers import say
 
 ADD = (
     'add senior-backend "Ayesha Khan" email=ayesha@example.com phone=03001234567 '
@@ -240,3 +241,17 @@ def test_metrics_show_the_events_acknowledged_but_not_handled(slack: Slack) -> N
     assert gauge("pending") == 1
     slack.process()
     assert (gauge("pending"), gauge("working"), gauge("failed")) == (0, 0, 0)
+
+
+def test_an_answer_longer_than_five_posts_ends_saying_what_was_left_out(slack: Slack) -> None:
+    """Slack takes up to 5 posts to one response_url; 50 notes at the length limit need more."""
+    ask(slack, ADD)
+    note = ("Long interview notes. " * 500)[:10_000]
+    for _ in range(50):
+        say(slack.hirebot, f"note 1 {note}")
+    slack.command("notes 1", trigger_id="t-long")
+    posts = [call.params for call in slack.answers("cmd-t-long")]
+    assert len(posts) == 5
+    assert all(validate_blocks(p["blocks"]) == [] for p in posts)
+    assert "more messages of this answer did not fit" in text_of(posts[-1])
+    assert "Slack takes 5 answers to one command" in text_of(posts[-1])
