@@ -292,6 +292,38 @@ def _hirebot_serve(
     return process([PYTHON, "-m", "bot", "serve", "--port", str(port)], env=env, log=log)
 
 
+def _hirebot_runs(
+    driver: Driver,
+    mode: Mode,
+    url: str,
+    env: dict[str, str],
+    log: Path,
+    scenarios: Sequence[tuple[str, Source, bool]],
+    *,
+    settle: float,
+    memory: dict[str, float] | None = None,
+) -> list[Run]:
+    """`hirebot serve` on one database: each (scenario, source, fixed-rate runs too) measured,
+    every run waiting for the inbox to empty; with `memory`, RSS before and after."""
+    backlog = Backlog(url)
+    port = free_port()
+    try:
+        with _hirebot_serve(env, port, log) as proc:
+            wait_for_port(port, proc=proc)
+            time.sleep(settle)
+            if memory is not None:
+                memory["idle"] = rss_mb(proc.pid)
+            runs = [
+                _measure(driver, mode, port, scenario, source, rate_runs=rates, backlog=backlog)
+                for scenario, source, rates in scenarios
+            ]
+            if memory is not None:
+                memory["after"] = rss_mb(proc.pid)
+    finally:
+        backlog.close()
+    return runs
+
+
 def _report_channel(
     c: Collected,
     section: str,
@@ -399,16 +431,16 @@ def slack(
                 "SLACK_API_URL": api,
                 "HIREBOT_LOG_LEVEL": "WARNING",
             }
-            port = free_port()
-            backlog = Backlog(url)
-            with _hirebot_serve(env, port, logs / f"hirebot-slack-{db}.log") as proc:
-                wait_for_port(port, proc=proc)
-                time.sleep(2)
-                memory.setdefault(db, {})["idle"] = rss_mb(proc.pid)
-                cmd = _measure(driver, mode, port, "slack-command", command_items, backlog=backlog)
-                click = _measure(driver, mode, port, "slack-click", pool, backlog=backlog)
-                memory[db]["after"] = rss_mb(proc.pid)
-            backlog.close()
+            cmd, click = _hirebot_runs(
+                driver,
+                mode,
+                url,
+                env,
+                logs / f"hirebot-slack-{db}.log",
+                [("slack-command", command_items, True), ("slack-click", pool, True)],
+                settle=2,
+                memory=memory.setdefault(db, {}),
+            )
             for label, run, key in (
                 ("/hire commands", cmd, "command"),
                 ("button clicks", click, "click"),
@@ -466,24 +498,15 @@ def telegram(
                 "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
                 "HIREBOT_LOG_LEVEL": "WARNING",
             }
-            port = free_port()
-            backlog = Backlog(url)
-            with _hirebot_serve(env, port, logs / f"hirebot-telegram-{db}.log") as proc:
-                wait_for_port(port, proc=proc)
-                time.sleep(1)
-                cmd = _measure(
-                    driver,
-                    mode,
-                    port,
-                    "telegram-command",
-                    command_items,
-                    rate_runs=False,
-                    backlog=backlog,
-                )
-                tap = _measure(
-                    driver, mode, port, "telegram-tap", pool, rate_runs=False, backlog=backlog
-                )
-            backlog.close()
+            cmd, tap = _hirebot_runs(
+                driver,
+                mode,
+                url,
+                env,
+                logs / f"hirebot-telegram-{db}.log",
+                [("telegram-command", command_items, False), ("telegram-tap", pool, False)],
+                settle=1,
+            )
             for label, run, key in (("commands", cmd, "command"), ("button taps", tap, "tap")):
                 name, best = _best(bare[key])
                 _report_channel(c, section, label, db, run, best, name)
