@@ -72,7 +72,6 @@ class Inbox:
         batch: int = 20,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
-        self.engine = engine
         self.uow_factory = uow_factory
         self.clock = clock
         self.batch = batch
