@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, FrozenClock, SystemClock
 from bot.config import Environment, HirebotConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.flows.add_applicant import AddApplicantFlow
@@ -129,7 +129,7 @@ def bootstrap(
     session_factory = create_session_factory(engine)
     with UnitOfWork(session_factory) as uow:
         sync_catalog(uow, catalog)
-    clock = clock or SystemClock()
+    clock = clock or (FrozenClock(env.clock) if env.clock else SystemClock())
     flows = build_flows()
     commands = build_commands(flows)
     active = enabled_channels(env, channels)

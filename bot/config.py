@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -459,3 +460,7 @@ class Environment(BaseSettings):
     telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
     api_token: str | None = Field(default=None, alias="HIREBOT_API_TOKEN")
+    # Pins the clock at one instant (an ISO time with its offset). For tests and rehearsals, so
+    # that a CLI call in a test reads the same clock as the app the test drives; unset in
+    # production, where the system clock runs.
+    clock: AwareDatetime | None = Field(default=None, alias="HIREBOT_CLOCK")
