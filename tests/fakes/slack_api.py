@@ -679,7 +679,7 @@ class FakeSlackAPI:
         with self._changed:
             return [call for call in self.calls if call.method == method]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[SlackCall]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[SlackCall]:
         """Block until ``method`` was called ``count`` times (for work done in threads)."""
         deadline = time.monotonic() + timeout
         with self._changed:

@@ -1227,7 +1227,7 @@ class FakeTelegramAPI:
         with self._changed:
             return self._matching(method)
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[TelegramCall]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 30.0) -> list[TelegramCall]:
         """Block until ``method`` was called ``count`` times (for work done by a running app)."""
         deadline = time.monotonic() + timeout
         with self._changed:

@@ -643,7 +643,7 @@ def test_wait_for_sees_calls_made_in_other_threads(slack: FakeSlackAPI, client: 
     worker = threading.Thread(target=lambda: client.chat_postMessage(channel="C1", text="bg"))
     worker.start()
 
-    calls = slack.wait_for("chat.postMessage", timeout=5)
+    calls = slack.wait_for("chat.postMessage", timeout=30)
 
     worker.join()
     assert calls[0].params["text"] == "bg"

@@ -39,12 +39,12 @@ class SocketModeEndpoint:
 
     def start(self) -> SocketModeEndpoint:
         self._thread.start()
-        assert self._ready.wait(5)
+        assert self._ready.wait(30)
         return self
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        self._thread.join(30)
 
     def send(self, envelope: JsonDict) -> None:
         assert self._envelopes is not None

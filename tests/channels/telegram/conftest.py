@@ -80,7 +80,7 @@ def telegram_env(fake: FakeTelegramAPI, *, webhook: bool = True, **extra: str) -
     return Environment.model_validate(values)
 
 
-def wait_until(check: Callable[[], T | None], timeout: float = 5.0) -> T:
+def wait_until(check: Callable[[], T | None], timeout: float = 30.0) -> T:
     """Poll `check` until it returns something truthy; for work done by background threads."""
     deadline = time.monotonic() + timeout
     while True:
