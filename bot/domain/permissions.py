@@ -21,6 +21,8 @@ class Permission(StrEnum):
     VIEW_CONTACT = "see applicants' email and phone"
     ADD = "add applicants"
     MOVE = "move, reject or withdraw applicants"
+    SCHEDULE = "schedule, reschedule or cancel interviews"
+    OFFER = "draft offers and record the candidate's answer"
     NOTE = "add notes"
     HISTORY = "read an applicant's history"
     SEE_FEEDBACK = "read every interviewer's feedback"
@@ -34,6 +36,8 @@ _TEAM = frozenset(
         Permission.VIEW_CONTACT,
         Permission.ADD,
         Permission.MOVE,
+        Permission.SCHEDULE,
+        Permission.OFFER,
         Permission.NOTE,
         Permission.HISTORY,
         Permission.SEE_FEEDBACK,
@@ -56,9 +60,20 @@ def permissions_for(roles: Iterable[TeamRole]) -> frozenset[Permission]:
     return frozenset(granted)
 
 
+def granted_by(permission: Permission) -> list[TeamRole]:
+    """The hiring-team roles that carry a permission, in the table's order."""
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
 def require(roles: Iterable[TeamRole], permission: Permission) -> None:
-    """Refuse politely, naming what is missing, when none of the person's roles allows it."""
+    """Refuse politely when none of the person's roles allows it, naming the permission the
+    action itself needs (not a neighbouring one) and which roles carry it, so the person knows
+    whom to ask."""
     roles = list(roles)
     if permission not in permissions_for(roles):
         held = ", ".join(r.value for r in roles) or "no hiring-team role"
-        raise PermissionDenied(f"you need permission to {permission.value} (your roles: {held})")
+        who = ", ".join(r.value for r in granted_by(permission))
+        raise PermissionDenied(
+            f"you need permission to {permission.value} (your roles: {held}; "
+            f"roles that have it: {who})"
+        )

@@ -19,7 +19,7 @@ from bot.services import applicants as service
 from bot.services.context import Context
 
 # Permissions the asked-for action will check, so nobody types a reason only to be refused.
-ASK_PERMISSIONS = {"reject": Permission.MOVE}
+ASK_PERMISSIONS = {"reject": Permission.MOVE, "schedule": Permission.SCHEDULE}
 
 
 def ask_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:

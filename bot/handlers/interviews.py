@@ -74,7 +74,7 @@ def schedule(ctx: Context, line: CommandLine) -> list[Reply]:
 
 def start_guided_schedule(ctx: Context, applicant_id: int) -> list[Reply]:
     """`schedule <id>` alone asks step by step, in a private conversation."""
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.SCHEDULE)
     applicant = applicant_service.get(ctx, applicant_id)
     if not ctx.private or ctx.flows is None or ctx.actor.person_id is None:
         raise InvalidInput(
@@ -328,7 +328,7 @@ def panel_lines(ctx: Context, applicant_id: int, name: str) -> list[str]:
 
 
 def register(commands: CommandSet) -> None:
-    change, view = Permission.MOVE, Permission.VIEW
+    change, view = Permission.SCHEDULE, Permission.VIEW
     commands.add(
         Command(
             "schedule",

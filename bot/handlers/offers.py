@@ -247,7 +247,7 @@ def register(commands: CommandSet) -> None:
             USAGE,
             "draft an offer, approve it, record the candidate's answer",
             offer,
-            Permission.MOVE,
+            Permission.OFFER,
             examples=(
                 "offer 12 pay=12500 start=2027-01-10 terms=scope,ip,confidentiality",
                 "offer 14 type=contract pay=4000 currency=USD period=month start=2027-01-04 "
@@ -263,7 +263,7 @@ def register(commands: CommandSet) -> None:
             "offers [applicant id]",
             "open offers, or one applicant's offers",
             offers,
-            Permission.MOVE,
+            Permission.OFFER,
         )
     )
     commands.add_action(service.APPROVE, approve_action)

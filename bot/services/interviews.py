@@ -134,7 +134,7 @@ def schedule(
     timezone: str | None = None,
     location: str = "",
 ) -> ScheduleResult:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.SCHEDULE)
     applicant = applicant_service.get(ctx, applicant_id)
     role = applicant_service.role_of(ctx, applicant)
     current = role.pipeline.get(applicant.stage)
@@ -233,7 +233,7 @@ def reschedule(
     duration_minutes: int | None,
     timezone: str | None,
 ) -> ScheduleResult:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.SCHEDULE)
     interview = get(ctx, interview_id)
     if interview.status != "scheduled":
         raise InvalidInput(f"interview #{interview.id} is {interview.status}")
@@ -275,7 +275,7 @@ def reschedule(
 
 def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
     """Cancel; open feedback flows for it close and say so."""
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.SCHEDULE)
     interview = get(ctx, interview_id)
     if interview.status != "scheduled":
         raise InvalidInput(f"interview #{interview.id} is already {interview.status}")

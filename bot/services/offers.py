@@ -80,7 +80,7 @@ def _name(ctx: Context, person_id: int | None) -> str:
 
 
 def get(ctx: Context, offer_id: int, *, for_update: bool = False) -> Offer:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.OFFER)
     offer = _repo(ctx).get(offer_id, for_update=for_update)
     if offer is None:
         raise NotFound(f"no offer #{offer_id}")
@@ -107,7 +107,7 @@ def _approver(ctx: Context, role: RoleSpec, outside: bool) -> Person | None:
 
 def create(ctx: Context, applicant_id: int, options: Mapping[str, str]) -> Created:
     """Validate and store an offer, move the applicant to the Offer stage, ask for approval."""
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.OFFER)
     applicant = applicant_service.get(ctx, applicant_id)
     role = applicant_service.role_of(ctx, applicant)
     stage = role.pipeline.get(applicant.stage)
@@ -422,13 +422,13 @@ def withdraw(ctx: Context, offer_id: int, reason: str) -> Decided:
 
 
 def for_applicant(ctx: Context, applicant_id: int) -> tuple[Applicant, list[Offer]]:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.OFFER)
     applicant = applicant_service.get(ctx, applicant_id)
     return applicant, list(_repo(ctx).for_applicant(applicant.id))
 
 
 def open_offers(ctx: Context, *, limit: int = 50) -> list[Offer]:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.OFFER)
     return list(_repo(ctx).open_offers(limit=limit))
 
 
