@@ -118,7 +118,8 @@ class RoleConfig(_Strict):
     title: str = Field(min_length=1, max_length=120)
     team: str = Field(default="", max_length=80)
     location: str = Field(default="", max_length=120)
-    employment_type: EmploymentType = EmploymentType.FULL_TIME
+    employment_type: EmploymentType | list[EmploymentType] = EmploymentType.FULL_TIME
+    offer_required: bool = True
     pay: PayConfig | None = None
     hiring_manager: Key
     recruiter: Key
@@ -129,6 +130,13 @@ class RoleConfig(_Strict):
     scorecard: list[CompetencyConfig] = Field(default_factory=list)
     question_bank: dict[Key, list[str]] = Field(default_factory=dict)
     practices: list[str] = Field(default_factory=list)
+
+    @property
+    def employment_types(self) -> tuple[EmploymentType, ...]:
+        """One type or a list of them; the first is what an offer defaults to."""
+        if isinstance(self.employment_type, list):
+            return tuple(self.employment_type)
+        return (self.employment_type,)
 
     def pipeline(self) -> Pipeline:
         if self.stages is None:
@@ -154,6 +162,11 @@ class RoleConfig(_Strict):
             raise ValueError(f"stages: {exc}") from exc
         if not pipeline.first.is_open:
             raise ValueError("stages: the first stage must be an open stage")
+        types = self.employment_types
+        if not types:
+            raise ValueError("employment_type: give at least one (full_time, contract)")
+        if len(set(types)) != len(types):
+            raise ValueError("employment_type: a type is listed twice")
         keys = set(pipeline.keys)
         for stage_key in self.question_bank:
             if stage_key not in keys:
@@ -382,7 +395,9 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         title=role.title,
         team=role.team,
         location=role.location,
-        employment_type=role.employment_type,
+        employment_type=role.employment_types[0],
+        employment_types=role.employment_types,
+        offer_required=role.offer_required,
         hiring_manager=role.hiring_manager,
         recruiter=role.recruiter,
         pipeline=role.pipeline(),

@@ -56,6 +56,16 @@ class RoleSpec:
     question_bank: dict[str, tuple[str, ...]] = field(default_factory=dict)
     summary: str = ""
     practices: tuple[str, ...] = ()
+    # Every employment type the role hires on (the first is `employment_type`, the default);
+    # empty means that one alone.
+    employment_types: tuple[EmploymentType, ...] = ()
+    # Hiring needs an accepted offer: only `offer accept` then moves an applicant to hired.
+    offer_required: bool = True
+
+    @property
+    def hires_as(self) -> tuple[EmploymentType, ...]:
+        """The employment types an offer for this role may have."""
+        return self.employment_types or (self.employment_type,)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,10 @@ def parse_employment_type(text: str) -> EmploymentType:
         ) from exc
 
 
+def employment_label(kind: EmploymentType) -> str:
+    return "contract" if kind is EmploymentType.CONTRACT else "full time"
+
+
 def parse_start(text: str, today: date) -> date:
     try:
         day = date.fromisoformat(text.strip())
@@ -189,6 +193,12 @@ def build_offer(
         if "type" in options
         else role.employment_type
     )
+    if kind is not None and kind not in role.hires_as:
+        problems["type"] = (
+            f"{role.title} hires as {' or '.join(employment_label(t) for t in role.hires_as)} "
+            f"only, not {employment_label(kind)}; "
+            + " or ".join(f"type={t.value}" for t in role.hires_as)
+        )
     pay = take("pay", parse_pay, options["pay"]) if "pay" in options else None
     if "pay" not in options:
         problems["pay"] = "give the pay, e.g. pay=12000" + (

@@ -70,7 +70,10 @@ def register(commands: CommandSet) -> None:
             fields = [
                 Field(label="Team", value=role.team or "—"),
                 Field(label="Location", value=role.location or "—"),
-                Field(label="Type", value=role.employment_type.value.replace("_", "-")),
+                Field(
+                    label="Type",
+                    value=", ".join(t.value.replace("_", "-") for t in role.hires_as),
+                ),
                 Field(label="Hiring manager", value=ctx.catalog.person(role.hiring_manager).name),
                 Field(label="Recruiter", value=ctx.catalog.person(role.recruiter).name),
             ]

@@ -24,6 +24,7 @@ from bot.domain.offers import (
     OfferStatus,
     RangeCheck,
     build_offer,
+    employment_label,
 )
 from bot.domain.permissions import Permission, TeamRole
 from bot.domain.stages import WITHDRAWN, StageKind
@@ -71,7 +72,7 @@ def pay_text(offer: Offer) -> str:
 
 
 def kind_text(value: str) -> str:
-    return "contract" if value == EmploymentType.CONTRACT else "full time"
+    return employment_label(EmploymentType(value))
 
 
 def _name(ctx: Context, person_id: int | None) -> str:
