@@ -83,9 +83,7 @@ def serve(
     config: ConfigOption = None,
 ) -> None:
     """Run the server: Slack and Telegram webhooks, delivery of queued messages, /healthz."""
-    import uvicorn
-
-    from bot.server import build_server, freeze_startup_heap
+    from bot.server import build_server, freeze_startup_heap, run
 
     with open_app(config) as hirebot:
         if not hirebot.channels:
@@ -94,7 +92,7 @@ def serve(
             )
         server = build_server(hirebot)
         freeze_startup_heap()
-        uvicorn.run(server.asgi(), host=host, port=port, log_level="warning")
+        run(server, host, port)
 
 
 @db_app.command("upgrade")

@@ -6,9 +6,11 @@ TELEGRAM_BOT_TOKEN is set. The console channel is interactive and not part of th
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
+import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -58,11 +60,14 @@ class Server:
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        self.start()
+        # In a thread, not on the server's event loop: starting and stopping wait on other
+        # loops (Telegram's Application, its sender's), and an asyncio loop cannot be run
+        # from inside another one ("Cannot run the event loop while another loop is running").
+        await asyncio.to_thread(self.start)
         try:
             yield
         finally:
-            self.stop()
+            await asyncio.to_thread(self.stop)
 
     def start(self) -> None:
         for runtime in self.runtimes:
@@ -74,6 +79,8 @@ class Server:
             self.scheduler.start()
 
     def stop(self) -> None:
+        """Work in flight finishes first (a scheduler tick, an event, a send), then the clients
+        close; what was not started stays queued in the database for the next start."""
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.inbox is not None:
@@ -184,3 +191,24 @@ def build_server(
             "ok" if sched.alive and sched.last_error is None else sched.last_error or "stopped"
         )
     return server
+
+
+def run(server: Server, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then stop cleanly and return (exit status 0).
+
+    uvicorn stops gracefully on either signal and then raises it again with the handler that
+    was in place before it started, so that the default one ends the process (status -15, or a
+    KeyboardInterrupt). A handler of our own, set first, is the one raised again: it only
+    notes the stop, and `hirebot serve` returns normally after closing the database.
+    """
+    import uvicorn
+
+    def stopped(signum: int, _frame: object) -> None:
+        log.info("stopped by %s", signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, stopped) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        uvicorn.run(server.asgi(), host=host, port=port, log_level="warning")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -48,8 +48,9 @@ class Scheduler:
             log.exception("scheduler tick failed")
 
     def stop(self) -> None:
+        """Waits for a tick in progress: its tasks finish and are recorded before we exit."""
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+            self._scheduler.shutdown(wait=True)
 
     @property
     def alive(self) -> bool:

@@ -1,0 +1,135 @@
+"""`hirebot serve` as a real process with Telegram enabled, against the fake Bot API running in
+the test: for what only a process can show (signals, a kill -9, a restart)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import yaml
+
+from bot.channels.telegram.runtime import SECRET_HEADER, WEBHOOK_PATH
+from tests.channels.telegram.conftest import SECRET, WEBHOOK_URL, telegram_config_dict
+from tests.fakes.telegram_api import FakeTelegramAPI, message_update
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTED_WITHIN = 90.0  # seconds: generous, for a loaded machine
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 60.0) -> T:
+    """Poll `check` until it returns something truthy, or fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.05)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """One `hirebot serve` process; its stderr goes to a file (a pipe could fill and block it).
+    Update ids are the caller's: two processes in one test share the fake's numbering."""
+
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def ready(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(
+                f"hirebot serve exited with {self.proc.returncode}:\n" + self.stderr()
+            )
+        try:
+            health = httpx.get(f"{self.url}/healthz", timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return bool(health["checks"]["channels"]["telegram"]["ready"])
+
+    def post(self, update: dict[str, Any]) -> None:
+        """An update through the webhook, as Telegram sends it; it must be accepted."""
+        response = httpx.post(
+            f"{self.url}{WEBHOOK_PATH}", json=update, headers={SECRET_HEADER: SECRET}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+
+    def say(self, text: str, *, user: int, update_id: int) -> None:
+        self.post(message_update(update_id, from_id=user, chat_id=user, text=text))
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 60.0) -> int:
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout)
+
+
+def write_config(path: Path) -> Path:
+    """The shipped config with Telegram ids for sana, omar and hina (as the Telegram tests)."""
+    path.write_text(yaml.safe_dump(telegram_config_dict(), sort_keys=False), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def hirebot_serve(
+    database_url: str,
+    config: Path,
+    fake: FakeTelegramAPI,
+    log: Path,
+    *,
+    webhook: bool = True,
+) -> Iterator[Served]:
+    """Start `hirebot serve` and wait until Telegram is ready; killed at the end if still up."""
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "HIREBOT_"))
+    }
+    environ.update(
+        DATABASE_URL=database_url,
+        HIREBOT_CONFIG=str(config),
+        HIREBOT_LOG_LEVEL="INFO",
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_URL=fake.base_url,
+        PTB_TIMEDELTA="true",
+    )
+    if webhook:
+        environ.update(TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET=SECRET)
+    port = free_port()
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    served = Served(proc, port, log)
+    try:
+        wait_for(served.ready, "hirebot serve to start", STARTED_WITHIN)
+        yield served
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
