@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, func, or_, select, union_all, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, contains_eager, joinedload
 from sqlalchemy.orm.util import identity_key
 
@@ -612,8 +612,12 @@ class PipelineRepository:
         plans from statistics and gets the plain column."""
         return column + 0 if self._sqlite else column.expression
 
+    def _counted(self, stmt: Select[*tuple[Any, ...]]) -> int:
+        """How many rows `stmt` (unbounded) matches, counted by the database."""
+        return self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
     def created_since(
-        self, role_ids: Sequence[int], since: datetime, limit: int
+        self, role_ids: Sequence[int], since: datetime, limit: int, offset: int = 0
     ) -> tuple[int, Sequence[Applicant]]:
         """Applicants created after `since`, newest first, off `ix_applicants_created_at`."""
         condition = (
@@ -626,11 +630,12 @@ class PipelineRepository:
             .where(*condition)
             .order_by(Applicant.created_at.desc(), Applicant.id.desc())
             .limit(limit)
+            .offset(offset)
         ).all()
         return total, rows
 
     def moves_since(
-        self, role_ids: Sequence[int], since: datetime, limit: int
+        self, role_ids: Sequence[int], since: datetime, limit: int, offset: int = 0
     ) -> tuple[int, Sequence[tuple[StageMove, Applicant]]]:
         """Moves after `since`, newest first, off `ix_stage_moves_at` (each applicant by id)."""
         base = (
@@ -642,31 +647,31 @@ class PipelineRepository:
                 StageMove.from_stage.is_not(None),
             )
         )
-        total = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
         rows = self.session.execute(
-            base.order_by(StageMove.at.desc(), StageMove.id.desc()).limit(limit)
+            base.order_by(StageMove.at.desc(), StageMove.id.desc()).limit(limit).offset(offset)
         ).all()
-        return total, [(m, a) for m, a in rows]
+        return self._counted(base), [(m, a) for m, a in rows]
 
-    def stuck(self, role_id: int, limits: dict[str, datetime], limit: int) -> Sequence[Applicant]:
-        """Applicants who entered their stage before that stage's cut-off (read off the
-        (role_id, stage) index for the limited stages only, not the role's every applicant)."""
-        if not limits:
-            return []
+    def stuck(
+        self, limits: dict[int, dict[str, datetime]], limit: int, offset: int = 0
+    ) -> tuple[int, Sequence[Applicant]]:
+        """Applicants who entered their stage before that stage's cut-off, longest waiting
+        first; `limits` maps a role id to its stages' cut-offs (read off the (role_id, stage)
+        index for the limited stages only, not the roles' every applicant)."""
         conditions = [
-            (Applicant.stage == stage) & (Applicant.stage_entered_at < cutoff)
-            for stage, cutoff in limits.items()
+            (Applicant.role_id == role_id)
+            & (Applicant.stage == stage)
+            & (Applicant.stage_entered_at < cutoff)
+            for role_id, cutoffs in limits.items()
+            for stage, cutoff in cutoffs.items()
         ]
-        return self.session.scalars(
-            select(Applicant)
-            .where(
-                Applicant.role_id == role_id,
-                Applicant.stage.in_(sorted(limits)),
-                or_(*conditions),
-            )
-            .order_by(Applicant.stage_entered_at)
-            .limit(limit)
+        if not conditions:
+            return 0, []
+        base = select(Applicant).where(or_(*conditions))
+        rows = self.session.scalars(
+            base.order_by(Applicant.stage_entered_at, Applicant.id).limit(limit).offset(offset)
         ).all()
+        return self._counted(base), rows
 
     def oldest_in_stage(self, role_id: int, stages: Sequence[str]) -> dict[str, datetime]:
         """When the longest-waiting applicant entered each of these stages (the open ones:
@@ -681,8 +686,8 @@ class PipelineRepository:
         return {stage: oldest for stage, oldest in rows if oldest is not None}
 
     def awaiting_decision(
-        self, role_ids: Sequence[int], open_stages: Sequence[str], limit: int
-    ) -> Sequence[Applicant]:
+        self, role_ids: Sequence[int], open_stages: Sequence[str], limit: int, offset: int = 0
+    ) -> tuple[int, Sequence[Applicant]]:
         """Open applicants whose interviews at their current stage are all in, with feedback.
 
         Restricted to open stages first, so the subqueries run for the open applicants only,
@@ -704,22 +709,26 @@ class PipelineRepository:
             .where(current)
             .exists()
         )
-        return self.session.scalars(
-            select(Applicant)
-            .where(
-                Applicant.role_id.in_(list(role_ids)),
-                Applicant.stage.in_(list(open_stages)),
-                submitted,
-                ~pending,
-            )
-            .order_by(Applicant.stage_entered_at)
-            .limit(limit)
+        base = select(Applicant).where(
+            Applicant.role_id.in_(list(role_ids)),
+            Applicant.stage.in_(list(open_stages)),
+            submitted,
+            ~pending,
+        )
+        rows = self.session.scalars(
+            base.order_by(Applicant.stage_entered_at, Applicant.id).limit(limit).offset(offset)
         ).all()
+        return self._counted(base), rows
 
     def upcoming_interviews(
-        self, role_ids: Sequence[int], start: datetime, end: datetime, limit: int
-    ) -> Sequence[tuple[Interview, Applicant]]:
-        rows = self.session.execute(
+        self,
+        role_ids: Sequence[int],
+        start: datetime,
+        end: datetime,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[int, Sequence[tuple[Interview, Applicant]]]:
+        base = (
             select(Interview, Applicant)
             .join(Applicant, Applicant.id == Interview.applicant_id)
             .where(
@@ -728,14 +737,15 @@ class PipelineRepository:
                 Interview.starts_at >= start,
                 Interview.starts_at < end,
             )
-            .order_by(Interview.starts_at)
-            .limit(limit)
+        )
+        rows = self.session.execute(
+            base.order_by(Interview.starts_at, Interview.id).limit(limit).offset(offset)
         ).all()
-        return [(i, a) for i, a in rows]
+        return self._counted(base), [(i, a) for i, a in rows]
 
     def overdue_feedback(
-        self, role_ids: Sequence[int], requested_before: datetime, limit: int
-    ) -> Sequence[tuple[Panelist, Applicant]]:
+        self, role_ids: Sequence[int], requested_before: datetime, limit: int, offset: int = 0
+    ) -> tuple[int, Sequence[tuple[Panelist, Applicant]]]:
         """Feedback still owed, read from the pending panelists (the owed feedback, not every
         interview the roles had). The only index on `feedback_status` is (person_id,
         feedback_status), so on SQLite the query names every person (`person_id IN (SELECT
@@ -743,7 +753,7 @@ class PipelineRepository:
         everyone = (
             [Panelist.person_id.in_(select(Person.id).scalar_subquery())] if self._sqlite else []
         )
-        rows = self.session.execute(
+        base = (
             select(Panelist, Applicant)
             .join(Interview, Interview.id == Panelist.interview_id)
             .join(Applicant, Applicant.id == Interview.applicant_id)
@@ -755,10 +765,11 @@ class PipelineRepository:
                 Panelist.requested_at.is_not(None),
                 Panelist.requested_at < requested_before,
             )
-            .order_by(Panelist.requested_at)
-            .limit(limit)
+        )
+        rows = self.session.execute(
+            base.order_by(Panelist.requested_at, Panelist.id).limit(limit).offset(offset)
         ).all()
-        return [(p, a) for p, a in rows]
+        return self._counted(base), [(p, a) for p, a in rows]
 
     def last_done(self, kind: str, subject: str) -> datetime | None:
         return self.session.scalar(

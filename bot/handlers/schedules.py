@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
-from bot.handlers.parsing import CommandLine, parse_id, split_options
+from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
 from bot.services import checkins, digests, offers
@@ -21,16 +21,41 @@ CHECKIN_USAGE = (
 )
 
 
+DIGEST_USAGE = f"digest [person] [{' | '.join(digests.SECTIONS)}] [role] [page=N]"
+
+
 def digest(ctx: Context, line: CommandLine) -> list[Reply]:
-    """Your digest as it would be sent now (admins: anyone's)."""
-    words = line.tokens()
+    """Your digest as it would be sent now (admins: anyone's); with a section's name, every
+    row of that section, a page at a time (where a cut section in a digest points)."""
+    positional, options = split_options(line.tokens(), {"page"})
     person = ctx.actor.person
-    if words:
-        ctx.actor.require(Permission.ADMIN)
-        person = ctx.catalog.person(words[0])
+    section: str | None = None
+    role_key: str | None = None
+    words = ""
+    for word in positional:
+        lowered = word.lower()
+        if section is None and lowered in digests.SECTIONS:
+            section = lowered
+        elif role_key is None and lowered in ctx.catalog.roles:
+            role_key = lowered
+        elif lowered in ctx.catalog.people:
+            if person is None or lowered != person.key or words:
+                ctx.actor.require(Permission.ADMIN)
+                person = ctx.catalog.person(lowered)
+                words = f" {person.key}"
+        else:
+            raise InvalidInput(
+                f"'{word[:40]}' is not a section, role or person; usage: {DIGEST_USAGE}"
+            )
     if person is None:
         raise InvalidInput("you are not in the people directory")
-    return [digests.preview(ctx, person)]
+    words += f" {role_key}" if role_key else ""
+    if section is None:
+        if "page" in options:
+            raise InvalidInput(f"page= needs a section; usage: {DIGEST_USAGE}")
+        return [digests.preview(ctx, person, role_key=role_key, words=words)]
+    page = parse_page(options.get("page"))
+    return [digests.section_page(ctx, person, section, role_key=role_key, page=page, words=words)]
 
 
 def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
@@ -101,7 +126,13 @@ def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
 
 def register(commands: CommandSet) -> None:
     commands.add(
-        Command("digest", "digest [person]", "your digest, as it would be sent now", digest)
+        Command(
+            "digest",
+            DIGEST_USAGE,
+            "your digest, as it would be sent now; a section's name lists all of it",
+            digest,
+            examples=("digest", "digest stuck senior-backend page=2"),
+        )
     )
     commands.add(
         Command(

@@ -32,3 +32,12 @@ def cut(text: str, limit: int, pointer: str = "") -> str:
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
+def cut_list(lines: list[str], total: int, see: str) -> list[str]:
+    """The lines shown, then "… and N more — see: <command>" when `total` (counted where the
+    rows live) is more than were shown: a shortened list never passes for the whole one."""
+    more = total - len(lines)
+    if more <= 0:
+        return list(lines)
+    return [*lines, f"… and {more:,} more — see: {see}" if see else f"… and {more:,} more"]

@@ -1,16 +1,22 @@
 """Manager digests, pipeline check-ins and stale-applicant nudges: what needs attention,
-decisions first, each with one-tap actions where the channel has buttons."""
+decisions first, each with one-tap actions where the channel has buttons.
+
+A section shows its first `SECTION_LIMIT` rows and the true count (counted by the database);
+when it is cut, its last line names the command that pages through all of it
+(`digest stuck senior-backend`), so nobody drops out of a message unnoticed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.domain.catalog import PersonSpec, RoleSpec
+from bot.domain.errors import InvalidInput
 from bot.domain.permissions import TeamRole
 from bot.domain.stages import StageKind
 from bot.messages.cards import applicant_actions
-from bot.messages.format import duration, local_time, plural
+from bot.messages.format import cut_list, duration, local_time, plural
 from bot.messages.reply import Action, Reply
 from bot.services import people, tasks
 from bot.services import search as saved_searches
@@ -21,6 +27,7 @@ DIGEST = "digest"
 PIPELINE_CHECKIN = "pipeline_checkin"
 STALE_NUDGE = "stale_nudge"
 SECTION_LIMIT = 10
+PAGE_SIZE = 20
 MAX_ACTIONS = 20
 
 
@@ -29,13 +36,32 @@ class Section:
     title: str
     lines: list[str] = field(default_factory=list)
     total: int = 0
+    see: str = ""  # the command that lists every row, named when the section is cut
+    actions: list[Action] = field(default_factory=list)
+
+    def shown(self) -> list[str]:
+        """The rows, and how many were left out and where to read them."""
+        return cut_list(self.lines, self.total, self.see)
 
     def render(self) -> list[str]:
         if not self.lines:
             return []
-        more = self.total - len(self.lines)
-        tail = [f"  … and {more} more"] if more > 0 else []
-        return [f"— {self.title} ({self.total}) —", *self.lines, *tail]
+        return [f"— {self.title} ({self.total}) —", *self.shown()]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a section reads: the roles, the period, and the words that name it again in a
+    `digest <section>` pointer (a role key for one role's messages, a person for an admin)."""
+
+    by_id: dict[int, RoleSpec]
+    since: datetime
+    now: datetime
+    timezone: str
+    words: str = ""
+
+    def see(self, section: str) -> str:
+        return f"digest {section}{self.words}"
 
 
 def roles_of(ctx: Context, person: PersonSpec) -> list[RoleSpec]:
@@ -55,11 +81,13 @@ def _role_ids(ctx: Context, roles: list[RoleSpec]) -> dict[int, RoleSpec]:
     return out
 
 
-def decisions(ctx: Context, by_id: dict[int, RoleSpec]) -> tuple[Section, list[Action]]:
-    section = Section("Decisions waiting on you")
-    actions: list[Action] = []
+def decisions(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
+    by_id = scope.by_id
+    section = Section("Decisions waiting on you", see=scope.see("decisions"))
     open_stages = sorted({s.key for r in by_id.values() for s in r.pipeline.stages if s.is_open})
-    rows = ctx.uow.pipeline.awaiting_decision(list(by_id), open_stages, SECTION_LIMIT)
+    section.total, rows = ctx.uow.pipeline.awaiting_decision(
+        list(by_id), open_stages, limit, offset
+    )
     for applicant in rows:
         role = by_id[applicant.role_id]
         recs = [f.recommendation for f in ctx.uow.interviews.feedback_for_applicant(applicant.id)]
@@ -71,28 +99,107 @@ def decisions(ctx: Context, by_id: dict[int, RoleSpec]) -> tuple[Section, list[A
         for action in applicant_actions(applicant, role):
             if action.id in {"advance", "reject"}:
                 label = f"{action.label} #{applicant.id}"
-                actions.append(action.model_copy(update={"label": label[:70]}))
-    section.total = len(rows)
-    return section, actions[:MAX_ACTIONS]
+                section.actions.append(action.model_copy(update={"label": label[:70]}))
+    section.actions = section.actions[:MAX_ACTIONS]
+    return section
 
 
-def stuck(ctx: Context, by_id: dict[int, RoleSpec], now: datetime) -> Section:
-    section = Section("Stuck longer than their stage allows")
-    for role_id, role in by_id.items():
-        limits = {
+def stuck(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
+    section = Section("Stuck longer than their stage allows", see=scope.see("stuck"))
+    now = scope.now
+    limits = {
+        role_id: {
             s.key: now - timedelta(days=s.time_limit_days)
             for s in role.pipeline.stages
             if s.kind is StageKind.OPEN and s.time_limit_days
         }
-        for applicant in ctx.uow.pipeline.stuck(role_id, limits, SECTION_LIMIT):
-            stage = role.pipeline.get(applicant.stage)
-            section.lines.append(
-                f"#{applicant.id} {applicant.name}: {stage.label} for "
-                f"{duration(now - applicant.stage_entered_at)} (limit {stage.time_limit_days}d)"
-            )
-    section.total = len(section.lines)
-    section.lines = section.lines[:SECTION_LIMIT]
+        for role_id, role in scope.by_id.items()
+    }
+    section.total, rows = ctx.uow.pipeline.stuck(limits, limit, offset)
+    for applicant in rows:
+        stage = scope.by_id[applicant.role_id].pipeline.get(applicant.stage)
+        section.lines.append(
+            f"#{applicant.id} {applicant.name}: {stage.label} for "
+            f"{duration(now - applicant.stage_entered_at)} (limit {stage.time_limit_days}d)"
+        )
     return section
+
+
+def new_applicants(
+    ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
+) -> Section:
+    total, rows = ctx.uow.pipeline.created_since(list(scope.by_id), scope.since, limit, offset)
+    lines = [
+        f"#{a.id} {a.name} — {scope.by_id[a.role_id].title}"
+        + (f", via {a.source}" if a.source else "")
+        for a in rows
+    ]
+    return Section("New applicants", lines, total, scope.see("new"))
+
+
+def stage_moves(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
+    total, rows = ctx.uow.pipeline.moves_since(list(scope.by_id), scope.since, limit, offset)
+    lines = [
+        f"#{a.id} {a.name}: {scope.by_id[a.role_id].pipeline.label(m.from_stage or '')} → "
+        f"{scope.by_id[a.role_id].pipeline.label(m.to_stage)}"
+        for m, a in rows
+    ]
+    return Section("Stage moves", lines, total, scope.see("moves"))
+
+
+def upcoming_interviews(
+    ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
+) -> Section:
+    total, rows = ctx.uow.pipeline.upcoming_interviews(
+        list(scope.by_id), scope.now, scope.now + timedelta(days=7), limit, offset
+    )
+    lines = [
+        f"#{i.id} {local_time(i.starts_at, scope.timezone)} · {a.name} · {i.stage}" for i, a in rows
+    ]
+    return Section("Interviews in the next 7 days", lines, total, scope.see("interviews"))
+
+
+def overdue_feedback(
+    ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
+) -> Section:
+    overdue_before = scope.now - timedelta(hours=ctx.catalog.interviews.first_reminder_hours)
+    total, rows = ctx.uow.pipeline.overdue_feedback(
+        list(scope.by_id), overdue_before, limit, offset
+    )
+    names = {p.id: p.name for p in ctx.uow.people.all()}
+    lines = [
+        f"{names.get(p.person_id, '?')}: interview #{p.interview_id} with {a.name}" for p, a in rows
+    ]
+    return Section("Feedback overdue", lines, total, scope.see("overdue"))
+
+
+SectionBuilder = Callable[[Context, Scope, int, int], Section]
+
+# `digest <key>` pages through one section; the keys are what the pointers name.
+SECTIONS: dict[str, SectionBuilder] = {
+    "decisions": decisions,
+    "new": new_applicants,
+    "moves": stage_moves,
+    "interviews": upcoming_interviews,
+    "overdue": overdue_feedback,
+    "stuck": stuck,
+}
+
+
+def scope_for(
+    ctx: Context, person: PersonSpec, since: datetime, role_key: str | None = None, words: str = ""
+) -> Scope:
+    """`person`'s roles (or the one of them named), read from `since` until now."""
+    roles = roles_of(ctx, person)
+    if role_key is not None:
+        chosen = [r for r in roles if r.key == role_key.lower()]
+        if not chosen:
+            theirs = ", ".join(r.key for r in roles) or "none"
+            raise InvalidInput(
+                f"{person.name} does not hire for '{role_key[:40]}' (their roles: {theirs})"
+            )
+        roles = chosen
+    return Scope(_role_ids(ctx, roles), since, ctx.clock.now(), person.timezone, words)
 
 
 def build_digest(
@@ -102,60 +209,29 @@ def build_digest(
     *,
     force: bool = False,
     searches: saved_searches.DigestMatches | None = None,
+    role_key: str | None = None,
+    words: str = "",
 ) -> Reply | None:
     """None when nothing is new and empty digests are off (or `force` for previews).
-    `searches`: the saved-search matches to report (computed here when not given)."""
-    now = ctx.clock.now()
-    by_id = _role_ids(ctx, roles_of(ctx, person))
+    `searches`: the saved-search matches to report (computed here when not given); `role_key`
+    keeps to one of the person's roles; `words` follow `digest <section>` in the pointers."""
+    scope = scope_for(ctx, person, since, role_key, words)
+    by_id = scope.by_id
     if not by_id:
         return (
             Reply(text="You hire for no roles, so there is no digest for you.") if force else None
         )
-    ids = list(by_id)
     tz = person.timezone
-    decided, actions = decisions(ctx, by_id)
-    new_total, new_rows = ctx.uow.pipeline.created_since(ids, since, SECTION_LIMIT)
-    new = Section(
-        "New applicants",
-        [
-            f"#{a.id} {a.name} — {by_id[a.role_id].title}"
-            + (f", via {a.source}" if a.source else "")
-            for a in new_rows
-        ],
-        new_total,
-    )
-    moves_total, move_rows = ctx.uow.pipeline.moves_since(ids, since, SECTION_LIMIT)
-    moves = Section(
-        "Stage moves",
-        [
-            f"#{a.id} {a.name}: {by_id[a.role_id].pipeline.label(m.from_stage or '')} → "
-            f"{by_id[a.role_id].pipeline.label(m.to_stage)}"
-            for m, a in move_rows
-        ],
-        moves_total,
-    )
-    upcoming_rows = ctx.uow.pipeline.upcoming_interviews(
-        ids, now, now + timedelta(days=7), SECTION_LIMIT
-    )
-    upcoming = Section(
-        "Interviews in the next 7 days",
-        [f"#{i.id} {local_time(i.starts_at, tz)} · {a.name} · {i.stage}" for i, a in upcoming_rows],
-        len(upcoming_rows),
-    )
-    overdue_before = now - timedelta(hours=ctx.catalog.interviews.first_reminder_hours)
-    overdue_rows = ctx.uow.pipeline.overdue_feedback(ids, overdue_before, SECTION_LIMIT)
-    names = {p.id: p.name for p in ctx.uow.people.all()}
-    overdue = Section(
-        "Feedback overdue",
-        [
-            f"{names.get(p.person_id, '?')}: interview #{p.interview_id} with {a.name}"
-            for p, a in overdue_rows
-        ],
-        len(overdue_rows),
-    )
-    stale = stuck(ctx, by_id, now)
+    now = scope.now
+    decided = decisions(ctx, scope)
+    actions = decided.actions
+    new = new_applicants(ctx, scope)
+    moves = stage_moves(ctx, scope)
+    upcoming = upcoming_interviews(ctx, scope)
+    overdue = overdue_feedback(ctx, scope)
+    stale = stuck(ctx, scope)
     found = searches if searches is not None else saved_searches.for_digest(ctx, person.key)
-    matching = Section("Your saved searches", found.lines, len(found.lines))
+    matching = Section("Your saved searches", found.lines, len(found.lines), "searches")
     sections = [decided, new, matching, moves, upcoming, overdue, stale]
     if not any(s.lines for s in sections) and not (
         force or ctx.catalog.schedules.digest_when_empty
@@ -195,10 +271,13 @@ def funnel_lines(ctx: Context, by_id: dict[int, RoleSpec], now: datetime) -> lis
     return lines
 
 
+def _period(person: PersonSpec) -> timedelta:
+    return timedelta(days=7 if person.digest.frequency == "weekly" else 1)
+
+
 def _since(ctx: Context, task: ScheduledTask, person: PersonSpec) -> datetime:
     last = ctx.uow.pipeline.last_done(task.kind, task.subject)
-    period = timedelta(days=7 if person.digest.frequency == "weekly" else 1)
-    return last if last is not None and last < task.due_at else task.due_at - period
+    return last if last is not None and last < task.due_at else task.due_at - _period(person)
 
 
 def send_digest(ctx: Context, task: ScheduledTask) -> str:
@@ -218,14 +297,21 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
     return "sent"
 
 
+def _role_scope(ctx: Context, role: RoleSpec) -> Scope:
+    """One role's messages (check-in, nudge): their pointers name the role."""
+    now = ctx.clock.now()
+    tz = ctx.catalog.person(role.hiring_manager).timezone
+    return Scope(_role_ids(ctx, [role]), now, now, tz, f" {role.key}")
+
+
 def pipeline_checkin(ctx: Context, task: ScheduledTask) -> str:
     """Weekly per role: the applicants who need a decision, to the hiring manager and recruiter."""
     role = ctx.catalog.roles.get(task.subject.removeprefix("role:"))
     if role is None:
         return "skipped: role no longer configured"
-    by_id = _role_ids(ctx, [role])
-    decided, actions = decisions(ctx, by_id)
-    stale = stuck(ctx, by_id, ctx.clock.now())
+    scope = _role_scope(ctx, role)
+    decided = decisions(ctx, scope)
+    stale = stuck(ctx, scope)
     if not decided.lines and not stale.lines:
         return "nothing waiting: not sent"
     reply = Reply(
@@ -234,9 +320,9 @@ def pipeline_checkin(ctx: Context, task: ScheduledTask) -> str:
             *decided.render(),
             *stale.render(),
             "— Pipeline —",
-            *funnel_lines(ctx, by_id, ctx.clock.now()),
+            *funnel_lines(ctx, scope.by_id, scope.now),
         ],
-        actions=actions,
+        actions=decided.actions,
     )
     told = 0
     for key in dict.fromkeys((role.hiring_manager, role.recruiter)):
@@ -245,11 +331,12 @@ def pipeline_checkin(ctx: Context, task: ScheduledTask) -> str:
 
 
 def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
-    """Once a period per role: the recruiter hears about every stuck applicant in one message."""
+    """Once a period per role: the recruiter hears about every stuck applicant in one message
+    (the first `SECTION_LIMIT` by name, the rest counted, with the command that lists them)."""
     role = ctx.catalog.roles.get(task.subject.removeprefix("role:"))
     if role is None:
         return "skipped: role no longer configured"
-    stale = stuck(ctx, _role_ids(ctx, [role]), ctx.clock.now())
+    stale = stuck(ctx, _role_scope(ctx, role))
     if not stale.lines:
         return "nobody stuck"
     recruiter = people.row(ctx, role.recruiter)
@@ -259,16 +346,48 @@ def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
         Reply(
             title=f"{plural(stale.total, 'applicant')} stuck in {role.title}",
             text="Move them on, reject, or note why they wait.",
-            lines=stale.lines,
+            lines=stale.shown(),
         ),
     )
     return f"nudged about {stale.total}"
 
 
-def preview(ctx: Context, person: PersonSpec) -> Reply:
-    period = timedelta(days=7 if person.digest.frequency == "weekly" else 1)
+def _preview_since(ctx: Context, person: PersonSpec) -> datetime:
     last = ctx.uow.pipeline.last_done(DIGEST, f"person:{person.key}")
-    since = last or ctx.clock.now() - period
-    reply = build_digest(ctx, person, since, force=True)
+    return last or ctx.clock.now() - _period(person)
+
+
+def preview(
+    ctx: Context, person: PersonSpec, *, role_key: str | None = None, words: str = ""
+) -> Reply:
+    reply = build_digest(
+        ctx, person, _preview_since(ctx, person), force=True, role_key=role_key, words=words
+    )
     assert reply is not None
     return reply
+
+
+def section_page(
+    ctx: Context,
+    person: PersonSpec,
+    key: str,
+    *,
+    role_key: str | None = None,
+    page: int = 1,
+    words: str = "",
+) -> Reply:
+    """Every row of one digest section, `PAGE_SIZE` at a time: where a cut section points."""
+    scope = scope_for(ctx, person, _preview_since(ctx, person), role_key, words)
+    section = SECTIONS[key](ctx, scope, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    pages = max(1, -(-section.total // PAGE_SIZE))
+    footer = f"page {page} of {pages} · {plural(section.total, 'row')}"
+    if page < pages:
+        footer += f" · next: {scope.see(key)} page={page + 1}"
+    empty = "nothing here" if page == 1 else f"nothing on page {page}"
+    return Reply(
+        title=f"{section.title} ({section.total})",
+        text=f"Since {local_time(scope.since, person.timezone)}" if key in {"new", "moves"} else "",
+        lines=section.lines or [empty],
+        actions=section.actions,
+        footer=footer,
+    )
