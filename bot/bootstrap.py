@@ -136,7 +136,7 @@ def bootstrap(
     dispatcher = Dispatcher(
         lambda: UnitOfWork(session_factory), catalog, commands, clock, active, flows
     )
-    tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows)
+    tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows, clock=clock)
     register_jobs(tasks)
     inbox = Inbox(engine, lambda: UnitOfWork(session_factory), clock)
     return Hirebot(

@@ -3,7 +3,9 @@ in one unit of work as the system (a failing task is replayed alone), and record
 Several replicas can run this at once.
 
 `run_due(now)` takes the instant to run at, which is how `hirebot jobs run-due --at` and the
-tests move time.
+tests move time. That instant decides what is due and what the tasks see as "now"; what they
+queue is due to leave at the runner's own clock (the process's), so a run as of next year does
+not hold every later message to those people until next year.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
+from bot.clock import Clock, FrozenClock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import UserError
 from bot.flows.engine import FlowEngine
@@ -53,8 +55,12 @@ class TaskRunner:
         catalog: Catalog,
         channels: frozenset[str],
         flows: FlowEngine,
+        *,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock` is the process's: when queued messages leave (None: at the run's instant)."""
         self.uow_factory = uow_factory
+        self.clock = clock
         self.catalog = catalog
         self.channels = channels
         self.flows = flows
@@ -112,6 +118,7 @@ class TaskRunner:
             new_correlation_id(),
             self.channels,
             flows=self.flows,
+            sending_clock=self.clock,
         )
 
     def _run_batch(self, task_ids: list[int], now: datetime, report: RunReport) -> None:

@@ -54,6 +54,9 @@ class Context:
     private: bool = True
     flows: FlowEngine | None = None
     queued: int = 0  # outbox rows left for the delivery worker (not answered inline)
+    # When queued messages may leave, if not `clock`: a scheduled run acting as of another
+    # instant (`jobs run-due --at`) still sends what it produced now, not at that instant.
+    sending_clock: Clock | None = None
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""

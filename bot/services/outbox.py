@@ -43,7 +43,7 @@ def enqueue(
         raise PrivacyViolation(
             f"refusing to send personal data to shared {destination.channel} {destination.address}"
         )
-    now = ctx.clock.now()
+    now = (ctx.sending_clock or ctx.clock).now()
     message = OutboxMessage(
         created_at=now,
         channel=destination.channel,
