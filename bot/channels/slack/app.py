@@ -11,31 +11,47 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.channels.slack import actions, commands, events, home, shortcuts, views
 from bot.channels.slack.bridge import Bridge
+from bot.channels.slack.identity import BotIdentity
 from bot.config import Environment
 
 SEND_TIMEOUT = 10  # the delivery worker's posts: a timeout is retried later
 PROTOCOL_TIMEOUT = 2  # views.open/publish inside a listener: the ack must leave within 3 s
 
 
-def web_client(env: Environment, *, timeout: int = SEND_TIMEOUT) -> WebClient:
+def web_client(
+    env: Environment, *, timeout: int = SEND_TIMEOUT, with_token: bool = True
+) -> WebClient:
     """A Web API client at SLACK_API_URL (GovSlack, or a local fake in tests). Rate limits are
     not retried here: the delivery worker reschedules on Retry-After."""
-    return WebClient(token=env.slack_bot_token, base_url=env.slack_api_url, timeout=timeout)
+    token = env.slack_bot_token if with_token else None
+    return WebClient(token=token, base_url=env.slack_api_url, timeout=timeout)
 
 
-def build_app(env: Environment, client: WebClient, bridge: Bridge) -> App:
-    """Signature checks are on whenever a signing secret is set (always, for HTTP mode)."""
+def build_app(env: Environment, bridge: Bridge, identity: BotIdentity) -> App:
+    """Signature checks are on whenever a signing secret is set (always, for HTTP mode).
+
+    Authorisation is `identity.authorize`, which cannot fail a request (see identity.py), so
+    Bolt never answers "please reinstall" and drops the event when auth.test has a blip. Its
+    listeners' clients get the bot token from there; the App's own client carries none.
+    """
+
+    def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        # A plain function: Bolt passes arguments by the names in its signature.
+        return identity.authorize(enterprise_id, team_id, user_id)
+
     app = App(
-        client=client,
+        client=web_client(env, timeout=PROTOCOL_TIMEOUT, with_token=False),
+        authorize=authorize,
         signing_secret=env.slack_signing_secret or "",
         request_verification_enabled=bool(env.slack_signing_secret),
         process_before_response=True,
-        # auth.test runs on the first request instead, so starting needs no network.
-        token_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
         name="hirebot",
     )

@@ -20,8 +20,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
-from bot.channels.slack.app import PROTOCOL_TIMEOUT, build_app, web_client
+from bot.channels.slack.app import build_app, web_client
 from bot.channels.slack.bridge import Bridge
+from bot.channels.slack.identity import BotIdentity
 from bot.channels.slack.sender import SlackSender
 from bot.delivery.sender import Sender
 
@@ -48,7 +49,8 @@ class SlackRuntime:
         self.hirebot = hirebot
         self.client = web_client(env)  # the sender's
         self.bridge = Bridge(hirebot)
-        self.app = build_app(env, web_client(env, timeout=PROTOCOL_TIMEOUT), self.bridge)
+        self.identity = BotIdentity(self.client)
+        self.app = build_app(env, self.bridge, self.identity)
         self.socket_mode: SocketModeHandler | None = None
         self._stop = threading.Event()
         self._connector: threading.Thread | None = None
@@ -81,7 +83,9 @@ class SlackRuntime:
         self.bridge.process(payload)
 
     def start(self) -> None:
-        """Socket Mode connects in the background (and keeps trying), so serving never waits."""
+        """The bot identity is resolved and Socket Mode connects in the background (both keep
+        trying), so serving never waits for Slack."""
+        self.identity.start()
         if not self.socket_mode_enabled or self._connector is not None:
             return
         self._stop.clear()
@@ -106,6 +110,7 @@ class SlackRuntime:
 
     def stop(self) -> None:
         self._stop.set()
+        self.identity.stop()
         if self._connector is not None:
             self._connector.join(timeout=RECONNECT_DELAY + 1)
             self._connector = None
@@ -122,7 +127,10 @@ class SlackRuntime:
         self.bridge.drain(timeout)
 
     def health(self) -> dict[str, object]:
-        status: dict[str, object] = {"http": self.http_enabled}
+        status: dict[str, object] = {
+            "http": self.http_enabled,
+            "identity": "resolved" if self.identity.resolved else "pending",
+        }
         if self.socket_mode_enabled:
             connected = self.socket_mode is not None and self.socket_mode.client.is_connected()
             status["socket_mode"] = "connected" if connected else "disconnected"
