@@ -2,8 +2,12 @@
 
 Replies are plain text (see bot.messages.reply). Here each string is escaped for mrkdwn
 (`&`, `<`, `>`), and mrkdwn objects are `verbatim`, so neither `<!channel>` nor a bare
-`@here` or URL in a name is ever turned into a mention or link. plain_text objects (button
-labels, modal titles) are not parsed by Slack and are only cut to length.
+`@here` or URL in a name is ever turned into a mention or link. mrkdwn has no escape for its
+style marks (`*`, `_`, `~`, backtick), so a mark that could open or close a style (one not
+between two letters or digits) is replaced by its lookalike (∗ ˍ ∼ ˋ): a name `*bold* _it_`
+reads as typed instead of breaking the card's bold title, while `snake_case` and `a*b` keep
+their characters. plain_text objects (button labels, modal titles and inputs) are not parsed
+by Slack and are only cut to length.
 
 Limits (Slack's, also enforced by the test fake): 50 blocks per message (100 in views),
 3,000 characters per section text, 10 fields of 2,000, 25 buttons per actions block, button
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,13 +53,35 @@ _BLOCK_ID_RESERVE = len('{"i":"b999.0123abcd","p":}')
 _KIND_MARK = {"error": ":warning: ", "success": ":white_check_mark: ", "info": "", "card": ""}
 
 
-def escape(text: str) -> str:
-    """Escape user content for mrkdwn: Slack's three control characters become entities."""
+# mrkdwn's style marks and the lookalikes shown instead where they could style text.
+STYLE_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
+_ORIGINALS = {v: k for k, v in STYLE_LOOKALIKES.items()}
+# A mark styles text only at a word's edge: preceded or followed by something that is not a
+# letter or digit (or by the start or end). Marks inside a word (`snake_case`) are inert.
+_STYLING_MARK = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+
+
+def neutralise(text: str) -> str:
+    """Replace every style mark that Slack could pair into bold, italics, strikethrough or
+    code by its lookalike, so user text is shown as typed."""
+    return _STYLING_MARK.sub(lambda m: STYLE_LOOKALIKES[m.group()], text)
+
+
+def escape_entities(text: str) -> str:
+    """Slack's three control characters as entities (link targets, where marks must stay)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape(text: str) -> str:
+    """Escape user content for mrkdwn: control characters become entities and style marks
+    that could take effect become lookalikes (same length, so cuts count the same)."""
+    return escape_entities(neutralise(text))
+
+
 def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """The text `escape` was given (lookalikes typed as such come back as the marks)."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return "".join(_ORIGINALS.get(c, c) for c in text)
 
 
 def cut_plain(text: str, limit: int) -> str:
@@ -114,7 +141,7 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 def _link(url: str, label: str) -> str:
     """An explicit link for a value that is an http(s) URL (verbatim text is never auto-linked)."""
-    target = escape(url.replace("|", "%7C"))
+    target = escape_entities(url.replace("|", "%7C"))
     return f"<{target}|{escape(label)}>"
 
 

@@ -266,7 +266,7 @@ def test_feedback_from_schedule_to_summary_through_slack(slack: Slack, clock: Fr
     review = answer_to_review(hina, request, "solid on indexing <!channel> *really*")
     shown = sections(review)
     assert "Review your feedback, then submit." in shown
-    assert "Programming languages: 3 · Good — solid on indexing &lt;!channel&gt; *really*" in shown
+    assert "Programming languages: 3 · Good — solid on indexing &lt;!channel&gt; ∗really∗" in shown
     assert "Database management: 4 · Excellent" in shown
     assert "Recommendation: Yes" in shown
     assert "Strengths: clear communicator" in shown
