@@ -8,11 +8,13 @@ PYTEST_WORKERS ?= 2
 .PHONY: run test lint format typecheck bench clean
 
 $(STAMP): pyproject.toml
+	@echo "Installing hirebot and its dependencies into $(VENV) (the first time takes a few minutes)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
+	@echo "Installed."
 
 ## run: the console channel on SQLite (var/hirebot.db) with config.yaml
 run: $(STAMP)
