@@ -106,7 +106,7 @@ def digest_command(
                     ctx.uow.commit()
             except UserError as exc:
                 raise fail(exc.message) from exc
-        text, _choices = render(reply, where=None, kind="message", first_choice=1)
+        text, _choices = render(reply, where=None, kind="message")
         out.print(text, end="")
         if not preview:
             out.print("queued for delivery")

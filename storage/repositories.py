@@ -298,19 +298,28 @@ class OutboxRepository:
         self.session.add(message)
 
     def due(
-        self, channel: str, now: datetime, limit: int, statuses: Sequence[str] = ("pending",)
+        self,
+        channel: str,
+        now: datetime,
+        limit: int,
+        statuses: Sequence[str] = ("pending",),
+        destinations: Sequence[str] | None = None,
     ) -> Sequence[OutboxMessage]:
         """Due messages for a channel, oldest first, locked so replicas don't double-send.
 
         A `sending` row whose lease (`next_attempt_at`) ran out belongs to a replica that died.
+        `destinations` keeps to those addresses (a console session shows one person's).
         """
+        conditions = [
+            OutboxMessage.channel == channel,
+            OutboxMessage.status.in_(list(statuses)),
+            OutboxMessage.next_attempt_at <= now,
+        ]
+        if destinations is not None:
+            conditions.append(OutboxMessage.destination.in_(list(destinations)))
         stmt = (
             select(OutboxMessage)
-            .where(
-                OutboxMessage.channel == channel,
-                OutboxMessage.status.in_(list(statuses)),
-                OutboxMessage.next_attempt_at <= now,
-            )
+            .where(*conditions)
             .order_by(OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

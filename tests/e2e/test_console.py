@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -71,6 +73,57 @@ def test_a_newcomer_walks_an_applicant_through_the_pipeline(database_url: str) -
     card = out.split("New applicant card", 1)[1].split("Added #1", 1)[0]
     assert "ayesha@example.com" not in card
     assert "+923001234567" not in card
+
+
+@pytest.mark.slow
+def test_the_reply_under_a_new_card_numbers_its_actions_as_the_card_does(
+    database_url: str,
+) -> None:
+    result = run_cli(
+        ["console"],
+        database_url,
+        "add senior-backend 'Ayesha Khan' email=ayesha@example.com\n3\nsalary expectations\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    card, reply = out.split("Card posted to #hiring-senior-backend.\n", 1)
+    assert "[1] Advance to Screening  [2] Schedule interview  [3] Reject  [4] Details" in card
+    # the same three actions under the reply keep the card's numbers: one set on screen
+    assert reply.startswith("  [1] Advance to Screening  [2] Schedule interview  [3] Reject")
+    assert "[5]" not in out
+    assert "Applied → Rejected" in out
+
+
+def _a_weekday_afternoon_ahead() -> str:
+    """15:00 in Karachi on a weekday at least two days from now (the console's real clock)."""
+    day = datetime.now(ZoneInfo("Asia/Karachi")).date() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return f"{day:%Y-%m-%d} 15:00"
+
+
+@pytest.mark.slow
+def test_a_console_session_shows_its_person_only_their_own_messages(database_url: str) -> None:
+    sana = run_cli(
+        ["console"],
+        database_url,
+        "add senior-backend 'Ayesha Khan' email=ayesha@example.com\n"
+        f"schedule 1 {_a_weekday_afternoon_ahead()} with=lucas stage=screening\n",
+    )
+    assert "Interview #1 scheduled" in sana.stdout, sana.stdout + sana.stderr
+    assert "Interview #1: Ayesha Khan" not in sana.stdout  # Lucas's message is his
+
+    hina = run_cli(["console", "--as", "hina"], database_url, "list\n")
+    assert hina.returncode == 0, hina.stderr
+    assert "#1 Ayesha Khan" in hina.stdout
+    assert "Interview #1: Ayesha Khan" not in hina.stdout
+    assert "lucas" not in hina.stdout.lower()
+
+    lucas = run_cli(["console", "--as", "lucas"], database_url, "list\n")
+    assert lucas.returncode == 0, lucas.stderr
+    # it waited for him, and shows as his own message (no "[to …]" prefix)
+    assert "\nInterview #1: Ayesha Khan (Senior Backend Engineer)" in lucas.stdout
+    assert "You are on the panel for the screening interview." in lucas.stdout
 
 
 @pytest.mark.slow

@@ -19,9 +19,15 @@ class Choice:
 
 
 def render(
-    reply: Reply, *, where: str | None, kind: str, first_choice: int
+    reply: Reply,
+    *,
+    where: str | None,
+    kind: str,
+    numbers: dict[tuple[str, str], int] | None = None,
 ) -> tuple[Text, list[Choice]]:
-    """Render one outbox message; number its actions from `first_choice`."""
+    """Render one outbox message. `numbers` holds the numbers already shown in this batch: an
+    action seen before (same id and value) keeps its number, a new one takes the next."""
+    numbers = {} if numbers is None else numbers
     out = Text()
     prefix = f"[{where}] " if where else ""
     if kind == "card_update":
@@ -52,8 +58,9 @@ def render(
     choices = []
     if reply.actions:
         out.append("  ")
-        for offset, action in enumerate(reply.actions):
-            choice = Choice(first_choice + offset, action)
+        for action in reply.actions:
+            number = numbers.setdefault((action.id, action.value), len(numbers) + 1)
+            choice = Choice(number, action)
             choices.append(choice)
             out.append(f"[{choice.number}] ", style="bold yellow")
             out.append(action.label + "  ")

@@ -1,8 +1,10 @@
 """The console loop: a line in, the dispatcher, then every console message in the outbox out.
 
 The console never prints a reply directly: it delivers what the outbox holds for the
-console channel (its own replies and the cards posted to role channels), as Slack and
-Telegram do, and marks each row sent.
+console channel, as Slack and Telegram do, and marks each row sent. A session is one person's
+view: the messages sent to them and the role channels' posts (the team's shared channels).
+Messages to anyone else stay queued for that person's own session, as a direct message on
+Slack or Telegram is seen by its recipient only.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ class ConsoleSession:
         self.stdin = stdin
         self.console = console
         self.conversation = f"console:{person_key}"
+        # what this person sees: their own conversation and every role's console channel
+        self.visible = [
+            self.conversation,
+            *sorted(
+                {r.channels[CHANNEL] for r in app.catalog.roles.values() if CHANNEL in r.channels}
+            ),
+        ]
         self.choices: dict[int, Choice] = {}
         self.interactive = stdin.isatty()
 
@@ -95,20 +104,25 @@ class ConsoleSession:
         return Inbound(CHANNEL, self.person_key, self.conversation, text=text)
 
     def deliver(self) -> None:
-        """Print and mark sent every pending console message, in order."""
+        """Print and mark sent every pending message this person sees, in order.
+
+        The same action (a card's button and the reply's under it) keeps one number, so each
+        number on screen means one thing.
+        """
         with self.app.uow() as uow:
-            rows = uow.outbox.due(CHANNEL, ANY_TIME, BATCH)
+            rows = [
+                row
+                for row in uow.outbox.due(CHANNEL, ANY_TIME, BATCH, destinations=self.visible)
+                if row.ephemeral_to in (None, self.person_key)
+            ]
             if not rows:
                 return
             choices: dict[int, Choice] = {}
+            numbers: dict[tuple[str, str], int] = {}
             for row in rows:
                 where = None if row.destination == self.conversation else row.destination
-                if row.destination.startswith("console:") and row.destination != self.conversation:
-                    where = f"to {row.destination.removeprefix('console:')}"
                 kind = "thread" if row.thread_card_key else row.kind
-                text, new = render(
-                    outbox.reply_of(row), where=where, kind=kind, first_choice=len(choices) + 1
-                )
+                text, new = render(outbox.reply_of(row), where=where, kind=kind, numbers=numbers)
                 self.console.print(text, end="")
                 choices.update({c.number: c for c in new})
             outbox.mark_sent(uow, [r.id for r in rows], self.app.clock.now())
