@@ -8,7 +8,6 @@ and every reply in the audit log and outbox, and commits, or records the failure
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,9 +28,6 @@ from storage.models import Person
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-_PERSONAL = re.compile(
-    r"(?i)\b(email|phone)=(\"[^\"]*\"|'[^']*'|\S+)|[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d ()-]{7,}\d"
-)
 
 
 @dataclass(frozen=True)
@@ -67,11 +63,6 @@ class Outcome:
 
 def new_correlation_id() -> str:
     return uuid.uuid4().hex[:16]
-
-
-def redact(text: str) -> str:
-    """Audit summaries are shown in timelines: keep emails and phone numbers out of them."""
-    return _PERSONAL.sub(lambda m: f"{m.group(1)}=…" if m.group(1) else "…", text)
 
 
 class Dispatcher:
@@ -210,7 +201,7 @@ class Dispatcher:
             ctx,
             direction="in",
             kind=kind,
-            summary=redact(summary) + (" [refused]" if failed else ""),
+            summary=summary + (" [refused]" if failed else ""),  # redacted by audit.record
             applicant_id=ctx.applicant_id,
             dedup_key=inbound.dedup_key,
             payload={"conversation": inbound.conversation, "failed": failed},

@@ -1,13 +1,38 @@
-"""The audit log writer: every inbound, outbound and domain event passes through here."""
+"""The audit log writer: every inbound, outbound and domain event passes through here.
+
+Summaries are shown in timelines and history, so every one is redacted on its way in, by the
+one function below, whatever path wrote it (a chat command, the intake API, a note, a message
+sent): emails and phone numbers in any formatting become `…`.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import phonenumbers
 
 from bot.services.context import Context
 from storage.models import AuditEvent
 
 SUMMARY_MAX = 2_000
+REDACTED = "…"
+# `email=…` / `phone=…` options whatever their value (even one that is not valid), and emails.
+_LABELLED = re.compile(r"(?i)\b(email|phone)=(\"[^\"]*\"|'[^']*'|\S+)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_DIGITS = re.compile(r"\d")
+PHONE_MIN_DIGITS = 6  # shorter runs are never phone numbers; skip the parser for them
+
+
+def redact(text: str, region: str) -> str:
+    """`text` without emails or phone numbers. Phone numbers are found the way phonenumbers
+    reads them (in `region`'s national form too), so times, dates, ids and amounts stay."""
+    text = _EMAIL.sub(REDACTED, text)
+    if len(_DIGITS.findall(text)) >= PHONE_MIN_DIGITS:
+        spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, region)]
+        for start, end in reversed(spans):
+            text = text[:start] + REDACTED + text[end:]
+    return _LABELLED.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
 
 
 def record(
@@ -29,7 +54,7 @@ def record(
         actor_id=ctx.actor.person_id,
         actor_ref=ctx.actor.ref[:64],
         applicant_id=applicant_id,
-        summary=summary[:SUMMARY_MAX],
+        summary=redact(summary, ctx.catalog.phone_region)[:SUMMARY_MAX],
         correlation_id=ctx.correlation_id,
         dedup_key=dedup_key,
         payload=payload or {},
