@@ -270,12 +270,23 @@ class AuditRepository:
             is not None
         )
 
-    def timeline(self, applicant_id: int, *, page: int, per_page: int) -> Page[AuditEvent]:
-        condition = AuditEvent.applicant_id == applicant_id
-        total = self.session.scalar(select(func.count(AuditEvent.id)).where(condition)) or 0
+    def timeline(
+        self,
+        applicant_id: int,
+        *,
+        page: int,
+        per_page: int,
+        directions: Sequence[str] | None = None,
+    ) -> Page[AuditEvent]:
+        """One page of an applicant's audit rows, oldest first; `directions` keeps to those
+        (`event`: what happened to them; `in`/`out`: commands and messages)."""
+        conditions = [AuditEvent.applicant_id == applicant_id]
+        if directions is not None:
+            conditions.append(AuditEvent.direction.in_(list(directions)))
+        total = self.session.scalar(select(func.count(AuditEvent.id)).where(*conditions)) or 0
         items = self.session.scalars(
             select(AuditEvent)
-            .where(condition)
+            .where(*conditions)
             .order_by(AuditEvent.id)
             .limit(per_page)
             .offset((page - 1) * per_page)

@@ -158,11 +158,18 @@ def notes(ctx: Context, line: CommandLine) -> list[Reply]:
     return notes_reply(ctx, applicant)
 
 
+HISTORY_USAGE = "history <id> [all] [page=N]"
+
+
 def history(ctx: Context, line: CommandLine) -> list[Reply]:
+    """The hiring events by default; `all` is the full log, commands and messages included."""
     positional, options = split_options(line.tokens(), {"page"})
     ctx.actor.require(Permission.HISTORY)
-    applicant = service.get(ctx, parse_id(positional[0] if positional else None, "history <id>"))
-    return [history_reply(ctx, applicant, parse_page(options.get("page")))]
+    if len(positional) > 2 or (len(positional) == 2 and positional[1].lower() != "all"):
+        raise InvalidInput(f"usage: {HISTORY_USAGE}")
+    applicant = service.get(ctx, parse_id(positional[0] if positional else None, HISTORY_USAGE))
+    full = len(positional) == 2
+    return [history_reply(ctx, applicant, parse_page(options.get("page")), full=full)]
 
 
 def _stage_value(value: str) -> tuple[int, str]:
@@ -243,10 +250,11 @@ def register(commands: CommandSet) -> None:
     commands.add(
         Command(
             "history",
-            "history <id> [page=N]",
-            "an applicant's timeline",
+            HISTORY_USAGE,
+            "an applicant's hiring events; 'all' adds every command and message",
             history,
             Permission.HISTORY,
+            examples=("history 12", "history 12 all page=2"),
         )
     )
     commands.add_action("advance", advance_action)

@@ -109,8 +109,15 @@ def notes_reply(ctx: Context, applicant: Applicant) -> list[Reply]:
     ]
 
 
-def history_reply(ctx: Context, applicant: Applicant, page: int) -> Reply:
-    timeline = ctx.uow.audit.timeline(applicant.id, page=page, per_page=HISTORY_PER_PAGE)
+def history_reply(ctx: Context, applicant: Applicant, page: int, *, full: bool = False) -> Reply:
+    """The hiring events (added, moved, noted, interviews, feedback, offers); `full` adds every
+    command and message about the applicant, as the audit log holds them."""
+    timeline = ctx.uow.audit.timeline(
+        applicant.id,
+        page=page,
+        per_page=HISTORY_PER_PAGE,
+        directions=None if full else ("event",),
+    )
     people = {p.id: p.name for p in ctx.uow.people.all()}
     lines = []
     for event in timeline.items:
@@ -123,10 +130,15 @@ def history_reply(ctx: Context, applicant: Applicant, page: int) -> Reply:
             lines.append(f"{when} {_ARROW['out']} {event.channel} {event.kind} {summary}")
         else:
             lines.append(f"{when} {_ARROW['event']} {summary}")
-    footer = f"page {page} of {timeline.pages} · {plural(timeline.total, 'event')}"
+    command = f"history {applicant.id}" + (" all" if full else "")
+    counted = plural(timeline.total, "event") if full else plural(timeline.total, "hiring event")
+    footer = f"page {page} of {timeline.pages} · {counted}"
     if page < timeline.pages:
-        footer += f" · next: history {applicant.id} page={page + 1}"
-    return Reply(title=f"History of #{applicant.id} {applicant.name}", lines=lines, footer=footer)
+        footer += f" · next: {command} page={page + 1}"
+    if not full:
+        footer += f" · {command} all for every command and message too"
+    title = f"History of #{applicant.id} {applicant.name}" + (" (full log)" if full else "")
+    return Reply(title=title, lines=lines or ["nothing yet"], footer=footer)
 
 
 def added_reply(ctx: Context, role: RoleSpec, result: AddResult) -> Reply:

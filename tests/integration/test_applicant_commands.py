@@ -213,3 +213,37 @@ def test_help_whoami_roles(app: Hirebot) -> None:
     detail = text_of(say(app, "roles senior-backend"))
     assert "USD 11,670.34 – 14,174.54 per month" in detail
     assert "Question bank: 15 questions" in detail
+
+
+def test_history_shows_the_hiring_events_and_all_shows_the_full_log(app: Hirebot) -> None:
+    say(app, ADD)
+    say(app, "move 1 screening phone screen booked")
+    say(app, "note 1 solid SQL")
+    say(app, "show 1")
+    say(app, "history 1")
+
+    history = only(say(app, "history 1"))
+    joined = "\n".join(history.lines)
+    assert history.lines[0].endswith(
+        "• Sana Mirza added Ayesha Khan to Senior Backend Engineer (Applied) via console"
+    )
+    assert "moved Ayesha Khan from Applied to Screening: phone screen booked" in joined
+    assert "Sana Mirza noted: solid SQL" in joined
+    # no raw commands, nor the bot's messages, nor `history` itself
+    assert "»" not in joined
+    assert "→" not in joined
+    assert "history 1" not in joined
+    assert len(history.lines) == 3
+    assert "3 hiring events" in history.footer
+    assert "history 1 all" in history.footer
+
+    full = only(say(app, "history 1 all"))
+    everything = "\n".join(full.lines)
+    assert "» Sana Mirza (console): move 1 screening phone screen booked" in everything
+    assert "» Sana Mirza (console): history 1" in everything
+    assert "→ console message to console:sana" in everything
+    assert "moved Ayesha Khan from Applied to Screening" in everything
+    assert len(full.lines) > len(history.lines)
+    assert "(full log)" in full.title
+
+    assert "usage: history <id> [all] [page=N]" in only(say(app, "history 1 everything")).text
