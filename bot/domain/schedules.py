@@ -24,6 +24,7 @@ class Series:
     timezone: str
     at: time
     weekday: str | None = None  # None: every day
+    not_before: datetime | None = None  # no occurrence before it (a hire's first day)
 
     def trigger(self) -> CronTrigger:
         fields: dict[str, object] = {"hour": self.at.hour, "minute": self.at.minute}
@@ -38,7 +39,7 @@ class Series:
     def next_after(self, after: datetime, taken: Callable[[str], bool]) -> datetime:
         """The first occurrence after `after` whose key is not taken yet."""
         trigger = self.trigger()
-        moment = after
+        moment = max(after, self.not_before) if self.not_before is not None else after
         for _ in range(400):
             fire: datetime | None = trigger.get_next_fire_time(None, moment)
             if fire is None:

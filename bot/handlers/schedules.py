@@ -74,6 +74,8 @@ def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
             milestones = offers.accepted_milestones(ctx, applicant_id)
         started = checkins.start(ctx, applicant_id, options["as"], milestones)
         days = ", ".join(str(d) for d in ctx.catalog.schedules.milestone_days)
+        first = started.first_day.isoformat()
+        source = "the start date on the accepted offer" if started.from_offer else "today"
         tracked = (
             f" Tracking {len(milestones)} milestone(s): "
             + "; ".join(f"{m.title} by {m.due.isoformat()}" for m in milestones)
@@ -81,22 +83,32 @@ def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
             if milestones
             else ""
         )
-        return [
-            success(
-                f"Check-in #{started.id} started: weekly, plus at {days} days; the manager gets "
-                f"each summary.{tracked}"
+        if started.later:
+            when = (
+                f"Check-in #{started.checkin.id} scheduled to begin on {first} ({source}): "
+                f"weekly from then, plus at {days} days after it"
             )
-        ]
+        else:
+            when = (
+                f"Check-in #{started.checkin.id} started: weekly, plus at {days} days "
+                f"from {first} ({source})"
+            )
+        return [success(f"{when}; the manager gets each summary.{tracked}")]
     if verb == "list":
         rows = ctx.uow.session.scalars(
             select(Checkin).where(Checkin.status != "ended").order_by(Checkin.id)
         ).all()
         names = {p.id: p.name for p in ctx.uow.people.all()}
-        lines = [
-            f"#{c.id} {names.get(c.person_id, '?')} → {names.get(c.manager_id, '?')} · {c.status}"
-            + (f" until {c.paused_until.date().isoformat()}" if c.paused_until else "")
-            for c in rows
-        ]
+        lines = []
+        for c in rows:
+            entry = f"#{c.id} {names.get(c.person_id, '?')} → {names.get(c.manager_id, '?')} · "
+            if (begins := checkins.first_day(ctx, c)) is not None:
+                entry += f"begins {begins.isoformat()}"
+            else:
+                entry += c.status
+            if (until := checkins.paused_until(ctx, c)) is not None:
+                entry += f" until {until.isoformat()}"
+            lines.append(entry)
         return [Reply(title="Check-ins", lines=lines or ["none running"])]
     if verb in {"pause", "resume", "end"}:
         positional, options = split_options(rest, {"until"})

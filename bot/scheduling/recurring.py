@@ -53,10 +53,10 @@ def series(catalog: Catalog, uow: UnitOfWork) -> list[Series]:
             Series(privacy.RETENTION, "all", catalog.privacy.timezone, catalog.privacy.sweep_time)
         )
     active = uow.session.execute(
-        select(Checkin.id, Checkin.person_id).where(Checkin.status != "ended")
+        select(Checkin.id, Checkin.person_id, Checkin.started_at).where(Checkin.status != "ended")
     ).all()
     keys = {p.id: p.key for p in uow.people.all()}
-    for checkin_id, person_id in active:
+    for checkin_id, person_id, begins in active:
         hire = catalog.people.get(keys.get(person_id, ""))
         if hire is not None:
             out.append(
@@ -66,6 +66,7 @@ def series(catalog: Catalog, uow: UnitOfWork) -> list[Series]:
                     hire.timezone,
                     settings.hire_checkin_time,
                     settings.hire_checkin_weekday,
+                    not_before=begins,  # the start date on the accepted offer
                 )
             )
     return out

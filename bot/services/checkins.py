@@ -1,12 +1,13 @@
 """Check-ins with new hires and contractors: recurring questions (progress against milestones,
 blockers, scope changes, communication) answered through a flow and summarised to the manager.
-Skip, snooze and pause (vacation) are supported."""
+Skip, snooze and pause (vacation) are supported. Check-ins begin on the start date of the
+accepted offer (when there is one), and the 30/60/90-day ones count from it."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from bot.services import applicants as applicant_service
 from bot.services import audit, people, tasks
 from bot.services.context import Context
 from storage.models import Checkin, CheckinResponse, FlowRun, ScheduledTask
+from storage.offers import OfferRepository
 
 CHECKIN = "checkin"
 ANSWER_PREVIEW = 600
@@ -46,7 +48,18 @@ def parse_milestones(text: str) -> list[Milestone]:
     return out
 
 
-def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Milestone]) -> Checkin:
+@dataclass(frozen=True)
+class Started:
+    """A new series of check-ins, and the day it begins in the hire's timezone: the start
+    date on the accepted offer when there is one (milestone check-ins count from it too)."""
+
+    checkin: Checkin
+    first_day: date
+    from_offer: bool
+    later: bool  # the first day is still to come: nothing is asked before it
+
+
+def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Milestone]) -> Started:
     ctx.actor.require(Permission.MOVE)
     applicant = applicant_service.get(ctx, applicant_id)
     role = applicant_service.role_of(ctx, applicant)
@@ -60,31 +73,39 @@ def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Mil
         raise InvalidInput(f"check-ins for #{applicant.id} already run (check-in #{existing.id})")
     manager = people.row(ctx, role.hiring_manager)
     now = ctx.clock.now()
+    tz = ZoneInfo(ctx.catalog.person(person.key).timezone)
+    today = now.astimezone(tz).date()
+    offer = OfferRepository(ctx.uow.session).latest_accepted(applicant.id)
+    first_day = offer.start_date if offer is not None else today
+    later = first_day > today
     checkin = Checkin(
         applicant_id=applicant.id,
         person_id=person.id,
         manager_id=manager.id,
         status="active",
         milestones=[{"title": m.title, "due": m.due.isoformat()} for m in milestones],
-        started_at=now,
+        # the weekly series is planned from here (bot/scheduling/recurring.py)
+        started_at=datetime.combine(first_day, time(0), tz) if later else now,
         created_by_id=ctx.actor.person_id,
     )
     ctx.uow.session.add(checkin)
     ctx.uow.flush()
     settings = ctx.catalog.schedules
-    tz = ZoneInfo(ctx.catalog.person(person.key).timezone)
     for days in settings.milestone_days:
-        local_day = now.astimezone(tz).date() + timedelta(days=days)
-        due = datetime.combine(local_day, settings.hire_checkin_time, tz)
+        due_at = datetime.combine(first_day + timedelta(days=days), settings.hire_checkin_time, tz)
+        if due_at <= now:
+            continue  # a start date long past: that milestone's moment is gone
         tasks.schedule(
-            ctx, CHECKIN, f"checkin:{checkin.id}", due, key=f"checkin:{checkin.id}:day-{days}"
+            ctx, CHECKIN, f"checkin:{checkin.id}", due_at, key=f"checkin:{checkin.id}:day-{days}"
         )
     audit.domain_event(
         ctx,
         "checkin.started",
-        f"{ctx.actor.name} started check-ins with {person.name} (manager {manager.name})",
+        f"{ctx.actor.name} started check-ins with {person.name} (manager {manager.name})"
+        + (f", from {first_day.isoformat()}" if later else ""),
         applicant.id,
     )
+    begins = f" They begin on {first_day.isoformat()}, your start date." if later else ""
     people.tell(
         ctx,
         person,
@@ -92,12 +113,28 @@ def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Mil
             title="Welcome aboard!",
             text=f"{manager.name} will get a short summary of regular check-ins from me: progress, "
             "blockers, scope changes and how communication is going. You can skip or snooze any "
-            "of them.",
+            f"of them.{begins}",
             lines=[f"Milestone: {m.title} by {m.due.isoformat()}" for m in milestones],
         ),
         applicant_id=applicant.id,
     )
-    return checkin
+    return Started(checkin, first_day, offer is not None, later)
+
+
+def first_day(ctx: Context, checkin: Checkin) -> date | None:
+    """The day a series of check-ins begins, while it is still to come (else None)."""
+    tz = ZoneInfo(ctx.catalog.person(_person_key(ctx, checkin.person_id)).timezone)
+    return (
+        checkin.started_at.astimezone(tz).date() if checkin.started_at > ctx.clock.now() else None
+    )
+
+
+def paused_until(ctx: Context, checkin: Checkin) -> date | None:
+    """The day a pause ends, as it was typed: the date in the hire's timezone."""
+    if checkin.paused_until is None:
+        return None
+    tz = ZoneInfo(ctx.catalog.person(_person_key(ctx, checkin.person_id)).timezone)
+    return checkin.paused_until.astimezone(tz).date()
 
 
 def get(ctx: Context, checkin_id: int) -> Checkin:
@@ -120,10 +157,11 @@ def pause(ctx: Context, checkin_id: int, until: date | None) -> Checkin:
         raise InvalidInput(f"check-in #{checkin.id} has ended")
     checkin.status = "paused"
     if until is not None:
-        if until <= ctx.clock.now().date():
-            raise InvalidInput("pause until a date in the future")
+        # "until the 10th" resumes on the 10th: midnight starting it, in the hire's timezone
         tz = ZoneInfo(ctx.catalog.person(_person_key(ctx, checkin.person_id)).timezone)
-        checkin.paused_until = datetime.combine(until, datetime.min.time(), tz)
+        if until <= ctx.clock.now().astimezone(tz).date():
+            raise InvalidInput("pause until a date in the future")
+        checkin.paused_until = datetime.combine(until, time(0), tz)
     else:
         checkin.paused_until = None
     return checkin
@@ -161,6 +199,8 @@ def due(ctx: Context, task: ScheduledTask) -> str:
     if checkin is None or checkin.status == "ended":
         return "skipped: ended"
     now = ctx.clock.now()
+    if checkin.started_at > now:
+        return f"skipped: check-ins begin {checkin.started_at.isoformat()}"
     if checkin.status == "paused":
         if checkin.paused_until is None or checkin.paused_until > now:
             return "skipped: paused"
