@@ -11,7 +11,8 @@ from bot.messages.reply import Reply
 @dataclass(frozen=True)
 class OutgoingMessage:
     """One outbox row, as a channel needs it. `card_ref` is the platform's id of the card this
-    message edits (kind card_update) or replies under (thread_card_key), when it was posted."""
+    message edits (kind card_update) or replies under (thread_card_key), when it was posted, or
+    of the delivered message it edits (kind message_update)."""
 
     id: int
     channel: str

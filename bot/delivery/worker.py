@@ -20,7 +20,7 @@ from bot.background import backoff
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
 from bot.logging_setup import correlation
-from bot.services.outbox import reply_of
+from bot.services.outbox import MESSAGE_UPDATE, reply_of
 from storage.models import CardPost, OutboxMessage
 from storage.unit_of_work import UnitOfWork
 
@@ -115,6 +115,8 @@ class DeliveryWorker:
             ephemeral_to=row.ephemeral_to,
             card_key=row.card_key,
             thread_card_key=row.thread_card_key,
+            # An edit of a delivered message carries that message's platform id.
+            card_ref=row.external_ref if row.kind == MESSAGE_UPDATE else None,
             correlation_id=row.correlation_id,
         )
 

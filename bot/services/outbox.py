@@ -15,6 +15,9 @@ from bot.services.context import Context
 from storage.models import OutboxMessage
 from storage.unit_of_work import UnitOfWork
 
+# An edit of a message already delivered; the row's external_ref names the message to edit.
+MESSAGE_UPDATE = "message_update"
+
 
 class PrivacyViolation(RuntimeError):
     """A programming error: personal data addressed to a shared destination."""

@@ -944,6 +944,9 @@ class FakeSlackAPI:
         return {"message_ts": self._next_ts()}
 
     def _chat_update(self, params: JsonDict) -> JsonDict:
+        # Unlike chat.postMessage, editing a DM needs its D id, not the user's id.
+        if str(params.get("channel") or "")[:1] in ("U", "W"):
+            raise SlackError("channel_not_found")
         channel = self._require_channel(params)
         message = self._find_message(channel, params.get("ts"))
         self._check_message_content(params)

@@ -1,10 +1,11 @@
 """Delivers Slack outbox rows: the only code that posts hirebot messages to Slack.
 
 Cards are posted with chat.postMessage and their ts is returned, so later `card_update` rows
-edit them in place (chat.update) and thread lines reply under them (thread_ts). Failures are
-sorted for the delivery worker: rate limits come back with Slack's Retry-After, server errors
-and timeouts are retried with backoff, and errors no retry can fix (unknown channel, revoked
-token, invalid blocks) are permanent.
+edit them in place (chat.update) and thread lines reply under them (thread_ts). Other messages
+are known by "conversation:ts", so an erasure can edit them too (`message_update` rows).
+Failures are sorted for the delivery worker: rate limits come back with Slack's Retry-After,
+server errors and timeouts are retried with backoff, and errors no retry can fix (unknown
+channel, revoked token, invalid blocks) are permanent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.channels.slack import render
 from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.services.outbox import MESSAGE_UPDATE
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 DEFAULT_RETRY_AFTER = 1.0
+# chat.update errors meaning this message can never be edited: nothing to retry.
+UNEDITABLE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
 
 def delivery_error(exc: SlackApiError) -> DeliveryError:
@@ -78,6 +82,8 @@ class SlackSender:
                 return None
             self.client.chat_update(channel=message.destination, ts=message.card_ref, **content)
             return message.card_ref
+        if message.kind == MESSAGE_UPDATE:
+            return self._edit(message, content)
         if message.ephemeral_to:
             answer = self.client.chat_postEphemeral(
                 channel=message.destination, user=message.ephemeral_to, **content
@@ -88,7 +94,42 @@ class SlackSender:
         answer = self.client.chat_postMessage(
             channel=message.destination, unfurl_links=False, unfurl_media=False, **content
         )
-        return _str(answer.get("ts"))
+        if message.kind == "card":
+            return _str(answer.get("ts"))
+        # A message is known by its conversation and ts; a DM's conversation is not the user id
+        # it was posted to, and chat.update needs the conversation.
+        return message_ref(answer.get("channel"), answer.get("ts"))
+
+    def _edit(self, message: OutgoingMessage, content: dict[str, Any]) -> str | None:
+        """Edit a delivered message (erasure). Ephemeral messages, and messages Slack no longer
+        lets the app edit, cannot be reached: logged and skipped."""
+        if message.ephemeral_to:
+            log.info("an ephemeral message cannot be edited (%s)", message.card_ref)
+            return message.card_ref
+        channel, ts = parse_ref(message.card_ref, message.destination)
+        if not ts:
+            log.warning("no platform id for the message to edit in %s", message.destination)
+            return None
+        if channel[:1] in ("U", "W"):  # delivered before refs named the DM conversation
+            channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **content)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNEDITABLE:
+                log.warning("message %s cannot be edited: %s", ts, exc.response.get("error"))
+                return message.card_ref
+            raise
+        return message_ref(channel, ts)
+
+
+def message_ref(channel: object, ts: object) -> str | None:
+    return f"{channel}:{ts}" if channel and ts else _str(ts)
+
+
+def parse_ref(ref: str | None, destination: str) -> tuple[str, str]:
+    """(conversation, ts) of a delivered message; refs of bare ts are in `destination`."""
+    channel, sep, ts = (ref or "").rpartition(":")
+    return (channel, ts) if sep else (destination, ref or "")
 
 
 def _str(value: object) -> str | None:

@@ -1,5 +1,6 @@
-"""Delivers Telegram outbox rows: messages, cards with their keyboards, edits in place, and
-thread lines as replies to the card; platform errors become `DeliveryError`s the worker acts on.
+"""Delivers Telegram outbox rows: messages, cards with their keyboards, edits in place (of
+cards, and of delivered messages on erasure), and thread lines as replies to the card;
+platform errors become `DeliveryError`s the worker acts on.
 
 Why a private event loop: python-telegram-bot is asyncio-only, while the delivery worker is
 synchronous and runs in its own thread (or a test's). Each send runs to completion on a loop
@@ -31,6 +32,7 @@ from bot.bootstrap import Hirebot
 from bot.channels.telegram.app import CHANNEL, make_bot
 from bot.channels.telegram.render import PARSE_MODE, Rendered, render, render_card
 from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.services.outbox import MESSAGE_UPDATE
 from bot.services.reachability import report_undeliverable
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,8 @@ class TelegramSender:
             return message_ref(await self._post(chat_id, render_card(message.reply)))
         if message.kind == "card_update":
             return await self._update_card(chat_id, message)
+        if message.kind == MESSAGE_UPDATE:
+            return await self._edit(message)
         reply_to = None
         card = parse_ref(message.card_ref) if message.thread_card_key else None
         if card is not None and card[0] == chat_id:
@@ -163,6 +167,31 @@ class TelegramSender:
                 log.warning("card %s cannot be edited (%s); posting it anew", message.card_ref, exc)
                 return message_ref(await self._post(chat_id, card))
             raise
+        return message.card_ref
+
+    async def _edit(self, message: OutgoingMessage) -> str | None:
+        """Edit a delivered message (erasure) to its new text, without buttons. Only the last
+        part of a message split at 4,096 characters is known; one Telegram no longer lets the
+        bot edit is logged and skipped, never posted anew."""
+        ref = parse_ref(message.card_ref)
+        if ref is None:
+            log.warning("no platform id for the message to edit in %s", message.destination)
+            return None
+        part = render(message.reply)[0]
+        try:
+            await self.bot.edit_message_text(
+                part.text,
+                chat_id=ref[0],
+                message_id=ref[1],
+                parse_mode=PARSE_MODE,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "not found" in text or "can't be edited" in text:
+                log.warning("message %s cannot be edited: %s", message.card_ref, exc.message)
+            elif "not modified" not in text:
+                raise
         return message.card_ref
 
     def _unreachable(self, message: OutgoingMessage, exc: Forbidden) -> None:
