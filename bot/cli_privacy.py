@@ -53,12 +53,18 @@ def erase_one(
     config: ConfigOption = None,
 ) -> None:
     """Erase one person's personal data from every table, keeping anonymous statistics."""
+    from bot.config import Environment
     from bot.domain.errors import UserError
     from bot.services import privacy
 
     out = Console(highlight=False)
-    with open_app(config) as hirebot:
+    env = Environment()
+    # The people waiting on them are told where they are reached; without chat credentials
+    # the console is the deployment (as for `hirebot jobs run-due`).
+    channels = () if env.slack_bot_token or env.telegram_bot_token else ("console",)
+    with open_app(config, channels) as hirebot:
         ctx = system_context(hirebot, person or default_person(hirebot))
+        ctx.flows = hirebot.dispatcher.flows  # open conversations about them are closed
         with ctx.uow:
             applicant = ctx.uow.applicants.get(applicant_id)
             if applicant is None:
@@ -78,6 +84,10 @@ def erase_one(
         table.add_row(name, str(count))
     out.print(table)
     out.print(f"{report.cards_edited} posted card(s) will be replaced with a placeholder")
+    out.print(
+        f"{report.messages_edited} delivered message(s) will be edited where the platform allows"
+    )
+    out.print(f"{report.work_closed} open item(s) closed (interviews, feedback, reminders, tasks)")
 
 
 @applicant_app.command("retention")

@@ -3,15 +3,17 @@ it on request or after a retention period, and keep anonymous rows so funnel sta
 true.
 
 Erasure replaces the name with "Erased applicant #N", clears email, phone, links, location
-and source, and scrubs free text that names them (notes, reasons, feedback comments, audit
-summaries and payloads, outbox payloads, flow answers) in every table. Cards already posted are
-edited to a placeholder through the outbox where the platform allows. Skills, stages, dates,
-ratings and recommendations stay: they carry no identity once the name is gone.
+and source, and scrubs every trace of them (their name, email in any case, phone in any
+formatting, and the free text written about them; see traces.py) from every free-text column
+of every table. Work still waiting on them (interviews, feedback, reminders, check-ins, open
+conversations) is closed and the people waiting are told, without naming them. Cards already
+posted, and private messages already delivered, are edited through the outbox where the
+platform allows. Skills, stages, dates, ratings and recommendations stay: they carry no
+identity once the name is gone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +27,8 @@ from bot.messages.cards import card_key
 from bot.messages.reply import Reply
 from bot.services import audit, outbox, people, tasks
 from bot.services.context import Context
+from bot.services.open_work import close_open_work
+from bot.services.traces import ERASED, Traces
 from storage.models import (
     Applicant,
     AuditEvent,
@@ -39,11 +43,11 @@ from storage.models import (
     Offer,
     OutboxMessage,
     SavedSearch,
+    ScheduledTask,
     StageMove,
 )
 from storage.unit_of_work import UnitOfWork
 
-ERASED = "[erased]"
 OPEN_OFFER_STATUSES = ("pending_approval", "approved")
 RETENTION = "privacy.retention"
 RETENTION_ERASE = "privacy.retention_erase"
@@ -110,37 +114,11 @@ def export(uow: UnitOfWork, applicant_id: int) -> dict[str, Any]:
 
 # -- erasure -------------------------------------------------------------------------------------
 
-
-@dataclass
-class Needles:
-    """What identifies the person in free text: everywhere (full name, email, phone), and in
-    rows about them only (each part of their name, which other people may share)."""
-
-    everywhere: list[str]
-    about_them: list[str]
-
-    @classmethod
-    def of(cls, applicant: Applicant) -> Needles:
-        everywhere = [applicant.name]
-        if applicant.email:
-            everywhere.append(applicant.email)
-        if applicant.phone:
-            everywhere += [applicant.phone, applicant.phone.lstrip("+")]
-        everywhere += [str(url) for url in applicant.links.values()]
-        parts = [p for p in re.split(r"\s+", applicant.name) if len(p) >= 3]
-        return cls([n for n in everywhere if n], parts)
-
-    def scrub(self, value: Any, *, about_them: bool) -> Any:
-        needles = self.everywhere + (self.about_them if about_them else [])
-        if isinstance(value, str):
-            for needle in sorted(needles, key=len, reverse=True):
-                value = re.sub(re.escape(needle), ERASED, value, flags=re.IGNORECASE)
-            return value
-        if isinstance(value, dict):
-            return {k: self.scrub(v, about_them=about_them) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.scrub(v, about_them=about_them) for v in value]
-        return value
+MESSAGE_PLACEHOLDER = Reply(
+    title="(erased)",
+    text="This message was about an applicant whose personal data was erased.",
+    private=False,
+)
 
 
 @dataclass
@@ -148,6 +126,8 @@ class ErasureReport:
     applicant_id: int
     rows_changed: dict[str, int] = field(default_factory=dict)
     cards_edited: int = 0
+    messages_edited: int = 0
+    work_closed: int = 0
 
     def count(self, table: str, n: int = 1) -> None:
         self.rows_changed[table] = self.rows_changed.get(table, 0) + n
@@ -176,13 +156,17 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
             f"#{applicant_id} has an open offer (#{offer.id}, {offer.status.replace('_', ' ')}); "
             "withdraw or close it first"
         )
-    needles = Needles.of(applicant)
+    found = traces_of(ctx, applicant)
     report = ErasureReport(applicant.id)
+    # Closing open work first: the notices it queues name no one, and are not edited below.
+    report.work_closed = close_open_work(ctx, applicant.id)
+    delivered = _delivered_about(ctx, found, applicant.id)
     _erase_applicant(applicant, ctx.clock.now())
     report.count("applicants")
-    _scrub_about(ctx, needles, applicant.id, report)
-    _scrub_everywhere(ctx, needles, applicant.id, report)
+    _scrub_about(ctx, found, applicant.id, report)
+    _scrub_everywhere(ctx, found, report)
     report.cards_edited = _edit_cards(ctx, applicant.id)
+    report.messages_edited = _edit_messages(ctx, found, delivered, applicant.id)
     audit.domain_event(
         ctx,
         "applicant.erased",
@@ -192,6 +176,54 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
     return report
 
 
+def traces_of(ctx: Context, applicant: Applicant) -> Traces:
+    """Their name, emails, phone, links, and every piece of free text written about them."""
+    uow = ctx.uow
+    texts: list[str] = [n.text for n in _rows(uow, Note, Note.applicant_id == applicant.id)]
+    texts += [
+        m.reason for m in _rows(uow, StageMove, StageMove.applicant_id == applicant.id) if m.reason
+    ]
+    for fb in _rows(uow, Feedback, Feedback.applicant_id == applicant.id):
+        texts += [fb.strengths, fb.concerns]
+        texts += [str(v.get("comment") or "") for v in fb.ratings.values()]
+    for interview in _rows(uow, Interview, Interview.applicant_id == applicant.id):
+        texts.append(interview.cancel_reason)
+    for offer in _rows(uow, Offer, Offer.applicant_id == applicant.id):
+        texts += [offer.decision_reason, offer.outside_range_reason]
+    for checkin in _rows(uow, Checkin, Checkin.applicant_id == applicant.id):
+        for response in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == checkin.id):
+            texts += [str(v) for v in response.answers.values()]
+    for run in _runs_about(uow, applicant.id):
+        texts += list(_strings(run.data))
+    return Traces.of(
+        name=applicant.name,
+        emails=[applicant.email, applicant.email_normalized],
+        phones=[applicant.phone],
+        links=[str(url) for url in applicant.links.values()],
+        free_text=texts,
+        region=ctx.catalog.phone_region,
+    )
+
+
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _runs_about(uow: UnitOfWork, applicant_id: int) -> list[FlowRun]:
+    return [
+        run
+        for run in uow.session.scalars(select(FlowRun).order_by(FlowRun.id))
+        if run.data.get("applicant_id") == applicant_id
+    ]
+
+
 def _erase_applicant(applicant: Applicant, now: datetime) -> None:
     applicant.name = f"Erased applicant #{applicant.id}"
     applicant.email = applicant.email_normalized = applicant.phone = None
@@ -199,7 +231,7 @@ def _erase_applicant(applicant: Applicant, now: datetime) -> None:
     applicant.erased_at = now
 
 
-def _scrub_about(ctx: Context, needles: Needles, applicant_id: int, report: ErasureReport) -> None:
+def _scrub_about(ctx: Context, found: Traces, applicant_id: int, report: ErasureReport) -> None:
     """Rows known to be about them: their free text goes entirely or loses every name part."""
     uow = ctx.uow
     for note in _rows(uow, Note, Note.applicant_id == applicant_id):
@@ -207,7 +239,7 @@ def _scrub_about(ctx: Context, needles: Needles, applicant_id: int, report: Eras
         report.count("notes")
     for move in _rows(uow, StageMove, StageMove.applicant_id == applicant_id):
         if move.reason:
-            move.reason = needles.scrub(move.reason, about_them=True)
+            move.reason = found.scrub(move.reason, about_them=True)
             report.count("stage_moves")
     for fb in _rows(uow, Feedback, Feedback.applicant_id == applicant_id):
         fb.strengths, fb.concerns = ERASED if fb.strengths else "", ERASED if fb.concerns else ""
@@ -216,54 +248,86 @@ def _scrub_about(ctx: Context, needles: Needles, applicant_id: int, report: Eras
         }
         report.count("feedback")
     for interview in _rows(uow, Interview, Interview.applicant_id == applicant_id):
-        interview.cancel_reason = needles.scrub(interview.cancel_reason, about_them=True)
+        interview.cancel_reason = found.scrub(interview.cancel_reason, about_them=True)
     for offer in _rows(uow, Offer, Offer.applicant_id == applicant_id):
-        offer.decision_reason = needles.scrub(offer.decision_reason, about_them=True)
-        offer.outside_range_reason = needles.scrub(offer.outside_range_reason, about_them=True)
+        offer.decision_reason = found.scrub(offer.decision_reason, about_them=True)
+        offer.outside_range_reason = found.scrub(offer.outside_range_reason, about_them=True)
         report.count("offers")
     for checkin in _rows(uow, Checkin, Checkin.applicant_id == applicant_id):
         for response in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == checkin.id):
             response.answers = dict.fromkeys(response.answers, ERASED)
             report.count("checkin_responses")
     for event in _rows(uow, AuditEvent, AuditEvent.applicant_id == applicant_id):
-        event.summary = needles.scrub(event.summary, about_them=True)
-        event.payload = needles.scrub(event.payload, about_them=True)
+        event.summary = found.scrub(event.summary, about_them=True)
+        event.payload = found.scrub(event.payload, about_them=True)
         report.count("audit_events")
     for message in _rows(uow, OutboxMessage, OutboxMessage.applicant_id == applicant_id):
-        message.payload = needles.scrub(message.payload, about_them=True)
+        message.payload = found.scrub(message.payload, about_them=True)
         report.count("outbox")
-    for run in uow.session.scalars(select(FlowRun)):
-        if run.data.get("applicant_id") == applicant_id:
-            run.data = needles.scrub(run.data, about_them=True)
-            report.count("flow_runs")
+    for run in _runs_about(uow, applicant_id):
+        run.data = found.scrub(run.data, about_them=True)
+        report.count("flow_runs")
 
 
-def _scrub_everywhere(
-    ctx: Context, needles: Needles, applicant_id: int, report: ErasureReport
-) -> None:
-    """Rows not linked to them that still quote their name, email or phone (a failed command,
-    a digest, someone else's note): a text search over each free-text column."""
-    uow = ctx.uow
-    targets: list[tuple[Any, str, Any]] = [
-        (AuditEvent, "summary", AuditEvent.summary),
-        (AuditEvent, "payload", cast(AuditEvent.payload, String)),
-        (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
-        (InboundEvent, "payload", cast(InboundEvent.payload, String)),  # not yet handled
-        (Note, "text", Note.text),
-        (StageMove, "reason", StageMove.reason),
-        (FlowRun, "data", cast(FlowRun.data, String)),
-        (Feedback, "strengths", Feedback.strengths),
-        (Feedback, "concerns", Feedback.concerns),
-        (Feedback, "ratings", cast(Feedback.ratings, String)),
-        (Offer, "decision_reason", Offer.decision_reason),
-        (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
-        (SavedSearch, "query", SavedSearch.query),
-    ]
-    for model, attribute, column in targets:
-        matches = or_(*[column.ilike(f"%{needle}%") for needle in needles.everywhere])
-        for row in uow.session.scalars(select(model).where(matches)):
-            setattr(row, attribute, needles.scrub(getattr(row, attribute), about_them=False))
-            report.count(model.__tablename__)
+# Every free-text column, searched for rows not linked to them that still quote them.
+_FREE_TEXT: list[tuple[Any, str, Any]] = [
+    (AuditEvent, "summary", AuditEvent.summary),
+    (AuditEvent, "payload", cast(AuditEvent.payload, String)),
+    (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
+    (OutboxMessage, "last_error", OutboxMessage.last_error),
+    (InboundEvent, "payload", cast(InboundEvent.payload, String)),  # not yet handled
+    (InboundEvent, "last_error", InboundEvent.last_error),
+    (Note, "text", Note.text),
+    (StageMove, "reason", StageMove.reason),
+    (FlowRun, "data", cast(FlowRun.data, String)),
+    (Feedback, "strengths", Feedback.strengths),
+    (Feedback, "concerns", Feedback.concerns),
+    (Feedback, "ratings", cast(Feedback.ratings, String)),
+    (Interview, "cancel_reason", Interview.cancel_reason),
+    (Offer, "decision_reason", Offer.decision_reason),
+    (Offer, "outside_range_reason", Offer.outside_range_reason),
+    (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
+    (SavedSearch, "query", SavedSearch.query),
+    (ScheduledTask, "result", ScheduledTask.result),
+    (ScheduledTask, "last_error", ScheduledTask.last_error),
+]
+
+
+def _scrub_everywhere(ctx: Context, found: Traces, report: ErasureReport) -> None:
+    """Rows not linked to them that still quote their name, email, phone or what was written
+    about them (a failed command, a digest, someone else's note): a search of each column."""
+    for model, attribute, column in _FREE_TEXT:
+        for row in ctx.uow.session.scalars(select(model).where(found.condition(column))):
+            before = getattr(row, attribute)
+            after = found.scrub(before, about_them=False)
+            if after != before:
+                setattr(row, attribute, after)
+                report.count(model.__tablename__)
+
+
+def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int, bool]:
+    """Messages already delivered with a platform id that are about them or quote them:
+    outbox id -> whether the row is about them (read before the payloads are scrubbed)."""
+    delivered = (
+        OutboxMessage.status == "sent",
+        OutboxMessage.external_ref.is_not(None),
+        OutboxMessage.kind == "message",
+    )
+    rows = ctx.uow.session.scalars(
+        select(OutboxMessage).where(
+            *delivered,
+            or_(
+                OutboxMessage.applicant_id == applicant_id,
+                found.condition(cast(OutboxMessage.payload, String)),
+            ),
+        )
+    )
+    return {
+        row.id: row.applicant_id == applicant_id
+        for row in rows
+        if row.applicant_id == applicant_id
+        or found.scrub(row.payload, about_them=False) != row.payload
+    }
 
 
 def _edit_cards(ctx: Context, applicant_id: int) -> int:
@@ -289,6 +353,40 @@ def _edit_cards(ctx: Context, applicant_id: int) -> int:
             card_key=post.card_key,
             applicant_id=applicant_id,
         )
+        edited += 1
+    return edited
+
+
+def _edit_messages(
+    ctx: Context, found: Traces, delivered: dict[int, bool], applicant_id: int
+) -> int:
+    """Edit each delivered message about them (a prep message, a feedback summary) to a
+    placeholder, and each that only quoted them (a digest) to its scrubbed text, where the
+    platform allows it: each channel's sender edits what its platform can and skips the rest
+    (the console has printed its lines; an ephemeral Slack message cannot be edited)."""
+    edited = 0
+    for outbox_id, about_them in sorted(delivered.items()):
+        original = ctx.uow.session.get(OutboxMessage, outbox_id)
+        if original is None:
+            continue
+        if about_them:
+            content = MESSAGE_PLACEHOLDER
+        else:
+            # The row's payload is scrubbed already; buttons on an old message are stale.
+            content = outbox.reply_of(original).model_copy(update={"actions": []})
+        edit = outbox.enqueue(
+            ctx,
+            outbox.Destination(
+                original.channel,
+                original.destination,
+                shared=False,
+                ephemeral_to=original.ephemeral_to,
+            ),
+            content,
+            kind=outbox.MESSAGE_UPDATE,
+            applicant_id=applicant_id if about_them else None,
+        )
+        edit.external_ref = original.external_ref  # the message to edit
         edited += 1
     return edited
 
