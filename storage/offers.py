@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Offer
@@ -50,8 +50,15 @@ class OfferRepository:
             .limit(1)
         )
 
-    def open_offers(self, *, limit: int) -> Sequence[Offer]:
+    def open_offers(self, *, limit: int, offset: int = 0) -> Sequence[Offer]:
         """Open offers, the oldest first: the ones waiting longest lead."""
         return self.session.scalars(
-            select(Offer).where(Offer.status.in_(OPEN)).order_by(Offer.id).limit(limit)
+            select(Offer)
+            .where(Offer.status.in_(OPEN))
+            .order_by(Offer.id)
+            .limit(limit)
+            .offset(offset)
         ).all()
+
+    def count_open(self) -> int:
+        return self.session.scalar(select(func.count(Offer.id)).where(Offer.status.in_(OPEN))) or 0

@@ -423,8 +423,9 @@ class InterviewRepository:
             if i.id != exclude and i.starts_at + timedelta(minutes=i.duration_minutes) > starts_at
         ]
 
-    def upcoming_for_person(self, person_id: int, now: datetime, limit: int) -> Sequence[Interview]:
-        return self.session.scalars(
+    @staticmethod
+    def _upcoming_for_person(person_id: int, now: datetime) -> Select[Interview]:
+        return (
             select(Interview)
             .join(Panelist, Panelist.interview_id == Interview.id)
             .where(
@@ -432,9 +433,22 @@ class InterviewRepository:
                 Interview.status == "scheduled",
                 Interview.starts_at >= now - timedelta(hours=12),
             )
-            .order_by(Interview.starts_at)
+        )
+
+    def upcoming_for_person(
+        self, person_id: int, now: datetime, limit: int, offset: int = 0
+    ) -> Sequence[Interview]:
+        return self.session.scalars(
+            self._upcoming_for_person(person_id, now)
+            .order_by(Interview.starts_at, Interview.id)
             .limit(limit)
+            .offset(offset)
         ).all()
+
+    def count_upcoming_for_person(self, person_id: int, now: datetime) -> int:
+        """How many `upcoming_for_person` would list without its page."""
+        stmt = self._upcoming_for_person(person_id, now).subquery()
+        return self.session.scalar(select(func.count()).select_from(stmt)) or 0
 
     def panelists(self, panelist_ids: Sequence[int]) -> list[Panelist]:
         """These panelists with their interviews, in one query per 500."""

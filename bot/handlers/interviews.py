@@ -9,9 +9,9 @@ from bot.domain.interviews import RATINGS, RECOMMENDATIONS, parse_duration
 from bot.domain.permissions import Permission
 from bot.flows.feedback import FLOW, start_feedback
 from bot.flows.schedule_interview import FLOW as SCHEDULE_FLOW
-from bot.handlers.parsing import CommandLine, parse_id, split_options
+from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
-from bot.messages.format import local_time
+from bot.messages.format import cut_list, local_time
 from bot.messages.reply import Action, Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import feedback as feedback_service
@@ -24,6 +24,7 @@ SCHEDULE_USAGE = (
     "[stage=…] [tz=Area/City] [at=room or link]]"
 )
 COMMENT_PREVIEW = 1_500
+UPCOMING_PAGE = 20
 
 
 def _tz(ctx: Context) -> str:
@@ -131,10 +132,11 @@ def cancel_interview(ctx: Context, line: CommandLine) -> list[Reply]:
 
 
 def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
-    """Upcoming interviews: yours, or one applicant's."""
-    words = line.tokens()
+    """Upcoming interviews: yours (a page at a time), or one applicant's."""
+    words, options = split_options(line.tokens(), {"page"})
     now = ctx.clock.now()
     rows: list[Interview]
+    total, see, offset = 0, "", 0
     if words:
         applicant = applicant_service.get(ctx, parse_id(words[0], "interviews [applicant id]"))
         rows = list(ctx.uow.interviews.for_applicant(applicant.id))
@@ -142,7 +144,15 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
     else:
         if ctx.actor.person_id is None:
             raise NotFound("you are not in the people directory")
-        rows = list(ctx.uow.interviews.upcoming_for_person(ctx.actor.person_id, now, 20))
+        page = parse_page(options.get("page"))
+        offset = (page - 1) * UPCOMING_PAGE
+        rows = list(
+            ctx.uow.interviews.upcoming_for_person(
+                ctx.actor.person_id, now, UPCOMING_PAGE, offset=offset
+            )
+        )
+        total = ctx.uow.interviews.count_upcoming_for_person(ctx.actor.person_id, now)
+        see = f"interviews page={page + 1}"
         title = "Your upcoming interviews"
     names = {p.id: p.name for p in ctx.uow.people.all()}
     lines = []
@@ -155,7 +165,7 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
             f"#{interview.id} {local_time(interview.starts_at, _tz(ctx))} · {who} · "
             f"{interview.stage} · {panel}{status}"
         )
-    return [Reply(title=title, lines=lines or ["none"])]
+    return [Reply(title=title, lines=cut_list(lines, total - offset, see) or ["none"])]
 
 
 def _own_panelist(ctx: Context, interview_id: int) -> tuple[Interview, Panelist]:
@@ -361,7 +371,13 @@ def register(commands: CommandSet) -> None:
         )
     )
     commands.add(
-        Command("interviews", "interviews [applicant id]", "upcoming interviews", interviews, view)
+        Command(
+            "interviews",
+            "interviews [applicant id | page=N]",
+            "upcoming interviews",
+            interviews,
+            view,
+        )
     )
     commands.add(
         Command(

@@ -6,9 +6,10 @@ from __future__ import annotations
 from bot.domain.errors import FieldErrors, InvalidInput, InvalidMove
 from bot.domain.offers import OPTIONS, STATUS_LABELS, OfferStatus
 from bot.domain.permissions import Permission
-from bot.handlers.parsing import CommandLine, parse_id, split_options
+from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.handlers.views import move_reply
+from bot.messages.format import cut_list
 from bot.messages.reply import InputRequest, Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import offers as service
@@ -26,6 +27,7 @@ USAGE = (
     "offer withdraw <offer id> [reason] | offer show <offer id>"
 )
 VERBS = {"accept", "decline", "approve", "deny", "withdraw", "show"}
+OFFERS_PAGE = 20
 
 
 def _offer_id(word: str | None, usage: str) -> int:
@@ -176,7 +178,7 @@ def show_reply(ctx: Context, offer_row: Offer) -> Reply:
 def offers(ctx: Context, line: CommandLine) -> list[Reply]:
     """Open offers (those waiting on you first), or every offer of one applicant."""
     words = line.tokens()
-    if words:
+    if words and not words[0].lower().startswith("page="):
         applicant, rows = service.for_applicant(ctx, parse_id(words[0], "offers [applicant id]"))
         lines = [_line(ctx, o) for o in rows]
         return [
@@ -185,7 +187,9 @@ def offers(ctx: Context, line: CommandLine) -> list[Reply]:
                 lines=lines or [f"none yet; draft one: offer {applicant.id} pay=… start=… terms=…"],
             )
         ]
-    rows = service.open_offers(ctx)
+    _, options = split_options(words, {"page"})
+    page = parse_page(options.get("page"))
+    total, rows = service.open_offers(ctx, limit=OFFERS_PAGE, offset=(page - 1) * OFFERS_PAGE)
     mine = [
         o
         for o in rows
@@ -193,10 +197,11 @@ def offers(ctx: Context, line: CommandLine) -> list[Reply]:
     ]
     others = [o for o in rows if o not in mine]
     lines = [f"{_line(ctx, o)} — waiting on you" for o in mine] + [_line(ctx, o) for o in others]
+    left = total - (page - 1) * OFFERS_PAGE
     return [
         Reply(
             title="Open offers",
-            lines=lines or ["no open offers"],
+            lines=cut_list(lines, left, f"offers page={page + 1}") or ["no open offers"],
             footer="offer show <id> for one in full",
         )
     ]
@@ -260,7 +265,7 @@ def register(commands: CommandSet) -> None:
     commands.add(
         Command(
             "offers",
-            "offers [applicant id]",
+            "offers [applicant id | page=N]",
             "open offers, or one applicant's offers",
             offers,
             Permission.OFFER,

@@ -428,9 +428,11 @@ def for_applicant(ctx: Context, applicant_id: int) -> tuple[Applicant, list[Offe
     return applicant, list(_repo(ctx).for_applicant(applicant.id))
 
 
-def open_offers(ctx: Context, *, limit: int = 50) -> list[Offer]:
+def open_offers(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[int, list[Offer]]:
+    """How many offers are open (counted by the database), and one page of them."""
     ctx.actor.require(Permission.OFFER)
-    return list(_repo(ctx).open_offers(limit=limit))
+    repo = _repo(ctx)
+    return repo.count_open(), list(repo.open_offers(limit=limit, offset=offset))
 
 
 def accepted_milestones(ctx: Context, applicant_id: int) -> list[Milestone]:
