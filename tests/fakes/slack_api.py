@@ -693,7 +693,9 @@ class FakeSlackAPI:
     def fail_next(
         self, method: str, *, status: int = 429, retry_after: int = 1, times: int = 1
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with HTTP 429 (with Retry-After) or 5xx."""
+        """Answer the next ``times`` calls of ``method`` with HTTP 429 (with Retry-After) or 5xx.
+
+        ``method`` may be ``"response_url"``: the next posts to any response_url fail so."""
         if status != HTTPStatus.TOO_MANY_REQUESTS and not 500 <= status <= 599:
             raise ValueError(f"fail_next supports 429 and 5xx, not {status}")
         error = "ratelimited" if status == HTTPStatus.TOO_MANY_REQUESTS else "fatal_error"
@@ -794,10 +796,19 @@ class FakeSlackAPI:
     def _response_url_request(
         self, key: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
     ) -> tuple[int, str]:
-        """Record a POST to a response_url; answers like Slack: 200 "ok" or 400 error name."""
-        status, answer, response = HTTPStatus.OK, "ok", {"ok": True}
+        """Record a POST to a response_url; answers like Slack: 200 "ok" or 400 error name
+        (or a failure queued with ``fail_next("response_url", …)``)."""
+        status: int = HTTPStatus.OK
+        answer = "ok"
+        response: JsonDict = {"ok": True}
+        with self._changed:
+            queued = self._failures.get("response_url")
+            failure = queued.popleft() if queued else None
         try:
-            if parse_error:
+            if failure is not None:
+                status, answer = failure.status, failure.error
+                response = {"ok": False, "error": failure.error}
+            elif parse_error:
                 raise SlackError(parse_error)
             if "blocks" in params or "text" in params:
                 self._check_message_content(params)

@@ -73,12 +73,15 @@ class Slack:
         *,
         headers: dict[str, str] | None = None,
         signed: dict[str, str] | None = None,
+        process: bool = True,
     ) -> httpx.Response:
+        """Post a signed request; then, unless `process` is False, handle what it recorded."""
         all_headers = {"Content-Type": content_type, **(signed or sign(body)), **(headers or {})}
         response: httpx.Response = self.http.post(
             "/slack/events", content=body.encode(), headers=all_headers
         )
-        self.process()
+        if process:
+            self.process()
         return response
 
     def process(self) -> int:
@@ -96,6 +99,8 @@ class Slack:
         channel: str = HIRING,
         trigger_id: str | None = None,
         headers: dict[str, str] | None = None,
+        response_url: str | None = None,
+        process: bool = True,
     ) -> httpx.Response:
         trigger_id = trigger_id or new_trigger()
         body = urlencode(
@@ -111,11 +116,13 @@ class Slack:
                 "text": text,
                 "api_app_id": self.api.app_id,
                 "is_enterprise_install": "false",
-                "response_url": self.api.response_url(f"cmd-{trigger_id}"),
+                "response_url": response_url or self.api.response_url(f"cmd-{trigger_id}"),
                 "trigger_id": trigger_id,
             }
         )
-        return self.post(body, "application/x-www-form-urlencoded", headers=headers)
+        return self.post(
+            body, "application/x-www-form-urlencoded", headers=headers, process=process
+        )
 
     def interact(
         self, payload: dict[str, Any], *, headers: dict[str, str] | None = None
