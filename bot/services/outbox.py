@@ -89,3 +89,27 @@ def mark_sent(
 
 def reply_of(message: OutboxMessage) -> Reply:
     return Reply.model_validate(message.payload)
+
+
+def redirect(
+    uow: UnitOfWork, ids: Sequence[int], destination: Destination, now: datetime
+) -> list[int]:
+    """Hand answers an adapter could not deliver inline to the delivery worker, addressed to
+    `destination` instead (the asker's private conversation), due at once. Rows already sent
+    are left alone; returns the ids now pending."""
+    moved = []
+    for message in uow.outbox.by_ids(ids):
+        if message.status != "inline":
+            continue
+        if destination.shared and reply_of(message).has_private_data():
+            raise PrivacyViolation(
+                f"refusing to send personal data to shared {destination.channel} "
+                f"{destination.address}"
+            )
+        message.channel = destination.channel
+        message.destination = destination.address
+        message.ephemeral_to = destination.ephemeral_to
+        message.status = "pending"
+        message.next_attempt_at = now
+        moved.append(message.id)
+    return moved

@@ -2,9 +2,10 @@
 
 Listeners translate a Slack payload into an `Inbound`. Commands, clicks and DMs are recorded in
 the inbox (`receive`) and acknowledged at once; the inbox loop then calls `process`, which runs
-the core and posts the answer to the person who asked through the interaction's response_url.
-Modal submissions, whose ack must carry the field errors, call `dispatch` directly. Answers
-delivered inline have their outbox rows marked sent here, several at a time; everything else
+the core and posts the answer to the person who asked through the interaction's response_url
+(retried, and sent to their DM if it cannot be posted there: responder.py). Modal
+submissions, whose ack must carry the field errors, call `dispatch` directly. Answers delivered
+inline have their outbox rows marked sent here, several at a time; everything else
 (cards, their updates and thread lines, DM replies) is left in the outbox for the delivery
 worker and the Slack sender.
 """
@@ -15,13 +16,12 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any
-
-from slack_sdk.webhook import WebhookClient
 
 from bot.bootstrap import Hirebot
 from bot.channels.slack import render
+from bot.channels.slack.responder import Responder
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import error
@@ -30,7 +30,6 @@ from bot.services import outbox
 log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
-RESPONSE_TIMEOUT = 10
 RESPONSE_URL_POSTS = 5  # Slack takes up to 5 posts to one response_url (within 30 minutes)
 
 
@@ -56,8 +55,7 @@ def within_post_limit(messages: Sequence[render.Message]) -> list[render.Message
 class Bridge:
     def __init__(self, hirebot: Hirebot, *, workers: int = 4) -> None:
         self.hirebot = hirebot
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
-        self._pending: set[Future[None]] = set()
+        self.responder = Responder(hirebot, self.mark_sent, workers=workers)
         self._lock = threading.Lock()
         self._unmarked: list[int] = []  # outbox ids delivered inline, not yet marked sent
         self._marking = threading.Lock()
@@ -67,7 +65,11 @@ class Bridge:
         cid = inbound.correlation_id or new_correlation_id()
         inbound = dataclasses.replace(inbound, correlation_id=cid)
         key = inbound.dedup_key or f"slack:{cid}"
-        payload = {**dataclasses.asdict(inbound), "response_url": response_url}
+        payload = {
+            **dataclasses.asdict(inbound),
+            "response_url": response_url,
+            "received_at": self.hirebot.clock.now().isoformat(),
+        }
         with correlation(cid):
             return self.hirebot.inbox.receive(CHANNEL, key, f"slack:{inbound.user_ref}", payload)
 
@@ -75,11 +77,18 @@ class Bridge:
         """Handle one recorded event; the answer goes to its response_url, if it has one."""
         fields = dict(payload)
         response_url = str(fields.pop("response_url", "") or "")
+        received = fields.pop("received_at", None)
         action = fields.pop("action", None)
         inbound = Inbound(**fields, action=ActionEvent(**action) if action else None)
         outcome = self.dispatch(inbound)
         if response_url and not outcome.duplicate:
-            self.respond_later(response_url, outcome, render.pack(outcome.replies))
+            self.respond_later(
+                response_url,
+                outcome,
+                render.pack(outcome.replies),
+                user=inbound.user_ref,
+                received_at=datetime.fromisoformat(received) if received else None,
+            )
 
     def dispatch(self, inbound: Inbound) -> Outcome:
         """Run the core; a failure outside it (database down) still gets the person an answer."""
@@ -128,59 +137,36 @@ class Bridge:
                     return
 
     def respond_later(
-        self, response_url: str, outcome: Outcome | None, messages: Sequence[render.Message]
+        self,
+        response_url: str,
+        outcome: Outcome | None,
+        messages: Sequence[render.Message],
+        *,
+        user: str = "",
+        received_at: datetime | None = None,
     ) -> None:
-        """Post `messages` to the interaction's response_url after the ack has gone; an answer
-        longer than Slack takes there ends with a note saying how much was left out."""
-        if not messages:
-            return
-        future = self._executor.submit(
-            self._respond, response_url, outcome, within_post_limit(messages)
+        """Post `messages` to the interaction's response_url after the ack has gone (retried,
+        else sent to `user`'s DM: see responder.py); an answer longer than Slack takes there
+        ends with a note saying how much was left out."""
+        self.responder.submit(
+            response_url,
+            outcome,
+            within_post_limit(messages),
+            user=user,
+            received_at=received_at,
         )
-        with self._lock:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
 
     def notice(self, response_url: str, text: str) -> None:
         """Tell the clicker about a problem that never reached the core (a modal not opened)."""
         self.respond_later(response_url, None, [render.notice(text)])
 
-    def _forget(self, future: Future[None]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def _respond(
-        self, response_url: str, outcome: Outcome | None, messages: list[render.Message]
-    ) -> None:
-        """Post each message in order; stop at the first failure (the rest stay unsent)."""
-        client = WebhookClient(response_url, timeout=RESPONSE_TIMEOUT)
-        with correlation(outcome.correlation_id if outcome else "-"):
-            for message in messages:
-                try:
-                    answer = client.send(
-                        response_type="ephemeral",
-                        replace_original=False,
-                        text=message.text,
-                        blocks=message.blocks,
-                    )
-                except Exception:
-                    log.exception("posting to the response_url failed")
-                    return
-                if answer.status_code != 200:
-                    log.warning("response_url answered %s: %s", answer.status_code, answer.body)
-                    return
-                if outcome is not None:
-                    self.mark_sent(outcome, message.replies)
-
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for answers still being posted (shutdown, and tests that check what was sent)."""
-        with self._lock:
-            pending = set(self._pending)
-        wait(pending, timeout=timeout)
+        self.responder.drain(timeout)
         with self._marking:  # a mark another thread is still writing is written by now
             pass
         self._write_marks()
 
     def close(self) -> None:
-        self.drain()
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        self.responder.close(timeout=10.0)
+        self.drain(0)

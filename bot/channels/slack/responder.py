@@ -1,0 +1,209 @@
+"""Answers posted to an interaction's response_url, after the ack, without losing any.
+
+Slack takes up to 5 posts to one response_url within 30 minutes of the interaction. A post
+that fails with a server error, a rate limit or a network error is tried again with backoff
+(`RETRY_DELAYS`, about half a minute in all, always inside the URL's lifetime); a post Slack
+refuses (4xx: expired, used up, invalid) is not. What still could not be posted, or an answer
+whose URL expired before the event was handled (a long backlog after a restart), goes to the
+asker's DM instead: its outbox rows are handed to the delivery worker, which keeps them across
+a restart and retries them like any message. Shutting down does the same for answers still
+waiting for a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.webhook import WebhookClient
+
+from bot.bootstrap import Hirebot
+from bot.channels.slack import render
+from bot.handlers.dispatcher import Outcome
+from bot.logging_setup import correlation
+from bot.services import outbox
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "slack"
+RESPONSE_TIMEOUT = 10
+LIFETIME = timedelta(minutes=30)  # how long Slack accepts posts to a response_url
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds before each retry of one post
+
+
+@dataclass
+class Answer:
+    """One interaction's answer on its way to the response_url."""
+
+    response_url: str
+    outcome: Outcome | None  # None for a notice that never reached the core
+    messages: list[render.Message]
+    user: str  # who asked: the DM it falls back to
+    expires: datetime
+    sent: int = 0  # messages posted so far
+    failures: int = 0  # consecutive failed posts of the next message
+    retry: threading.Timer | None = field(default=None, repr=False)
+
+
+class Responder:
+    def __init__(
+        self,
+        hirebot: Hirebot,
+        mark_sent: Callable[[Outcome, Sequence[int]], None],
+        *,
+        workers: int = 4,
+        retry_delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self.hirebot = hirebot
+        self.mark_sent = mark_sent
+        self.retry_delays = tuple(retry_delays)
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
+        self._lock = threading.Condition()
+        self._open: set[int] = set()  # ids of answers not yet posted nor handed over
+        self._waiting: dict[int, Answer] = {}  # answers waiting for a retry
+        self._closing = False
+
+    def submit(
+        self,
+        response_url: str,
+        outcome: Outcome | None,
+        messages: Sequence[render.Message],
+        *,
+        user: str = "",
+        received_at: datetime | None = None,
+    ) -> None:
+        if not messages:
+            return
+        expires = (received_at or self.hirebot.clock.now()) + LIFETIME
+        answer = Answer(response_url, outcome, list(messages), user, expires)
+        with self._lock:
+            self._open.add(id(answer))
+        if self.hirebot.clock.now() >= expires:
+            self._give_up(answer, "the response_url expired")
+            return
+        self._run_soon(answer)
+
+    def _run_soon(self, answer: Answer) -> None:
+        try:
+            self._executor.submit(self._run, answer)
+        except RuntimeError:  # shut down: nothing will post it any more
+            self._give_up(answer, "hirebot is stopping")
+
+    def _run(self, answer: Answer) -> None:
+        with correlation(answer.outcome.correlation_id if answer.outcome else "-"):
+            try:
+                self._post(answer)
+            except Exception:  # never leave an answer open (drain would wait for it)
+                log.exception("answering through the response_url failed")
+                self._give_up(answer, "an unexpected error")
+
+    def _post(self, answer: Answer) -> None:
+        """Post the messages not yet posted, in order; on a failure retry later or fall back."""
+        client = WebhookClient(answer.response_url, timeout=RESPONSE_TIMEOUT)
+        while answer.sent < len(answer.messages):
+            message = answer.messages[answer.sent]
+            try:
+                reply = client.send(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text=message.text,
+                    blocks=message.blocks,
+                )
+                status, problem = reply.status_code, f"{reply.status_code} {reply.body}"
+            except Exception as exc:  # timeouts, refused connections, DNS
+                status, problem = 0, f"{type(exc).__name__}: {exc}"
+            if status == 200:
+                answer.sent += 1
+                answer.failures = 0
+                if answer.outcome is not None:
+                    self.mark_sent(answer.outcome, message.replies)
+                continue
+            log.warning("response_url answered %s", problem[:300])
+            if status in (0, 429) or status >= 500:
+                if self._retry_later(answer):
+                    return
+                why = f"it kept failing ({problem[:100]})"
+            else:
+                why = f"Slack refused it ({problem[:100]})"
+            self._give_up(answer, why)
+            return
+        self._finish(answer)
+
+    def _retry_later(self, answer: Answer) -> bool:
+        """Schedule the next try if the delays and the URL's lifetime allow; False if not."""
+        if answer.failures >= len(self.retry_delays):
+            return False
+        delay = self.retry_delays[answer.failures]
+        if self.hirebot.clock.now() + timedelta(seconds=delay) >= answer.expires:
+            return False
+        answer.failures += 1
+        with self._lock:
+            if self._closing:
+                return False
+            timer = threading.Timer(delay, self._retry, (answer,))
+            timer.daemon = True
+            answer.retry = timer
+            self._waiting[id(answer)] = answer
+            timer.start()
+        return True
+
+    def _retry(self, answer: Answer) -> None:
+        with self._lock:
+            if self._waiting.pop(id(answer), None) is None:
+                return  # taken over by close()
+        self._run_soon(answer)
+
+    def _give_up(self, answer: Answer, why: str) -> None:
+        """Hand the replies not yet posted to the delivery worker, for the asker's DM."""
+        try:
+            self._fall_back(answer, why)
+        except Exception:  # the database is down too: the rows stay as they are, logged
+            log.exception("an answer could not be posted (%s) nor sent by DM", why)
+        finally:
+            self._finish(answer)
+
+    def _fall_back(self, answer: Answer, why: str) -> None:
+        if answer.outcome is None or not answer.user:
+            log.warning("an answer could not be posted (%s) and has no DM to go to", why)
+            return
+        indexes = [i for m in answer.messages[answer.sent :] for i in m.replies]
+        ids = [answer.outcome.outbox_ids[i] for i in indexes if i < len(answer.outcome.outbox_ids)]
+        if not ids:
+            return
+        direct = outbox.Destination(CHANNEL, answer.user, shared=False)
+        with self.hirebot.uow() as uow:
+            moved = outbox.redirect(uow, ids, direct, self.hirebot.clock.now())
+            uow.commit()
+        log.warning(
+            "%d answer(s) could not be posted to the response_url (%s): sent by DM instead",
+            len(moved),
+            why,
+        )
+        for wake in self.hirebot.dispatcher.on_commit:
+            wake()
+
+    def _finish(self, answer: Answer) -> None:
+        with self._lock:
+            self._open.discard(id(answer))
+            self._lock.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until every answer is posted or handed over (retries included); True if so."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._open, timeout)
+
+    def close(self, timeout: float) -> None:
+        """Stop retrying: answers waiting for a retry go to their DMs now; wait for the rest."""
+        with self._lock:
+            self._closing = True
+            waiting, self._waiting = list(self._waiting.values()), {}
+        for answer in waiting:
+            if answer.retry is not None:
+                answer.retry.cancel()
+            self._give_up(answer, "hirebot is stopping")
+        self.drain(timeout)
+        self._executor.shutdown(wait=False, cancel_futures=True)

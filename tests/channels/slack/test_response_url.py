@@ -1,0 +1,117 @@
+"""An answer to a slash command is never dropped: a response_url that fails is tried again with
+backoff, and what still cannot be posted there goes to the asker's DM through the outbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.clock import FrozenClock
+from storage.models import OutboxMessage
+from tests.channels.slack.harness import SANA, Slack, new_trigger, text_of
+from tests.helpers import handle_inbox
+
+
+def fast_retries(slack: Slack) -> None:
+    """The responder's backoff, kept short for the test (the real one is seconds long)."""
+    slack.runtime.bridge.responder.retry_delays = (0.01, 0.02, 0.04, 0.08, 0.16)
+
+
+def statuses(slack: Slack) -> list[tuple[str, str, str | None]]:
+    with slack.hirebot.uow() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "message").order_by(OutboxMessage.id)
+        ).all()
+        return [(r.status, r.destination, r.ephemeral_to) for r in rows]
+
+
+def test_an_answer_is_delivered_on_retry_after_a_server_error(slack: Slack) -> None:
+    fast_retries(slack)
+    slack.api.fail_next("response_url", status=500, times=2)
+    trigger = new_trigger()
+
+    slack.command("whoami", trigger_id=trigger)
+
+    posts = slack.answers(f"cmd-{trigger}")
+    assert [p.status for p in posts] == [500, 500, 200]
+    assert "Sana Mirza" in text_of(posts[-1].params)
+    assert statuses(slack) == [("sent", "C0HIRESBE", SANA)]  # ephemeral there, marked sent
+    slack.deliver()
+    assert slack.api.calls_to("chat.postMessage") == []  # nothing went twice
+
+
+def test_an_answer_goes_to_the_askers_dm_when_the_response_url_keeps_failing(
+    slack: Slack,
+) -> None:
+    fast_retries(slack)
+    slack.api.fail_next("response_url", status=503, times=100)
+    trigger = new_trigger()
+
+    slack.command("whoami", trigger_id=trigger)
+
+    posts = slack.answers(f"cmd-{trigger}")
+    assert [p.status for p in posts] == [503] * 6  # the first try and five retries
+    assert statuses(slack) == [("pending", SANA, None)]  # the outbox has it: survives a restart
+    assert slack.deliver() == 1
+    [dm] = slack.api.calls_to("chat.postMessage")
+    assert dm.params["channel"] == SANA
+    assert "Sana Mirza" in text_of(dm.params)
+    assert statuses(slack) == [("sent", SANA, None)]
+
+
+def test_personal_data_for_the_asker_stays_private_when_it_falls_back(slack: Slack) -> None:
+    fast_retries(slack)
+    slack.command("add senior-backend Ayesha email=ayesha@example.com")
+    slack.api.fail_next("response_url", status=500, times=100)
+    trigger = new_trigger()
+
+    slack.command("show 1", trigger_id=trigger)  # in the shared channel, ephemeral there
+
+    slack.deliver()
+    [dm] = [c for c in slack.api.calls_to("chat.postMessage") if c.params["channel"] == SANA]
+    assert "ayesha@example.com" in text_of(dm.params)  # a DM is private
+    posted_to_channel = [m for m in slack.posted() if "ayesha@example.com" in text_of(m)]
+    assert posted_to_channel == []
+
+
+def test_a_refused_post_is_not_retried_and_goes_by_dm(slack: Slack) -> None:
+    fast_retries(slack)
+    trigger = new_trigger()
+    # A response_url Slack does not know (expired, used up): 404, no retry can fix it.
+    slack.command("whoami", trigger_id=trigger, response_url=slack.api.root_url + "missing")
+    slack.deliver()
+    [dm] = slack.api.calls_to("chat.postMessage")
+    assert dm.params["channel"] == SANA
+    assert "Sana Mirza" in text_of(dm.params)
+
+
+def test_an_answer_handled_after_the_response_url_expired_goes_by_dm(
+    slack: Slack, clock: FrozenClock
+) -> None:
+    trigger = new_trigger()
+    slack.command("whoami", trigger_id=trigger, process=False)
+    clock.advance(timedelta(minutes=31))  # a backlog: handled after Slack's 30 minutes
+
+    slack.process()
+
+    assert slack.answers(f"cmd-{trigger}") == []  # the URL is not tried
+    slack.deliver()
+    [dm] = slack.api.calls_to("chat.postMessage")
+    assert dm.params["channel"] == SANA
+    assert "Sana Mirza" in text_of(dm.params)
+
+
+def test_stopping_sends_answers_waiting_for_a_retry_by_dm(slack: Slack) -> None:
+    slack.runtime.bridge.responder.retry_delays = (600.0,)  # a retry that stopping cuts short
+    slack.api.fail_next("response_url", status=500, times=1)
+    slack.command("whoami", process=False)
+    assert handle_inbox(slack.hirebot) == 1
+    slack.api.wait_for("response_url", 1, timeout=30)
+
+    slack.runtime.stop()  # what `hirebot serve` does on SIGTERM
+
+    assert statuses(slack) == [("pending", SANA, None)]
+    assert slack.deliver() == 1
+    [dm] = slack.api.calls_to("chat.postMessage")
+    assert "Sana Mirza" in text_of(dm.params)
