@@ -51,6 +51,46 @@ STATUS_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class OfferStanding:
+    """An applicant's offers as the hiring rule sees them: the open one (if any), who it waits
+    on, and whether one was accepted."""
+
+    open_id: int | None = None
+    open_status: OfferStatus | None = None
+    approver: str = ""
+    accepted_id: int | None = None
+
+
+def hire_refusal(role: RoleSpec, applicant_id: int, standing: OfferStanding) -> str | None:
+    """Why the applicant cannot move to a hired stage now, or None when they can.
+
+    Hiring follows the offer, whichever way the move is asked for (command, button, advance):
+    an open offer must be settled first, and accepting it is what hires, so an approval cannot
+    be walked around by a move; a role that requires an offer hires only with an accepted one.
+    """
+    if standing.open_id is not None:
+        offer = standing.open_id
+        if standing.open_status is OfferStatus.PENDING_APPROVAL:
+            return (
+                f"#{applicant_id} cannot be hired yet: offer #{offer} waits for "
+                f"{standing.approver}'s approval. Once it is approved, record the candidate's "
+                f"answer with offer accept {offer}, which moves them to Hired"
+            )
+        return (
+            f"#{applicant_id} has offer #{offer}, approved and waiting for the candidate's "
+            f"answer: record it with offer accept {offer} (which moves them to Hired) or "
+            f"offer decline {offer} <reason>"
+        )
+    if role.offer_required and standing.accepted_id is None:
+        return (
+            f"{role.title} hires with an accepted offer, and #{applicant_id} has none: draft "
+            f"one with offer {applicant_id} pay=… start=… terms=scope,ip,confidentiality, then "
+            "record the candidate's answer with offer accept <offer id>"
+        )
+    return None
+
+
 def parse_pay(text: str) -> Decimal:
     """'12000', '12,000' or '12000.50'; words, negatives, zero and more than two decimals are
     refused with the reason."""

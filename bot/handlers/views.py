@@ -85,6 +85,7 @@ def move_reply(ctx: Context, result: MoveResult) -> Reply:
         text=(
             f"Moved #{applicant.id} {applicant.name}: "
             f"{role.pipeline.label(result.from_stage)} → {label}."
+            + (f" {result.note}" if result.note else "")
         ),
         actions=next_actions,
         footer=hint,

@@ -13,7 +13,7 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, InvalidMove, NotFound
 from bot.domain.permissions import Permission
 from bot.domain.stages import REJECTED, WITHDRAWN, Stage
-from bot.services import audit, notify
+from bot.services import audit, notify, offer_gate
 from bot.services.context import Context
 from storage.models import Applicant, Note, Role, StageMove
 from storage.repositories import Page
@@ -31,6 +31,7 @@ class MoveResult:
     from_stage: str
     to_stage: str
     changed: bool
+    note: str = ""  # what the move did to the applicant's offers, or how to draft one
 
 
 def role_of(ctx: Context, applicant: Applicant) -> RoleSpec:
@@ -160,7 +161,10 @@ def move(
     *,
     expected_from: str | None = None,
 ) -> MoveResult:
-    """Move along the pipeline. With `expected_from` (buttons), a stale click changes nothing."""
+    """Move along the pipeline. With `expected_from` (buttons), a stale click changes nothing.
+
+    Every stage change (commands, buttons, advance, close, an offer's answer) comes through
+    here, so the offer rule (`offer_gate`) holds on every path."""
     ctx.actor.require(Permission.MOVE)
     reason = clean_text(reason, what="reason", limit=REASON_MAX)
     applicant = get(ctx, applicant_id)
@@ -175,8 +179,10 @@ def move(
             f"{role.pipeline.label(current)}"
         )
     role.pipeline.check_move(current, target.key)
+    offer_gate.check_move(ctx, applicant, role, target)
     _apply_move(ctx, applicant, role, current, target, reason)
-    return MoveResult(applicant, current, target.key, changed=True)
+    note = offer_gate.after_move(ctx, applicant, target)
+    return MoveResult(applicant, current, target.key, changed=True, note=note)
 
 
 def advance(

@@ -30,7 +30,7 @@ from bot.domain.permissions import Permission, TeamRole
 from bot.domain.stages import WITHDRAWN, StageKind
 from bot.messages.reply import Action, Field, Reply
 from bot.services import applicants as applicant_service
-from bot.services import audit, people
+from bot.services import audit, offer_gate, people
 from bot.services.applicants import MoveResult
 from bot.services.checkins import Milestone, parse_milestones
 from bot.services.context import Context
@@ -351,11 +351,12 @@ def accept(ctx: Context, offer_id: int) -> Decided:
     if offer.status != OfferStatus.APPROVED:
         raise InvalidMove(_already(ctx, offer))
     role = applicant_service.role_of(ctx, applicant)
+    now = ctx.clock.now()
+    offer.status, offer.updated_at = OfferStatus.ACCEPTED.value, now
+    ctx.uow.flush()  # the move's offer rule reads the accepted offer
     moved = applicant_service.move(
         ctx, applicant.id, _hired_stage(role), f"accepted offer #{offer.id}"
     )
-    now = ctx.clock.now()
-    offer.status, offer.updated_at = OfferStatus.ACCEPTED.value, now
     audit.domain_event(
         ctx,
         "offer.accepted",
@@ -377,14 +378,15 @@ def decline(ctx: Context, offer_id: int, reason: str) -> Decided:
         return Decided(offer, applicant, changed=False)
     if offer.status not in OPEN_STATUSES:
         raise InvalidMove(_already(ctx, offer))
-    moved = applicant_service.close(
-        ctx, applicant.id, WITHDRAWN, f"declined offer #{offer.id}: {reason}"
-    )
     now = ctx.clock.now()
     offer.status, offer.updated_at, offer.decision_reason = (
         OfferStatus.DECLINED.value,
         now,
         reason,
+    )
+    ctx.uow.flush()  # settled before the close, which would otherwise withdraw it
+    moved = applicant_service.close(
+        ctx, applicant.id, WITHDRAWN, f"declined offer #{offer.id}: {reason}"
     )
     audit.domain_event(
         ctx,
@@ -405,20 +407,7 @@ def withdraw(ctx: Context, offer_id: int, reason: str) -> Decided:
         return Decided(offer, applicant, changed=False)
     if offer.status not in OPEN_STATUSES:
         raise InvalidMove(_already(ctx, offer))
-    now = ctx.clock.now()
-    offer.status, offer.updated_at, offer.decision_reason = (
-        OfferStatus.WITHDRAWN.value,
-        now,
-        reason,
-    )
-    why = f": {reason}" if reason else ""
-    audit.domain_event(
-        ctx,
-        "offer.withdrawn",
-        f"{ctx.actor.name} withdrew offer #{offer.id} to {applicant.name}{why}",
-        applicant.id,
-        offer_id=offer.id,
-    )
+    offer_gate.withdraw(ctx, offer, applicant, reason)
     return Decided(offer, applicant, changed=True)
 
 

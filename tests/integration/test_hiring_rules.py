@@ -13,7 +13,8 @@ from sqlalchemy import select
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
-from storage.models import Applicant, Offer
+from bot.messages.reply import Reply
+from storage.models import Applicant, AuditEvent, Offer, OutboxMessage
 from tests.helpers import click, only, say
 
 TERMS = "start=2027-01-10 terms=scope,ip,confidentiality"
@@ -126,3 +127,151 @@ def test_an_interviewer_is_told_the_permission_each_action_needs(app: Hirebot) -
     assert "you need permission to move, reject or withdraw applicants" in moved.text
     for reply in (typed, guided, tapped, asked, drafted):
         assert "move, reject or withdraw" not in reply.text
+
+
+OVER_RANGE = f"pay=16000 {TERMS} reason='rare Go expertise'"
+
+
+def offer_status(app: Hirebot, offer_id: int = 1) -> str:
+    with app.uow() as uow:
+        found = uow.session.get(Offer, offer_id)
+        assert found is not None
+        return found.status
+
+
+def messages_to(app: Hirebot, who: str) -> list[Reply]:
+    with app.uow() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.destination == f"console:{who}")
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [Reply.model_validate(r.payload) for r in rows]
+
+
+def audited(app: Hirebot, kind: str) -> list[str]:
+    with app.uow() as uow:
+        return list(
+            uow.session.scalars(
+                select(AuditEvent.summary).where(AuditEvent.kind == kind).order_by(AuditEvent.id)
+            )
+        )
+
+
+def test_a_pending_approval_cannot_be_walked_around_by_a_move(app: Hirebot) -> None:
+    applicant = add_at(app, "senior-backend", "Ayesha", "final_interview")
+    drafted = say(app, f"offer {applicant} {OVER_RANGE}").replies[0]
+    assert "Waiting for Omar Farooq's approval" in drafted.text
+    assert stage_of(app, applicant) == "offer"
+    waits = (
+        f"#{applicant} cannot be hired yet: offer #1 waits for Omar Farooq's approval. Once it "
+        "is approved, record the candidate's answer with offer accept 1, which moves them to Hired"
+    )
+    card = say(app, "show 1").replies[0]
+    advance_button = next(a for a in card.actions if a.id == "advance")
+    for attempt in (
+        say(app, f"move {applicant} hired"),
+        say(app, f"move {applicant} Hired welcome aboard", who="omar"),
+        say(app, f"advance {applicant}"),
+        click(app, "advance", advance_button.value),
+    ):
+        refused = only(attempt)
+        assert (refused.kind, refused.text) == ("error", waits)
+    assert (stage_of(app, applicant), offer_status(app)) == ("offer", "pending_approval")
+    assert audited(app, "applicant.moved")[-1].endswith("to Offer: offer #1 drafted")
+
+    click(app, "offer_approve", "1", who="omar")
+    approved = only(say(app, f"move {applicant} hired"))
+    assert approved.text == (
+        f"#{applicant} has offer #1, approved and waiting for the candidate's answer: record it "
+        "with offer accept 1 (which moves them to Hired) or offer decline 1 <reason>"
+    )
+    assert (stage_of(app, applicant), offer_status(app)) == ("offer", "approved")
+    accepted = only(say(app, "offer accept 1"))
+    assert accepted.kind == "success", accepted.text
+    assert (stage_of(app, applicant), offer_status(app)) == ("hired", "accepted")
+
+
+def test_hiring_needs_an_accepted_offer_where_the_role_requires_one(app: Hirebot) -> None:
+    applicant = add_at(app, "senior-backend", "Ayesha", "final_interview")
+    moved = only(say(app, f"move {applicant} offer"))
+    assert moved.kind == "success", moved.text
+    assert moved.text == (
+        f"Moved #{applicant} Ayesha: Final interview → Offer. Draft the offer: offer {applicant} "
+        "pay=… start=… terms=scope,ip,confidentiality"
+    )
+    refused = only(say(app, f"advance {applicant}"))
+    assert refused.text == (
+        f"Senior Backend Engineer hires with an accepted offer, and #{applicant} has none: draft "
+        f"one with offer {applicant} pay=… start=… terms=scope,ip,confidentiality, then record "
+        "the candidate's answer with offer accept <offer id>"
+    )
+    say(app, f"offer {applicant} pay=12500 {TERMS}", who="omar")  # in range: approved at once
+    say(app, "offer withdraw 1 revising the start date", who="omar")
+    assert "has none" in only(say(app, f"move {applicant} hired")).text  # withdrawn is not accepted
+    assert stage_of(app, applicant) == "offer"
+
+
+def test_a_role_without_the_requirement_hires_by_a_move_but_never_past_an_open_offer(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    app = start(database_url, shipped_config, clock, offer_required=False)
+    try:
+        first = add_at(app, "senior-backend", "Ayesha", "offer")
+        hired = only(say(app, f"move {first} hired"))
+        assert hired.kind == "success", hired.text
+        assert stage_of(app, first) == "hired"
+        second = add_at(app, "senior-backend", "Bilal", "final_interview")
+        say(app, f"offer {second} {OVER_RANGE}")
+        assert "waits for Omar Farooq's approval" in only(say(app, f"advance {second}")).text
+        assert stage_of(app, second) == "offer"
+    finally:
+        app.close()
+
+
+def test_rejecting_withdraws_the_open_offer_and_tells_the_approver(app: Hirebot) -> None:
+    applicant = add_at(app, "senior-backend", "Ayesha", "final_interview")
+    say(app, f"offer {applicant} {OVER_RANGE}")
+    request = messages_to(app, "omar")[-1]
+    assert request.title == "Offer #1 for #1 Ayesha needs your approval"
+    rejected = only(say(app, f"reject {applicant} references did not check out"))
+    assert rejected.kind == "success", rejected.text
+    assert rejected.text == (
+        "Moved #1 Ayesha: Offer → Rejected. Offer #1 is withdrawn; Omar Farooq, who was asked "
+        "to approve it, has been told."
+    )
+    assert offer_status(app) == "withdrawn"
+    assert audited(app, "offer.withdrawn") == [
+        "Sana Mirza withdrew offer #1 to Ayesha: the application was closed as rejected"
+    ]
+    told = messages_to(app, "omar")[-1]
+    assert told.title == "Offer #1 for #1 Ayesha no longer needs your approval"
+    assert told.text == (
+        "Sana Mirza withdrew it: the application was closed as rejected. "
+        "There is nothing left to decide."
+    )
+    assert told.actions == []
+    # the old request's buttons now change nothing and say why
+    stale = only(click(app, "offer_approve", "1", who="omar"))
+    assert (stale.kind, stale.text) == ("error", "Offer #1 is already withdrawn")
+    assert offer_status(app) == "withdrawn"
+
+
+def test_a_candidate_withdrawing_settles_an_approved_offer(app: Hirebot) -> None:
+    applicant = add_at(app, "senior-backend", "Ayesha", "final_interview")
+    say(app, f"offer {applicant} pay=12500 {TERMS}", who="omar")  # approved at once
+    assert offer_status(app) == "approved"
+    withdrawn = only(say(app, f"withdraw {applicant} took another job"))
+    assert withdrawn.text == "Moved #1 Ayesha: Offer → Withdrawn. Offer #1 is withdrawn."
+    assert offer_status(app) == "withdrawn"
+    told = messages_to(app, "omar")[-1]
+    assert (told.title, told.text) == (
+        "Offer #1 for #1 Ayesha was withdrawn",
+        "Sana Mirza withdrew it: the application was closed as withdrawn.",
+    )
+    # the candidate declining is recorded as declined, not withdrawn by the close it causes
+    other = add_at(app, "senior-backend", "Bilal", "final_interview")
+    say(app, f"offer {other} pay=12500 {TERMS}", who="omar")
+    say(app, "offer decline 2 chose a counter-offer")
+    assert (stage_of(app, other), offer_status(app, 2)) == ("withdrawn", "declined")
+    assert len(audited(app, "offer.withdrawn")) == 1
