@@ -231,11 +231,14 @@ def test_stale_applicants_nudge_the_recruiter_once_per_period_batched(
 
 
 def hire(app: Hirebot) -> Reply:
+    """Zara through the pipeline to an accepted offer starting today (the hiring manager's, in
+    range, so approved at once): hiring follows the offer."""
     say(app, "add senior-backend 'Zara Hussain' email=zara@example.com")
-    stages = ("screening", "technical_assessment", "interview", "final_interview", "offer", "hired")
-    for stage in stages:
-        reply = only(say(app, f"move 1 {stage}"))
-        assert reply.kind == "success"
+    for stage in ("screening", "technical_assessment", "interview", "final_interview"):
+        assert only(say(app, f"move 1 {stage}")).kind == "success"
+    say(app, "offer 1 pay=12500 start=2026-11-23 terms=scope,ip,confidentiality", who="omar")
+    reply = only(say(app, "offer accept 1"))
+    assert reply.kind == "success", reply.text
     return reply
 
 

@@ -500,15 +500,11 @@ def test_a_hire_answers_a_checkin_in_slack(
 ) -> None:
     with running(with_zara(shipped_config), database_url, clock, slack_api) as app:
         say(app, "add senior-backend 'Zara Hussain' email=zara@example.com")
-        for stage in (
-            "screening",
-            "technical_assessment",
-            "interview",
-            "final_interview",
-            "offer",
-            "hired",
-        ):
+        for stage in ("screening", "technical_assessment", "interview", "final_interview"):
             assert "Moved #1" in say(app, f"move 1 {stage}")
+        terms = "start=2026-11-23 terms=scope,ip,confidentiality"
+        assert "No approval needed" in say(app, f"offer 1 pay=12500 {terms}", user=OMAR)
+        assert "accepted offer #1" in say(app, "offer accept 1")
         started = say(
             app, "checkin start 1 as=zara milestones='Design doc:2026-12-15; API v1:2027-01-31'"
         )
