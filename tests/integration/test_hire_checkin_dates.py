@@ -144,11 +144,12 @@ def test_pause_until_a_date_resumes_on_that_date_in_the_hires_timezone(
 ) -> None:
     added = only(say(team, "add senior-backend 'Zara Hussain' email=zara@example.com"))
     assert added.kind != "error", added.text
-    for stage in ("screening", "technical_assessment", "interview", "final_interview", "offer"):
+    for stage in ("screening", "technical_assessment", "interview", "final_interview"):
         assert only(say(team, f"move 1 {stage}")).kind == "success"
-    assert only(say(team, "move 1 hired")).kind == "success"
+    say(team, "offer 1 pay=12500 start=2026-11-23 terms=scope,ip,confidentiality", who="omar")
+    assert only(say(team, "offer accept 1")).kind == "success"  # hiring follows the offer
     started = only(say(team, "checkin start 1 as=zara"))
-    assert "from 2026-11-23 (today)" in started.text
+    assert "from 2026-11-23 (the start date on the accepted offer)" in started.text
 
     # 20:00 UTC on the 23rd is already the 24th in Karachi: "until the 24th" is no pause
     clock.set(datetime(2026, 11, 23, 20, 0, tzinfo=UTC))
