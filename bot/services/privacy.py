@@ -307,7 +307,9 @@ def _scrub_everywhere(ctx: Context, found: Traces, report: ErasureReport) -> Non
 
 def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int, bool]:
     """Messages already delivered with a platform id that are about them or quote them:
-    outbox id -> whether the row is about them (read before the payloads are scrubbed)."""
+    outbox id -> whether the row is about them (read before the payloads are scrubbed).
+    Thread lines under their card carry no personal data (docs/privacy.md): they are kept
+    for the team unless one quotes them."""
     delivered = (
         OutboxMessage.status == "sent",
         OutboxMessage.external_ref.is_not(None),
@@ -322,12 +324,13 @@ def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int
             ),
         )
     )
-    return {
-        row.id: row.applicant_id == applicant_id
-        for row in rows
-        if row.applicant_id == applicant_id
-        or found.scrub(row.payload, about_them=False) != row.payload
-    }
+    about: dict[int, bool] = {}
+    for row in rows:
+        if row.applicant_id == applicant_id and row.thread_card_key is None:
+            about[row.id] = True
+        elif found.scrub(row.payload, about_them=False) != row.payload:
+            about[row.id] = False
+    return about
 
 
 def _edit_cards(ctx: Context, applicant_id: int) -> int:

@@ -133,7 +133,7 @@ class FreeTextTrace:
 
     def spans(self, text: str) -> Iterator[tuple[int, int]]:
         words = self._words
-        head = r"\s+".join(re.escape(w) for w in words[:FREE_TEXT_MIN_WORDS])
+        head = re.escape(words[0])  # a copy cut short may not hold even its first words
         wanted = " ".join(words).lower()
         for match in re.finditer(head, text, flags=re.IGNORECASE):
             end, matched = self._extend(text, match.start(), wanted)
@@ -144,10 +144,16 @@ class FreeTextTrace:
 
     @staticmethod
     def _extend(text: str, start: int, wanted: str) -> tuple[int, int]:
-        """How far `text` from `start` agrees with `wanted` (any whitespace equal to a space)."""
+        """How far `text` from `start` agrees with `wanted` (any whitespace equal to a space;
+        an ellipsis where the copy redacted a phone number or an email stands for it)."""
         pos, at = start, 0
         while pos < len(text) and at < len(wanted):
-            if wanted[at] == " ":
+            if text[pos] == ELLIPSIS and not text.startswith(" (+", pos + 1):
+                resumed = FreeTextTrace._resume(text, pos + 1, wanted, at)
+                if resumed is None:
+                    break
+                pos, at = pos + 1, resumed
+            elif wanted[at] == " ":
                 if not text[pos].isspace():
                     break
                 while pos < len(text) and text[pos].isspace():
@@ -159,9 +165,22 @@ class FreeTextTrace:
                 break
         return pos, at
 
+    @staticmethod
+    def _resume(text: str, pos: int, wanted: str, at: int) -> int | None:
+        """Where `wanted` picks up again after a redaction: the next few characters of the
+        copy found further on in `wanted`."""
+        probe = text[pos : pos + 8].lower()
+        if len(probe.strip()) < 3:
+            return None
+        found = wanted.find(probe, at + 1)
+        return found if found >= 0 else None
+
     def condition(self, column: Any) -> ColumnElement[bool]:
-        # The longest of its first words: present in every copy, however it was spaced or cut.
-        word = max(self._words[:FREE_TEXT_MIN_WORDS], key=len)
+        # The longest of its first words: present in every copy, however it was spaced or cut
+        # (not one a redaction may have replaced: digits or an email).
+        first = self._words[:FREE_TEXT_MIN_WORDS]
+        plain = [w for w in first if not re.search(r"[\d@]", w)] or first
+        word = max(plain, key=len)
         forms = {word, json.dumps(word)[1:-1]}
         return or_(*[func.lower(column).like(f"%{_like(form.lower())}%") for form in forms])
 

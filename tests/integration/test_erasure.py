@@ -21,6 +21,8 @@ from tests.integration.test_privacy import dump_all
 NAME = "Ayesha Khan"
 NATIONAL = "3017654321"  # +92 301 7654321: the digits every typing of it shares
 NOTE = "strong infra background; call 0301-765 4321 after 6pm"
+# Longer than a `notes` listing shows: the listing holds only its beginning and "…".
+LONG_NOTE = "Panel debrief: she rebuilt the billing pipeline twice. " * 8
 
 
 def choice(reply: Reply, label: str) -> str:
@@ -57,7 +59,9 @@ def test_erasure_finds_her_phone_in_any_form_her_email_in_any_case_and_her_notes
     say(app, "add senior-backend 'Bilal Ahmed' email=bilal@example.com")
     say(app, f"note 1 {NOTE}")
     say(app, f"note 2 compare with #1: {NOTE}")  # someone else's note quoting hers
-    say(app, "notes 1")  # her note shown back (an outbox payload)
+    say(app, f"note 1 {LONG_NOTE}")
+    say(app, "notes 1")  # her notes shown back (an outbox payload)
+    say(app, "show 1")  # her latest notes, the long one cut short
     say(app, "note 2 AYESHA.KHAN@EXAMPLE.COM wrote to us too")
     typed = "/hire note 1 call her on (0301) 765-4321"
     app.inbox.receive("slack", "slack:cmd:t9", "slack:U1", {"text": typed})  # not handled yet
@@ -65,6 +69,7 @@ def test_erasure_finds_her_phone_in_any_form_her_email_in_any_case_and_her_notes
     assert NATIONAL in digits_only(before)
     assert "0301-765 4321" in before  # typed forms are there before
     assert "strong infra background" in before
+    assert re.search(r"debrief: [\w ]*… \(\+\d+ more characters", before)  # a cut copy
     assert "ayesha.khan@example.com" in before
 
     code, output = run_cli(database_url, clock, "applicant", "erase", "1", "--yes")
@@ -73,6 +78,8 @@ def test_erasure_finds_her_phone_in_any_form_her_email_in_any_case_and_her_notes
     after = dump_all(app)
     assert NATIONAL not in digits_only(after)
     assert "strong infra background" not in after
+    assert "billing pipeline" not in after
+    assert "debrief" not in after  # the cut copy too
     assert "ayesha.khan@example.com" not in after
     assert NAME.lower() not in after
     assert "bilal ahmed" in after

@@ -62,6 +62,9 @@ def test_erasure_edits_her_card_and_the_private_messages_about_her(
     for message in slack.posted(hina):
         if (hina, message["ts"]) in edited:
             assert "personal data was erased" in json.dumps(message)
+    thread = [m for m in slack.posted(HIRING) if "thread_ts" in m]
+    assert thread  # the card's thread: no personal data in it, so kept for the team
+    assert not {(HIRING, m["ts"]) for m in thread} & edited
     everything = json.dumps(slack_api.messages).lower()
     assert "ayesha" not in everything  # no message Slack shows still names her
     assert "7654321" not in everything
