@@ -237,11 +237,16 @@ def feedback(ctx: Context, line: CommandLine) -> list[Reply]:
                 style="primary",
             )
         )
+    room = service.MAX_ACTIONS
     return [
         Reply(
             title=f"You owe feedback for {len(owed)} interview(s)",
             lines=lines,
-            actions=actions[:20],
+            actions=actions[:room],
+            footer=f"Buttons for the first {room}; for the other {len(actions) - room}: "
+            "feedback <interview id>"
+            if len(actions) > room
+            else "",
         )
     ]
 

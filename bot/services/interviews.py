@@ -28,6 +28,7 @@ REQUEST = "interview.feedback_request"
 REMIND = "feedback.reminder"
 ESCALATE = "feedback.escalation"
 LOCATION_MAX = 500
+MAX_ACTIONS = 20  # buttons in one message: within what every channel shows
 
 
 @dataclass
@@ -439,7 +440,11 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
             )
         )
         item.reminded_at = now
-    actions += [
+    # Every interview is listed; buttons stop at the channels' limit, the last two kept.
+    room = MAX_ACTIONS - 2
+    more = len(actions) - room
+    actions = [
+        *actions[:room],
         Action(id="feedback_snooze", label="Snooze a day", value=str(panelist.interview_id)),
         Action(id="feedback_absent", label="I didn't attend", value=str(panelist.interview_id)),
     ]
@@ -451,7 +456,10 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
             title=f"Reminder: you owe feedback for {count} interview{'s' if count != 1 else ''}",
             text="Independent feedback while it is fresh helps the team decide well.",
             lines=lines,
-            actions=actions[:20],
+            actions=actions,
+            footer=f"Buttons for the first {room}; for the other {more}: feedback <interview id>"
+            if more > 0
+            else "",
         ),
         applicant_id=panelist.interview.applicant_id,
     )
