@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -21,13 +22,15 @@ CHECKIN_USAGE = (
 )
 
 
-DIGEST_USAGE = f"digest [person] [{' | '.join(digests.SECTIONS)}] [role] [page=N]"
+DIGEST_USAGE = (
+    f"digest [person] [{' | '.join(digests.SECTIONS)}] [role] [since=YYYY-MM-DDTHH:MM] [page=N]"
+)
 
 
 def digest(ctx: Context, line: CommandLine) -> list[Reply]:
     """Your digest as it would be sent now (admins: anyone's); with a section's name, every
     row of that section, a page at a time (where a cut section in a digest points)."""
-    positional, options = split_options(line.tokens(), {"page"})
+    positional, options = split_options(line.tokens(), {"page", "since"})
     person = ctx.actor.person
     section: str | None = None
     role_key: str | None = None
@@ -51,11 +54,28 @@ def digest(ctx: Context, line: CommandLine) -> list[Reply]:
         raise InvalidInput("you are not in the people directory")
     words += f" {role_key}" if role_key else ""
     if section is None:
-        if "page" in options:
-            raise InvalidInput(f"page= needs a section; usage: {DIGEST_USAGE}")
+        for option in ("page", "since"):
+            if option in options:
+                raise InvalidInput(f"{option}= needs a section; usage: {DIGEST_USAGE}")
         return [digests.preview(ctx, person, role_key=role_key, words=words)]
     page = parse_page(options.get("page"))
-    return [digests.section_page(ctx, person, section, role_key=role_key, page=page, words=words)]
+    since = _local_moment(options["since"], person.timezone) if "since" in options else None
+    return [
+        digests.section_page(
+            ctx, person, section, role_key=role_key, page=page, words=words, since=since
+        )
+    ]
+
+
+def _local_moment(value: str, timezone: str) -> datetime:
+    """'2026-11-24T09:00' (or a date) in the person's timezone, unless it names its own."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"since: '{value[:30]}' is not a time like 2026-11-24T09:00 (or a date)"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
 def checkin(ctx: Context, line: CommandLine) -> list[Reply]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.domain.catalog import PersonSpec, RoleSpec
 from bot.domain.errors import InvalidInput
@@ -29,6 +30,7 @@ STALE_NUDGE = "stale_nudge"
 SECTION_LIMIT = 10
 PAGE_SIZE = 20
 MAX_ACTIONS = 20
+PERIOD_SECTIONS = frozenset({"new", "moves"})  # what happened since the last digest
 
 
 @dataclass
@@ -61,7 +63,13 @@ class Scope:
     words: str = ""
 
     def see(self, section: str) -> str:
-        return f"digest {section}{self.words}"
+        """The command listing all of `section`; a period's sections carry their start, so
+        they still list the same rows after the next digest has gone out."""
+        since = ""
+        if section in PERIOD_SECTIONS:
+            local = self.since.astimezone(ZoneInfo(self.timezone))
+            since = f" since={local.strftime('%Y-%m-%dT%H:%M')}"
+        return f"digest {section}{self.words}{since}"
 
 
 def roles_of(ctx: Context, person: PersonSpec) -> list[RoleSpec]:
@@ -375,9 +383,12 @@ def section_page(
     role_key: str | None = None,
     page: int = 1,
     words: str = "",
+    since: datetime | None = None,
 ) -> Reply:
-    """Every row of one digest section, `PAGE_SIZE` at a time: where a cut section points."""
-    scope = scope_for(ctx, person, _preview_since(ctx, person), role_key, words)
+    """Every row of one digest section, `PAGE_SIZE` at a time: where a cut section points.
+    `since` (the period's sections): from then, else since the last digest."""
+    start = since if since is not None else _preview_since(ctx, person)
+    scope = scope_for(ctx, person, start, role_key, words)
     section = SECTIONS[key](ctx, scope, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     pages = max(1, -(-section.total // PAGE_SIZE))
     footer = f"page {page} of {pages} · {plural(section.total, 'row')}"

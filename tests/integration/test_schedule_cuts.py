@@ -73,22 +73,37 @@ def test_the_digest_preview_counts_what_it_leaves_out_and_pages_through_all_of_i
     code, preview = run_cli(database_url, clock, "digest", "--person", "sana", "--preview")
     assert code == 0, preview
     assert "New applicants (22)" in preview
-    assert "… and 12 more — see: digest new" in preview
+    assert "… and 12 more — see: digest new since=2026-11-22T14:00" in preview  # a day back
     assert "#13 Person 13" in preview  # newest first: #22 … #13 are named
     assert "#12 Person 12" not in preview
 
     first = only(say(app, "digest new"))
     assert first.title == "New applicants (22)"
     assert len(first.lines) == 20
-    assert first.footer == "page 1 of 2 · 22 rows · next: digest new page=2"
-    second = only(say(app, "digest new page=2"))
+    assert first.footer == "page 1 of 2 · 22 rows · next: digest new since=2026-11-22T14:00 page=2"
+    second = only(say(app, "digest new since=2026-11-22T14:00 page=2"))
     assert second.lines == [
         "#2 Person 02 — Senior Backend Engineer",
         "#1 Person 01 — Senior Backend Engineer",
     ]
     # an admin reading someone else's digest is pointed at that person's sections
     omar = only(say(app, "digest omar"))
-    assert "… and 12 more — see: digest new omar" in omar.lines
+    assert "… and 12 more — see: digest new omar since=2026-11-16T14:00" in omar.lines  # weekly
+
+
+def test_a_sent_digest_points_at_its_own_period_after_the_next_one_began(
+    app: Hirebot, clock: FrozenClock, database_url: str
+) -> None:
+    add_applicants(app, clock, 11)
+    run_due(app, database_url, MONDAY.isoformat())
+    run_due(app, database_url, "2026-11-24T09:00+05:00")  # Sana's daily digest
+    [sent] = [r for r in inbox(app, "sana") if r.title.startswith("Hiring digest")]
+    assert "… and 1 more — see: digest new since=2026-11-23T09:00" in sent.lines
+    clock.set(datetime(2026, 11, 24, 5, 0, tzinfo=UTC))  # an hour after it was sent
+    listed = only(say(app, "digest new since=2026-11-23T09:00"))
+    assert listed.title == "New applicants (11)"
+    assert len(listed.lines) == 11
+    assert only(say(app, "digest new")).lines == ["nothing here"]  # since that digest
 
 
 def test_digest_sections_refuse_what_they_do_not_know(app: Hirebot) -> None:
@@ -97,5 +112,6 @@ def test_digest_sections_refuse_what_they_do_not_know(app: Hirebot) -> None:
     assert "'stuk' is not a section, role or person" in bad.text
     assert "decisions | new | moves | interviews | overdue | stuck" in bad.text
     assert "page= needs a section" in only(say(app, "digest page=2")).text
+    assert "is not a time like" in only(say(app, "digest new since=yesterday")).text
     refused = only(say(app, "digest stuck senior-backend", who="hina"))
     assert "does not hire for 'senior-backend'" in refused.text
