@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Offer
+from storage.models import Offer, OutboxMessage
 
 OPEN = ("pending_approval", "approved")
 
@@ -62,3 +62,18 @@ class OfferRepository:
 
     def count_open(self) -> int:
         return self.session.scalar(select(func.count(Offer.id)).where(Offer.status.in_(OPEN))) or 0
+
+    def delivered_about(self, applicant_id: int, *, limit: int = 200) -> Sequence[OutboxMessage]:
+        """Private messages about an applicant, delivered with a reference to edit them by (an
+        approval request among them), newest first."""
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.applicant_id == applicant_id,
+                OutboxMessage.kind == "message",
+                OutboxMessage.status == "sent",
+                OutboxMessage.external_ref.is_not(None),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        ).all()

@@ -25,6 +25,7 @@ PAY_MAX = Decimal("999999999999.99")
 START_WITHIN_DAYS = 730
 MILESTONES_MAX = 20
 OFFER_STAGE = "offer"
+APPROVE_ACTION, DECLINE_ACTION = "offer_approve", "offer_decline"  # the approver's buttons
 OPTIONS = ("type", "pay", "currency", "period", "start", "terms", "milestones", "reason")
 _AMOUNT = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$|^\d+(\.\d{1,2})?$")
 _CURRENCY = re.compile(r"^[A-Za-z]{3}$")

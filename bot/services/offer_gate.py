@@ -14,10 +14,17 @@ from __future__ import annotations
 
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidMove
-from bot.domain.offers import OFFER_STAGE, OfferStanding, OfferStatus, hire_refusal
+from bot.domain.offers import (
+    APPROVE_ACTION,
+    OFFER_STAGE,
+    STATUS_LABELS,
+    OfferStanding,
+    OfferStatus,
+    hire_refusal,
+)
 from bot.domain.stages import Stage, StageKind
 from bot.messages.reply import Reply
-from bot.services import audit, people
+from bot.services import audit, outbox, people
 from bot.services.context import Context
 from storage.models import Applicant, Offer
 from storage.offers import OfferRepository
@@ -74,6 +81,8 @@ def withdraw(ctx: Context, offer: Offer, applicant: Applicant, reason: str) -> s
     )
     subject = f"Offer #{offer.id} for #{applicant.id} {applicant.name}"
     text = f"{ctx.actor.name} withdrew it{why}"
+    if waiting:
+        retire_request(ctx, offer, f"{text}. There is nothing left to decide.")
     told: set[int | None] = {ctx.actor.person_id}
     if waiting and offer.approver_id not in told:
         _tell(
@@ -99,6 +108,44 @@ def withdraw(ctx: Context, offer: Offer, applicant: Applicant, reason: str) -> s
             "to approve it, has been told."
         )
     return f"Offer #{offer.id} is withdrawn."
+
+
+def retire_request(ctx: Context, offer: Offer, outcome: str) -> int:
+    """Once an offer no longer waits for approval, its request's Approve and Decline buttons are
+    spent: edit each delivered copy to its new status, with `outcome` and without buttons, where
+    the platform allows it (Slack, Telegram). A console has printed its lines, and a copy not yet
+    delivered keeps its buttons, which then answer that the offer is decided. Returns how many
+    edits were queued."""
+    status = STATUS_LABELS[OfferStatus(offer.status)]
+    edits = 0
+    for row in _repo(ctx).delivered_about(offer.applicant_id):
+        if row.ephemeral_to:
+            continue  # an ephemeral answer (Slack) cannot be edited
+        request = outbox.reply_of(row)
+        if not any(a.id == APPROVE_ACTION and a.value == str(offer.id) for a in request.actions):
+            continue
+        settled = request.model_copy(
+            update={
+                "title": request.title.replace(" needs your approval", f": {status}"),
+                "text": outcome,
+                "actions": [],
+                "footer": "",
+                "fields": [
+                    f.model_copy(update={"value": status}) if f.label == "Status" else f
+                    for f in request.fields
+                ],
+            }
+        )
+        edit = outbox.enqueue(
+            ctx,
+            outbox.Destination(row.channel, row.destination, shared=False),
+            settled,
+            kind=outbox.MESSAGE_UPDATE,
+            applicant_id=offer.applicant_id,
+        )
+        edit.external_ref = row.external_ref  # the message to edit
+        edits += 1
+    return edits
 
 
 def after_move(ctx: Context, applicant: Applicant, target: Stage) -> str:

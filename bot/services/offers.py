@@ -18,6 +18,8 @@ from bot.domain.applicants import REASON_MAX, clean_text
 from bot.domain.catalog import EmploymentType, RoleSpec
 from bot.domain.errors import InvalidInput, InvalidMove, NotFound, PermissionDenied
 from bot.domain.offers import (
+    APPROVE_ACTION,
+    DECLINE_ACTION,
     OFFER_STAGE,
     OPEN_STATUSES,
     STATUS_LABELS,
@@ -37,7 +39,7 @@ from bot.services.context import Context
 from storage.models import Applicant, Offer, Person
 from storage.offers import OfferRepository
 
-APPROVE, DECLINE = "offer_approve", "offer_decline"
+APPROVE, DECLINE = APPROVE_ACTION, DECLINE_ACTION
 DECLINE_PROMPT = "Reason for declining this offer"
 
 
@@ -269,6 +271,7 @@ def approve(ctx: Context, offer_id: int) -> Decided:
         raise InvalidMove(_already(ctx, offer))
     now = ctx.clock.now()
     offer.status, offer.decided_at, offer.updated_at = OfferStatus.APPROVED.value, now, now
+    offer_gate.retire_request(ctx, offer, f"{ctx.actor.name} approved it.")
     audit.domain_event(
         ctx,
         "offer.approved",
@@ -304,6 +307,7 @@ def deny(ctx: Context, offer_id: int, reason: str) -> Decided:
     now = ctx.clock.now()
     offer.status = OfferStatus.DECLINED_BY_MANAGER.value
     offer.decided_at, offer.updated_at, offer.decision_reason = now, now, reason
+    offer_gate.retire_request(ctx, offer, f"{ctx.actor.name} declined it: {reason}")
     audit.domain_event(
         ctx,
         "offer.declined_by_manager",
