@@ -41,6 +41,7 @@ __all__ = [
 
 MAX_MESSAGE_TEXT = 40_000
 MAX_MESSAGE_BLOCKS = 50
+MAX_RESPONSE_URL_POSTS = 5  # Slack accepts 5 posts to one response_url
 MAX_VIEW_BLOCKS = 100
 
 # Form-encoded requests carry structured arguments as JSON strings; Slack decodes them.
@@ -598,6 +599,8 @@ class FakeSlackAPI:
         self._dm_channels: dict[str, str] = {}  # user ids joined by "," -> D/G channel id
         self._failures: dict[str, deque[_Failure]] = {}
         self._stubs: dict[str, JsonDict] = {}
+        self._response_url_uses: dict[str, int] = {}  # accepted posts by response_url key
+        self._expired_response_urls: set[str] = set()
         self._ts_counter = 0
         self._id_counter = 0
         self._changed = threading.Condition()  # guards all state; notified on each call
@@ -701,6 +704,12 @@ class FakeSlackAPI:
         error = "ratelimited" if status == HTTPStatus.TOO_MANY_REQUESTS else "fatal_error"
         self._queue(method, _Failure(status, error, retry_after), times)
 
+    def expire(self, response_url_key: str) -> None:
+        """Make the response_url for ``response_url_key`` answer 404 ``expired_url``, as
+        Slack's do 30 minutes after the interaction."""
+        with self._changed:
+            self._expired_response_urls.add(response_url_key)
+
     def error_next(self, method: str, error: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 200 ``{"ok": false}``."""
         self._queue(method, _Failure(HTTPStatus.OK, error), times)
@@ -796,24 +805,35 @@ class FakeSlackAPI:
     def _response_url_request(
         self, key: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
     ) -> tuple[int, str]:
-        """Record a POST to a response_url; answers like Slack: 200 "ok" or 400 error name
-        (or a failure queued with ``fail_next("response_url", …)``)."""
+        """Record a POST to a response_url; answers like Slack: 200 "ok", 400 with the error
+        name for a bad message, 404 ``expired_url`` for an expired URL (see ``expire``) and
+        ``used_url`` after 5 accepted posts, or a failure queued with
+        ``fail_next("response_url", …)``."""
         status: int = HTTPStatus.OK
         answer = "ok"
         response: JsonDict = {"ok": True}
         with self._changed:
             queued = self._failures.get("response_url")
             failure = queued.popleft() if queued else None
+            used = self._response_url_uses.get(key, 0)
+            expired = key in self._expired_response_urls
         try:
             if failure is not None:
                 status, answer = failure.status, failure.error
                 response = {"ok": False, "error": failure.error}
-            elif parse_error:
-                raise SlackError(parse_error)
-            if "blocks" in params or "text" in params:
-                self._check_message_content(params)
+            elif expired or used >= MAX_RESPONSE_URL_POSTS:
+                status, answer = HTTPStatus.NOT_FOUND, "expired_url" if expired else "used_url"
+                response = {"ok": False, "error": answer}
+            else:
+                if parse_error:
+                    raise SlackError(parse_error)
+                if "blocks" in params or "text" in params:
+                    self._check_message_content(params)
         except SlackError as err:
             status, answer, response = HTTPStatus.BAD_REQUEST, err.error, err.payload()
+        if status == HTTPStatus.OK:
+            with self._changed:
+                self._response_url_uses[key] = self._response_url_uses.get(key, 0) + 1
         with self._changed:
             call = SlackCall(
                 "response_url", params, headers, response, status, f"/response_url/{key}"

@@ -665,6 +665,19 @@ def test_response_url_records_posts_like_slack(slack: FakeSlackAPI) -> None:
     assert calls[0].params == {"text": "Working on it", "response_type": "ephemeral"}
 
 
+def test_a_response_url_takes_five_posts_and_can_fail_or_expire(slack: FakeSlackAPI) -> None:
+    webhook = WebhookClient(slack.response_url("cmd-2"))
+    slack.fail_next("response_url", status=500)
+
+    answers = [webhook.send(text=f"part {n}").status_code for n in range(7)]
+
+    assert answers == [500, 200, 200, 200, 200, 200, 404]  # a failed post is not a use
+    assert slack.calls_to("response_url")[-1].response == {"ok": False, "error": "used_url"}
+    slack.expire("cmd-3")
+    expired = WebhookClient(slack.response_url("cmd-3")).send(text="late")
+    assert (expired.status_code, expired.body) == (404, "expired_url")
+
+
 def test_bolt_app_initialises_against_the_fake(slack: FakeSlackAPI) -> None:
     app = App(
         client=WebClient(token=slack.token, base_url=slack.base_url),

@@ -78,8 +78,11 @@ def test_personal_data_for_the_asker_stays_private_when_it_falls_back(slack: Sla
 def test_a_refused_post_is_not_retried_and_goes_by_dm(slack: Slack) -> None:
     fast_retries(slack)
     trigger = new_trigger()
-    # A response_url Slack does not know (expired, used up): 404, no retry can fix it.
-    slack.command("whoami", trigger_id=trigger, response_url=slack.api.root_url + "missing")
+    slack.api.expire(f"cmd-{trigger}")  # Slack says 404 expired_url: no retry can fix that
+
+    slack.command("whoami", trigger_id=trigger)
+
+    assert [p.status for p in slack.answers(f"cmd-{trigger}")] == [404]
     slack.deliver()
     [dm] = slack.api.calls_to("chat.postMessage")
     assert dm.params["channel"] == SANA
