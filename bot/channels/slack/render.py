@@ -4,7 +4,8 @@ Replies are plain text (see bot.messages.reply). Here each string is escaped for
 (`&`, `<`, `>`), and mrkdwn objects are `verbatim`, so neither `<!channel>` nor a bare
 `@here` or URL in a name is ever turned into a mention or link. mrkdwn has no escape for its
 style marks (`*`, `_`, `~`, backtick), so a mark that could open or close a style (one not
-between two letters or digits) is replaced by its lookalike (∗ ˍ ∼ ˋ): a name `*bold* _it_`
+between two letters or digits) is replaced by its lookalike (∗ ˍ ∼ ˋ), as is a `>` starting a
+line (＞, not a quote): a name `*bold* _it_`
 reads as typed instead of breaking the card's bold title, while `snake_case` and `a*b` keep
 their characters. plain_text objects (button labels, modal titles and inputs) are not parsed
 by Slack and are only cut to length.
@@ -55,15 +56,22 @@ _KIND_MARK = {"error": ":warning: ", "success": ":white_check_mark: ", "info": "
 
 # mrkdwn's style marks and the lookalikes shown instead where they could style text.
 STYLE_LOOKALIKES = {"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"}
-_ORIGINALS = {v: k for k, v in STYLE_LOOKALIKES.items()}
+
 # A mark styles text only at a word's edge: preceded or followed by something that is not a
 # letter or digit (or by the start or end). Marks inside a word (`snake_case`) are inert.
 _STYLING_MARK = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 
 
+# A `>` that starts a line makes the line a quote.
+QUOTE_LOOKALIKE = "\uff1e"
+_QUOTE_MARK = re.compile(r"^>", re.MULTILINE)
+_ORIGINALS = {v: k for k, v in STYLE_LOOKALIKES.items()} | {QUOTE_LOOKALIKE: ">"}
+
+
 def neutralise(text: str) -> str:
     """Replace every style mark that Slack could pair into bold, italics, strikethrough or
-    code by its lookalike, so user text is shown as typed."""
+    code, and a `>` starting a line, by its lookalike, so user text is shown as typed."""
+    text = _QUOTE_MARK.sub(QUOTE_LOOKALIKE, text)
     return _STYLING_MARK.sub(lambda m: STYLE_LOOKALIKES[m.group()], text)
 
 

@@ -1,7 +1,7 @@
 """User text with Slack's style marks is shown as typed on every Slack surface: the answer to a
 command, the card, a DM, a modal's result, the App Home, and each message's
-notification `text`. mrkdwn has no escape for `*`, `_`, `~` and backticks, so the marks that
-could style text arrive as lookalikes."""
+notification `text`. mrkdwn has no escape for `*`, `_`, `~`, backticks or a quoting `>`, so
+the marks that could style text arrive as lookalikes."""
 
 from __future__ import annotations
 
@@ -56,11 +56,13 @@ def test_names_and_notes_with_style_marks_read_as_typed_everywhere(
     assert_literal(added.params["blocks"])
     assert_literal({"text": added.params["text"]})
 
-    trigger = new_trigger()
-    slack.command(f"note 1 {NOTE}", trigger_id=trigger)
+    slack.command(f"note 1 {NOTE}\n> not a quote")
     slack.command("notes 1", trigger_id=(notes := new_trigger()))
     [listed] = slack.answers(f"cmd-{notes}")
     assert_literal(listed.params, NOTE_SHOWN, NOTE)
+    shown = "\n".join(mrkdwn_texts(listed.params))
+    assert "\n\uff1e not a quote" in shown  # ＞: a line starting with > is not a quote
+    assert "\n&gt; not a quote" not in shown
 
     # The card in the role's channel (thread lines name only stages and people from
     # config.yaml; they go through the same rendering).
