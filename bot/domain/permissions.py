@@ -23,6 +23,7 @@ class Permission(StrEnum):
     MOVE = "move, reject or withdraw applicants"
     SCHEDULE = "schedule, reschedule or cancel interviews"
     OFFER = "draft offers and record the candidate's answer"
+    CHECKIN = "start, pause or end check-ins with hires"
     NOTE = "add notes"
     HISTORY = "read an applicant's history"
     SEE_FEEDBACK = "read every interviewer's feedback"
@@ -38,6 +39,7 @@ _TEAM = frozenset(
         Permission.MOVE,
         Permission.SCHEDULE,
         Permission.OFFER,
+        Permission.CHECKIN,
         Permission.NOTE,
         Permission.HISTORY,
         Permission.SEE_FEEDBACK,

@@ -60,7 +60,7 @@ class Started:
 
 
 def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Milestone]) -> Started:
-    ctx.actor.require(Permission.MOVE)
+    ctx.actor.require(Permission.CHECKIN)
     applicant = applicant_service.get(ctx, applicant_id)
     role = applicant_service.role_of(ctx, applicant)
     if role.pipeline.get(applicant.stage).kind is not StageKind.HIRED:
@@ -147,7 +147,7 @@ def get(ctx: Context, checkin_id: int) -> Checkin:
 
 def _may_change(ctx: Context, checkin: Checkin) -> None:
     if ctx.actor.person_id not in {checkin.person_id, checkin.manager_id}:
-        ctx.actor.require(Permission.MOVE)
+        ctx.actor.require(Permission.CHECKIN)
 
 
 def pause(ctx: Context, checkin_id: int, until: date | None) -> Checkin:

@@ -123,9 +123,11 @@ def test_an_interviewer_is_told_the_permission_each_action_needs(app: Hirebot) -
         say(app, "offer 1 pay=12500 start=2027-01-10 terms=scope,ip,confidentiality", who="hina")
     )
     assert "you need permission to draft offers and record the candidate's answer" in drafted.text
+    checkin = only(say(app, "checkin start 1 as=hina", who="hina"))
+    assert "you need permission to start, pause or end check-ins with hires" in checkin.text
     moved = only(say(app, "move 1 screening", who="hina"))
     assert "you need permission to move, reject or withdraw applicants" in moved.text
-    for reply in (typed, guided, tapped, asked, drafted):
+    for reply in (typed, guided, tapped, asked, drafted, checkin):
         assert "move, reject or withdraw" not in reply.text
 
 
