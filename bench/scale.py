@@ -407,7 +407,7 @@ def check_reminders(hirebot: Hirebot, panelists: list[int], moment: datetime) ->
                 if m:
                     key = (row.destination, int(m.group(1)))
                     seen[key] = seen.get(key, 0) + 1
-        people = {p.id: p.slack_id for p in uow.people.all()}
+        people = {p.id: p.address_on("slack") for p in uow.people.all()}
         owed: list[tuple[str, int]] = []
         for start in range(0, len(panelists), 500):
             for person_id, interview_id in uow.session.execute(

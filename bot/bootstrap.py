@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels import registry
 from bot.clock import Clock, FrozenClock, SystemClock
 from bot.config import Environment, HirebotConfig, load_config
 from bot.domain.catalog import Catalog
@@ -89,12 +90,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
 
 def enabled_channels(env: Environment, extra: Iterable[str] = ()) -> frozenset[str]:
     """Channels this deployment delivers to: those with credentials, plus any the caller runs."""
-    channels = set(extra)
-    if env.slack_bot_token:
-        channels.add("slack")
-    if env.telegram_bot_token:
-        channels.add("telegram")
-    return frozenset(channels)
+    return frozenset(extra) | {plugin.traits.name for plugin in registry.enabled(env)}
 
 
 def prepare_database(engine: Engine) -> None:

@@ -82,13 +82,13 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     config: ConfigOption = None,
 ) -> None:
-    """Run the server: Slack and Telegram webhooks, delivery of queued messages, /healthz."""
+    """Run the server: the chat channels' webhooks, delivery of queued messages, /healthz."""
     from bot.server import build_server, freeze_startup_heap, run
 
     with open_app(config) as hirebot:
         if not hirebot.channels:
             err.print(
-                "note: no chat channel configured (set SLACK_BOT_TOKEN or TELEGRAM_BOT_TOKEN)"
+                "note: no chat channel configured (set a channel's token: docs/configuration.md)"
             )
         server = build_server(hirebot)
         freeze_startup_heap()
@@ -142,15 +142,17 @@ def check_config(config: ConfigOption = None) -> None:
             str(sum(len(q) for q in role.question_bank.values())),
             ", ".join(f"{k}:{v}" for k, v in role.channels.items()) or "—",
         )
-    people = Table("person", "name", "roles", "timezone", "slack", "telegram", title="People")
+    addressed = [c for c in catalog.channels if c.person_key]
+    people = Table(
+        "person", "name", "roles", "timezone", *(c.name for c in addressed), title="People"
+    )
     for p in catalog.people.values():
         people.add_row(
             p.key,
             p.name,
             ", ".join(sorted(r.value for r in p.roles)),
             p.timezone,
-            p.slack_id or "—",
-            str(p.telegram_id or "—"),
+            *(p.identities.get(c.name, "—") for c in addressed),
         )
     out.print(roles)
     out.print(people)

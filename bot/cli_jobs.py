@@ -64,13 +64,14 @@ def run_due(
     config: ConfigOption = None,
 ) -> None:
     """Run everything due at that instant, once, and report what ran."""
+    from bot.channels import registry
     from bot.config import Environment
 
     out = Console(highlight=False)
     env = Environment()
     # Without chat credentials the console is the deployment: reach people there, as the
     # scheduler inside `hirebot console` does (otherwise everyone would be unreachable).
-    channels = () if env.slack_bot_token or env.telegram_bot_token else ("console",)
+    channels = () if registry.enabled(env) else ("console",)
     with open_app(config, channels) as hirebot:
         moment = _instant(at) or hirebot.clock.now()
         report = hirebot.tasks.run_due(moment)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.channels import registry
 from bot.cli_common import ConfigOption, fail, open_app, system_context
 from bot.domain.errors import UserError
 from bot.messages.format import local_time
@@ -14,22 +15,21 @@ from bot.services import linking
 
 people_app = typer.Typer(help="People: link chat accounts.", no_args_is_help=True)
 
-PLACEHOLDER_BOT = "<your-bot-username>"
+# The first channel whose accounts are linked with codes.
+DEFAULT_CHANNEL = next((p.traits.name for p in registry.PLUGINS if p.traits.linkable), "")
 
 
 @people_app.command("link")
 def link(
     person: Annotated[str, typer.Argument(help="person key from config.yaml")],
-    channel: Annotated[str, typer.Option(help="chat channel to link")] = "telegram",
+    channel: Annotated[str, typer.Option(help="chat channel to link")] = DEFAULT_CHANNEL,
     hours: Annotated[
         int, typer.Option(min=1, max=24 * 14, help="how long the code stays valid")
     ] = 24,
     config: ConfigOption = None,
 ) -> None:
-    """Print a one-time code (and Telegram deep link) that binds a chat account to PERSON."""
+    """Print a one-time code (and how to use it there) that binds a chat account to PERSON."""
     from datetime import timedelta
-
-    from bot.channels.telegram.app import bot_username
 
     out = Console(highlight=False, soft_wrap=True)
     with open_app(config) as hirebot:
@@ -45,13 +45,9 @@ def link(
         spec = hirebot.catalog.person(issued.person_key)
         out.print(f"link code for {issued.person_name} ({issued.person_key}): {issued.code}")
         out.print(f"valid until {local_time(issued.expires_at, spec.timezone)}, once")
-        username = bot_username(hirebot.env)
-        out.print(f"deep link: https://t.me/{username or PLACEHOLDER_BOT}?start={issued.code}")
-        if username is None:
-            why = (
-                "TELEGRAM_BOT_TOKEN is not set"
-                if not hirebot.env.telegram_bot_token
-                else "Telegram did not answer getMe"
-            )
-            out.print(f"({why}: put your bot's username in the link)")
-        out.print(f"or send the bot: /start {issued.code}")
+        plugin = registry.plugin(issued.channel)
+        if plugin is not None and plugin.link_instructions is not None:
+            for line in plugin.link_instructions(hirebot.env, issued.code):
+                out.print(line)
+        else:
+            out.print(f"send the bot, in a private chat: start {issued.code}")

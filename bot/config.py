@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels import registry
 from bot.domain.catalog import (
     Catalog,
     Competency,
@@ -43,6 +44,7 @@ from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import TeamRole
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
+from bot.domain.suggest import did_you_mean
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
@@ -221,9 +223,11 @@ class PersonConfig(_Strict):
     key: Key
     name: str = Field(min_length=1, max_length=120)
     roles: list[TeamRole] = Field(min_length=1)
+    # Besides these keys, a person carries one address key per channel that declares one
+    # (`slack_id`, `telegram_id`, …: bot/channels/*/plugin.py), checked by that channel.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     timezone: TimeZoneName | None = None
-    slack_id: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")
-    telegram_id: int | None = None
     digest: DigestConfig = Field(default_factory=DigestConfig)
     working_hours: WorkingHoursConfig = Field(default_factory=WorkingHoursConfig)
     quiet_hours: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
@@ -234,6 +238,28 @@ class PersonConfig(_Strict):
         if value is not None:
             QuietHours.parse(value)
         return value
+
+    @model_validator(mode="after")
+    def _channel_keys(self) -> PersonConfig:
+        declared = {c.person_key: c for c in registry.traits() if c.person_key}
+        for key, value in (self.model_extra or {}).items():
+            channel = declared.get(key)
+            if channel is None:
+                raise ValueError(
+                    f"unknown key '{key}'{did_you_mean(key, [*declared, *type(self).model_fields])}"
+                )
+            if value is not None:
+                channel.normalise(str(value))
+        return self
+
+    def identities(self) -> dict[str, str]:
+        """This person's addresses from config.yaml, by channel, in each channel's stored form."""
+        extra = self.model_extra or {}
+        return {
+            c.name: c.normalise(str(extra[c.person_key]))
+            for c in registry.traits()
+            if c.person_key and extra.get(c.person_key) is not None
+        }
 
 
 class PipelineCheckinConfig(_Strict):
@@ -308,8 +334,10 @@ class HirebotConfig(_Strict):
     @classmethod
     def _unique_people(cls, people: list[PersonConfig]) -> list[PersonConfig]:
         _require_unique("person key", [p.key for p in people])
-        _require_unique("slack_id", [p.slack_id for p in people if p.slack_id])
-        _require_unique("telegram_id", [str(p.telegram_id) for p in people if p.telegram_id])
+        for channel in registry.traits():
+            if channel.person_key:
+                addresses = [p.identities().get(channel.name) for p in people]
+                _require_unique(channel.person_key, [a for a in addresses if a])
         return people
 
     @model_validator(mode="after")
@@ -338,8 +366,7 @@ class HirebotConfig(_Strict):
                 name=p.name,
                 roles=frozenset(p.roles),
                 timezone=p.timezone or self.defaults.timezone,
-                slack_id=p.slack_id,
-                telegram_id=p.telegram_id,
+                identities=p.identities(),
                 digest=DigestPrefs(p.digest.frequency, p.digest.time, p.digest.weekday),
                 working_hours=WorkingHours.parse(
                     p.working_hours.hours, tuple(p.working_hours.days)
@@ -363,6 +390,7 @@ class HirebotConfig(_Strict):
                 sweep_time=_time(self.privacy.sweep_time),
                 timezone=self.defaults.timezone,
             ),
+            registry.traits(),
         )
 
     def _schedule_settings(self) -> ScheduleSettings:

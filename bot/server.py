@@ -1,7 +1,8 @@
 """`hirebot serve`: one ASGI app carrying every channel's webhooks, plus the delivery loop.
 
-Channels are chosen by the environment: Slack when SLACK_BOT_TOKEN is set, Telegram when
-TELEGRAM_BOT_TOKEN is set. The console channel is interactive and not part of the server.
+Channels are chosen by the environment: each channel in `bot/channels/registry.py` whose
+credentials are set contributes a runtime. The console channel is interactive and not part of
+the server.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from bot.api.app import IntakeAPI
 from bot.background import PassLoop
 from bot.bootstrap import Hirebot
+from bot.channels import registry
 from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.worker import DeliveryWorker
@@ -124,17 +126,12 @@ def freeze_startup_heap() -> None:
 
 
 def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
-    runtimes: list[ChannelRuntime] = []
-    env = hirebot.env
-    if env.slack_bot_token:
-        from bot.channels.slack.runtime import SlackRuntime
-
-        runtimes.append(SlackRuntime(hirebot))
-    if env.telegram_bot_token:
-        from bot.channels.telegram.runtime import TelegramRuntime
-
-        runtimes.append(TelegramRuntime(hirebot))
-    return runtimes
+    """A runtime for each channel the environment enables that runs inside the server."""
+    return [
+        plugin.runtime(hirebot)
+        for plugin in registry.enabled(hirebot.env)
+        if plugin.runtime is not None
+    ]
 
 
 def _inbox_loop(hirebot: Hirebot, runtimes: list[ChannelRuntime]) -> PassLoop | None:

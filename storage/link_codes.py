@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import LinkCode, Person
+from storage.models import LinkCode
 
 
 class LinkCodeRepository:
@@ -31,7 +31,3 @@ class LinkCodeRepository:
                 LinkCode.used_at.is_(None),
             )
         ).all()
-
-    def person_with_telegram_id(self, telegram_id: int) -> Person | None:
-        """Any person holding this id, active or not: the column is unique across all rows."""
-        return self.session.scalar(select(Person).where(Person.telegram_id == telegram_id))

@@ -53,7 +53,7 @@ class Role(Base):
 
 
 class Person(Base):
-    """A team member; identities are unique so one chat user maps to one person."""
+    """A team member, reachable at one address per channel (`identities`)."""
 
     __tablename__ = "people"
 
@@ -62,9 +62,36 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(120))
     roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    slack_id: Mapped[str | None] = mapped_column(String(32), unique=True)
-    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    identities: Mapped[list[PersonIdentity]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", back_populates="person"
+    )
+
+    def address_on(self, channel: str) -> str | None:
+        """The person's address on `channel`, if they have one there."""
+        return next((i.address for i in self.identities if i.channel == channel), None)
+
+
+class PersonIdentity(Base):
+    """One person's address on one channel. An address belongs to one person, and a person has
+    one address per channel; `linked_by` says where it came from (`config`: config.yaml, which
+    owns it; `code`: a one-time link code, kept until someone else links the address)."""
+
+    __tablename__ = "person_identities"
+    __table_args__ = (
+        UniqueConstraint("channel", "address", name="uq_person_identities_channel_address"),
+        UniqueConstraint("person_id", "channel", name="uq_person_identities_person_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    linked_by: Mapped[str] = mapped_column(String(16))
+    verified_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(back_populates="identities")
 
 
 class Applicant(Base):

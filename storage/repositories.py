@@ -21,6 +21,7 @@ from storage.models import (
     OutboxMessage,
     Panelist,
     Person,
+    PersonIdentity,
     Role,
     ScheduledTask,
     StageMove,
@@ -62,15 +63,49 @@ class PersonRepository:
     def by_key(self, key: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.key == key))
 
-    def by_slack_id(self, slack_id: str) -> Person | None:
+    def by_identity(self, channel: str, address: str) -> Person | None:
+        """The active person at `address` on `channel`."""
         return self.session.scalar(
-            select(Person).where(Person.slack_id == slack_id, Person.active.is_(True))
+            select(Person)
+            .join(PersonIdentity)
+            .where(
+                PersonIdentity.channel == channel,
+                PersonIdentity.address == address,
+                Person.active.is_(True),
+            )
         )
 
-    def by_telegram_id(self, telegram_id: int) -> Person | None:
+    def identity(self, channel: str, address: str) -> PersonIdentity | None:
+        """Whoever holds the address, active or not (an address belongs to one person)."""
         return self.session.scalar(
-            select(Person).where(Person.telegram_id == telegram_id, Person.active.is_(True))
+            select(PersonIdentity).where(
+                PersonIdentity.channel == channel, PersonIdentity.address == address
+            )
         )
+
+    def set_identity(
+        self,
+        person: Person,
+        channel: str,
+        address: str,
+        *,
+        linked_by: str,
+        verified_at: datetime | None = None,
+    ) -> None:
+        """Give `person` this address on `channel`, replacing their previous one there. The
+        caller has freed the address if someone else held it."""
+        found = next((i for i in person.identities if i.channel == channel), None)
+        if found is not None and found.address == address:
+            found.linked_by = linked_by
+            found.verified_at = verified_at or found.verified_at
+        elif found is None:
+            person.identities.append(
+                PersonIdentity(
+                    channel=channel, address=address, linked_by=linked_by, verified_at=verified_at
+                )
+            )
+        else:
+            found.address, found.linked_by, found.verified_at = address, linked_by, verified_at
 
     def by_id(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)

@@ -7,6 +7,7 @@ from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.domain.channels import ChannelTraits
 from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import Permission, TeamRole, permissions_for
@@ -81,8 +82,8 @@ class PersonSpec:
     name: str
     roles: frozenset[TeamRole]
     timezone: str = "UTC"
-    slack_id: str | None = None
-    telegram_id: int | None = None
+    # Addresses from config.yaml, by channel name (each channel reads its own key).
+    identities: dict[str, str] = field(default_factory=dict)
     digest: DigestPrefs = field(default_factory=DigestPrefs)
     working_hours: WorkingHours = field(default_factory=WorkingHours)
     quiet_hours: QuietHours | None = None
@@ -138,6 +139,11 @@ class Catalog:
     interviews: InterviewSettings = field(default_factory=InterviewSettings)
     schedules: ScheduleSettings = field(default_factory=ScheduleSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    # Every channel hirebot has, in order of preference for private messages.
+    channels: tuple[ChannelTraits, ...] = ()
+
+    def channel(self, name: str) -> ChannelTraits | None:
+        return next((c for c in self.channels if c.name == name), None)
 
     def role(self, key: str) -> RoleSpec:
         found = self.roles.get(key.strip().lower())

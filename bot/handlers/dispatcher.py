@@ -22,9 +22,8 @@ from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation
 from bot.messages.reply import Field, Reply, error
-from bot.services import audit, outbox
+from bot.services import audit, outbox, people
 from bot.services.context import Actor, Context
-from storage.models import Person
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -142,22 +141,7 @@ class Dispatcher:
         )
 
     def _resolve(self, uow: UnitOfWork, inbound: Inbound) -> Actor:
-        row: Person | None
-        if inbound.channel == "slack":
-            row = uow.people.by_slack_id(inbound.user_ref)
-        elif inbound.channel == "telegram":
-            row = (
-                uow.people.by_telegram_id(int(inbound.user_ref))
-                if inbound.user_ref.lstrip("-").isdigit()
-                else None
-            )
-        else:
-            row = uow.people.by_key(inbound.user_ref)
-            row = row if row is not None and row.active else None
-        spec = self.catalog.people.get(row.key) if row is not None else None
-        if row is None or spec is None:
-            return Actor(channel=inbound.channel, ref=inbound.user_ref)
-        return Actor(channel=inbound.channel, ref=inbound.user_ref, person_id=row.id, person=spec)
+        return actor_for(uow, self.catalog, inbound.channel, inbound.user_ref)
 
     def _run(self, ctx: Context, inbound: Inbound) -> list[Reply]:
         if ctx.actor.person is None:
@@ -224,3 +208,12 @@ class Dispatcher:
             ctx.uow.flush()
             ids.append(row.id)
         return ids
+
+
+def actor_for(uow: UnitOfWork, catalog: Catalog, channel: str, user_ref: str) -> Actor:
+    """Who is speaking: the team member behind the channel identity, or a stranger."""
+    row = people.resolve(uow, catalog, channel, user_ref)
+    spec = catalog.people.get(row.key) if row is not None else None
+    if row is None or spec is None:
+        return Actor(channel=channel, ref=user_ref)
+    return Actor(channel=channel, ref=user_ref, person_id=row.id, person=spec)

@@ -40,8 +40,11 @@ def register(commands: CommandSet) -> None:
                 Reply(text=f"you are {ctx.actor.ref} on {ctx.actor.channel}, not a team member")
             ]
         identities = [f"{ctx.actor.channel}: {ctx.actor.ref}"]
-        if person.slack_id and ctx.actor.channel != "slack":
-            identities.append(f"slack: {person.slack_id}")
+        row = ctx.uow.people.by_id(ctx.actor.person_id) if ctx.actor.person_id else None
+        for channel in ctx.catalog.channels:
+            address = row.address_on(channel.name) if row is not None else None
+            if address and channel.name != ctx.actor.channel:
+                identities.append(f"{channel.name}: {address}")
         return [
             Reply(
                 title=person.name,

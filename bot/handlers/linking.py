@@ -13,12 +13,11 @@ import logging
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import UserError
-from bot.handlers.dispatcher import Dispatcher, Outcome, new_correlation_id
+from bot.handlers.dispatcher import Dispatcher, Outcome, actor_for, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import Reply, error, success
 from bot.services import audit, linking, outbox
 from bot.services.context import Actor, Context
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def _start(
             uow,
             dispatcher.catalog,
             dispatcher.clock,
-            _actor(uow, dispatcher, channel, user_ref),
+            actor_for(uow, dispatcher.catalog, channel, user_ref),
             cid,
             dispatcher.channels,
             conversation=conversation,
@@ -118,13 +117,3 @@ def _start(
         outbox_ids=ids,
         person_key=ctx.actor.person.key if ctx.actor.person else None,
     )
-
-
-def _actor(uow: UnitOfWork, dispatcher: Dispatcher, channel: str, user_ref: str) -> Actor:
-    row = None
-    if channel == "telegram" and user_ref.isdigit():
-        row = uow.people.by_telegram_id(int(user_ref))
-    spec = dispatcher.catalog.people.get(row.key) if row is not None else None
-    if row is None or spec is None:
-        return Actor(channel, user_ref)
-    return Actor(channel, user_ref, row.id, spec)

@@ -10,8 +10,9 @@ from storage.unit_of_work import UnitOfWork
 def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
     """Upsert configured roles and people; deactivate those no longer configured.
 
-    Telegram ids learned by account linking live only in the database, so a person whose
-    config has no telegram_id keeps the linked one.
+    config.yaml owns the addresses it gives (`slack_id`, …); addresses learned by account
+    linking live only in the database, so a person keeps a linked one that config.yaml does
+    not override.
     """
     roles = {role.key: role for role in uow.roles.all()}
     for key, spec in catalog.roles.items():
@@ -25,38 +26,50 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
             row.active = False
 
     people = {person.key: person for person in uow.people.all()}
-    # Free identities first, so moving a slack_id between people never trips the unique index.
+    wanted = {
+        (channel, address): key
+        for key, spec in catalog.people.items()
+        for channel, address in spec.identities.items()
+    }
+    # Free addresses first, so moving one between people never trips the unique index: every
+    # address of someone no longer configured, an address config.yaml now gives someone else,
+    # and a config-owned address config.yaml no longer gives its holder.
     for key, person_row in people.items():
         spec_or_none = catalog.people.get(key)
-        if spec_or_none is None or person_row.slack_id != spec_or_none.slack_id:
-            person_row.slack_id = None
+        for identity in list(person_row.identities):
+            configured = (
+                spec_or_none is not None
+                and spec_or_none.identities.get(identity.channel) == identity.address
+            )
+            elsewhere = wanted.get((identity.channel, identity.address), key) != key
+            if (
+                spec_or_none is None
+                or elsewhere
+                or (identity.linked_by == "config" and not configured)
+            ):
+                person_row.identities.remove(identity)
         if spec_or_none is None:
             person_row.active = False
-            person_row.telegram_id = None
     uow.flush()
     for key, person_spec in catalog.people.items():
         found = people.get(key)
         roles_list = sorted(r.value for r in person_spec.roles)
         if found is None:
-            uow.people.add(
-                Person(
-                    key=key,
-                    name=person_spec.name,
-                    roles=roles_list,
-                    timezone=person_spec.timezone,
-                    slack_id=person_spec.slack_id,
-                    telegram_id=person_spec.telegram_id,
-                    active=True,
-                )
+            found = Person(
+                key=key,
+                name=person_spec.name,
+                roles=roles_list,
+                timezone=person_spec.timezone,
+                active=True,
             )
+            uow.people.add(found)
         else:
             found.name, found.roles, found.timezone = (
                 person_spec.name,
                 roles_list,
                 person_spec.timezone,
             )
-            found.slack_id = person_spec.slack_id
-            if person_spec.telegram_id is not None:
-                found.telegram_id = person_spec.telegram_id
             found.active = True
+        for channel, address in person_spec.identities.items():
+            uow.people.set_identity(found, channel, address, linked_by="config")
     uow.commit()

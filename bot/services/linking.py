@@ -22,9 +22,7 @@ from storage.link_codes import LinkCodeRepository
 from storage.models import LinkCode, Person
 
 CODE_TTL = timedelta(hours=24)
-# Channels whose identities are learned by linking (Slack ids come from config.yaml).
-LINKABLE_CHANNELS = frozenset({"telegram"})
-# Telegram deep links carry at most 64 characters of [A-Za-z0-9_-].
+# Deep links (Telegram's start parameter) carry at most 64 characters of [A-Za-z0-9_-].
 _CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _NEW_CODE = "ask a hirebot admin for a new one (`hirebot people link <person>`)"
 
@@ -42,14 +40,19 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
+def linkable(ctx: Context) -> list[str]:
+    """Channels whose accounts are bound to people with one-time codes."""
+    return [c.name for c in ctx.catalog.channels if c.linkable]
+
+
 def create_code(
-    ctx: Context, person_key: str, *, channel: str = "telegram", ttl: timedelta = CODE_TTL
+    ctx: Context, person_key: str, *, channel: str, ttl: timedelta = CODE_TTL
 ) -> IssuedCode:
     """A fresh code for the person; the caller commits. The plain code exists only in the result."""
-    if channel not in LINKABLE_CHANNELS:
+    if channel not in linkable(ctx):
         raise InvalidInput(
             f"accounts on '{channel}' are not linked with codes "
-            f"(linkable: {', '.join(sorted(LINKABLE_CHANNELS))})"
+            f"(linkable: {', '.join(linkable(ctx))})"
         )
     spec = ctx.catalog.person(person_key)
     person = ctx.uow.people.by_key(spec.key)
@@ -92,8 +95,13 @@ def redeem(ctx: Context, code: str, *, channel: str, user_ref: str) -> Person:
     code = code.strip()
     if not _CODE.match(code):
         raise InvalidInput(f"that is not a valid link code; {_NEW_CODE}")
-    if not user_ref.isdigit():
-        raise InvalidInput(f"{channel} user {user_ref[:40]} cannot be linked")
+    traits = ctx.catalog.channel(channel)
+    try:
+        if traits is None or not traits.linkable:
+            raise ValueError(f"accounts on {channel} are not linked with codes")
+        address = traits.normalise(user_ref)
+    except ValueError:
+        raise InvalidInput(f"{channel} user {user_ref[:40]} cannot be linked") from None
     codes = LinkCodeRepository(ctx.uow.session)
     row = codes.by_hash(hash_code(code))
     if row is None:
@@ -111,17 +119,16 @@ def redeem(ctx: Context, code: str, *, channel: str, user_ref: str) -> Person:
     person = ctx.uow.people.by_id(row.person_id)
     if person is None or not person.active or person.key not in ctx.catalog.people:
         raise NotFound("the person that code was made for is no longer in the directory")
-    account = int(user_ref)
-    holder = codes.person_with_telegram_id(account)
-    if holder is not None and holder.id != person.id:
+    holder = ctx.uow.people.identity(channel, address)
+    if holder is not None and holder.person_id != person.id:
         raise PermissionDenied(
-            f"this {channel} account is already linked to {holder.name}; "
+            f"this {channel} account is already linked to {holder.person.name}; "
             "ask a hirebot admin to unlink it first"
         )
-    previous = person.telegram_id
-    person.telegram_id = account
+    previous = person.address_on(channel)
+    ctx.uow.people.set_identity(person, channel, address, linked_by="code", verified_at=now)
     row.used_at, row.used_by_ref = now, user_ref[:64]
-    rebound = f" (replacing {previous})" if previous not in (None, account) else ""
+    rebound = f" (replacing {previous})" if previous not in (None, address) else ""
     audit.record(
         ctx,
         direction="event",

@@ -16,9 +16,8 @@ from bot.clock import Clock
 from bot.domain.catalog import Catalog, RoleSpec
 from bot.domain.permissions import TeamRole
 from bot.messages.reply import Reply
-from bot.services import audit, outbox
+from bot.services import audit, outbox, people
 from bot.services.context import Actor, Context
-from bot.services.people import DIRECT_CHANNELS
 from storage.models import OutboxMessage, Person
 from storage.unit_of_work import UnitOfWork
 
@@ -51,9 +50,10 @@ def report_undeliverable(
         lost = _KINDS.get(row.kind, "a message") if row is not None else "a message"
         if applicant_id is not None:
             lost += f" about #{applicant_id}"
-        person = _person_at(uow, channel, address)
+        person = uow.people.by_identity(channel, address)
         role = _role_at(catalog, channel, address)
-        label = channel.capitalize()
+        traits = catalog.channel(channel)
+        label = traits.label if traits is not None else channel
         informed: list[str] = []
         if role is not None:
             subject = f"{role.title}'s {label} chat ({address})"
@@ -119,29 +119,12 @@ def direct_destination(
     channels: frozenset[str],
     avoid: tuple[str, str] | None = None,
 ) -> outbox.Destination | None:
-    """Where the person's private messages go (in `people.DIRECT_CHANNELS` order), other than
+    """Where the person's private messages go (in the catalog's order of channels), other than
     the address that just failed."""
     row = uow.people.by_key(person_key)
     if row is None or not row.active:
         return None
-    addresses = {
-        "slack": row.slack_id,
-        "telegram": str(row.telegram_id) if row.telegram_id is not None else None,
-        "console": f"console:{person_key}",
-    }
-    for channel in DIRECT_CHANNELS:
-        address = addresses.get(channel)
-        if channel in channels and address and (channel, address) != avoid:
-            return outbox.Destination(channel, address, shared=False)
-    return None
-
-
-def _person_at(uow: UnitOfWork, channel: str, address: str) -> Person | None:
-    if channel == "telegram" and address.isdigit():
-        return uow.people.by_telegram_id(int(address))
-    if channel == "slack":
-        return uow.people.by_slack_id(address)
-    return None
+    return people.destination(catalog, channels, row, avoid)
 
 
 def _role_at(catalog: Catalog, channel: str, address: str) -> RoleSpec | None:

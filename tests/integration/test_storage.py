@@ -90,7 +90,7 @@ def test_leaving_the_unit_of_work_without_commit_rolls_back(app: Hirebot) -> Non
 def test_config_people_and_roles_are_synced(app: Hirebot) -> None:
     with app.uow() as uow:
         assert [p.key for p in uow.people.all()] == ["sana", "omar", "hina", "lucas"]
-        sana = uow.people.by_slack_id("U0SANAMRZ")
+        sana = uow.people.by_identity("slack", "U0SANAMRZ")
         assert sana is not None
         assert sana.key == "sana"
         assert [r.key for r in uow.roles.all()] == ["senior-backend", "backend-contract"]

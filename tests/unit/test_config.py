@@ -64,6 +64,18 @@ def test_config_path_comes_from_environment(
             lambda d: d["people"][0].update(roles=["recruiter"]),
             "at least one person needs the admin",
         ),
+        (
+            lambda d: d["people"][0].update(slak_id="U0SANAMRZ"),
+            "people[0]: unknown key 'slak_id' — did you mean 'slack_id'?",
+        ),
+        (
+            lambda d: d["people"][0].update(slack_id="sana"),
+            "people[0]: 'sana' is not a Slack user id",
+        ),
+        (
+            lambda d: d["people"][0].update(telegram_id="-100123"),
+            "people[0]: '-100123' is not a Telegram user id",
+        ),
     ],
 )
 def test_errors_name_file_key_path_and_problem(tmp_path: Path, mutate: Any, expected: str) -> None:

@@ -351,7 +351,7 @@ def test_a_restart_mid_flow_continues_where_it_stopped(
 
 def runs_of(app: Slack, user: str) -> list[FlowRun]:
     with app.hirebot.uow() as uow:
-        person = uow.people.by_slack_id(user)
+        person = uow.people.by_identity("slack", user)
         assert person is not None
         runs = uow.session.scalars(
             select(FlowRun)

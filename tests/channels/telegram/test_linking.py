@@ -31,7 +31,7 @@ def issue(telegram: Telegram, person: str = "lucas", hours: int = 24) -> str:
             "test",
             telegram.hirebot.channels,
         )
-        issued = linking.create_code(ctx, person, ttl=timedelta(hours=hours))
+        issued = linking.create_code(ctx, person, channel="telegram", ttl=timedelta(hours=hours))
         uow.commit()
     return issued.code
 
@@ -40,7 +40,8 @@ def telegram_id(telegram: Telegram, person: str) -> int | None:
     with telegram.hirebot.uow() as uow:
         row = uow.people.by_key(person)
         assert row is not None
-        return row.telegram_id
+        address = row.address_on("telegram")
+        return int(address) if address is not None else None
 
 
 def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

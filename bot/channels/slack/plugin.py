@@ -1,0 +1,44 @@
+"""The Slack channel's declaration: traits, when it is enabled, and its runtime."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.channels.base import ChannelPlugin, ChannelRuntime
+from bot.domain.channels import ChannelTraits
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Hirebot
+    from bot.config import Environment
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _user_id(address: str) -> str:
+    if not _USER_ID.match(address):
+        raise ValueError(f"'{address[:40]}' is not a Slack user id (they look like U0123ABCD)")
+    return address
+
+
+def _enabled(env: Environment) -> bool:
+    return bool(env.slack_bot_token)
+
+
+def _runtime(hirebot: Hirebot) -> ChannelRuntime:
+    from bot.channels.slack.runtime import SlackRuntime
+
+    return SlackRuntime(hirebot)
+
+
+PLUGIN = ChannelPlugin(
+    traits=ChannelTraits(
+        name="slack",
+        label="Slack",
+        person_key="slack_id",
+        shared_conversations=True,
+        normalise=_user_id,
+    ),
+    enabled=_enabled,
+    runtime=_runtime,
+)

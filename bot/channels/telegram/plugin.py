@@ -1,0 +1,65 @@
+"""The Telegram channel's declaration: traits, when it is enabled, and its runtime."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.channels.base import ChannelPlugin, ChannelRuntime
+from bot.domain.channels import ChannelTraits
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Hirebot
+    from bot.config import Environment
+
+
+def _user_id(address: str) -> str:
+    """A Telegram user id is a positive integer (group chats are negative: never a person)."""
+    text = str(address).strip()
+    if not text.isdigit() or int(text) == 0:
+        raise ValueError(f"'{text[:40]}' is not a Telegram user id (a positive number)")
+    return str(int(text))
+
+
+def _enabled(env: Environment) -> bool:
+    return bool(env.telegram_bot_token)
+
+
+def _runtime(hirebot: Hirebot) -> ChannelRuntime:
+    from bot.channels.telegram.runtime import TelegramRuntime
+
+    return TelegramRuntime(hirebot)
+
+
+PLACEHOLDER_BOT = "<your-bot-username>"
+
+
+def _link_instructions(env: Environment, code: str) -> list[str]:
+    """A deep link that opens the bot with the code, and the command to type instead."""
+    from bot.channels.telegram.app import bot_username
+
+    username = bot_username(env)
+    lines = [f"deep link: https://t.me/{username or PLACEHOLDER_BOT}?start={code}"]
+    if username is None:
+        why = (
+            "TELEGRAM_BOT_TOKEN is not set"
+            if not env.telegram_bot_token
+            else "Telegram did not answer getMe"
+        )
+        lines.append(f"({why}: put your bot's username in the link)")
+    lines.append(f"or send the bot: /start {code}")
+    return lines
+
+
+PLUGIN = ChannelPlugin(
+    traits=ChannelTraits(
+        name="telegram",
+        label="Telegram",
+        person_key="telegram_id",
+        linkable=True,
+        shared_conversations=True,
+        normalise=_user_id,
+    ),
+    enabled=_enabled,
+    runtime=_runtime,
+    link_instructions=_link_instructions,
+)
