@@ -685,6 +685,10 @@ class PipelineRepository:
         """How many rows `stmt` (unbounded) matches, counted by the database."""
         return self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
 
+    def _count_applicants(self, *conditions: ColumnElement[bool]) -> int:
+        """How many applicants match, counted off the index alone (no row is loaded)."""
+        return self.session.scalar(select(func.count(Applicant.id)).where(*conditions)) or 0
+
     def created_since(
         self, role_ids: Sequence[int], since: datetime, limit: int, offset: int = 0
     ) -> tuple[int, Sequence[Applicant]]:
@@ -736,11 +740,15 @@ class PipelineRepository:
         ]
         if not conditions:
             return 0, []
-        base = select(Applicant).where(or_(*conditions))
+        waiting = or_(*conditions)
         rows = self.session.scalars(
-            base.order_by(Applicant.stage_entered_at, Applicant.id).limit(limit).offset(offset)
+            select(Applicant)
+            .where(waiting)
+            .order_by(Applicant.stage_entered_at, Applicant.id)
+            .limit(limit)
+            .offset(offset)
         ).all()
-        return self._counted(base), rows
+        return self._count_applicants(waiting), rows
 
     def oldest_in_stage(self, role_id: int, stages: Sequence[str]) -> dict[str, datetime]:
         """When the longest-waiting applicant entered each of these stages (the open ones:
@@ -778,16 +786,20 @@ class PipelineRepository:
             .where(current)
             .exists()
         )
-        base = select(Applicant).where(
+        conditions = (
             Applicant.role_id.in_(list(role_ids)),
             Applicant.stage.in_(list(open_stages)),
             submitted,
             ~pending,
         )
         rows = self.session.scalars(
-            base.order_by(Applicant.stage_entered_at, Applicant.id).limit(limit).offset(offset)
+            select(Applicant)
+            .where(*conditions)
+            .order_by(Applicant.stage_entered_at, Applicant.id)
+            .limit(limit)
+            .offset(offset)
         ).all()
-        return self._counted(base), rows
+        return self._count_applicants(*conditions), rows
 
     def upcoming_interviews(
         self,
