@@ -32,7 +32,12 @@ def applicant_actions(applicant: Applicant, role: RoleSpec) -> list[Action]:
     actions: list[Action] = []
     if stage is not None and stage.kind is StageKind.OPEN:
         target = role.pipeline.advance_target(stage.key)
-        if target is not None:
+        # Where hiring needs an accepted offer, only `offer accept` hires: no button that
+        # would always be refused.
+        hires_by_offer = (
+            target is not None and target.kind is StageKind.HIRED and role.offer_required
+        )
+        if target is not None and not hires_by_offer:
             actions.append(
                 Action(
                     id="advance",
