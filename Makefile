@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint format typecheck bench clean
+.PHONY: run test test-moved-clock lint format typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@echo "Installing hirebot and its dependencies into $(VENV) (the first time takes a few minutes)..."
@@ -33,6 +33,11 @@ format: $(STAMP)
 ## test: lint, then the whole suite on SQLite and PostgreSQL
 test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+## test-moved-clock: the suite with the wall clock a year ahead (DAYS=-365 for a year back)
+DAYS ?= 365
+test-moved-clock: $(STAMP)
+	SUITE_CLOCK_SHIFT_DAYS=$(DAYS) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 ## bench: benchmarks (not part of `make test`); see docs/benchmarks.md
 bench: $(STAMP)

@@ -30,6 +30,19 @@ PG_ADMIN_URL = os.environ.get(
 )
 DATABASES = [d for d in os.environ.get("HIREBOT_TEST_DATABASES", "sqlite,postgres").split(",") if d]
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+CLOCK_SHIFT = ROOT / "tests" / "clock_shift"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`SUITE_CLOCK_SHIFT_DAYS=N` runs the suite with the wall clock N days away, in this
+    process and every Python process it starts (tests/clock_shift/sitecustomize.py)."""
+    if os.environ.get("SUITE_CLOCK_SHIFT_DAYS") and str(CLOCK_SHIFT) not in os.environ.get(
+        "PYTHONPATH", ""
+    ):
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(CLOCK_SHIFT), os.environ.get("PYTHONPATH")) if p
+        )
+        import tests.clock_shift.sitecustomize  # noqa: F401  (moves this process's clock)
 
 
 def _pg_conninfo(url: str) -> str:
