@@ -50,7 +50,8 @@ def register(app: App, bridge: Bridge) -> None:
         if text.strip().lower() == "add" and trigger_id:
             problem = open_add_form(client, bridge, trigger_id, channel)
             if problem:
-                ack(text=render.escape(problem), response_type="ephemeral")
+                # hirebot's own hint, whose `code` is meant as such (no user text in it)
+                ack(text=render.escape_entities(problem), response_type="ephemeral")
             else:
                 ack()
             return
