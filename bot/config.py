@@ -113,6 +113,9 @@ class ChannelsConfig(_Strict):
     slack: str | None = Field(default=None, pattern=r"^[CGD][A-Z0-9]{2,}$")
     telegram: int | None = None
     console: str | None = Field(default=None, max_length=80)
+    # What people call the role's channel ("#hiring-backend"), said in replies such as "Card
+    # posted to …"; the addresses above are ids people do not recognise.
+    name: str | None = Field(default=None, min_length=1, max_length=80)
 
 
 class RoleConfig(_Strict):
@@ -416,7 +419,9 @@ def _time(value: str) -> time:
 
 def _role_spec(role: RoleConfig) -> RoleSpec:
     channels = {
-        name: str(dest) for name, dest in role.channels.model_dump().items() if dest is not None
+        name: str(dest)
+        for name, dest in role.channels.model_dump(exclude={"name"}).items()
+        if dest is not None
     }
     return RoleSpec(
         key=role.key,
@@ -433,6 +438,7 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         if role.pay
         else None,
         channels=channels,
+        channel_name=role.channels.name or role.channels.console or "",
         show_initials=role.show_initials,
         scorecard=tuple(
             Competency(c.key, c.name, c.description, tuple(c.stages)) for c in role.scorecard

@@ -12,7 +12,7 @@ from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import Permission, TeamRole, permissions_for
 from bot.domain.schedules import QuietHours
-from bot.domain.stages import Pipeline
+from bot.domain.stages import Pipeline, Stage
 from bot.domain.suggest import did_you_mean
 
 
@@ -51,7 +51,8 @@ class RoleSpec:
     recruiter: str
     pipeline: Pipeline
     pay: PayRange | None = None
-    channels: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)  # channel -> address (an id)
+    channel_name: str = ""  # what people call the role's channel, for replies
     show_initials: bool = False
     scorecard: tuple[Competency, ...] = ()
     question_bank: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -67,6 +68,27 @@ class RoleSpec:
     def hires_as(self) -> tuple[EmploymentType, ...]:
         """The employment types an offer for this role may have."""
         return self.employment_types or (self.employment_type,)
+
+    def holds_interviews_in(self, stage: Stage) -> bool:
+        """Stages the question bank or the scorecard names are the interview stages; a role
+        that names none interviews in every open stage after the first (nobody is interviewed
+        in 'Applied')."""
+        named = set(self.question_bank) | {s for c in self.scorecard for s in c.stages}
+        if named:
+            return stage.key in named
+        return stage.is_open and stage != self.pipeline.first
+
+    def next_interview_stage(self, current: str) -> Stage | None:
+        """The stage an interview is for when none is said: the applicant's own if interviews
+        are held there, else the next one along the pipeline's advance path."""
+        stage: Stage | None = self.pipeline.get(current)
+        seen: set[str] = set()
+        while stage is not None and stage.is_open and stage.key not in seen:
+            if self.holds_interviews_in(stage):
+                return stage
+            seen.add(stage.key)
+            stage = self.pipeline.advance_target(stage.key)
+        return None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from bot.services import applicants as applicant_service
 from bot.services import feedback as feedback_service
 from bot.services import interviews as service
 from bot.services.context import Context
-from storage.models import FlowRun, Interview, Panelist
+from storage.models import Applicant, FlowRun, Interview, Panelist
 
 SCHEDULE_USAGE = (
     "schedule <applicant id> [<YYYY-MM-DD> <HH:MM> with=person,person [duration=1h] "
@@ -29,6 +29,13 @@ UPCOMING_PAGE = 20
 
 def _tz(ctx: Context) -> str:
     return ctx.actor.person.timezone if ctx.actor.person else "UTC"
+
+
+def _stage_label(ctx: Context, applicant: Applicant | None, key: str) -> str:
+    """The stage's label in the applicant's role, as other replies show it (the key if the
+    role is gone from the configuration)."""
+    role = ctx.catalog.roles.get(applicant.role.key) if applicant else None
+    return role.pipeline.label(key) if role else key
 
 
 def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
@@ -161,9 +168,10 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
         panel = ", ".join(names.get(p.person_id, "?") for p in interview.panelists)
         status = "" if interview.status == "scheduled" else f" [{interview.status}]"
         who = subject.name if subject else "?"
+        stage = _stage_label(ctx, subject, interview.stage)
         lines.append(
             f"#{interview.id} {local_time(interview.starts_at, _tz(ctx))} · {who} · "
-            f"{interview.stage} · {panel}{status}"
+            f"{stage} · {panel}{status}"
         )
     return [Reply(title=title, lines=cut_list(lines, total - offset, see) or ["none"])]
 
@@ -228,7 +236,8 @@ def feedback(ctx: Context, line: CommandLine) -> list[Reply]:
         applicant = ctx.uow.applicants.get(panelist.interview.applicant_id)
         when = local_time(panelist.interview.starts_at, _tz(ctx))
         who = applicant.name if applicant else "?"
-        lines.append(f"#{panelist.interview_id} {who} · {panelist.interview.stage} · {when}")
+        stage = _stage_label(ctx, applicant, panelist.interview.stage)
+        lines.append(f"#{panelist.interview_id} {who} · {stage} · {when}")
         actions.append(
             Action(
                 id="feedback",

@@ -1,4 +1,5 @@
-"""Small text helpers shared by the reply builders: times in a person's zone, cuts, plurals."""
+"""Small text helpers shared by the reply builders: times in a person's zone, cuts, plurals,
+interview names."""
 
 from __future__ import annotations
 
@@ -41,3 +42,12 @@ def cut_list(lines: list[str], total: int, see: str) -> list[str]:
     if more <= 0:
         return list(lines)
     return [*lines, f"… and {more:,} more — see: {see}" if see else f"… and {more:,} more"]
+
+
+def interview_name(label: str, *, article: bool = False) -> str:
+    """A stage's label as the interview held in it: 'Screening' -> 'screening interview';
+    'Interview' and 'Final interview' already say it ('interview', 'final interview')."""
+    name = label.lower() if "interview" in label.lower() else f"{label.lower()} interview"
+    if article:
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+    return name

@@ -162,7 +162,9 @@ def upcoming_interviews(
         list(scope.by_id), scope.now, scope.now + timedelta(days=7), limit, offset
     )
     lines = [
-        f"#{i.id} {local_time(i.starts_at, scope.timezone)} · {a.name} · {i.stage}" for i, a in rows
+        f"#{i.id} {local_time(i.starts_at, scope.timezone)} · {a.name} · "
+        f"{scope.by_id[a.role_id].pipeline.label(i.stage)}"
+        for i, a in rows
     ]
     return Section("Interviews in the next 7 days", lines, total, scope.see("interviews"))
 
@@ -253,7 +255,8 @@ def build_digest(
         + ("" if any(s.lines for s in sections) else ": nothing new."),
         lines=lines,
         actions=actions,
-        footer="Tap to decide, or use the commands: show, move, reject.",
+        # only under decisions that have buttons
+        footer="Tap to decide, or use the commands: show, move, reject." if actions else "",
     )
 
 

@@ -11,7 +11,7 @@ from bot.domain.errors import NotFound
 from bot.domain.interviews import RATINGS, RECOMMENDATIONS
 from bot.domain.permissions import Permission
 from bot.messages.cards import card_key
-from bot.messages.format import cut, local_time
+from bot.messages.format import cut, interview_name, local_time
 from bot.messages.reply import Field, Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import audit, outbox, people, tasks
@@ -52,7 +52,7 @@ def interview_summary(ctx: Context, run: FlowRun) -> str:
     interview, _panelist, applicant, role, person = _parts(ctx, run)
     when = local_time(interview.starts_at, ctx.catalog.person(person.key).timezone)
     return (
-        f"How did the {role.pipeline.label(interview.stage)} interview with {applicant.name} "
+        f"How did the {interview_name(role.pipeline.label(interview.stage))} with {applicant.name} "
         f"({role.title}, #{interview.id}, {when}) go?"
     )
 

@@ -15,7 +15,7 @@ from bot.domain.interviews import parse_start
 from bot.domain.permissions import Permission
 from bot.domain.suggest import did_you_mean
 from bot.messages.cards import card_key
-from bot.messages.format import local_time
+from bot.messages.format import interview_name, local_time
 from bot.messages.reply import Action, Field, Reply
 from bot.services import applicants as applicant_service
 from bot.services import audit, outbox, people, tasks
@@ -35,14 +35,6 @@ MAX_ACTIONS = 20  # buttons in one message: within what every channel shows
 class ScheduleResult:
     interview: Interview
     warnings: list[str] = field(default_factory=list)
-
-
-def _interview_name(label: str, *, article: bool = False) -> str:
-    """'Screening' -> 'screening interview'; 'Final interview' stays as it is."""
-    name = label.lower() if "interview" in label.lower() else f"{label.lower()} interview"
-    if article:
-        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
-    return name
 
 
 def subject(interview: Interview) -> str:
@@ -141,7 +133,14 @@ def schedule(
     current = role.pipeline.get(applicant.stage)
     if not current.is_open:
         raise InvalidInput(f"#{applicant.id} is {current.label.lower()}; no interviews for them")
-    stage = role.pipeline.parse(stage_word) if stage_word else current
+    stage = (
+        role.pipeline.parse(stage_word) if stage_word else role.next_interview_stage(current.key)
+    )
+    if stage is None:
+        raise InvalidInput(
+            f"#{applicant.id} is in {current.label}, past the stages interviews are held in; "
+            "say which interview this is with stage=…"
+        )
     tz = timezone or (ctx.actor.person.timezone if ctx.actor.person else "UTC")
     starts_at = parse_start(day, clock_time, tz)
     _check_future(ctx, starts_at)
@@ -172,7 +171,7 @@ def schedule(
     audit.domain_event(
         ctx,
         "interview.scheduled",
-        f"{ctx.actor.name} scheduled {_interview_name(stage.label, article=True)} "
+        f"{ctx.actor.name} scheduled {interview_name(stage.label, article=True)} "
         f"(#{interview.id}) with {names} "
         f"for {local_time(starts_at, tz)}",
         applicant.id,
@@ -184,13 +183,13 @@ def schedule(
             person,
             Reply(
                 title=f"Interview #{interview.id}: {applicant.name} ({role.title})",
-                text=f"You are on the panel for the {_interview_name(stage.label)}.",
+                text=f"You are on the panel for the {interview_name(stage.label)}.",
                 fields=_when_fields(ctx, interview, person),
             ),
             applicant_id=applicant.id,
         )
     _thread_line(
-        ctx, applicant, role, f"{_interview_name(stage.label).capitalize()} scheduled with {names}"
+        ctx, applicant, role, f"{interview_name(stage.label).capitalize()} scheduled with {names}"
     )
     return ScheduleResult(interview, warnings)
 
@@ -347,7 +346,7 @@ def send_prep(ctx: Context, task: ScheduledTask) -> str:
         lines = [f"Rate: {c.name} — {c.description}" for c in competencies]
         lines += [f"Ask: {q}" for q in questions]
         reply = Reply(
-            title=f"Prep: {_interview_name(role.pipeline.label(interview.stage))} "
+            title=f"Prep: {interview_name(role.pipeline.label(interview.stage))} "
             f"with {applicant.name}",
             text=f"{role.title}. Interview #{interview.id}; feedback is asked for when it ends.",
             fields=fields,

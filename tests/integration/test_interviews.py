@@ -379,3 +379,68 @@ def test_reschedule_moves_the_tasks(scheduled: Hirebot) -> None:
         datetime(2026, 11, 26, 7, 45, tzinfo=UTC),
     ]
     assert "moved" in inbox(scheduled, "hina")[-1].title
+
+
+def thread_lines(app: Hirebot) -> list[str]:
+    with app.uow() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.thread_card_key == "applicant:1")
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [str(r.payload["text"]) for r in rows]
+
+
+def test_an_interview_without_a_stage_is_for_the_next_interview_stage(app: Hirebot) -> None:
+    say(app, ADD)  # in Applied, where nobody is interviewed
+    assert only(say(app, "schedule 1 2026-11-24 15:00 with=hina")).kind == "success"
+    say(app, "advance 1")
+    say(app, "advance 1")  # Technical assessment: interviews are held here
+    assert only(say(app, "schedule 1 2026-11-25 15:00 with=lucas")).kind == "success"
+    with app.uow() as uow:
+        assert [i.stage for i in uow.interviews.for_applicant(1)] == [
+            "screening",
+            "technical_assessment",
+        ]
+    lines = thread_lines(app)
+    assert "Screening interview scheduled with Hina Baig" in lines
+    assert "Technical assessment interview scheduled with Lucas Meyer" in lines
+    assert not any(line.startswith("Applied interview") for line in lines)
+    # lists show the stage's label, as every other reply does
+    listed = only(say(app, "interviews 1")).lines
+    assert any(" · Technical assessment · Lucas Meyer" in line for line in listed), listed
+    assert not any("technical_assessment" in line for line in listed)
+
+
+def test_the_feedback_request_names_the_interview_once(
+    scheduled: Hirebot, clock: FrozenClock
+) -> None:
+    run_at(scheduled, clock, ENDS)
+    request = inbox(scheduled, "hina")[-1]
+    assert request.text.startswith(
+        "How did the interview with Ayesha Khan (Senior Backend Engineer, #1, "
+    ), request.text
+    owed = only(say(scheduled, "feedback", who="hina"))
+    assert owed.lines[0].startswith("#1 Ayesha Khan · Interview · ")
+
+
+def test_a_digest_shows_stage_labels_and_says_tap_only_with_buttons(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    say(app, ADD)
+    say(app, "advance 1")
+    say(app, "advance 1")
+    say(app, "schedule 1 2026-11-25 15:00 with=lucas")
+    digest = only(say(app, "digest"))
+    assert digest.title == "Hiring digest for Sana Mirza"
+    assert any(line.endswith("· Ayesha Khan · Technical assessment") for line in digest.lines)
+    assert digest.actions == []
+    assert "Tap to decide" not in digest.footer  # nothing here has a button
+
+    run_at(app, clock, datetime(2026, 11, 25, 11, 0, tzinfo=UTC))  # the interview has ended
+    answer_everything(app, "lucas", inbox(app, "lucas")[-1])
+    prompt = inbox(app, "lucas")[-1]
+    tap(app, "lucas", prompt, "Submit")
+    decided = only(say(app, "digest"))
+    assert decided.actions  # Advance / Reject for the applicant whose feedback is in
+    assert decided.footer.startswith("Tap to decide")

@@ -98,3 +98,34 @@ def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
         load_config(write(tmp_path, "roles: [unclosed"))
     with pytest.raises(ConfigError, match="expected a mapping"):
         load_config(write(tmp_path, "- just a list"))
+
+
+def test_a_roles_channel_name_is_configured_or_the_console_label() -> None:
+    data = shipped()
+    data["roles"][0]["channels"]["name"] = "#hiring-backend"
+    data["roles"][1]["channels"] = {"telegram": -1001234567890}  # an id alone: no name
+    catalog = HirebotConfig.model_validate(data).catalog()
+    assert catalog.role("senior-backend").channel_name == "#hiring-backend"
+    assert "name" not in catalog.role("senior-backend").channels  # not a channel to post to
+    assert catalog.role("backend-contract").channel_name == ""
+    del data["roles"][0]["channels"]["name"]
+    fallback = HirebotConfig.model_validate(data).catalog().role("senior-backend")
+    assert fallback.channel_name == "#hiring-senior-backend"  # the console's label
+
+
+def test_the_next_interview_stage_follows_the_roles_question_bank_and_scorecard(
+    shipped_config: HirebotConfig,
+) -> None:
+    catalog = shipped_config.catalog()
+
+    def next_for(role: str, stage: str) -> str | None:
+        found = catalog.role(role).next_interview_stage(stage)
+        return found.key if found else None
+
+    assert next_for("senior-backend", "applied") == "screening"
+    assert next_for("senior-backend", "screening") == "screening"
+    assert next_for("senior-backend", "offer") is None  # past every interview stage
+    # the contract role asks questions in two stages only
+    assert next_for("backend-contract", "applied") == "technical_assessment"
+    assert next_for("backend-contract", "technical_assessment") == "technical_assessment"
+    assert next_for("backend-contract", "rejected") is None
