@@ -185,9 +185,13 @@ class FlowEngine:
         if run is None or run.person_id != ctx.actor.person_id:
             raise NotFound("that question was not asked of you")
         if run.status in {"done", "cancelled"}:
-            return [Reply(text="That is already finished; nothing changed.")]
+            return [Reply(text="That is already finished; nothing changed.", already_done=True)]
         if int(parts[1]) != run.version:
-            return [Reply(text="That question was already answered; nothing changed.")]
+            return [
+                Reply(
+                    text="That question was already answered; nothing changed.", already_done=True
+                )
+            ]
         if parts[2] == "cancel":
             return self.cancel(ctx, run)
         if parts[2] == "pause":

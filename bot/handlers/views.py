@@ -72,7 +72,11 @@ def move_reply(ctx: Context, result: MoveResult) -> Reply:
     role = service.role_of(ctx, applicant)
     label = role.pipeline.label(result.to_stage)
     if not result.changed:
-        return Reply(kind="info", text=f"#{applicant.id} {applicant.name} is already in {label}.")
+        return Reply(
+            kind="info",
+            text=f"#{applicant.id} {applicant.name} is already in {label}.",
+            already_done=True,
+        )
     next_actions = [a for a in applicant_actions(applicant, role) if a.id != "details"]
     hint = ""
     if role.pipeline.get(result.to_stage).kind is StageKind.HIRED:
@@ -153,8 +157,8 @@ def added_reply(ctx: Context, role: RoleSpec, result: AddResult) -> Reply:
                 f"#{applicant.id}, in {role.pipeline.label(applicant.stage)}. Nothing added."
             ),
         )
-    posted = [name for name in role.channels if name in ctx.channels]
-    where = f" Card posted to {', '.join(role.channels[n] for n in posted)}." if posted else ""
+    posted = any(name in ctx.channels for name in role.channels)
+    where = f" Card posted to {role.channel_name or 'the role channel'}." if posted else ""
     return Reply(
         kind="success",
         text=f"Added #{applicant.id} {applicant.name} to {role.title} "

@@ -60,6 +60,9 @@ class Reply(BaseModel):
     footer: str = ""
     private: bool = True
     asks: InputRequest | None = None
+    # The action changed nothing because it was already done (a double tap, an old button):
+    # channels that acknowledge a tap by itself (Telegram's callback answer) say so there.
+    already_done: bool = False
 
     def plain_text(self) -> str:
         """A readable fallback (notifications, audit summaries, channels without rich layout)."""

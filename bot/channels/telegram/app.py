@@ -34,15 +34,24 @@ from bot.bootstrap import Hirebot
 from bot.channels.telegram.render import ASK, parse_callback, prompt_ref
 from bot.config import Environment
 from bot.handlers import linking
-from bot.handlers.dispatcher import ActionEvent, Inbound
+from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+CALLBACK_ANSWER_MAX = 200  # characters Telegram shows in a callback answer
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def tap_notice(outcome: Outcome) -> str | None:
+    """The callback answer's text for a tap that was already done, else None (no text)."""
+    done = next((r for r in outcome.replies if r.already_done), None)
+    if done is None:
+        return None
+    return f"Already done: {done.text or done.title}"[:CALLBACK_ANSWER_MAX]
 
 
 def file_url(api_url: str) -> str:
@@ -154,8 +163,8 @@ class TelegramHandlers:
             deliver_inline=False,
         )
 
-    async def _dispatch(self, inbound: Inbound) -> None:
-        await asyncio.to_thread(self.dispatcher.handle, inbound)
+    async def _dispatch(self, inbound: Inbound) -> Outcome:
+        return await asyncio.to_thread(self.dispatcher.handle, inbound)
 
     # Listeners ------------------------------------------------------------------------------
 
@@ -212,32 +221,37 @@ class TelegramHandlers:
         return prompt_ref(replied.text)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stops the spinner (answerCallbackQuery, not awaited: the next update need not wait
-        for Telegram's round trip), then runs the action or asks for text."""
+        """Runs the action or asks for text, then stops the spinner (answerCallbackQuery, not
+        awaited: the next update need not wait for Telegram's round trip). A tap that changed
+        nothing because it was already done (a double tap, an old button) says so in that
+        answer, where the person who tapped is looking."""
         query = update.callback_query
         if query is None:
             return
-        task = asyncio.get_running_loop().create_task(self._stop_spinner(update))
-        self._answering.add(task)
-        task.add_done_callback(self._answering.discard)
-        parsed = parse_callback(query.data)
-        if parsed is None or query.message is None or not self._allowed(update):
-            log.info("ignoring tap %r in update %s", query.data, update.update_id)
-            return
-        kind, action_id, value = parsed
-        if kind == ASK:
-            action = ActionEvent("ask", f"{action_id}:{value}")
-        else:
-            action = ActionEvent(action_id, value)
-        await self._dispatch(self._inbound(update, action=action))
+        notice: str | None = None
+        try:
+            parsed = parse_callback(query.data)
+            if parsed is None or query.message is None or not self._allowed(update):
+                log.info("ignoring tap %r in update %s", query.data, update.update_id)
+                return
+            kind, action_id, value = parsed
+            if kind == ASK:
+                action = ActionEvent("ask", f"{action_id}:{value}")
+            else:
+                action = ActionEvent(action_id, value)
+            notice = tap_notice(await self._dispatch(self._inbound(update, action=action)))
+        finally:
+            task = asyncio.get_running_loop().create_task(self._stop_spinner(update, notice))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
 
     @staticmethod
-    async def _stop_spinner(update: Update) -> None:
+    async def _stop_spinner(update: Update, notice: str | None) -> None:
         query = update.callback_query
         if query is None:
             return
         try:
-            await query.answer()
+            await query.answer(notice)
         except TelegramError as exc:  # a retried update's query was already answered
             log.info("answerCallbackQuery for update %s: %s", update.update_id, exc)
 

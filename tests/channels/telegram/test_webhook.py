@@ -212,6 +212,14 @@ def test_a_new_applicant_card_goes_to_the_role_group_with_buttons(telegram: Tele
     assert "✅ Added #1 Ayesha Khan" in telegram.last(SANA)
 
 
+def test_the_add_reply_names_the_role_channel_not_its_chat_id(telegram: Telegram) -> None:
+    add_ayesha(telegram)
+    added = telegram.last(SANA)
+    assert "Card posted to #hiring-senior-backend." in added
+    assert str(GROUP) not in added
+    assert "C0HIRESBE" not in added
+
+
 def test_a_tap_edits_the_card_in_place_and_answers(telegram: Telegram) -> None:
     add_ayesha(telegram)
     telegram.tap("a:advance:1:applied", user=SANA, message_id=1)
@@ -235,6 +243,20 @@ def test_a_tap_edits_the_card_in_place_and_answers(telegram: Telegram) -> None:
     telegram.deliver()
     assert applicant(telegram, 1).stage == "screening"
     assert "already in Screening" in telegram.last(OMAR)
+
+
+def test_a_double_tap_says_already_done_in_the_callback_answer(telegram: Telegram) -> None:
+    add_ayesha(telegram)
+    telegram.tap("a:advance:1:applied", user=SANA, message_id=1)
+    telegram.tap("a:advance:1:applied", user=SANA, message_id=1)  # the same button again
+    telegram.deliver()
+
+    wait_until(lambda: len(telegram.fake.calls_to("answerCallbackQuery")) == 2)
+    answers = telegram.fake.calls_to("answerCallbackQuery")
+    texts = sorted((str(a.params.get("text") or "") for a in answers), key=len)
+    # the move itself answers with no text (the card shows it); the second tap says why not
+    assert texts == ["", "Already done: #1 Ayesha Khan is already in Screening."]
+    assert applicant(telegram, 1).stage == "screening"
 
 
 def test_a_tap_runs_once_though_its_query_is_stale(telegram: Telegram) -> None:
