@@ -162,10 +162,7 @@ def check_config(config: ConfigOption = None) -> None:
 def import_csv(
     path: Annotated[
         Path,
-        typer.Argument(
-            help="CSV with a header row: name, email, phone, role, location, source, skills, "
-            "resume, portfolio, code, profile, note"
-        ),
+        typer.Argument(help=f"CSV with a header row; columns: {importer.columns_help()}"),
     ],
     role: Annotated[str | None, typer.Option(help="role for rows without a role column")] = None,
     person: Annotated[
@@ -173,7 +170,11 @@ def import_csv(
         typer.Option("--as", help="who the import is recorded as (default: the first admin)"),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="validate and report; store nothing")
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="validate and check against the applicants already stored; store nothing",
+        ),
     ] = False,
     post_cards: Annotated[
         bool,
@@ -202,7 +203,11 @@ def import_csv(
             )
         except UserError as exc:
             raise fail(exc.message) from exc
-        if not dry_run:
+        if dry_run:
+            ctx = system_context(hirebot, key)
+            with ctx.uow:
+                valid = importer.skip_stored(ctx, valid, report)
+        else:
             with Progress(
                 TextColumn("importing"),
                 BarColumn(),

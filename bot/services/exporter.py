@@ -22,6 +22,7 @@ APPLICANT_COLUMNS = [
     "source",
     "location",
     "skills",
+    "years",
     "resume",
     "portfolio",
     "code",
@@ -52,6 +53,8 @@ def applicant_row(applicant: Applicant) -> dict[str, Any]:
         "source": applicant.source,
         "location": applicant.location,
         "skills": ",".join(applicant.skills),
+        # the import's column name, so an export imports again as it is
+        "years": "" if applicant.years_experience is None else applicant.years_experience,
         **{k: applicant.links.get(k, "") for k in ("resume", "portfolio", "code", "profile")},
         "created_at": applicant.created_at.isoformat(),
     }

@@ -17,18 +17,20 @@ from bot.services.context import Context
 from bot.services.notify import role_destinations
 
 REQUIRED = {"name"}
-KNOWN = {
-    "name",
-    "email",
-    "phone",
-    "role",
-    "location",
-    "source",
-    "skills",
-    "note",
-    *LINK_KINDS,
-    *YEARS_FIELDS,
+# Every column the import reads, with what it holds: `hirebot import --help` lists them all.
+COLUMNS: dict[str, str] = {
+    "name": "required",
+    "role": "a role key; required unless --role",
+    "email": "",
+    "phone": "",
+    "location": "",
+    "source": "",
+    "skills": "comma-separated",
+    YEARS_FIELDS[0]: f"or {', '.join(YEARS_FIELDS[1:])}: whole years of experience",
+    **dict.fromkeys(LINK_KINDS, "a URL"),
+    "note": "",
 }
+KNOWN = {*COLUMNS, *YEARS_FIELDS}
 CHUNK = 500
 VIA = "csv import"
 
@@ -122,6 +124,36 @@ def validate(
             seen[(role_key, draft.email)] = line
         good.append(_Row(line, draft))
     return good
+
+
+def columns_help() -> str:
+    """The columns as `--help` says them: "name (required), role (…), email, …"."""
+    return ", ".join(f"{name} ({what})" if what else name for name, what in COLUMNS.items())
+
+
+def skip_stored(ctx: Context, rows: list[_Row], report: ImportReport) -> list[_Row]:
+    """What a dry run can say without storing: rows whose email already applied to the role
+    are duplicates (as the real import finds them), the rest would be imported."""
+    stored: dict[tuple[str, str], int] = {}
+    for role_key in {row.draft.role_key for row in rows}:
+        role = ctx.uow.roles.by_key(ctx.catalog.role(role_key).key)
+        if role is None:
+            continue
+        emails = [
+            row.draft.email for row in rows if row.draft.role_key == role_key and row.draft.email
+        ]
+        for email in ctx.uow.applicants.emails_in_role(role.id, emails):
+            existing = ctx.uow.applicants.by_email(role.id, email)
+            if existing is not None:
+                stored[(role_key, email)] = existing.id
+    fresh = []
+    for row in rows:
+        applicant_id = stored.get((row.draft.role_key, row.draft.email or ""))
+        if applicant_id is None:
+            fresh.append(row)
+        else:
+            report.duplicates.append(RowProblem(row.line, f"already applied as #{applicant_id}"))
+    return fresh
 
 
 def store(

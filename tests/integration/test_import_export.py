@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.bootstrap import Hirebot
 from bot.cli import app as cli
+from bot.services import importer
 
 runner = CliRunner()
 
@@ -116,3 +117,42 @@ def test_export_json_and_csv(env: Hirebot, tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["export", "--format", "xml"])
     assert bad.exit_code == 2
     assert "--format must be csv or json" in bad.output
+
+
+def test_a_dry_run_counts_rows_already_stored_as_duplicates(env: Hirebot, tmp_path: Path) -> None:
+    first = write_csv(tmp_path, [["name", "email"], ["A", "a@example.com"]])
+    assert runner.invoke(cli, ["import", str(first), "--role", "senior-backend"]).exit_code == 0
+    both = tmp_path / "both.csv"
+    with both.open("w", newline="") as handle:
+        csv.writer(handle).writerows(
+            [["name", "email"], ["A again", "A@Example.com"], ["B", "b@example.com"]]
+        )
+    dry = runner.invoke(cli, ["import", str(both), "--role", "senior-backend", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "2 rows: would import 1, 1 duplicate(s), 0 rejected" in dry.output
+    assert "already applied as #1" in dry.output
+    # the real import says the same
+    real = runner.invoke(cli, ["import", str(both), "--role", "senior-backend"])
+    assert "2 rows: imported 1, 1 duplicate(s), 0 rejected" in real.output
+
+
+def test_import_help_lists_every_column_it_reads(env: Hirebot) -> None:
+    shown = runner.invoke(cli, ["import", "--help"], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    for column in sorted(importer.KNOWN):
+        assert column in shown.output, column
+    assert "years (or exp: whole years of experience)" in shown.output
+
+
+def test_export_csv_has_the_years_column_the_import_reads(env: Hirebot, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path,
+        [["name", "email", "role", "years"], ["Ayesha", "a@example.com", "senior-backend", "7"]],
+    )
+    assert runner.invoke(cli, ["import", str(path)]).exit_code == 0
+    out = tmp_path / "applicants.csv"
+    assert runner.invoke(cli, ["export", "--format", "csv", "-o", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(out.open()))
+    assert rows[0]["years"] == "7"
+    records = json.loads(runner.invoke(cli, ["export"]).stdout)
+    assert records[0]["years"] == 7
