@@ -247,3 +247,15 @@ def test_history_shows_the_hiring_events_and_all_shows_the_full_log(app: Hirebot
     assert "(full log)" in full.title
 
     assert "usage: history <id> [all] [page=N]" in only(say(app, "history 1 everything")).text
+
+
+def test_history_keeps_times_and_dates_and_redacts_only_contact_details(app: Hirebot) -> None:
+    say(app, ADD)
+    say(app, "schedule 1 2026-11-24 15:00 with=hina stage=screening")
+    say(app, "note 1 call at 10:30 on +92 301 7654321 or ayesha.k@example.org, room 2-14")
+    full = "\n".join(only(say(app, "history 1 all")).lines)
+    assert "schedule 1 2026-11-24 15:00 with=hina stage=screening" in full
+    assert "…:00" not in full
+    assert "call at 10:30 on … or …, room 2-14" in full
+    assert "7654321" not in full
+    assert "ayesha.k@example.org" not in full
