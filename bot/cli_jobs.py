@@ -74,6 +74,7 @@ def run_due(
     channels = () if registry.enabled(env) else ("console",)
     with open_app(config, channels) as hirebot:
         moment = _instant(at) or hirebot.clock.now()
+        hirebot.tasks.leases.recover()  # tasks a killed run of this machine left running
         report = hirebot.tasks.run_due(moment)
     ran = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.ran.items())) or "nothing"
     out.print(f"at {moment.isoformat()}: ran {ran}")

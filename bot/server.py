@@ -72,6 +72,7 @@ class Server:
             await asyncio.to_thread(self.stop)
 
     def start(self) -> None:
+        self.recover()
         for runtime in self.runtimes:
             runtime.start()
         if self.inbox is not None:
@@ -90,6 +91,17 @@ class Server:
         self.delivery.stop()
         for runtime in self.runtimes:
             runtime.stop()
+
+    def recover(self) -> None:
+        """Before taking new work: what a killed process of this machine was handling is
+        handed back at once, not when its lease runs out (bot/leases.py)."""
+        leases = [self.hirebot.inbox.leases, self.hirebot.tasks.leases]
+        leases += [worker.leases for worker in self.delivery.workers[:1]]  # one outbox table
+        for lease in leases:
+            try:
+                lease.recover()
+            except Exception:  # the leases still run out; starting matters more
+                log.exception("taking back the work of a stopped process failed")
 
     async def _health(self, _request: Request) -> JSONResponse:
         checks: dict[str, object] = {}

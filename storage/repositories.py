@@ -588,9 +588,12 @@ class TaskRepository:
     def add(self, task: ScheduledTask) -> None:
         self.session.add(task)
 
-    def claim(self, now: datetime, limit: int, lease_until: datetime) -> list[int]:
-        """Claim up to `limit` due tasks for this runner until `lease_until`: running tasks
-        whose lease ran out (their runner died) first, then pending ones, oldest first.
+    def claim(
+        self, now: datetime, limit: int, lease_until: datetime, holder: str, lease_now: datetime
+    ) -> list[int]:
+        """Claim up to `limit` tasks due at `now` for `holder` until `lease_until`: running
+        tasks whose lease ran out by `lease_now` (the process's clock: a run as of another
+        instant must not take a live runner's tasks) first, then pending ones, oldest first.
         Returns their ids in that order.
 
         Rows are picked with FOR UPDATE SKIP LOCKED, so replicas never pick the same row, by
@@ -605,7 +608,7 @@ class TaskRepository:
             .where(
                 ScheduledTask.status == "running",
                 ScheduledTask.due_at <= now,
-                ScheduledTask.lease_until < now,
+                ScheduledTask.lease_until < lease_now,
             )
             .order_by(ScheduledTask.due_at, ScheduledTask.id)
             .limit(limit)
@@ -629,11 +632,15 @@ class TaskRepository:
                     ScheduledTask.id.in_(picked),
                     ScheduledTask.due_at <= now,
                     (ScheduledTask.status == "pending")
-                    | ((ScheduledTask.status == "running") & (ScheduledTask.lease_until < now)),
+                    | (
+                        (ScheduledTask.status == "running")
+                        & (ScheduledTask.lease_until < lease_now)
+                    ),
                 )
                 .values(
                     status="running",
                     lease_until=lease_until,
+                    claimed_by=holder,
                     attempts=ScheduledTask.attempts + 1,
                 )
                 .returning(ScheduledTask.id)

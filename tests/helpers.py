@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
 from bot.messages.reply import Reply
+
+T = TypeVar("T")
 
 
 def say(app: Hirebot, text: str, *, who: str = "sana", dedup_key: str | None = None) -> Outcome:
@@ -36,3 +42,15 @@ def handle_inbox(app: Hirebot) -> int:
     while (done := app.inbox.run_pending().handled) > 0:
         handled += done
     return handled
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 60.0) -> T:
+    """Poll `check` until it returns something truthy, or fail naming `what`: work done by
+    another thread or process is waited for as a condition with a generous deadline (a loaded
+    machine is slow, never wrong), not for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.02)
+    return result

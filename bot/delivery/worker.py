@@ -1,10 +1,12 @@
 """Delivers outbox rows for one channel: in order per conversation, with backoff, honouring
 rate limits, and claimed so that several replicas never send the same row.
 
-Claiming is a short transaction (rows locked with SKIP LOCKED, marked `sending` with a lease);
-sending happens outside any transaction; each result is recorded in its own short transaction.
-A replica that dies mid-send leaves a lease that expires, and the row is sent again: delivery is
-at least once, and a crash in that window is the only way a message can go out twice.
+Claiming is a short transaction (rows locked with SKIP LOCKED, marked `sending` with a short
+lease that a heartbeat renews while the pass runs, bot/leases.py); sending happens outside any
+transaction; each result is recorded in its own short transaction. A replica that dies mid-send
+leaves a lease that expires (or that the next process on its machine takes back at start-up),
+and the row is sent again: delivery is at least once, and a crash in that window is the only
+way a message can go out twice.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from sqlalchemy import func, select
 from bot.background import backoff
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
+from bot.leases import Leases
 from bot.logging_setup import correlation
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
+from storage import leases
 from storage.models import CardPost, OutboxMessage
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 600.0
 OPEN_STATUSES = ("pending", "sending")
@@ -58,10 +61,17 @@ class DeliveryWorker:
         self.clock = clock
         self.batch = batch
         self.max_attempts = max_attempts
+        self.leases = Leases(leases.OUTBOX, uow_factory, clock)
 
     def run_once(self) -> DeliveryStats:
-        stats = DeliveryStats()
         claimed = self._claim()
+        try:
+            return self._deliver_all(claimed)
+        finally:  # whatever happened, this pass holds nothing any more
+            self.leases.drop(m.id for m in claimed)
+
+    def _deliver_all(self, claimed: list[OutgoingMessage]) -> DeliveryStats:
+        stats = DeliveryStats()
         blocked: set[str] = set()
         for message in claimed:
             if message.destination in blocked:
@@ -81,9 +91,11 @@ class DeliveryWorker:
             messages = []
             for row in rows:
                 row.status = "sending"
-                row.next_attempt_at = now + LEASE
+                row.next_attempt_at = self.leases.until()
+                row.claimed_by = self.leases.holder
                 messages.append(self._message(uow, row))
             uow.commit()
+        self.leases.hold(m.id for m in messages)
         return messages
 
     def _in_order(self, uow: UnitOfWork, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:

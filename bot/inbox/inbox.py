@@ -8,10 +8,11 @@ redelivery, same platform key, is skipped at the door) and answers; `run_pending
 events in order per lane (a person's requests stay in order), hands each to its channel's
 processor, and marks the pass done in one statement.
 
-Claims are short transactions with SKIP LOCKED and a lease, as for the outbox, so replicas
-share the work and an event whose replica died is taken again when its lease runs out. The
-core de-duplicates by the same key, so an event handled twice in that window changes nothing
-twice; only its answer may be lost. A processor that raises is retried with backoff, and
+Claims are short transactions with SKIP LOCKED and a short lease renewed while the events are
+handled (bot/leases.py), as for the outbox, so replicas share the work and an event whose
+replica died is taken again when its lease runs out, or at once when a process of the same
+machine starts. The core de-duplicates by the same key, so an event handled twice changes
+nothing twice; only its answer may be lost. A processor that raises is retried with backoff, and
 after `max_attempts` the event is marked failed and logged.
 """
 
@@ -29,6 +30,8 @@ from sqlalchemy import Engine
 from bot.background import backoff
 from bot.clock import Clock
 from bot.inbox.writer import GroupWriter
+from bot.leases import Leases
+from storage import leases
 from storage.inbox import OPEN_STATUSES, InboxRepository
 from storage.models import InboundEvent
 from storage.unit_of_work import UnitOfWork
@@ -37,7 +40,6 @@ log = logging.getLogger(__name__)
 
 Processor = Callable[[dict[str, Any]], None]
 
-LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 BACKOFF_CAP = 300.0
 KEEP_DONE = timedelta(days=2)  # well past any platform's redelivery window
@@ -82,6 +84,7 @@ class Inbox:
         self.on_receive: list[Callable[[], None]] = []
         self._last_purge = clock.now()
         self._writer = GroupWriter(engine)
+        self.leases = Leases(leases.INBOX, uow_factory, clock)
 
     def receive(self, channel: str, key: str, lane: str, payload: dict[str, Any]) -> bool:
         """Record one event; False if this key was already received (a redelivery)."""
@@ -106,8 +109,14 @@ class Inbox:
 
     def run_pending(self) -> InboxStats:
         """One pass: claim due events, handle them in order, record the outcome."""
-        stats = InboxStats()
         claimed = self._claim()
+        try:
+            return self._handle(claimed)
+        finally:  # whatever happened, this pass holds nothing any more
+            self.leases.drop(e.id for e in claimed)
+
+    def _handle(self, claimed: list[Claimed]) -> InboxStats:
+        stats = InboxStats()
         blocked: set[str] = set()
         done: list[int] = []
         released: list[int] = []
@@ -175,9 +184,11 @@ class Inbox:
             for row in rows:
                 row.status = "working"
                 row.attempts += 1
-                row.next_attempt_at = now + LEASE
+                row.next_attempt_at = self.leases.until()
+                row.claimed_by = self.leases.holder
             claimed = [Claimed(r.id, r.channel, r.lane, r.payload, r.attempts) for r in rows]
             uow.commit()
+        self.leases.hold(e.id for e in claimed)
         return claimed
 
     @staticmethod

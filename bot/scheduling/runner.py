@@ -1,6 +1,6 @@
-"""Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a lease, runs each claimed batch
-in one unit of work as the system (a failing task is replayed alone), and records the result.
-Several replicas can run this at once.
+"""Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a short lease renewed while the
+batch runs (bot/leases.py), runs each claimed batch in one unit of work as the system (a failing
+task is replayed alone), and records the result. Several replicas can run this at once.
 
 `run_due(now)` takes the instant to run at, which is how `hirebot jobs run-due --at` and the
 tests move time. That instant decides what is due and what the tasks see as "now"; what they
@@ -18,13 +18,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.clock import Clock, FrozenClock
+from bot.clock import Clock, FrozenClock, SystemClock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import UserError
 from bot.flows.engine import FlowEngine
 from bot.handlers.dispatcher import new_correlation_id
+from bot.leases import Leases
 from bot.logging_setup import correlation
 from bot.services.context import Actor, Context
+from storage import leases
 from storage.models import ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 
 TaskHandler = Callable[[Context, ScheduledTask], str]
 Prefetch = Callable[[UnitOfWork, list[ScheduledTask]], object]
-LEASE = timedelta(minutes=5)
 RETRY_DELAY = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 BATCH = 100
@@ -61,6 +62,8 @@ class TaskRunner:
         """`clock` is the process's: when queued messages leave (None: at the run's instant)."""
         self.uow_factory = uow_factory
         self.clock = clock
+        # Leases are on the process's clock whatever instant a run acts as of.
+        self.leases = Leases(leases.TASKS, uow_factory, clock or SystemClock())
         self.catalog = catalog
         self.channels = channels
         self.flows = flows
@@ -88,7 +91,10 @@ class TaskRunner:
             claimed = self._claim(now)
             if not claimed:
                 break
-            self._run_batch(claimed, now, report)
+            try:
+                self._run_batch(claimed, now, report)
+            finally:
+                self.leases.drop(claimed)
         if report.total:
             self._plan(now)  # what just ran may be recurring: plan its next occurrence now
         for callback in self.on_run:
@@ -105,9 +111,12 @@ class TaskRunner:
 
     def _claim(self, now: datetime) -> list[int]:
         with self.uow_factory() as uow:
-            claimed = uow.tasks.claim(now, BATCH, now + LEASE)
+            claimed = uow.tasks.claim(
+                now, BATCH, self.leases.until(), self.leases.holder, self.leases.clock.now()
+            )
             uow.commit()
-            return claimed
+        self.leases.hold(claimed)
+        return claimed
 
     def context(self, uow: UnitOfWork, now: datetime) -> Context:
         return Context(

@@ -8,8 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,22 +20,11 @@ import yaml
 from bot.channels.telegram.runtime import SECRET_HEADER, WEBHOOK_PATH
 from tests.channels.telegram.conftest import SECRET, WEBHOOK_URL, telegram_config_dict
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
+from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTED_WITHIN = 90.0  # seconds: generous, for a loaded machine
 T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T | None], what: str, timeout: float = 60.0) -> T:
-    """Poll `check` until it returns something truthy, or fail naming `what`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)
 
 
 def free_port() -> int:

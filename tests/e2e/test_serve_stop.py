@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.channels.telegram.conftest import SANA
-from tests.e2e.serving import hirebot_serve, wait_for, write_config
+from tests.e2e.serving import hirebot_serve, write_config
 from tests.fakes.telegram_api import FakeTelegramAPI, message_update
+from tests.helpers import wait_for
 
 
 @pytest.fixture

@@ -55,6 +55,7 @@ from urllib.parse import parse_qsl, urlsplit
 __all__ = [
     "EntityParseError",
     "FakeTelegramAPI",
+    "Hold",
     "TelegramAPIError",
     "TelegramCall",
     "UploadedFile",
@@ -205,6 +206,18 @@ class _Failure:
     description: str
     retry_after: int
     remaining: int
+
+
+@dataclasses.dataclass
+class Hold:
+    """Calls of one method wait here until `release()` (a platform that stops answering)."""
+
+    method: str
+    released: threading.Event = dataclasses.field(default_factory=threading.Event)
+    waiting: int = 0  # calls held right now
+
+    def release(self) -> None:
+        self.released.set()
 
 
 # ---------------------------------------------------------------------------------------
@@ -1134,6 +1147,7 @@ class FakeTelegramAPI:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._handlers: dict[str, tuple[str, Handler]] = {}
+        self._holds: dict[str, Hold] = {}
         for name, handler in (
             ("getMe", self._get_me),
             ("sendMessage", self._send_message),
@@ -1272,6 +1286,14 @@ class FakeTelegramAPI:
         with self._changed:
             self._handlers[method.lower()] = (method, handler)
 
+    def hold(self, method: str) -> Hold:
+        """Keep every call of ``method`` waiting, unanswered, until the hold is released; the
+        call then runs as usual (for a client that is killed while it waits)."""
+        held = Hold(method)
+        with self._changed:
+            self._holds[method.lower()] = held
+        return held
+
     def push_update(self, update: JsonDict) -> None:
         """Queue an Update for getUpdates; the caller chooses its ``update_id``."""
         if not isinstance(update.get("update_id"), int):
@@ -1312,6 +1334,17 @@ class FakeTelegramAPI:
     def _api_request(
         self, token: str, method: str, params: JsonDict, parse_error: str | None
     ) -> tuple[int, JsonDict]:
+        with self._changed:
+            held = self._holds.get(method.lower())
+            if held is not None and held.released.is_set():
+                held = None
+            if held is not None:
+                held.waiting += 1
+                self._changed.notify_all()
+        if held is not None:
+            held.released.wait()
+            with self._changed:
+                held.waiting -= 1
         with self._changed:
             canonical, handler = self._handlers.get(method.lower(), (method, None))
             try:
