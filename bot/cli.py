@@ -21,7 +21,7 @@ from bot.cli_common import (
     system_context,
 )
 from bot.cli_inbox import inbox_app
-from bot.cli_jobs import digest_command, jobs_app
+from bot.cli_jobs import digest_command, jobs_app, parse_instant
 from bot.cli_outbox import outbox_app
 from bot.cli_people import people_app
 from bot.cli_privacy import applicant_app
@@ -53,13 +53,19 @@ def console(
         str | None,
         typer.Option("--as", help="person key from config.yaml (default: the first admin)"),
     ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="start the clock at this ISO time (after `jobs run-due --at`); it runs on"
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Chat with hirebot in this terminal, as a configured team member. Reads piped stdin too."""
     from bot.channels.console.session import ConsoleSession
     from bot.scheduling.scheduler import Scheduler
 
-    with open_app(config, ("console",)) as hirebot:
+    with open_app(config, ("console",), starting_at=parse_instant(at)) as hirebot:
         key = person or default_person(hirebot)
         try:
             hirebot.catalog.person(key)

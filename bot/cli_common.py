@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.clock import FrozenClock, ShiftedClock
 from bot.config import ConfigError, Environment
 from bot.domain.permissions import TeamRole
 from bot.handlers.dispatcher import new_correlation_id
@@ -35,11 +37,17 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 @contextmanager
-def open_app(config: Path | None, channels: tuple[str, ...] = ()) -> Iterator[Hirebot]:
+def open_app(
+    config: Path | None, channels: tuple[str, ...] = (), *, starting_at: datetime | None = None
+) -> Iterator[Hirebot]:
+    """`starting_at` starts the app's clock at that instant, running on from there."""
     env = Environment()
     configure_logging(env.log_level, env.log_format)
+    clock = None
+    if starting_at is not None:
+        clock = ShiftedClock(starting_at, FrozenClock(env.clock) if env.clock else None)
     try:
-        hirebot = bootstrap(config_path=config, channels=channels, env=env)
+        hirebot = bootstrap(config_path=config, channels=channels, env=env, clock=clock)
     except ConfigError as exc:
         raise fail(f"invalid configuration\n{exc}") from exc
     except DatabaseNotReady as exc:

@@ -14,7 +14,8 @@ from bot.cli_common import ConfigOption, fail, open_app, system_context
 jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
 
 
-def _instant(value: str | None) -> datetime | None:
+def parse_instant(value: str | None) -> datetime | None:
+    """An --at option: an ISO time, UTC when it names no offset."""
     if value is None:
         return None
     try:
@@ -73,11 +74,13 @@ def run_due(
     # scheduler inside `hirebot console` does (otherwise everyone would be unreachable).
     channels = () if registry.enabled(env) else ("console",)
     with open_app(config, channels) as hirebot:
-        moment = _instant(at) or hirebot.clock.now()
+        moment = parse_instant(at) or hirebot.clock.now()
         hirebot.tasks.leases.recover()  # tasks a killed run of this machine left running
         report = hirebot.tasks.run_due(moment)
     ran = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.ran.items())) or "nothing"
     out.print(f"at {moment.isoformat()}: ran {ran}")
+    if at is not None and channels:
+        out.print(f"to act as of then in the console: hirebot console --at {moment.isoformat()}")
     if report.failed:
         failed = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.failed.items()))
         out.print(f"failed: {failed} (see `hirebot jobs list`)")

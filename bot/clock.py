@@ -31,3 +31,18 @@ class FrozenClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class ShiftedClock:
+    """Another clock moved to start at `start`, running on from there: a console session
+    rehearsing a later day (after `hirebot jobs run-due --at`) acts as of that day, and its
+    scheduler keeps time from it."""
+
+    def __init__(self, start: datetime, base: Clock | None = None) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._base = base or SystemClock()
+        self._offset = start - self._base.now()
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
