@@ -92,14 +92,15 @@ def reply_of(message: OutboxMessage) -> Reply:
 
 
 def redirect(
-    uow: UnitOfWork, ids: Sequence[int], destination: Destination, now: datetime
+    uow: UnitOfWork, ids: Sequence[int], destination: Destination, due: datetime
 ) -> list[int]:
     """Hand answers an adapter could not deliver inline to the delivery worker, addressed to
-    `destination` instead (the asker's private conversation), due at once. Rows already sent
-    are left alone; returns the ids now pending."""
+    `destination` instead (the asker's private conversation), due at `due`. An adapter still
+    trying gives a later `due` (a lease: if it dies, the worker sends them then) and marks them
+    sent if it succeeds first. Rows sent or being sent are left alone; returns the ids moved."""
     moved = []
     for message in uow.outbox.by_ids(ids):
-        if message.status != "inline":
+        if message.status not in ("inline", "pending"):
             continue
         if destination.shared and reply_of(message).has_private_data():
             raise PrivacyViolation(
@@ -110,6 +111,6 @@ def redirect(
         message.destination = destination.address
         message.ephemeral_to = destination.ephemeral_to
         message.status = "pending"
-        message.next_attempt_at = now
+        message.next_attempt_at = due
         moved.append(message.id)
     return moved

@@ -7,7 +7,8 @@ refuses (4xx: expired, used up, invalid) is not. What still could not be posted,
 whose URL expired before the event was handled (a long backlog after a restart), goes to the
 asker's DM instead: its outbox rows are handed to the delivery worker, which keeps them across
 a restart and retries them like any message. Shutting down does the same for answers still
-waiting for a retry.
+waiting for a retry. While retries go on, the rows already wait in the outbox for the DM, due
+after a lease (`LEASE`), so a process killed mid-retry loses nothing either.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ CHANNEL = "slack"
 RESPONSE_TIMEOUT = 10
 LIFETIME = timedelta(minutes=30)  # how long Slack accepts posts to a response_url
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds before each retry of one post
+# Longer than retrying can take (31 s of delays, six posts of at most RESPONSE_TIMEOUT each).
+LEASE = timedelta(minutes=2)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Answer:
     expires: datetime
     sent: int = 0  # messages posted so far
     failures: int = 0  # consecutive failed posts of the next message
+    parked: bool = False  # its unposted replies wait in the outbox for the DM (see _park)
     retry: threading.Timer | None = field(default=None, repr=False)
 
 
@@ -140,6 +144,8 @@ class Responder:
         delay = self.retry_delays[answer.failures]
         if self.hirebot.clock.now() + timedelta(seconds=delay) >= answer.expires:
             return False
+        if not answer.parked:
+            self._park(answer)
         answer.failures += 1
         with self._lock:
             if self._closing:
@@ -166,25 +172,40 @@ class Responder:
         finally:
             self._finish(answer)
 
+    def _park(self, answer: Answer) -> None:
+        """Before waiting to retry, hand the unposted replies to the outbox for the DM, due only
+        after `LEASE`: if this process dies meanwhile, the delivery worker (here after a
+        restart, or another replica) sends them then. A retry that succeeds marks them sent."""
+        try:
+            answer.parked = self._hand_over(answer, self.hirebot.clock.now() + LEASE)
+        except Exception:  # the database is down: keep retrying from memory
+            log.exception("an answer waiting for a retry could not be kept in the outbox")
+
     def _fall_back(self, answer: Answer, why: str) -> None:
         if answer.outcome is None or not answer.user:
             log.warning("an answer could not be posted (%s) and has no DM to go to", why)
             return
+        moved = self._hand_over(answer, self.hirebot.clock.now())
+        if moved:
+            log.warning(
+                "an answer could not be posted to the response_url (%s): sent by DM instead", why
+            )
+            for wake in self.hirebot.dispatcher.on_commit:
+                wake()
+
+    def _hand_over(self, answer: Answer, due: datetime) -> bool:
+        """Address the replies not yet posted to the asker's DM, due at `due`; True if any."""
+        if answer.outcome is None or not answer.user:
+            return False
         indexes = [i for m in answer.messages[answer.sent :] for i in m.replies]
         ids = [answer.outcome.outbox_ids[i] for i in indexes if i < len(answer.outcome.outbox_ids)]
         if not ids:
-            return
+            return False
         direct = outbox.Destination(CHANNEL, answer.user, shared=False)
         with self.hirebot.uow() as uow:
-            moved = outbox.redirect(uow, ids, direct, self.hirebot.clock.now())
+            moved = outbox.redirect(uow, ids, direct, due)
             uow.commit()
-        log.warning(
-            "%d answer(s) could not be posted to the response_url (%s): sent by DM instead",
-            len(moved),
-            why,
-        )
-        for wake in self.hirebot.dispatcher.on_commit:
-            wake()
+        return bool(moved)
 
     def _finish(self, answer: Answer) -> None:
         with self._lock:

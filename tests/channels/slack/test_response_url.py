@@ -3,6 +3,7 @@ backoff, and what still cannot be posted there goes to the asker's DM through th
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,6 +19,14 @@ def fast_retries(slack: Slack) -> None:
     slack.runtime.bridge.responder.retry_delays = (0.01, 0.02, 0.04, 0.08, 0.16)
 
 
+def wait_for_statuses(slack: Slack, wanted: list[tuple[str, str, str | None]]) -> None:
+    """Wait (generously) for the outbox rows to reach `wanted`: the responder is a thread."""
+    deadline = time.monotonic() + 30
+    while (found := statuses(slack)) != wanted:
+        assert time.monotonic() < deadline, found
+        time.sleep(0.02)
+
+
 def statuses(slack: Slack) -> list[tuple[str, str, str | None]]:
     with slack.hirebot.uow() as uow:
         rows = uow.session.scalars(
@@ -26,7 +35,9 @@ def statuses(slack: Slack) -> list[tuple[str, str, str | None]]:
         return [(r.status, r.destination, r.ephemeral_to) for r in rows]
 
 
-def test_an_answer_is_delivered_on_retry_after_a_server_error(slack: Slack) -> None:
+def test_an_answer_is_delivered_on_retry_after_a_server_error(
+    slack: Slack, clock: FrozenClock
+) -> None:
     fast_retries(slack)
     slack.api.fail_next("response_url", status=500, times=2)
     trigger = new_trigger()
@@ -36,7 +47,9 @@ def test_an_answer_is_delivered_on_retry_after_a_server_error(slack: Slack) -> N
     posts = slack.answers(f"cmd-{trigger}")
     assert [p.status for p in posts] == [500, 500, 200]
     assert "Sana Mirza" in text_of(posts[-1].params)
-    assert statuses(slack) == [("sent", "C0HIRESBE", SANA)]  # ephemeral there, marked sent
+    # While retrying, the answer waited in the outbox for the DM; delivered, it is marked sent.
+    assert statuses(slack)[0][0] == "sent"
+    clock.advance(timedelta(minutes=3))  # past the lease
     slack.deliver()
     assert slack.api.calls_to("chat.postMessage") == []  # nothing went twice
 
@@ -117,4 +130,23 @@ def test_stopping_sends_answers_waiting_for_a_retry_by_dm(slack: Slack) -> None:
     assert statuses(slack) == [("pending", SANA, None)]
     assert slack.deliver() == 1
     [dm] = slack.api.calls_to("chat.postMessage")
+    assert "Sana Mirza" in text_of(dm.params)
+
+
+def test_an_answer_waiting_for_a_retry_survives_the_process_being_killed(
+    slack: Slack, clock: FrozenClock
+) -> None:
+    slack.runtime.bridge.responder.retry_delays = (600.0,)  # this process never retries again
+    slack.api.fail_next("response_url", status=502, times=1)
+    slack.command("whoami", process=False)
+    assert handle_inbox(slack.hirebot) == 1
+
+    # The answer is already in the outbox for the DM, held for the retry's lease.
+    wait_for_statuses(slack, [("pending", SANA, None)])
+    assert slack.server.delivery.run_pending() == 0  # not while this process may still retry
+    # Killed here: a restarted process's delivery worker finds it once the lease is over.
+    clock.advance(timedelta(minutes=3))
+    assert slack.server.delivery.run_pending() == 1
+    [dm] = slack.api.calls_to("chat.postMessage")
+    assert dm.params["channel"] == SANA
     assert "Sana Mirza" in text_of(dm.params)
