@@ -181,6 +181,8 @@ def move(
     role.pipeline.check_move(current, target.key)
     offer_gate.check_move(ctx, applicant, role, target)
     _apply_move(ctx, applicant, role, current, target, reason)
+    # Again now that the applicant's row is ours: an offer drafted in the meantime counts.
+    offer_gate.check_move(ctx, applicant, role, target)
     note = offer_gate.after_move(ctx, applicant, target)
     return MoveResult(applicant, current, target.key, changed=True, note=note)
 
@@ -215,6 +217,20 @@ def close(
     if stage_key not in {REJECTED, WITHDRAWN}:
         raise InvalidInput(f"'{stage_key}' is not a closing stage")
     return move(ctx, applicant_id, stage_key, reason, expected_from=expected_from)
+
+
+def hold_stage(ctx: Context, applicant: Applicant) -> None:
+    """Lock the applicant's row in their current stage for this transaction (a compare-and-set
+    that changes nothing else), so a concurrent move either waits for this one or makes it fail
+    cleanly; an offer drafted beside a move to hired cannot both succeed."""
+    result = ctx.uow.session.execute(
+        update(Applicant)
+        .where(Applicant.id == applicant.id, Applicant.stage == applicant.stage)
+        .values(updated_at=ctx.clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 1) != 1:
+        raise InvalidMove(f"#{applicant.id} was moved by someone else just now; look again")
 
 
 def _apply_move(

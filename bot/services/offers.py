@@ -177,6 +177,8 @@ def create(ctx: Context, applicant_id: int, options: Mapping[str, str]) -> Creat
     moved = None
     if to_offer_stage:
         moved = applicant_service.move(ctx, applicant.id, OFFER_STAGE, f"offer #{offer.id} drafted")
+    else:  # a move to hired at the same moment must see this offer, or win and refuse it
+        applicant_service.hold_stage(ctx, applicant)
     outside = f"; outside the range: {draft.reason}" if check.outside else ""
     audit.domain_event(
         ctx,

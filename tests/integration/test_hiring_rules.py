@@ -4,11 +4,13 @@ role hires on, and refusals name the permission actually missing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
@@ -281,3 +283,98 @@ def test_a_candidate_withdrawing_settles_an_approved_offer(app: Hirebot) -> None
     say(app, "offer decline 2 chose a counter-offer")
     assert (stage_of(app, other), offer_status(app, 2)) == ("withdrawn", "declined")
     assert len(audited(app, "offer.withdrawn")) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_an_offer_drafted_during_a_move_to_hired_is_never_walked_around(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    """Two people at once on PostgreSQL (replicas share it): Omar moves Ayesha to hired while
+    Sana drafts her over-range offer. The offer commits between the move's check and its update;
+    the move, which re-checks once the applicant's row is locked, is refused."""
+    app = start(database_url, shipped_config, clock, offer_required=False)
+    try:
+        applicant = add_at(app, "senior-backend", "Ayesha", "offer")
+        mover = threading.get_ident()
+        drafted: list[str] = []
+
+        def draft_first(
+            _conn: Any, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any
+        ) -> None:
+            if threading.get_ident() != mover or drafted:
+                return
+            if statement.lstrip().upper().startswith("UPDATE APPLICANTS"):
+                drafter = threading.Thread(
+                    target=lambda: drafted.append(
+                        say(app, f"offer {applicant} {OVER_RANGE}").replies[0].kind
+                    )
+                )
+                drafter.start()
+                drafter.join(60)
+                assert not drafter.is_alive()
+
+        event.listen(app.engine, "before_cursor_execute", draft_first)
+        try:
+            moved = only(say(app, f"move {applicant} hired", who="omar"))
+        finally:
+            event.remove(app.engine, "before_cursor_execute", draft_first)
+        assert drafted == ["success"]
+        assert (moved.kind, moved.text) == (
+            "error",
+            f"#{applicant} cannot be hired yet: offer #1 waits for Omar Farooq's approval. Once "
+            "it is approved, record the candidate's answer with offer accept 1, which moves them "
+            "to Hired",
+        )
+        assert (stage_of(app, applicant), offer_status(app)) == ("offer", "pending_approval")
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_an_offer_drafted_while_a_move_to_hired_holds_the_row_is_refused(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    """The other order: the move has checked twice and is committing when the offer is drafted.
+    The draft waits for the applicant's row, then finds them hired and stores nothing."""
+    app = start(database_url, shipped_config, clock, offer_required=False)
+    try:
+        applicant = add_at(app, "senior-backend", "Ayesha", "offer")
+        mover = threading.get_ident()
+        drafted: list[Reply] = []
+        drafter = threading.Thread(
+            target=lambda: drafted.append(only(say(app, f"offer {applicant} {OVER_RANGE}")))
+        )
+
+        def draft_beside(_conn: Any) -> None:
+            if threading.get_ident() != mover or drafter.ident is not None:
+                return
+            drafter.start()
+            until(lambda: not drafter.is_alive() or waiting_for_a_lock(app))
+
+        event.listen(app.engine, "commit", draft_beside)
+        try:
+            moved = only(say(app, f"move {applicant} hired", who="omar"))
+        finally:
+            event.remove(app.engine, "commit", draft_beside)
+        drafter.join(60)
+        assert moved.kind == "success", moved.text
+        assert [(r.kind, r.text) for r in drafted] == [
+            ("error", f"#{applicant} was moved by someone else just now; look again")
+        ]
+        assert stage_of(app, applicant) == "hired"
+        assert offers_stored(app) == []
+    finally:
+        app.close()
+
+
+def waiting_for_a_lock(app: Hirebot) -> bool:
+    with app.engine.connect() as conn:
+        return bool(conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
+def until(condition: Callable[[], bool], *, within: float = 30.0) -> None:
+    """Wait for a condition, with a generous deadline, checking often."""
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.02)
