@@ -747,7 +747,9 @@ class PipelineRepository:
         ]
         if not conditions:
             return 0, []
-        waiting = or_(*conditions)
+        # An erased applicant keeps their stage (funnel statistics stay true), but nobody can
+        # act on them any more: they are not "stuck".
+        waiting = or_(*conditions) & Applicant.erased_at.is_(None)
         rows = self.session.scalars(
             select(Applicant)
             .where(waiting)
@@ -796,6 +798,7 @@ class PipelineRepository:
         conditions = (
             Applicant.role_id.in_(list(role_ids)),
             Applicant.stage.in_(list(open_stages)),
+            Applicant.erased_at.is_(None),
             submitted,
             ~pending,
         )

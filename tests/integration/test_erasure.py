@@ -153,3 +153,36 @@ def test_erasure_closes_open_interviews_feedback_and_reminders(
         after = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert not [m for m in after[before:] if "#1" in str(m.payload)]
     assert pending_feedback(app, "hina") == []  # nobody owes feedback on "Erased applicant #1"
+
+
+def test_an_erased_applicant_is_no_longer_nudged_about_or_listed_as_stuck(
+    app: Hirebot, database_url: str, clock: FrozenClock
+) -> None:
+    say(app, f"add senior-backend '{NAME}' email=ayesha@example.com")
+    say(app, "add senior-backend 'Bilal Ahmed' email=bilal@example.com")
+    say(app, "move 1 screening")
+    say(app, "move 2 screening")
+    code, output = run_cli(database_url, clock, "applicant", "erase", "1", "--yes")
+    assert code == 0, output
+    with app.uow() as uow:
+        erased = uow.applicants.get(1)
+        assert erased is not None
+        assert erased.stage == "screening"  # funnel statistics stay true
+    # a week later both are past the stage's limit; only the one who can still be hired is listed
+    for at in ("2026-11-23T09:00+00:00", "2026-11-30T10:00+05:00"):  # plan, then the 09:30 nudge
+        code, output = run_cli(database_url, clock, "jobs", "run-due", "--at", at)
+        assert code == 0, output
+    with app.uow() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.destination == "console:sana")
+        ).all()
+    [nudge] = [
+        Reply.model_validate(m.payload) for m in rows if "stuck" in str(m.payload.get("title"))
+    ]
+    assert nudge.title == "1 applicant stuck in Senior Backend Engineer"
+    assert "Bilal Ahmed" in nudge.plain_text()
+    assert "Erased applicant" not in nudge.plain_text()
+    clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+    stuck = "\n".join(r.plain_text() for r in say(app, "digest stuck").replies)
+    assert "Bilal Ahmed" in stuck
+    assert "Erased applicant" not in stuck
