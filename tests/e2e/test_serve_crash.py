@@ -44,15 +44,17 @@ def test_a_killed_server_s_work_is_taken_back_when_it_starts_again(
             )
             wait_for(lambda: any("Ayesha" in t for t in texts(fake, SANA)), "the add's answer")
 
-            # Telegram stops answering: the reply to /whoami is being sent when the kill comes.
+            if blocker is not None:
+                # On PostgreSQL a handler can also be caught mid-way: with the applicant's row
+                # locked, a note on her waits inside its transaction.
+                lock = blocker.connect()
+                lock.execute(text("SELECT id FROM applicants WHERE id = 1 FOR UPDATE"))
+            # Telegram stops answering: the reply to /whoami is being sent when the kill comes
+            # (the kill follows at once: the sender gives up on a call after 10 s).
             held = fake.hold("sendMessage")
             first.say("/whoami", user=SANA, update_id=2)
             wait_for(lambda: held.waiting, "the reply to /whoami to be on its way")
             if blocker is not None:
-                # On PostgreSQL a handler can also be caught mid-way: the applicant's row is
-                # locked, so the note waits inside its transaction.
-                lock = blocker.connect()
-                lock.execute(text("SELECT id FROM applicants WHERE id = 1 FOR UPDATE"))
                 first.say("/note 1 strong on indexes", user=SANA, update_id=3)
 
                 def note_in_hand() -> bool:

@@ -1191,6 +1191,8 @@ class FakeTelegramAPI:
         server, self._server = self._server, None
         with self._changed:
             self._changed.notify_all()  # wake long polls
+            for held in self._holds.values():  # and calls kept waiting
+                held.release()
         server.shutdown()
         server.close_connections()
         server.server_close()

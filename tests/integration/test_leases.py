@@ -67,7 +67,8 @@ def test_a_long_handler_keeps_its_events_past_the_lease(
 
         assert replica.inbox.run_pending().handled == 0  # still in the first one's hands
         finish.set()
-        worker.join(30)
+        worker.join(120)
+        assert not worker.is_alive()
         assert {k: e.status for k, e in events(app).items()} == {
             "first": "done",
             "second": "done",
