@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.applicants import LINK_KINDS, YEARS_FIELDS, ApplicantDraft
+from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.domain.stages import REJECTED, WITHDRAWN, stage_keys
@@ -98,13 +99,29 @@ def list_(ctx: Context, line: CommandLine) -> list[Reply]:
         footer += f" · next: list {scope if scope != 'open' else ''} page={page + 1}".replace(
             "  ", " "
         )
+    shown = _scope_label(roles, stages, stage_word, one_role=role_key is not None)
     return [
         Reply(
-            title=f"Applicants ({scope})",
+            title=f"Applicants ({shown})",
             lines=lines or ["nobody here yet"],
             footer=footer,
         )
     ]
+
+
+def _scope_label(
+    roles: list[RoleSpec], stages: list[str] | None, stage_word: str | None, *, one_role: bool
+) -> str:
+    """What a list shows, as people read it: the role's title and the stage's label
+    ("Senior Backend Engineer, Technical assessment"), not the keys that were typed."""
+    parts = [roles[0].title] if one_role else []
+    word = (stage_word or "open").strip().lower()
+    if stages is not None and len(stages) == 1 and word not in {"open", "closed"}:
+        labels = [r.pipeline.label(stages[0]) for r in roles if stages[0] in r.pipeline.keys]
+        parts.append(labels[0] if labels else stages[0])
+    else:
+        parts.append(word)
+    return ", ".join(parts)
 
 
 def show(ctx: Context, line: CommandLine) -> list[Reply]:

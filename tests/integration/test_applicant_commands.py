@@ -259,3 +259,16 @@ def test_history_keeps_times_and_dates_and_redacts_only_contact_details(app: Hir
     assert "call at 10:30 on … or …, room 2-14" in full
     assert "7654321" not in full
     assert "ayesha.k@example.org" not in full
+
+
+def test_a_list_by_stage_says_the_stage_by_its_label(app: Hirebot) -> None:
+    say(app, ADD)
+    say(app, "advance 1")
+    say(app, "advance 1")
+    by_key = only(say(app, "list technical_assessment"))
+    assert by_key.title == "Applicants (Technical assessment)"
+    assert by_key.lines[0].startswith("#1 Ayesha Khan — Technical assessment for ")
+    typed = only(say(app, "list senior-backend technical-assessment"))
+    assert typed.title == "Applicants (Senior Backend Engineer, Technical assessment)"
+    assert only(say(app, "list")).title == "Applicants (open)"
+    assert only(say(app, "list all")).title == "Applicants (all)"

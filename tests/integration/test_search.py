@@ -117,7 +117,7 @@ def test_list_takes_search_filters_and_keeps_its_open_default(seeded: Hirebot) -
     assert ids(only(say(seeded, "list all location:lahore"))) == [2]
     assert ids(only(say(seeded, "list exp>=5"))) == [5, 3, 1]
     plain = only(say(seeded, "list senior-backend"))  # without filters: as before
-    assert plain.title == "Applicants (senior-backend)"
+    assert plain.title == "Applicants (Senior Backend Engineer, open)"
 
 
 MALFORMED = {
