@@ -94,8 +94,9 @@ class Server:
 
     def recover(self) -> None:
         """Before taking new work: what a killed process of this machine was handling is
-        handed back at once, not when its lease runs out (bot/leases.py)."""
-        leases = [self.hirebot.inbox.leases, self.hirebot.tasks.leases]
+        handed back at once, not when its lease runs out (bot/leases.py); the scheduler does
+        the same for tasks when it starts."""
+        leases = [self.hirebot.inbox.leases]
         leases += [worker.leases for worker in self.delivery.workers[:1]]  # one outbox table
         for lease in leases:
             try:

@@ -27,8 +27,14 @@ class Scheduler:
         self.last_error: str | None = None
 
     def start(self) -> None:
+        """Takes back first the tasks a killed process of this machine left running (serve or
+        console alike), then ticks."""
         if self._scheduler.running:
             return
+        try:
+            self.runner.leases.recover()
+        except Exception:  # their leases still run out; ticking matters more
+            log.exception("taking back the tasks of a stopped process failed")
         self._scheduler.add_job(
             self.tick,
             "interval",

@@ -16,6 +16,7 @@ from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
 from bot.leases import LEASE, holder_is_gone, worker_id
+from bot.services.context import Context
 from storage.models import InboundEvent, ScheduledTask
 from tests.helpers import wait_for
 
@@ -140,3 +141,36 @@ def test_a_run_as_of_a_later_instant_leaves_a_live_runner_s_tasks_alone(
     with app.uow() as uow:
         task = uow.session.scalars(select(ScheduledTask).where(ScheduledTask.key == "prep:1")).one()
     assert (task.status, task.attempts) == ("running", 1)
+
+
+def test_a_task_a_killed_process_left_running_runs_again_once_taken_back(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    machine = worker_id().rsplit(":", 2)[0]
+    ran: list[str] = []
+
+    def work(ctx: Context, task: ScheduledTask) -> str:
+        ran.append(task.subject)
+        return "ok"
+
+    app.tasks.register("test.work", work)
+    with app.uow() as uow:
+        uow.session.add(
+            ScheduledTask(
+                kind="test.work",
+                subject="item:1",
+                key="work:1",
+                due_at=clock.now(),
+                status="running",
+                attempts=1,
+                lease_until=clock.now() + LEASE,
+                claimed_by=f"{machine}:{ended_pid()}:0badc0de",
+                created_at=clock.now(),
+            )
+        )
+        uow.commit()
+    assert app.tasks.run_due(clock.now()).ran["test.work"] == 0  # its lease still runs
+
+    assert app.tasks.leases.recover() == 1
+    assert app.tasks.run_due(clock.now()).ran["test.work"] == 1
+    assert ran == ["item:1"]
