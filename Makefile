@@ -20,11 +20,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/hirebot console
 
-## lint: formatting, ruff and mypy
+## lint: formatting, ruff, mypy and the layers (import-linter)
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy bot storage tests bench
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -44,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .import_linter_cache

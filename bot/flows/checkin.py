@@ -18,7 +18,7 @@ from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.reply import Reply
 from bot.services import checkins, people, tasks
 from bot.services.context import Context
-from storage.models import Checkin, Person
+from storage.models import Checkin, Person, ScheduledTask
 
 FLOW = "checkin"
 SKIP = ("skip", "-", "nothing", "n/a")
@@ -38,6 +38,15 @@ def start_checkin_flow(ctx: Context, checkin: Checkin, person: Person, occasion:
         active=destination is not None,
     )
     people.tell(ctx, person, prompt, applicant_id=checkin.applicant_id)
+
+
+def ask_when_due(ctx: Context, task: ScheduledTask) -> str:
+    """A check-in task is due: ask the hire, when the service says it is time."""
+    due = checkins.due(ctx, task)
+    if isinstance(due, str):
+        return due
+    start_checkin_flow(ctx, due.checkin, due.person, due.occasion)
+    return f"asked ({due.occasion})"
 
 
 def _questions(session: FlowSession) -> tuple[tuple[str, str], ...]:

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from bot.domain.errors import InvalidInput, NotFound, UserError
 from bot.messages.reply import Action, Reply
+from bot.services import people
 from bot.services.context import Context
 from storage.models import FlowRun
 
@@ -236,6 +237,24 @@ class FlowEngine:
         if reason:
             replies = [Reply(text=reason), *replies]
         return replies
+
+    def cancel_subject(
+        self, ctx: Context, subject: str, reason: str, *, applicant_id: int | None = None
+    ) -> int:
+        """Close every open run about `subject` (`interview:12`) and tell each person why; the
+        services call this when what a conversation was about goes away. Returns how many."""
+        runs = ctx.uow.session.scalars(
+            select(FlowRun).where(
+                FlowRun.subject == subject, FlowRun.status.in_(("active", "paused"))
+            )
+        ).all()
+        for run in runs:
+            person = ctx.uow.people.by_id(run.person_id)
+            replies = self.cancel(ctx, run, reason=reason)
+            if person is not None:
+                for reply in replies[:1]:
+                    people.tell(ctx, person, reply, applicant_id=applicant_id)
+        return len(runs)
 
     def pause(self, ctx: Context, run: FlowRun) -> list[Reply]:
         self._touch(ctx, run)

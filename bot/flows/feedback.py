@@ -12,8 +12,6 @@ answer can be changed before submitting. Diagram: docs/flows/feedback.md.
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.domain.applicants import clean_text
 from bot.domain.errors import InvalidInput
 from bot.domain.interviews import (
@@ -27,9 +25,9 @@ from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.format import cut, local_time
 from bot.messages.reply import Reply
 from bot.services import feedback as feedback_service
-from bot.services import people
+from bot.services import interviews, people
 from bot.services.context import Context
-from storage.models import FlowRun, Interview, Panelist, Person
+from storage.models import FlowRun, Interview, Panelist, Person, ScheduledTask
 
 FLOW = "feedback"
 SKIP = ("skip", "-", "none", "no comment")
@@ -61,7 +59,7 @@ def start_feedback(
         person_id=person.id,
         channel=channel,
         conversation=conversation,
-        subject=f"interview:{interview.id}",
+        subject=interviews.subject(interview),
         data={
             "interview_id": interview.id,
             "panelist_id": panelist.id,
@@ -77,21 +75,16 @@ def start_feedback(
     return run, prompt
 
 
-def close_runs_for(ctx: Context, interview: Interview, reason: str) -> None:
-    """The interview was cancelled: close its open feedback runs and tell each interviewer."""
-    assert ctx.flows is not None
-    runs = ctx.uow.session.scalars(
-        select(FlowRun).where(
-            FlowRun.subject == f"interview:{interview.id}",
-            FlowRun.status.in_(("active", "paused")),
-        )
-    ).all()
-    for run in runs:
-        person = ctx.uow.people.by_id(run.person_id)
-        replies = ctx.flows.cancel(ctx, run, reason=reason.capitalize() + ".")
-        if person is not None:
-            for reply in replies[:1]:
-                people.tell(ctx, person, reply, applicant_id=interview.applicant_id)
+def request_feedback(ctx: Context, task: ScheduledTask) -> str:
+    """The interview has ended: open a feedback run with each interviewer the service says is
+    due to be asked (it plans their reminders)."""
+    due = interviews.feedback_due(ctx, task)
+    if isinstance(due, str):
+        return due
+    interview, panel = due
+    for panelist, person in panel:
+        start_feedback(ctx, interview, panelist, person)
+    return f"feedback requested from {len(panel)}"
 
 
 def _competency(session: FlowSession, index: int) -> tuple[str, str, str]:

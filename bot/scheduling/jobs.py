@@ -1,10 +1,13 @@
-"""Which task kinds exist and which core service runs each: the scheduler's whole job table."""
+"""Which task kinds exist and which core service (or flow, for the tasks that open a
+conversation) runs each: the scheduler's whole job table."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
 
+from bot.flows import checkin as checkin_flow
+from bot.flows import feedback as feedback_flow
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
 from bot.services import checkins, digests, interviews, privacy
@@ -14,13 +17,13 @@ from storage.unit_of_work import UnitOfWork
 
 def register_jobs(runner: TaskRunner) -> None:
     runner.register(interviews.PREP, interviews.send_prep)
-    runner.register(interviews.REQUEST, interviews.request_feedback)
+    runner.register(interviews.REQUEST, feedback_flow.request_feedback)
     runner.register(interviews.REMIND, interviews.remind, prefetch=_reminders)
     runner.register(interviews.ESCALATE, interviews.escalate, prefetch=_panelists)
     runner.register(digests.DIGEST, digests.send_digest)
     runner.register(digests.PIPELINE_CHECKIN, digests.pipeline_checkin)
     runner.register(digests.STALE_NUDGE, digests.stale_nudge)
-    runner.register(checkins.CHECKIN, checkins.due)
+    runner.register(checkins.CHECKIN, checkin_flow.ask_when_due)
     runner.register(privacy.RETENTION, privacy.retention_sweep)
     runner.register(privacy.RETENTION_ERASE, privacy.retention_erase)
     runner.planners.append(partial(_plan, runner))

@@ -20,7 +20,7 @@ from bot.messages.reply import Reply
 from bot.services import applicants as applicant_service
 from bot.services import audit, people, tasks
 from bot.services.context import Context
-from storage.models import Checkin, CheckinResponse, FlowRun, ScheduledTask
+from storage.models import Checkin, CheckinResponse, FlowRun, Person, ScheduledTask
 from storage.offers import OfferRepository
 
 CHECKIN = "checkin"
@@ -191,10 +191,17 @@ def _person_key(ctx: Context, person_id: int) -> str:
     return person.key
 
 
-def due(ctx: Context, task: ScheduledTask) -> str:
-    """A check-in is due: open the flow with the hire, unless paused or one is still open."""
-    from bot.flows.checkin import start_checkin_flow
+@dataclass(frozen=True)
+class Due:
+    checkin: Checkin
+    person: Person
+    occasion: str  # "weekly", or a milestone such as "day-30"
 
+
+def due(ctx: Context, task: ScheduledTask) -> Due | str:
+    """A check-in is due: whom to ask and on what occasion, or why not now (ended, paused, not
+    begun, quiet hours, the previous one still open). The check-in flow asks them
+    (`bot/flows/checkin.py` `ask_when_due`)."""
     checkin = ctx.uow.session.get(Checkin, int(task.subject.split(":", 1)[1]))
     if checkin is None or checkin.status == "ended":
         return "skipped: ended"
@@ -221,8 +228,7 @@ def due(ctx: Context, task: ScheduledTask) -> str:
         return "skipped: the previous check-in is still open"
     milestone = re.search(r":(day-\d+)", task.key)  # also when deferred (key gets a suffix)
     occasion = milestone.group(1) if milestone else "weekly"
-    start_checkin_flow(ctx, checkin, person, occasion)
-    return f"asked ({occasion})"
+    return Due(checkin, person, occasion)
 
 
 def record(ctx: Context, run: FlowRun, status: str) -> Reply:

@@ -45,6 +45,9 @@ def panelist_subject(panelist: Panelist) -> str:
     return f"panelist:{panelist.id}"
 
 
+Panel = tuple[Panelist, Person]  # an interviewer on a panel, with their person row
+
+
 def get(ctx: Context, interview_id: int) -> Interview:
     interview = ctx.uow.interviews.get(interview_id)
     if interview is None:
@@ -215,7 +218,7 @@ def _thread_line(ctx: Context, applicant: Applicant, role: RoleSpec, text: str) 
         )
 
 
-def _panel_people(ctx: Context, interview: Interview) -> list[tuple[Panelist, Person]]:
+def _panel_people(ctx: Context, interview: Interview) -> list[Panel]:
     out = []
     for panelist in interview.panelists:
         person = ctx.uow.people.by_id(panelist.person_id)
@@ -298,9 +301,12 @@ def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
             applicant_id=applicant.id,
         )
     if ctx.flows is not None:
-        from bot.flows.feedback import close_runs_for
-
-        close_runs_for(ctx, interview, "the interview was cancelled, so this feedback is closed")
+        ctx.flows.cancel_subject(
+            ctx,
+            subject(interview),
+            "The interview was cancelled, so this feedback is closed.",
+            applicant_id=interview.applicant_id,
+        )
     audit.domain_event(
         ctx,
         "interview.cancelled",
@@ -356,21 +362,20 @@ def send_prep(ctx: Context, task: ScheduledTask) -> str:
     return f"prep sent to {sent}"
 
 
-def request_feedback(ctx: Context, task: ScheduledTask) -> str:
-    """When the interview ends: open a feedback flow per interviewer, plan reminders."""
-    from bot.flows.feedback import start_feedback
-
+def feedback_due(ctx: Context, task: ScheduledTask) -> tuple[Interview, list[Panel]] | str:
+    """When the interview ends: the interviewers to ask for feedback now (each marked asked,
+    with a reminder and an escalation planned), or why nobody is. The feedback flow asks them
+    (`bot/flows/feedback.py` `request_feedback`)."""
     interview = _interview_of(ctx, task)
     if interview is None:
         return "skipped: interview no longer scheduled"
     now = ctx.clock.now()
     settings = ctx.catalog.interviews
-    requested = 0
+    asked: list[Panel] = []
     for panelist, person in _panel_people(ctx, interview):
         if panelist.feedback_status != "pending" or panelist.requested_at is not None:
             continue
         panelist.requested_at = now
-        start_feedback(ctx, interview, panelist, person)
         tasks.schedule(
             ctx,
             REMIND,
@@ -383,8 +388,8 @@ def request_feedback(ctx: Context, task: ScheduledTask) -> str:
             panelist_subject(panelist),
             now + timedelta(hours=settings.escalation_hours),
         )
-        requested += 1
-    return f"feedback requested from {requested}"
+        asked.append((panelist, person))
+    return interview, asked
 
 
 def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
