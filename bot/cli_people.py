@@ -16,7 +16,7 @@ from bot.services import linking
 people_app = typer.Typer(help="People: link chat accounts.", no_args_is_help=True)
 
 # The first channel whose accounts are linked with codes.
-DEFAULT_CHANNEL = next((p.traits.name for p in registry.PLUGINS if p.traits.linkable), "")
+DEFAULT_CHANNEL = next((p.traits.name for p in registry.plugins() if p.traits.linkable), "")
 
 
 @people_app.command("link")

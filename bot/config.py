@@ -110,12 +110,38 @@ class StageConfig(_Strict):
 
 
 class ChannelsConfig(_Strict):
-    slack: str | None = Field(default=None, pattern=r"^[CGD][A-Z0-9]{2,}$")
-    telegram: int | None = None
-    console: str | None = Field(default=None, max_length=80)
+    """Where a role's cards go: one key per channel with shared conversations (`slack: C0…`,
+    `telegram: -100…`, `console: "#hiring-backend"`, as each channel package declares and
+    checks), and the name people call it by."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     # What people call the role's channel ("#hiring-backend"), said in replies such as "Card
-    # posted to …"; the addresses above are ids people do not recognise.
+    # posted to …"; the addresses are ids people do not recognise.
     name: str | None = Field(default=None, min_length=1, max_length=80)
+
+    @model_validator(mode="after")
+    def _known_channels(self) -> ChannelsConfig:
+        shared = {c.name: c for c in registry.traits() if c.shared_conversations}
+        for key, value in (self.model_extra or {}).items():
+            channel = shared.get(key)
+            if channel is None:
+                raise ValueError(
+                    f"unknown channel '{key}'{did_you_mean(key, shared)} "
+                    f"(channels with shared conversations: {', '.join(shared)})"
+                )
+            if value is not None:
+                channel.normalise_conversation(str(value))
+        return self
+
+    def conversations(self) -> dict[str, str]:
+        """The role's conversation on each channel, in each channel's stored form."""
+        extra = self.model_extra or {}
+        return {
+            c.name: c.normalise_conversation(str(extra[c.name]))
+            for c in registry.traits()
+            if c.shared_conversations and extra.get(c.name) is not None
+        }
 
 
 class RoleConfig(_Strict):
@@ -418,11 +444,7 @@ def _time(value: str) -> time:
 
 
 def _role_spec(role: RoleConfig) -> RoleSpec:
-    channels = {
-        name: str(dest)
-        for name, dest in role.channels.model_dump(exclude={"name"}).items()
-        if dest is not None
-    }
+    channels = role.channels.conversations()
     return RoleSpec(
         key=role.key,
         title=role.title,
@@ -438,7 +460,7 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         if role.pay
         else None,
         channels=channels,
-        channel_name=role.channels.name or role.channels.console or "",
+        channel_name=role.channels.name or channels.get("console", ""),
         show_initials=role.show_initials,
         scorecard=tuple(
             Competency(c.key, c.name, c.description, tuple(c.stages)) for c in role.scorecard

@@ -18,17 +18,34 @@ from bot.domain.channels import ChannelTraits
 if TYPE_CHECKING:
     from bot.config import Environment
 
-PLUGINS: tuple[ChannelPlugin, ...] = (SLACK, TELEGRAM, CONSOLE)
+# The one line a new channel adds.
+_PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, CONSOLE]
+
+
+def plugins() -> tuple[ChannelPlugin, ...]:
+    return tuple(_PLUGINS)
+
+
+def register(plugin: ChannelPlugin) -> None:
+    """Add a channel from outside this package (a deployment's own, or a test's), before the
+    configuration is loaded: the configuration reads the keys each channel declares."""
+    if plugin.traits.name in {p.traits.name for p in _PLUGINS}:
+        raise ValueError(f"a channel named '{plugin.traits.name}' is registered already")
+    _PLUGINS.insert(len(_PLUGINS) - 1, plugin)  # the local console stays the last resort
+
+
+def unregister(name: str) -> None:
+    _PLUGINS[:] = [p for p in _PLUGINS if p.traits.name != name]
 
 
 def traits() -> tuple[ChannelTraits, ...]:
-    return tuple(plugin.traits for plugin in PLUGINS)
+    return tuple(plugin.traits for plugin in _PLUGINS)
 
 
 def enabled(env: Environment) -> list[ChannelPlugin]:
     """The channels whose credentials this deployment's environment carries."""
-    return [plugin for plugin in PLUGINS if plugin.enabled(env)]
+    return [plugin for plugin in _PLUGINS if plugin.enabled(env)]
 
 
 def plugin(name: str) -> ChannelPlugin | None:
-    return next((p for p in PLUGINS if p.traits.name == name), None)
+    return next((p for p in _PLUGINS if p.traits.name == name), None)

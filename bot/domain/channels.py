@@ -30,6 +30,8 @@ class ChannelTraits:
     # Turns an address as a platform or config.yaml gives it into the stored form; raises
     # ValueError, with a message for people, when it is not one.
     normalise: Callable[[str], str] = _as_is
+    # The same for a shared conversation a role's cards go to (`channels.<name>` of a role).
+    normalise_conversation: Callable[[str], str] = _as_is
 
     def implicit(self, person_key: str) -> str:
         """The address of a person on a channel whose addresses are directory keys."""

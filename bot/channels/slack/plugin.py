@@ -21,6 +21,18 @@ def _user_id(address: str) -> str:
     return address
 
 
+_CONVERSATION = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+
+
+def _conversation(address: str) -> str:
+    if not _CONVERSATION.match(address):
+        raise ValueError(
+            f"'{address[:40]}' is not a Slack channel id (they look like C0123ABCD; "
+            "the channel's name goes in channels.name)"
+        )
+    return address
+
+
 def _enabled(env: Environment) -> bool:
     return bool(env.slack_bot_token)
 
@@ -38,6 +50,7 @@ PLUGIN = ChannelPlugin(
         person_key="slack_id",
         shared_conversations=True,
         normalise=_user_id,
+        normalise_conversation=_conversation,
     ),
     enabled=_enabled,
     runtime=_runtime,

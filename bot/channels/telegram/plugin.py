@@ -20,6 +20,15 @@ def _user_id(address: str) -> str:
     return str(int(text))
 
 
+def _chat_id(address: str) -> str:
+    """A group's chat id, negative (`-1001234567890`)."""
+    text = str(address).strip()
+    try:
+        return str(int(text))
+    except ValueError:
+        raise ValueError(f"'{text[:40]}' is not a Telegram chat id (a number)") from None
+
+
 def _enabled(env: Environment) -> bool:
     return bool(env.telegram_bot_token)
 
@@ -58,6 +67,7 @@ PLUGIN = ChannelPlugin(
         linkable=True,
         shared_conversations=True,
         normalise=_user_id,
+        normalise_conversation=_chat_id,
     ),
     enabled=_enabled,
     runtime=_runtime,
