@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -23,6 +23,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
 )
 from telegram.ext import (
     ApplicationBuilder,
@@ -116,7 +117,7 @@ def test_send_message_with_inline_keyboard(fake: FakeTelegramAPI) -> None:
     assert stored["reply_markup"] == APPROVE.to_dict()
 
 
-def test_edit_message_text_and_markup(fake: FakeTelegramAPI) -> None:
+def test_edit_message_text(fake: FakeTelegramAPI) -> None:
     async def scenario(bot: Bot) -> list[Any]:
         sent = await bot.send_message(7, "Pending", reply_markup=APPROVE)
         edited = await bot.edit_message_text(
@@ -128,27 +129,24 @@ def test_edit_message_text_and_markup(fake: FakeTelegramAPI) -> None:
             )
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=7, message_id=999)
-        rekeyed = await bot.edit_message_reply_markup(
-            chat_id=7, message_id=sent.message_id, reply_markup=APPROVE
+        rekeyed = await bot.edit_message_text(
+            "<i>Approved</i>",
+            chat_id=7,
+            message_id=sent.message_id,
+            parse_mode="HTML",
+            reply_markup=APPROVE,
         )
-        with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
-            await bot.edit_message_reply_markup(
-                chat_id=7, message_id=sent.message_id, reply_markup=APPROVE
-            )
-        assert await bot.delete_message(7, sent.message_id)
-        with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
-            await bot.delete_message(7, sent.message_id)
         return [edited, rekeyed]
 
     edited, rekeyed = with_bot(fake, scenario)
 
-    # An edit without reply_markup drops the keyboard, as on Telegram.
+    # An edit without reply_markup drops the keyboard, as on Telegram; the keyboard alone
+    # is a change too.
     assert edited.text == "Approved"
     assert edited.reply_markup is None
     assert edited.edit_date is not None
     assert rekeyed.reply_markup == APPROVE
-    assert 1 not in fake.messages[7]
-    assert [c.status for c in fake.calls_to("editMessageText")] == [200, 400, 400]
+    assert [c.status for c in fake.calls_to("editMessageText")] == [200, 400, 400, 200]
 
 
 def test_answer_callback_query(fake: FakeTelegramAPI) -> None:
@@ -212,18 +210,21 @@ def test_get_updates_long_poll_is_capped_and_woken_by_a_push(fake: FakeTelegramA
 def test_set_webhook_with_secret(fake: FakeTelegramAPI) -> None:
     async def scenario(bot: Bot) -> Any:
         assert await bot.set_webhook(
-            "https://hirebot.example.com/telegram", secret_token="s3cret_Token-1"
+            "https://hirebot.example.com/telegram",
+            secret_token="s3cret_Token-1",
+            allowed_updates=["message", "callback_query"],
         )
-        info = await bot.get_webhook_info()
+        set_url = fake.webhook["url"]
         with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await bot.get_updates()
         assert await bot.delete_webhook()
-        return info
+        return set_url
 
-    info = with_bot(fake, scenario)
+    set_url = with_bot(fake, scenario)
 
-    assert info.url == "https://hirebot.example.com/telegram"
+    assert set_url == "https://hirebot.example.com/telegram"
     assert fake.calls_to("setWebhook")[0].params["secret_token"] == "s3cret_Token-1"
+    assert fake.calls_to("setWebhook")[0].params["allowed_updates"] == ["message", "callback_query"]
     assert fake.webhook == {}  # deleted again
 
 
@@ -235,6 +236,7 @@ def test_set_webhook_with_secret(fake: FakeTelegramAPI) -> None:
         ("https://hirebot.example.com/tg", "x" * 257, "too long"),
         ("http://hirebot.example.com/tg", "ok", "https url must be provided"),
         ("https://hirebot.example.com:8080/tg", "ok", "only on ports"),
+        ("ftp://hirebot.example.com/tg", "ok", "invalid webhook url specified"),
     ],
 )
 def test_set_webhook_rejects_what_telegram_rejects(
@@ -245,18 +247,33 @@ def test_set_webhook_rejects_what_telegram_rejects(
     assert fake.webhook == {}
 
 
-def test_chat_action_and_commands(fake: FakeTelegramAPI) -> None:
-    async def scenario(bot: Bot) -> Any:
-        assert await bot.send_chat_action(7, "typing")
-        assert await bot.set_my_commands([("start", "Start"), ("jobs", "Open positions")])
-        with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
-            await bot.set_my_commands([("Bad Command", "x")])
-        return await bot.get_my_commands()
+def test_set_my_commands_trims_like_tdlib(fake: FakeTelegramAPI) -> None:
+    assert with_bot(
+        fake, lambda bot: bot.set_my_commands([("/start", "Start"), ("jobs", " Open positions ")])
+    )
 
-    commands = with_bot(fake, scenario)
+    assert fake.commands == [
+        {"command": "start", "description": "Start"},
+        {"command": "jobs", "description": "Open positions"},
+    ]
 
-    assert [c.command for c in commands] == ["start", "jobs"]
-    assert fake.commands[1] == {"command": "jobs", "description": "Open positions"}
+
+@pytest.mark.parametrize(
+    ("command", "description", "message"),
+    [
+        ("Bad Command", "x", "bot_command_invalid"),
+        ("/", "x", "command must be non-empty"),
+        ("c" * 33, "x", "command length must not exceed 32"),
+        ("ok", "  ", "command description must be non-empty"),
+        ("ok", "d" * 257, "command description length must not exceed 256"),
+    ],
+)
+def test_set_my_commands_rejects_what_telegram_rejects(
+    fake: FakeTelegramAPI, command: str, description: str, message: str
+) -> None:
+    with pytest.raises(BadRequest, match=rf"(?i){message}"):
+        with_bot(fake, lambda bot: bot.set_my_commands([(command, description)]))
+    assert fake.commands == []
 
 
 # What Telegram rejects --------------------------------------------------------------
@@ -310,6 +327,27 @@ def test_inline_keyboard_shape_is_checked(fake: FakeTelegramAPI) -> None:
         with_bot(fake, lambda bot: bot.send_message(7, "x", reply_markup=too_many))
 
 
+def test_a_button_with_two_actions_is_accepted_as_telegram_does(fake: FakeTelegramAPI) -> None:
+    # The Bot API server takes the first action it finds (url before callback_data).
+    both = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Go", url="https://example.com", callback_data="go")]]
+    )
+    assert with_bot(fake, lambda bot: bot.send_message(7, "x", reply_markup=both))
+
+
+def test_a_force_reply_prompt_is_sent_without_a_keyboard(fake: FakeTelegramAPI) -> None:
+    prompt = ForceReply(selective=True, input_field_placeholder="Reason")
+
+    sent = with_bot(fake, lambda bot: bot.send_message(-5, "Why?", reply_markup=prompt))
+
+    assert sent.reply_markup is None  # a ForceReply lives on the client
+    assert fake.messages[-5][1]["reply_markup"] == {
+        "force_reply": True,
+        "selective": True,
+        "input_field_placeholder": "Reason",
+    }
+
+
 @pytest.mark.parametrize(
     ("text", "why"),
     [
@@ -319,7 +357,6 @@ def test_inline_keyboard_shape_is_checked(fake: FakeTelegramAPI) -> None:
         ("<b><i>crossed</b></i>", "unmatched end tag"),
         ("</b>", "unexpected end tag"),
         ('<span class="x">s</span>', "tg-spoiler"),
-        ("Smith & Sons", 'unescaped "&"'),
     ],
 )
 def test_bad_html_is_rejected(fake: FakeTelegramAPI, text: str, why: str) -> None:
@@ -328,13 +365,21 @@ def test_bad_html_is_rejected(fake: FakeTelegramAPI, text: str, why: str) -> Non
     assert why.lower() in str(caught.value).lower()
 
 
-def test_markdown_v2_reserved_characters(fake: FakeTelegramAPI) -> None:
-    with pytest.raises(BadRequest, match=r"(?i)character '\.' is reserved"):
-        with_bot(fake, lambda bot: bot.send_message(7, "Score 4.5", parse_mode="MarkdownV2"))
+def test_a_bare_ampersand_is_kept_literally(fake: FakeTelegramAPI) -> None:
+    sent = with_bot(fake, lambda bot: bot.send_message(7, "Smith & Sons &nbsp;", parse_mode="HTML"))
 
-    sent = with_bot(fake, lambda bot: bot.send_message(7, "*Score* 4\\.5", parse_mode="MarkdownV2"))
-    assert sent.text == "Score 4.5"
-    assert [(e.type, e.offset, e.length) for e in sent.entities] == [("bold", 0, 5)]
+    assert sent.text == "Smith & Sons &nbsp;"  # only &lt; &gt; &amp; &quot; and &#N; decode
+
+
+@pytest.mark.parametrize(("mode", "status"), [("MarkdownV2", 501), ("Markdown", 501), ("X", 400)])
+def test_parse_modes_other_than_html(fake: FakeTelegramAPI, mode: str, status: int) -> None:
+    with pytest.raises(TelegramError) as caught:
+        with_bot(fake, lambda bot: bot.send_message(7, "*x*", parse_mode=mode))
+
+    answered = fake.calls_to("sendMessage")[0]
+    assert answered.status == status
+    expected = "not modelled by the fake" if status == 501 else "unsupported parse_mode"
+    assert expected in str(caught.value).lower()
 
 
 def test_entity_offsets_are_utf16_like_telegram() -> None:
@@ -412,20 +457,17 @@ def test_unknown_method_is_not_found(fake: FakeTelegramAPI) -> None:
     assert fake.calls_to("fooBar")[0].status == 404
 
 
-def test_plain_http_clients_and_reset(fake: FakeTelegramAPI) -> None:
+def test_bodies_other_than_forms_are_not_modelled(fake: FakeTelegramAPI) -> None:
     url = f"{fake.base_url}{fake.token}"
-    by_json = httpx.post(f"{url}/sendmessage", json={"chat_id": "9", "text": "json body"})
-    by_query = httpx.get(f"{url}/sendMessage", params={"chat_id": 9, "text": "123"})
+    by_json = httpx.post(f"{url}/sendmessage", json={"chat_id": 9, "text": "json body"})
+    by_form = httpx.post(f"{url}/sendMessage", data={"chat_id": "9", "text": "123"})
     missing = httpx.get(fake.base_file_url + fake.token + "/photos/1.jpg")
 
-    assert by_json.json()["result"]["chat"]["id"] == 9
-    assert by_query.json()["result"]["text"] == "123"  # text stays a string
+    assert by_json.status_code == 501
+    assert "not modelled by the fake" in by_json.json()["description"]
+    assert by_form.json()["result"]["text"] == "123"  # text stays a string
     assert missing.status_code == 404
     assert [c.method for c in fake.calls] == ["sendMessage", "sendMessage"]
-
-    fake.reset()
-    assert fake.calls == []
-    assert fake.messages == {}
 
 
 # The real Application ---------------------------------------------------------------
