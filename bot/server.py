@@ -28,10 +28,12 @@ from bot.bootstrap import Hirebot
 from bot.channels import registry
 from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
+from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
 from bot.metrics import Metrics
 from bot.scheduling.runner import RunReport
 from bot.scheduling.scheduler import Scheduler
+from bot.services.reachability import report_undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,21 @@ def channel_runtimes(hirebot: Hirebot) -> list[ChannelRuntime]:
     ]
 
 
+def _report_unreachable(hirebot: Hirebot, message: OutgoingMessage, reason: str) -> None:
+    """A channel refused a message for good: tell the recruiter or the admins (an outbox row)."""
+    report_undeliverable(
+        hirebot.uow,
+        hirebot.catalog,
+        hirebot.clock,
+        hirebot.channels,
+        outbox_id=message.id,
+        channel=message.channel,
+        address=message.ephemeral_to or message.destination,
+        reason=reason,
+        correlation_id=message.correlation_id,
+    )
+
+
 def _inbox_loop(hirebot: Hirebot, runtimes: list[ChannelRuntime]) -> PassLoop | None:
     """Events the channels' routes record are handled here, woken as each one is written."""
     if not runtimes:
@@ -179,7 +196,15 @@ def build_server(
 ) -> Server:
     """`scheduler=False` leaves scheduled work to explicit `hirebot.tasks.run_due` calls (tests)."""
     runtimes = channel_runtimes(hirebot) if runtimes is None else runtimes
-    workers = [DeliveryWorker(hirebot.uow, runtime.sender(), hirebot.clock) for runtime in runtimes]
+    workers = [
+        DeliveryWorker(
+            hirebot.uow,
+            runtime.sender(),
+            hirebot.clock,
+            on_unreachable=partial(_report_unreachable, hirebot),
+        )
+        for runtime in runtimes
+    ]
     delivery = DeliveryLoop(workers, interval=0.5)
     hirebot.dispatcher.on_commit.append(delivery.wake)
     metrics = Metrics()

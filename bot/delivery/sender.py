@@ -27,12 +27,22 @@ class OutgoingMessage:
 
 
 class DeliveryError(Exception):
-    """Sending failed. `retry_after` (seconds) when the platform said when to come back."""
+    """Sending failed. `retry_after` (seconds) when the platform said when to come back;
+    `unreachable` when the recipient refused for good (the person never started or blocked the
+    bot, the bot left the channel): the delivery worker then tells someone who can fix it."""
 
-    def __init__(self, message: str, *, retryable: bool = True, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ):
         super().__init__(message)
-        self.retryable = retryable
+        self.retryable = retryable and not unreachable
         self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 class Sender(Protocol):

@@ -54,7 +54,11 @@ class DeliveryWorker:
         *,
         batch: int = 50,
         max_attempts: int = MAX_ATTEMPTS,
+        on_unreachable: Callable[[OutgoingMessage, str], None] | None = None,
     ) -> None:
+        # Told (message, reason) when a row dies because its recipient refused it for good,
+        # whatever the channel: `hirebot serve` reports it to whoever can fix it.
+        self.on_unreachable = on_unreachable
         self.uow_factory = uow_factory
         self.sender = sender
         self.channel = sender.channel
@@ -206,6 +210,11 @@ class DeliveryWorker:
                 log.info("outbox row %s retries in %.1fs: %s", row.id, delay, exc)
             stats.errors.append(str(exc))
             uow.commit()
+        if exc.unreachable and self.on_unreachable is not None:
+            try:
+                self.on_unreachable(message, str(exc))
+            except Exception:  # the row is dead either way; the notice is best effort
+                log.exception("could not report %s as unreachable", message.destination)
 
     def _release(self, message_id: int) -> None:
         """Hand back a claimed row whose conversation is blocked by an earlier failure."""

@@ -28,6 +28,20 @@ TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 DEFAULT_RETRY_AFTER = 1.0
+# Error codes meaning the recipient is out of reach until someone acts (invites the bot back,
+# fixes the channel id in config.yaml, reactivates the account): reported, not only logged.
+UNREACHABLE_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_not_in_channel",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+    }
+)
 # chat.update errors meaning this message can never be edited: nothing to retry.
 UNEDITABLE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 
@@ -47,7 +61,9 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
         return DeliveryError(f"slack server error {status}: {code}")
     detail = exc.response.get("response_metadata", {}).get("messages") or []
     suffix = f" {'; '.join(map(str, detail))[:500]}" if detail else ""
-    return DeliveryError(f"slack refused: {code}{suffix}", retryable=False)
+    return DeliveryError(
+        f"slack refused: {code}{suffix}", retryable=False, unreachable=code in UNREACHABLE_ERRORS
+    )
 
 
 class SlackSender:

@@ -33,7 +33,6 @@ from bot.channels.telegram.app import CHANNEL, make_bot
 from bot.channels.telegram.render import PARSE_MODE, Rendered, render, render_card
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.services.outbox import MESSAGE_UPDATE
-from bot.services.reachability import report_undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +76,8 @@ class TelegramSender:
                 return self._loop.run_until_complete(self._send(message))
             except RetryAfter as exc:
                 raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
-            except Forbidden as exc:
-                self._unreachable(message, exc)
-                raise DeliveryError(exc.message, retryable=False) from exc
+            except Forbidden as exc:  # never started, blocked, or removed from the group
+                raise DeliveryError(exc.message, unreachable=True) from exc
             except ChatMigrated as exc:
                 raise DeliveryError(
                     f"chat {message.destination} became supergroup {exc.new_chat_id}: "
@@ -193,20 +191,3 @@ class TelegramSender:
             elif "not modified" not in text:
                 raise
         return message.card_ref
-
-    def _unreachable(self, message: OutgoingMessage, exc: Forbidden) -> None:
-        """Tell someone who can fix it, through the core (an outbox row, not a send from here)."""
-        try:
-            report_undeliverable(
-                self.hirebot.uow,
-                self.hirebot.catalog,
-                self.hirebot.clock,
-                self.hirebot.channels,
-                outbox_id=message.id,
-                channel=CHANNEL,
-                address=message.ephemeral_to or message.destination,
-                reason=exc.message,
-                correlation_id=message.correlation_id,
-            )
-        except Exception:  # the message is dead either way; the notice is best effort
-            log.exception("could not report %s as unreachable", message.destination)
