@@ -1,4 +1,4 @@
-"""Queries for one-time account-link codes (kept beside the shared repositories module)."""
+"""Queries for one-time account-link codes (stored hashed, locked when redeemed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Queries for offers (kept beside the shared repositories module); every listing is bounded."""
+"""Queries for offers; every listing is bounded."""
 
 from __future__ import annotations
 

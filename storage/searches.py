@@ -1,4 +1,4 @@
-"""Queries for applicant search and saved searches (kept beside the shared repositories module).
+"""Queries for applicant search and saved searches.
 
 Role and stage use the applicants' (role_id, stage, id) and (stage, id) indexes; the other
 filters are checked on the rows those leave, and every listing is one bounded page. Skills are

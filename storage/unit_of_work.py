@@ -1,6 +1,8 @@
 """The transaction boundary: every service call runs inside one `with uow:` and commits explicitly.
 
-Leaving the block without `commit()` rolls back, so a failure half-way writes nothing.
+Leaving the block without `commit()` rolls back, so a failure half-way writes nothing. It is
+also the one door to the database: every repository hangs on it, so code outside `storage/`
+asks `uow.<repository>.<query>(…)` and never builds a statement of its own.
 """
 
 from __future__ import annotations
@@ -9,19 +11,17 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.repositories import (
-    ApplicantRepository,
-    AuditRepository,
-    CardPostRepository,
-    InterviewRepository,
-    NoteRepository,
-    OutboxRepository,
-    PersonRepository,
-    PipelineRepository,
-    RoleRepository,
-    StageMoveRepository,
-    TaskRepository,
-)
+from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
+from storage.audit import AuditRepository
+from storage.inbox import InboxRepository
+from storage.interviews import InterviewRepository
+from storage.link_codes import LinkCodeRepository
+from storage.offers import OfferRepository
+from storage.outbox import CardPostRepository, OutboxRepository
+from storage.people import PersonRepository, RoleRepository
+from storage.pipeline import PipelineRepository
+from storage.searches import ApplicantSearchRepository, SavedSearchRepository
+from storage.tasks import TaskRepository
 
 
 class UnitOfWork:
@@ -37,6 +37,11 @@ class UnitOfWork:
     interviews: InterviewRepository
     tasks: TaskRepository
     pipeline: PipelineRepository
+    offers: OfferRepository
+    searches: ApplicantSearchRepository
+    saved_searches: SavedSearchRepository
+    link_codes: LinkCodeRepository
+    inbox: InboxRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -54,6 +59,11 @@ class UnitOfWork:
         self.interviews = InterviewRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.pipeline = PipelineRepository(self.session)
+        self.offers = OfferRepository(self.session)
+        self.searches = ApplicantSearchRepository(self.session)
+        self.saved_searches = SavedSearchRepository(self.session)
+        self.link_codes = LinkCodeRepository(self.session)
+        self.inbox = InboxRepository(self.session)
         return self
 
     def __exit__(

@@ -16,7 +16,7 @@ from bot.domain.stages import REJECTED, WITHDRAWN, Stage
 from bot.services import audit, notify, offer_gate
 from bot.services.context import Context
 from storage.models import Applicant, Note, Role, StageMove
-from storage.repositories import Page
+from storage.pages import Page
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from bot.domain.errors import InvalidInput, NotFound, PermissionDenied
 from bot.messages.format import local_time
 from bot.services import audit
 from bot.services.context import Context
-from storage.link_codes import LinkCodeRepository
 from storage.models import LinkCode, Person
 
 CODE_TTL = timedelta(hours=24)
@@ -59,7 +58,7 @@ def create_code(
     if person is None or not person.active:
         raise NotFound(f"'{spec.key}' is not in the people table yet; restart to sync config")
     now = ctx.clock.now()
-    codes = LinkCodeRepository(ctx.uow.session)
+    codes = ctx.uow.link_codes
     for old in codes.unused_for(person.id, channel):
         if old.expires_at > now:
             old.expires_at = now
@@ -102,7 +101,7 @@ def redeem(ctx: Context, code: str, *, channel: str, user_ref: str) -> Person:
         address = traits.normalise(user_ref)
     except ValueError:
         raise InvalidInput(f"{channel} user {user_ref[:40]} cannot be linked") from None
-    codes = LinkCodeRepository(ctx.uow.session)
+    codes = ctx.uow.link_codes
     row = codes.by_hash(hash_code(code))
     if row is None:
         raise NotFound(f"that link code is not valid; {_NEW_CODE}")

@@ -27,11 +27,6 @@ from bot.messages.reply import Reply
 from bot.services import audit, outbox, people
 from bot.services.context import Context
 from storage.models import Applicant, Offer
-from storage.offers import OfferRepository
-
-
-def _repo(ctx: Context) -> OfferRepository:
-    return OfferRepository(ctx.uow.session)
 
 
 def _name(ctx: Context, person_id: int | None) -> str:
@@ -40,7 +35,7 @@ def _name(ctx: Context, person_id: int | None) -> str:
 
 
 def standing(ctx: Context, applicant_id: int) -> OfferStanding:
-    repo = _repo(ctx)
+    repo = ctx.uow.offers
     open_offer = repo.open_for(applicant_id)
     accepted = repo.latest_accepted(applicant_id)
     return OfferStanding(
@@ -118,7 +113,7 @@ def retire_request(ctx: Context, offer: Offer, outcome: str) -> int:
     edits were queued."""
     status = STATUS_LABELS[OfferStatus(offer.status)]
     edits = 0
-    for row in _repo(ctx).delivered_about(offer.applicant_id):
+    for row in ctx.uow.offers.delivered_about(offer.applicant_id):
         if row.ephemeral_to:
             continue  # an ephemeral answer (Slack) cannot be edited
         request = outbox.reply_of(row)
@@ -153,7 +148,7 @@ def after_move(ctx: Context, applicant: Applicant, target: Stage) -> str:
 
     Into the Offer stage with no offer yet: the line says how to draft it. Into a closed stage:
     the open offer is withdrawn (see `withdraw`)."""
-    offer = _repo(ctx).open_for(applicant.id)
+    offer = ctx.uow.offers.open_for(applicant.id)
     if target.key == OFFER_STAGE and offer is None:
         return f"Draft the offer: offer {applicant.id} pay=… start=… terms=scope,ip,confidentiality"
     if target.kind is not StageKind.CLOSED or offer is None:

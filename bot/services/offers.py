@@ -37,7 +37,6 @@ from bot.services.applicants import MoveResult
 from bot.services.checkins import Milestone, parse_milestones
 from bot.services.context import Context
 from storage.models import Applicant, Offer, Person
-from storage.offers import OfferRepository
 
 APPROVE, DECLINE = APPROVE_ACTION, DECLINE_ACTION
 DECLINE_PROMPT = "Reason for declining this offer"
@@ -60,10 +59,6 @@ class Decided:
     moved: MoveResult | None = None
 
 
-def _repo(ctx: Context) -> OfferRepository:
-    return OfferRepository(ctx.uow.session)
-
-
 def _today(ctx: Context) -> datetime:
     tz = ctx.actor.person.timezone if ctx.actor.person else "UTC"
     return ctx.clock.now().astimezone(ZoneInfo(tz))
@@ -84,7 +79,7 @@ def _name(ctx: Context, person_id: int | None) -> str:
 
 def get(ctx: Context, offer_id: int, *, for_update: bool = False) -> Offer:
     ctx.actor.require(Permission.OFFER)
-    offer = _repo(ctx).get(offer_id, for_update=for_update)
+    offer = ctx.uow.offers.get(offer_id, for_update=for_update)
     if offer is None:
         raise NotFound(f"no offer #{offer_id}")
     ctx.touch(offer.applicant_id)
@@ -131,7 +126,7 @@ def create(ctx: Context, applicant_id: int, options: Mapping[str, str]) -> Creat
                 f"#{applicant.id} is in {stage.label}; offers are made from "
                 f"{' or '.join([*before, role.pipeline.label(OFFER_STAGE)])} — move them on first"
             )
-    existing = _repo(ctx).open_for(applicant.id)
+    existing = ctx.uow.offers.open_for(applicant.id)
     if existing is not None:
         raise InvalidInput(
             f"#{applicant.id} already has offer #{existing.id} "
@@ -172,7 +167,7 @@ def create(ctx: Context, applicant_id: int, options: Mapping[str, str]) -> Creat
         created_at=now,
         updated_at=now,
     )
-    _repo(ctx).add(offer)
+    ctx.uow.offers.add(offer)
     ctx.uow.flush()
     moved = None
     if to_offer_stage:
@@ -420,19 +415,19 @@ def withdraw(ctx: Context, offer_id: int, reason: str) -> Decided:
 def for_applicant(ctx: Context, applicant_id: int) -> tuple[Applicant, list[Offer]]:
     ctx.actor.require(Permission.OFFER)
     applicant = applicant_service.get(ctx, applicant_id)
-    return applicant, list(_repo(ctx).for_applicant(applicant.id))
+    return applicant, list(ctx.uow.offers.for_applicant(applicant.id))
 
 
 def open_offers(ctx: Context, *, limit: int = 50, offset: int = 0) -> tuple[int, list[Offer]]:
     """How many offers are open (counted by the database), and one page of them."""
     ctx.actor.require(Permission.OFFER)
-    repo = _repo(ctx)
+    repo = ctx.uow.offers
     return repo.count_open(), list(repo.open_offers(limit=limit, offset=offset))
 
 
 def accepted_milestones(ctx: Context, applicant_id: int) -> list[Milestone]:
     """The milestones of the applicant's accepted offer: what their check-ins track."""
-    offer = _repo(ctx).latest_accepted(applicant_id)
+    offer = ctx.uow.offers.latest_accepted(applicant_id)
     if offer is None:
         return []
     out = []

@@ -14,8 +14,8 @@ from bot.domain.stages import stage_keys
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import Applicant, SavedSearch
-from storage.repositories import Page
-from storage.searches import ApplicantFilter, ApplicantSearchRepository, SavedSearchRepository
+from storage.pages import Page
+from storage.searches import ApplicantFilter
 
 NAME_MAX = 80
 SAVED_MAX = 50
@@ -77,7 +77,7 @@ def run(
 ) -> SearchResult:
     ctx.actor.require(Permission.VIEW)
     conditions = resolve(ctx, query, default_stages=default_stages)
-    repo = ApplicantSearchRepository(ctx.uow.session)
+    repo = ctx.uow.searches
     counts = repo.counts(conditions)
     total = sum(counts.values())
     pages = max(1, -(-total // per_page))
@@ -134,8 +134,8 @@ def save(ctx: Context, name: str, expression: str, *, in_digest: bool) -> Saved:
     if query.empty:
         raise InvalidInput("the search to save is empty; give filters or words to look for")
     resolve(ctx, query)  # refuse unknown roles and stages now, not at the next digest
-    repo = SavedSearchRepository(ctx.uow.session)
-    newest = ApplicantSearchRepository(ctx.uow.session).newest_id()
+    repo = ctx.uow.saved_searches
+    newest = ctx.uow.searches.newest_id()
     existing = repo.by_name(person_id, name)
     if existing is not None:
         existing.query, existing.in_digest, existing.last_seen_id = (
@@ -161,13 +161,13 @@ def save(ctx: Context, name: str, expression: str, *, in_digest: bool) -> Saved:
 
 
 def mine(ctx: Context) -> list[SavedSearch]:
-    return list(SavedSearchRepository(ctx.uow.session).for_person(_owner(ctx)))
+    return list(ctx.uow.saved_searches.for_person(_owner(ctx)))
 
 
 def find(ctx: Context, ref: str) -> SavedSearch:
     """One of the person's own saved searches, by id (`3`, `#3`) or name."""
     person_id = _owner(ctx)
-    repo = SavedSearchRepository(ctx.uow.session)
+    repo = ctx.uow.saved_searches
     word = ref.strip()
     found: SavedSearch | None
     if word.lstrip("#").isdigit():
@@ -192,14 +192,14 @@ def rerun(ctx: Context, ref: str, *, page: int, per_page: int = 10) -> SearchRes
 
 def delete(ctx: Context, ref: str) -> str:
     saved = find(ctx, ref)
-    SavedSearchRepository(ctx.uow.session).delete(saved)
+    ctx.uow.saved_searches.delete(saved)
     return saved.name
 
 
 def set_digest(ctx: Context, ref: str, on: bool) -> SavedSearch:
     saved = find(ctx, ref)
     if on and not saved.in_digest:
-        saved.last_seen_id = ApplicantSearchRepository(ctx.uow.session).newest_id()
+        saved.last_seen_id = ctx.uow.searches.newest_id()
     saved.in_digest = on
     return saved
 
@@ -224,9 +224,9 @@ def for_digest(ctx: Context, person_key: str) -> DigestMatches:
     found = DigestMatches()
     if person is None or spec is None or not spec.can(Permission.VIEW):
         return found
-    search_repo = ApplicantSearchRepository(ctx.uow.session)
+    search_repo = ctx.uow.searches
     found.horizon = search_repo.newest_id()
-    for saved in SavedSearchRepository(ctx.uow.session).in_digest(person.id):
+    for saved in ctx.uow.saved_searches.in_digest(person.id):
         found.search_ids.append(saved.id)
         try:
             conditions = resolve(ctx, parse_search(saved.query))

@@ -1,0 +1,101 @@
+"""Queries for who is who: roles and people (synced from config.yaml) and their identities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Person,
+    PersonIdentity,
+    Role,
+)
+
+
+class RoleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_key(self, key: str) -> Role | None:
+        return self.session.scalar(select(Role).where(Role.key == key))
+
+    def all(self) -> Sequence[Role]:
+        return self.session.scalars(select(Role).order_by(Role.id)).all()
+
+    def add(self, role: Role) -> None:
+        self.session.add(role)
+
+
+class PersonRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def by_key(self, key: str) -> Person | None:
+        return self.session.scalar(select(Person).where(Person.key == key))
+
+    def by_identity(self, channel: str, address: str) -> Person | None:
+        """The active person at `address` on `channel`."""
+        return self.session.scalar(
+            select(Person)
+            .join(PersonIdentity)
+            .where(
+                PersonIdentity.channel == channel,
+                PersonIdentity.address == address,
+                Person.active.is_(True),
+            )
+        )
+
+    def identity(self, channel: str, address: str) -> PersonIdentity | None:
+        """Whoever holds the address, active or not (an address belongs to one person)."""
+        return self.session.scalar(
+            select(PersonIdentity).where(
+                PersonIdentity.channel == channel, PersonIdentity.address == address
+            )
+        )
+
+    def set_identity(
+        self,
+        person: Person,
+        channel: str,
+        address: str,
+        *,
+        linked_by: str,
+        verified_at: datetime | None = None,
+    ) -> None:
+        """Give `person` this address on `channel`, replacing their previous one there. The
+        caller has freed the address if someone else held it."""
+        found = next((i for i in person.identities if i.channel == channel), None)
+        if found is not None and found.address == address:
+            found.linked_by = linked_by
+            found.verified_at = verified_at or found.verified_at
+        elif found is None:
+            person.identities.append(
+                PersonIdentity(
+                    channel=channel, address=address, linked_by=linked_by, verified_at=verified_at
+                )
+            )
+        else:
+            found.address, found.linked_by, found.verified_at = address, linked_by, verified_at
+
+    def by_id(self, person_id: int) -> Person | None:
+        return self.session.get(Person, person_id)
+
+    def by_ids(self, person_ids: Sequence[int]) -> list[Person]:
+        """These people in one query (while the caller holds the list, `by_id` finds them
+        without a query)."""
+        wanted = sorted(set(person_ids))
+        found: list[Person] = []
+        for start in range(0, len(wanted), 500):
+            found += self.session.scalars(
+                select(Person).where(Person.id.in_(wanted[start : start + 500]))
+            ).all()
+        return found
+
+    def all(self) -> Sequence[Person]:
+        return self.session.scalars(select(Person).order_by(Person.id)).all()
+
+    def add(self, person: Person) -> None:
+        self.session.add(person)
