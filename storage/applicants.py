@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, union_all
+from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -30,6 +31,47 @@ class ApplicantRepository:
             stmt = select(Applicant).where(Applicant.id == applicant_id)
             return self.session.scalar(stmt.with_for_update(of=Applicant))
         return self.session.get(Applicant, applicant_id)
+
+    def hold_stage(self, applicant: Applicant, now: datetime) -> bool:
+        """Lock the applicant's row in the stage it was read in (a compare-and-set that only
+        touches updated_at); False when someone moved them since."""
+        result = self.session.execute(
+            update(Applicant)
+            .where(Applicant.id == applicant.id, Applicant.stage == applicant.stage)
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 1) == 1
+
+    def move_stage(self, applicant: Applicant, current: str, target: str, now: datetime) -> bool:
+        """Compare-and-set from `current` to `target`, so a concurrent move of the same applicant
+        makes one of them fail cleanly; on success `applicant` is reloaded."""
+        result = self.session.execute(
+            update(Applicant)
+            .where(Applicant.id == applicant.id, Applicant.stage == current)
+            .values(stage=target, stage_entered_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 1) != 1:
+            return False
+        self.session.refresh(applicant)
+        return True
+
+    def past_retention(
+        self, rules: Sequence[tuple[str, int]], now: datetime, limit: int
+    ) -> Sequence[Applicant]:
+        """Applicants not yet erased who have been in a stage longer than its rule's days
+        (stage, days), oldest id first, at most `limit` (a daily sweep takes the rest later)."""
+        conditions = [
+            (Applicant.stage == stage) & (Applicant.stage_entered_at < now - timedelta(days=days))
+            for stage, days in rules
+        ]
+        return self.session.scalars(
+            select(Applicant)
+            .where(Applicant.erased_at.is_(None), or_(*conditions))
+            .order_by(Applicant.id)
+            .limit(limit)
+        ).all()
 
     def load(self, applicant_ids: Sequence[int]) -> list[Applicant]:
         """These applicants in one query (none for those already in this unit of work); while

@@ -28,6 +28,11 @@ class AuditRepository:
             is not None
         )
 
+    def by_dedup_key(self, dedup_key: str) -> AuditEvent | None:
+        """The event recorded under a dedup key (unique and indexed): the intake API replays
+        the first answer to a repeated Idempotency-Key from it."""
+        return self.session.scalar(select(AuditEvent).where(AuditEvent.dedup_key == dedup_key))
+
     def timeline(
         self,
         applicant_id: int,

@@ -36,6 +36,14 @@ class InterviewRepository:
             .order_by(Interview.starts_at)
         ).all()
 
+    def scheduled_for_applicant(self, applicant_id: int) -> Sequence[Interview]:
+        """The applicant's interviews not yet cancelled or done, in the order they were made."""
+        return self.session.scalars(
+            select(Interview)
+            .where(Interview.applicant_id == applicant_id, Interview.status == "scheduled")
+            .order_by(Interview.id)
+        ).all()
+
     def overlapping(
         self, person_id: int, starts_at: datetime, ends_at: datetime, exclude: int | None = None
     ) -> Sequence[Interview]:

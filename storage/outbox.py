@@ -6,13 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import (
     CardPost,
     OutboxMessage,
 )
+
+OPEN_STATUSES = ("pending", "sending")
+VIEWS = ("pending", "failed", "dead", "sent", "open", "all")
+
+
+def _view_conditions(view: str) -> list[ColumnElement[bool]]:
+    """What an operator's view of the outbox means in rows ("failed" is an open row that was
+    tried and will be tried again)."""
+    if view == "pending":
+        return [OutboxMessage.status.in_(OPEN_STATUSES), OutboxMessage.attempts == 0]
+    if view == "failed":
+        return [OutboxMessage.status.in_(OPEN_STATUSES), OutboxMessage.attempts > 0]
+    if view == "open":
+        return [OutboxMessage.status.in_([*OPEN_STATUSES, "dead"])]
+    if view in {"dead", "sent"}:
+        return [OutboxMessage.status == view]
+    if view == "all":
+        return []
+    raise ValueError(f"unknown outbox view {view!r}")
 
 
 class OutboxRepository:
@@ -77,6 +96,53 @@ class OutboxRepository:
         ).all()
         return {(channel, status): count for channel, status, count in rows}
 
+    def get(self, message_id: int, *, for_update: bool = False) -> OutboxMessage | None:
+        """Locked for an operator's retry, so a retry and a delivery never both change it."""
+        return self.session.get(OutboxMessage, message_id, with_for_update=for_update)
+
+    def listing(self, *, view: str, channel: str | None, limit: int) -> Sequence[OutboxMessage]:
+        """One of VIEWS, bounded by `limit`: oldest first, so the head of each conversation's
+        queue is on top, except sent and all rows, newest first."""
+        conditions = _view_conditions(view)
+        if channel:
+            conditions.append(OutboxMessage.channel == channel)
+        order = OutboxMessage.id.desc() if view in {"sent", "all"} else OutboxMessage.id
+        return self.session.scalars(
+            select(OutboxMessage).where(*conditions).order_by(order).limit(limit)
+        ).all()
+
+    def counts_by_attempts(self, *, include_sent: bool) -> Sequence[tuple[str, str, int, int]]:
+        """(channel, status, attempts, count). attempts has a handful of values (0 to the
+        attempt budget), so grouping by it stays small; sent rows pile up forever, so scrapes
+        leave them out."""
+        where = [] if include_sent else [OutboxMessage.status.in_([*OPEN_STATUSES, "dead"])]
+        rows = self.session.execute(
+            select(
+                OutboxMessage.channel,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                func.count(OutboxMessage.id),
+            )
+            .where(*where)
+            .group_by(OutboxMessage.channel, OutboxMessage.status, OutboxMessage.attempts)
+        ).all()
+        return [(channel, status, attempts, count) for channel, status, attempts, count in rows]
+
+    def oldest_open(self) -> dict[str, datetime]:
+        """When the oldest undelivered message of each channel was queued: the delivery lag."""
+        rows = self.session.execute(
+            select(OutboxMessage.channel, func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.status.in_(OPEN_STATUSES))
+            .group_by(OutboxMessage.channel)
+        ).all()
+        return {channel: at for channel, at in rows if at is not None}
+
+    def dead_ids(self, channel: str | None) -> list[int]:
+        stmt = select(OutboxMessage.id).where(OutboxMessage.status == "dead")
+        if channel:
+            stmt = stmt.where(OutboxMessage.channel == channel)
+        return list(self.session.scalars(stmt.order_by(OutboxMessage.id)))
+
 
 class CardPostRepository:
     def __init__(self, session: Session) -> None:
@@ -93,3 +159,7 @@ class CardPostRepository:
 
     def add(self, post: CardPost) -> None:
         self.session.add(post)
+
+    def for_card(self, card_key: str) -> Sequence[CardPost]:
+        """Every post of one card, on every channel (an erasure edits them all)."""
+        return self.session.scalars(select(CardPost).where(CardPost.card_key == card_key)).all()

@@ -124,6 +124,10 @@ class SavedSearchRepository:
     def delete(self, search: SavedSearch) -> None:
         self.session.delete(search)
 
+    def get(self, search_id: int) -> SavedSearch | None:
+        """By id, whoever owns it: callers check the owner."""
+        return self.session.get(SavedSearch, search_id)
+
     def for_person(self, person_id: int, *, limit: int = 100) -> Sequence[SavedSearch]:
         return self.session.scalars(
             select(SavedSearch)

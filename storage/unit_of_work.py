@@ -13,12 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
 from storage.audit import AuditRepository
+from storage.checkins import CheckinRepository
+from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
 from storage.link_codes import LinkCodeRepository
 from storage.offers import OfferRepository
 from storage.outbox import CardPostRepository, OutboxRepository
 from storage.people import PersonRepository, RoleRepository
+from storage.personal_data import PersonalDataRepository
 from storage.pipeline import PipelineRepository
 from storage.searches import ApplicantSearchRepository, SavedSearchRepository
 from storage.tasks import TaskRepository
@@ -42,6 +45,9 @@ class UnitOfWork:
     saved_searches: SavedSearchRepository
     link_codes: LinkCodeRepository
     inbox: InboxRepository
+    personal_data: PersonalDataRepository
+    flow_runs: FlowRunRepository
+    checkins: CheckinRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -64,6 +70,9 @@ class UnitOfWork:
         self.saved_searches = SavedSearchRepository(self.session)
         self.link_codes = LinkCodeRepository(self.session)
         self.inbox = InboxRepository(self.session)
+        self.personal_data = PersonalDataRepository(self.session)
+        self.flow_runs = FlowRunRepository(self.session)
+        self.checkins = CheckinRepository(self.session)
         return self
 
     def __exit__(

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
-
 from bot.domain.errors import InvalidInput, NotFound, UserError
 from bot.messages.reply import Action, Reply
 from bot.services import people
@@ -131,7 +129,7 @@ class FlowEngine:
             created_at=now,
             updated_at=now,
         )
-        ctx.uow.session.add(run)
+        ctx.uow.flow_runs.add(run)
         ctx.uow.flush()
         self._touch(ctx, run)
         run.version = 0
@@ -142,16 +140,7 @@ class FlowEngine:
     def active_run(self, ctx: Context, channel: str) -> FlowRun | None:
         if ctx.actor.person_id is None:
             return None
-        return ctx.uow.session.scalar(
-            select(FlowRun)
-            .where(
-                FlowRun.person_id == ctx.actor.person_id,
-                FlowRun.channel == channel,
-                FlowRun.status == "active",
-            )
-            .order_by(FlowRun.updated_at.desc(), FlowRun.id.desc())
-            .limit(1)
-        )
+        return ctx.uow.flow_runs.latest_active(ctx.actor.person_id, channel)
 
     def wants_free_text(self, ctx: Context, run: FlowRun) -> bool:
         definition = self.definitions[run.flow]
@@ -160,12 +149,7 @@ class FlowEngine:
     def open_runs(self, ctx: Context, flow: str | None = None) -> list[FlowRun]:
         if ctx.actor.person_id is None:
             return []
-        stmt = select(FlowRun).where(
-            FlowRun.person_id == ctx.actor.person_id, FlowRun.status.in_(("active", "paused"))
-        )
-        if flow:
-            stmt = stmt.where(FlowRun.flow == flow)
-        return list(ctx.uow.session.scalars(stmt.order_by(FlowRun.id)))
+        return ctx.uow.flow_runs.open_for_person(ctx.actor.person_id, flow)
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -182,7 +166,7 @@ class FlowEngine:
         parts = value.split(":", 2)
         if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
             raise InvalidInput("that button is not one of hirebot's")
-        run = ctx.uow.session.get(FlowRun, int(parts[0]), with_for_update=True)
+        run = ctx.uow.flow_runs.get(int(parts[0]), for_update=True)
         if run is None or run.person_id != ctx.actor.person_id:
             raise NotFound("that question was not asked of you")
         if run.status in {"done", "cancelled"}:
@@ -219,11 +203,7 @@ class FlowEngine:
         """Bump the version, and make this run the person's most recently prompted one: strictly
         later than their others, even when two answers land in the same clock tick."""
         run.version += 1
-        latest = ctx.uow.session.scalar(
-            select(func.max(FlowRun.updated_at)).where(
-                FlowRun.person_id == run.person_id, FlowRun.id != run.id
-            )
-        )
+        latest = ctx.uow.flow_runs.last_touched_by_others(run.person_id, run.id)
         now = ctx.clock.now()
         run.updated_at = max(now, latest + timedelta(microseconds=1)) if latest else now
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.interviews import RATINGS, RECOMMENDATIONS, parse_duration
 from bot.domain.permissions import Permission
@@ -189,14 +187,12 @@ def _own_panelist(ctx: Context, interview_id: int) -> tuple[Interview, Panelist]
 
 
 def _open_run(ctx: Context, interview: Interview) -> FlowRun | None:
-    return ctx.uow.session.scalar(
-        select(FlowRun).where(
-            FlowRun.person_id == ctx.actor.person_id,
-            FlowRun.flow == FLOW,
-            FlowRun.subject == f"interview:{interview.id}",
-            FlowRun.status.in_(("active", "paused")),
-        )
+    if ctx.actor.person_id is None:
+        return None
+    runs = ctx.uow.flow_runs.open_about(
+        f"interview:{interview.id}", person_id=ctx.actor.person_id, flow=FLOW
     )
+    return runs[0] if runs else None
 
 
 def give_feedback(ctx: Context, interview_id: int) -> list[Reply]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
@@ -14,7 +12,6 @@ from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
 from bot.services import checkins, digests, offers
 from bot.services.context import Context
-from storage.models import Checkin
 
 CHECKIN_USAGE = (
     "checkin start <applicant id> as=<person> [milestones='Title:YYYY-MM-DD; …'] | "
@@ -115,9 +112,7 @@ def checkin(ctx: Context, line: CommandLine) -> list[Reply]:
             )
         return [success(f"{when}; the manager gets each summary.{tracked}")]
     if verb == "list":
-        rows = ctx.uow.session.scalars(
-            select(Checkin).where(Checkin.status != "ended").order_by(Checkin.id)
-        ).all()
+        rows = ctx.uow.checkins.running()
         names = {p.id: p.name for p in ctx.uow.people.all()}
         lines = []
         for c in rows:

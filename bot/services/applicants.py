@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-
 from bot.domain.applicants import NOTE_MAX, REASON_MAX, ApplicantDraft, clean_text
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, InvalidMove, NotFound
@@ -223,13 +221,7 @@ def hold_stage(ctx: Context, applicant: Applicant) -> None:
     """Lock the applicant's row in their current stage for this transaction (a compare-and-set
     that changes nothing else), so a concurrent move either waits for this one or makes it fail
     cleanly; an offer drafted beside a move to hired cannot both succeed."""
-    result = ctx.uow.session.execute(
-        update(Applicant)
-        .where(Applicant.id == applicant.id, Applicant.stage == applicant.stage)
-        .values(updated_at=ctx.clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
+    if not ctx.uow.applicants.hold_stage(applicant, ctx.clock.now()):
         raise InvalidMove(f"#{applicant.id} was moved by someone else just now; look again")
 
 
@@ -238,15 +230,8 @@ def _apply_move(
 ) -> None:
     now = ctx.clock.now()
     # Compare-and-set: a concurrent move of the same applicant makes this one fail cleanly.
-    result = ctx.uow.session.execute(
-        update(Applicant)
-        .where(Applicant.id == applicant.id, Applicant.stage == current)
-        .values(stage=target.key, stage_entered_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 1) != 1:
+    if not ctx.uow.applicants.move_stage(applicant, current, target.key, now):
         raise InvalidMove(f"#{applicant.id} was moved by someone else just now; look again")
-    ctx.uow.session.refresh(applicant)
     ctx.uow.moves.add(
         StageMove(
             applicant_id=applicant.id,

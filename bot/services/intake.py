@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.domain.applicant_form import FieldValue, validate_form
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import FieldErrors, InvalidInput, NotFound, UserError
@@ -88,9 +86,7 @@ def record_request(
 
 def replay(ctx: Context, key: str, body_fingerprint: str) -> Submission | None:
     """The first result for this Idempotency-Key, or None when the key is new."""
-    event = ctx.uow.session.scalar(
-        select(AuditEvent).where(AuditEvent.dedup_key == idempotency_dedup_key(key))
-    )
+    event = ctx.uow.audit.by_dedup_key(idempotency_dedup_key(key))
     if event is None:
         return None
     if event.payload.get("fingerprint") != body_fingerprint:

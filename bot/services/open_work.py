@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
-
 from bot.messages.format import local_time
 from bot.messages.reply import Reply
 from bot.services import interviews, people, tasks
 from bot.services.context import Context
-from storage.models import Checkin, FlowRun, Interview, Person
+from storage.models import Person
 
-OPEN_RUN_STATUSES = ("active", "paused")
 REASON = "the applicant's data was erased"
 
 
@@ -28,11 +25,7 @@ def close_open_work(ctx: Context, applicant_id: int) -> int:
     told: dict[int, list[str]] = defaultdict(list)
     closed = 0
     interview_subjects = []
-    for interview in ctx.uow.session.scalars(
-        select(Interview)
-        .where(Interview.applicant_id == applicant_id, Interview.status == "scheduled")
-        .order_by(Interview.id)
-    ):
+    for interview in ctx.uow.interviews.scheduled_for_applicant(applicant_id):
         interview_subjects.append(interviews.subject(interview))
         closed += tasks.cancel_pending(ctx, interviews.subject(interview))
         upcoming = interview.starts_at > now
@@ -80,9 +73,7 @@ def _timezone(ctx: Context, person: Person | None) -> str:
 
 def _close_checkins(ctx: Context, applicant_id: int, told: dict[int, list[str]]) -> int:
     closed = 0
-    for checkin in ctx.uow.session.scalars(
-        select(Checkin).where(Checkin.applicant_id == applicant_id, Checkin.status != "ended")
-    ):
+    for checkin in ctx.uow.checkins.running_for(applicant_id):
         checkin.status, checkin.paused_until = "ended", None
         closed += 1 + tasks.cancel_pending(ctx, f"checkin:{checkin.id}")
         told[checkin.manager_id].append(f"Check-ins #{checkin.id} have ended")
@@ -94,9 +85,7 @@ def _close_runs(
 ) -> int:
     """Conversations in progress about them (a feedback form, a guided schedule)."""
     closed = 0
-    for run in ctx.uow.session.scalars(
-        select(FlowRun).where(FlowRun.status.in_(OPEN_RUN_STATUSES)).order_by(FlowRun.id)
-    ):
+    for run in ctx.uow.flow_runs.all_open():
         if run.data.get("applicant_id") != applicant_id and run.subject not in subjects:
             continue
         run.status, run.updated_at = "cancelled", ctx.clock.now()

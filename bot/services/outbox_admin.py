@@ -11,16 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
-
 from bot.domain.errors import InvalidInput, NotFound
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import OutboxMessage
+from storage.outbox import OPEN_STATUSES, VIEWS
 from storage.unit_of_work import UnitOfWork
 
-OPEN = ("pending", "sending")
-VIEWS = ("pending", "failed", "dead", "sent", "open", "all")
+OPEN = OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -34,49 +32,21 @@ class ChannelStats:
     oldest_pending_at: datetime | None
 
 
-def _conditions(view: str) -> list[ColumnElement[bool]]:
-    if view == "pending":
-        return [OutboxMessage.status.in_(OPEN), OutboxMessage.attempts == 0]
-    if view == "failed":
-        return [OutboxMessage.status.in_(OPEN), OutboxMessage.attempts > 0]
-    if view == "open":
-        return [OutboxMessage.status.in_([*OPEN, "dead"])]
-    if view in {"dead", "sent"}:
-        return [OutboxMessage.status == view]
-    if view == "all":
-        return []
-    raise InvalidInput(f"unknown view '{view}' (views: {', '.join(VIEWS)})")
-
-
 def listing(
     uow: UnitOfWork, *, view: str = "open", channel: str | None = None, limit: int = 50
 ) -> Sequence[OutboxMessage]:
     """Oldest first, so the head of each conversation's queue is on top."""
-    conditions = _conditions(view)
-    if channel:
-        conditions.append(OutboxMessage.channel == channel)
-    order = OutboxMessage.id.desc() if view in {"sent", "all"} else OutboxMessage.id
-    return uow.session.scalars(
-        select(OutboxMessage).where(*conditions).order_by(order).limit(limit)
-    ).all()
+    if view not in VIEWS:
+        raise InvalidInput(f"unknown view '{view}' (views: {', '.join(VIEWS)})")
+    return uow.outbox.listing(view=view, channel=channel, limit=limit)
 
 
 def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
     """Counts per channel. Sent rows pile up forever, so scrapes count only open and dead ones."""
     counts: dict[str, dict[str, int]] = {}
-    where = [] if include_sent else [OutboxMessage.status.in_([*OPEN, "dead"])]
-    # attempts has a handful of values (0..MAX_ATTEMPTS), so grouping by it stays small.
-    rows = uow.session.execute(
-        select(
-            OutboxMessage.channel,
-            OutboxMessage.status,
-            OutboxMessage.attempts,
-            func.count(OutboxMessage.id),
-        )
-        .where(*where)
-        .group_by(OutboxMessage.channel, OutboxMessage.status, OutboxMessage.attempts)
-    ).all()
-    for channel, status, attempts, count in rows:
+    for channel, status, attempts, count in uow.outbox.counts_by_attempts(
+        include_sent=include_sent
+    ):
         bucket = counts.setdefault(channel, {})
         key = "failed" if status in OPEN and attempts > 0 else status
         bucket[key] = bucket.get(key, 0) + count
@@ -97,17 +67,12 @@ def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
 
 def oldest_open(uow: UnitOfWork) -> dict[str, datetime]:
     """When the oldest undelivered message of each channel was queued: the delivery lag."""
-    rows = uow.session.execute(
-        select(OutboxMessage.channel, func.min(OutboxMessage.created_at))
-        .where(OutboxMessage.status.in_(OPEN))
-        .group_by(OutboxMessage.channel)
-    ).all()
-    return {channel: at for channel, at in rows if at is not None}
+    return uow.outbox.oldest_open()
 
 
 def retry(ctx: Context, message_id: int) -> OutboxMessage:
     """Put a dead message back in the queue, due now, with a fresh attempt budget."""
-    row = ctx.uow.session.get(OutboxMessage, message_id, with_for_update=True)
+    row = ctx.uow.outbox.get(message_id, for_update=True)
     if row is None:
         raise NotFound(f"no outbox message {message_id}")
     if row.status != "dead":
@@ -131,7 +96,4 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
 
 
 def dead_ids(uow: UnitOfWork, channel: str | None = None) -> list[int]:
-    stmt = select(OutboxMessage.id).where(OutboxMessage.status == "dead")
-    if channel:
-        stmt = stmt.where(OutboxMessage.channel == channel)
-    return list(uow.session.scalars(stmt.order_by(OutboxMessage.id)))
+    return uow.outbox.dead_ids(channel)

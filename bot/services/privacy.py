@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, or_, select
-
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.permissions import Permission
 from bot.messages.cards import card_key
@@ -32,29 +30,18 @@ from bot.services.traces import ERASED, Traces
 from storage.models import (
     Applicant,
     AuditEvent,
-    CardPost,
     Checkin,
-    CheckinResponse,
     Feedback,
-    FlowRun,
-    InboundEvent,
     Interview,
     Note,
     Offer,
     OutboxMessage,
-    SavedSearch,
-    ScheduledTask,
     StageMove,
 )
 from storage.unit_of_work import UnitOfWork
 
-OPEN_OFFER_STATUSES = ("pending_approval", "approved")
 RETENTION = "privacy.retention"
 RETENTION_ERASE = "privacy.retention_erase"
-
-
-def _rows(uow: UnitOfWork, model: Any, *conditions: Any) -> list[Any]:
-    return list(uow.session.scalars(select(model).where(*conditions).order_by(model.id)))
 
 
 def _plain(row: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
@@ -80,35 +67,26 @@ def export(uow: UnitOfWork, applicant_id: int) -> dict[str, Any]:
     applicant = uow.applicants.get(applicant_id)
     if applicant is None:
         raise NotFound(f"no applicant #{applicant_id}")
-    interviews = _rows(uow, Interview, Interview.applicant_id == applicant.id)
-    checkins = _rows(uow, Checkin, Checkin.applicant_id == applicant.id)
+    interviews = uow.personal_data.linked(Interview, applicant.id)
+    checkins = uow.personal_data.linked(Checkin, applicant.id)
     return {
         "applicant": {**_plain(applicant), "role": applicant.role.key},
-        "stage_moves": [
-            _plain(m) for m in _rows(uow, StageMove, StageMove.applicant_id == applicant.id)
-        ],
-        "notes": [_plain(n) for n in _rows(uow, Note, Note.applicant_id == applicant.id)],
+        "stage_moves": [_plain(m) for m in uow.personal_data.linked(StageMove, applicant.id)],
+        "notes": [_plain(n) for n in uow.personal_data.linked(Note, applicant.id)],
         "interviews": [
             {**_plain(i), "panel": [_plain(p) for p in i.panelists]} for i in interviews
         ],
-        "feedback": [
-            _plain(f) for f in _rows(uow, Feedback, Feedback.applicant_id == applicant.id)
-        ],
-        "offers": [_plain(o) for o in _rows(uow, Offer, Offer.applicant_id == applicant.id)],
+        "feedback": [_plain(f) for f in uow.personal_data.linked(Feedback, applicant.id)],
+        "offers": [_plain(o) for o in uow.personal_data.linked(Offer, applicant.id)],
         "checkins": [
             {
                 **_plain(c),
-                "responses": [
-                    _plain(r)
-                    for r in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == c.id)
-                ],
+                "responses": [_plain(r) for r in uow.personal_data.checkin_responses(c.id)],
             }
             for c in checkins
         ],
         "timeline": [_plain(e) for e in uow.audit.full_timeline(applicant.id)],
-        "messages": [
-            _plain(m) for m in _rows(uow, OutboxMessage, OutboxMessage.applicant_id == applicant.id)
-        ],
+        "messages": [_plain(m) for m in uow.personal_data.linked(OutboxMessage, applicant.id)],
     }
 
 
@@ -133,14 +111,6 @@ class ErasureReport:
         self.rows_changed[table] = self.rows_changed.get(table, 0) + n
 
 
-def open_offer(uow: UnitOfWork, applicant_id: int) -> Offer | None:
-    return uow.session.scalar(
-        select(Offer).where(
-            Offer.applicant_id == applicant_id, Offer.status.in_(OPEN_OFFER_STATUSES)
-        )
-    )
-
-
 def erase(ctx: Context, applicant_id: int) -> ErasureReport:
     """Erase one applicant's personal data everywhere; callers commit."""
     ctx.actor.require(Permission.ADMIN)
@@ -150,7 +120,7 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
         raise NotFound(f"no applicant #{applicant_id}")
     if applicant.erased_at is not None:
         raise InvalidInput(f"#{applicant_id} was already erased on {applicant.erased_at.date()}")
-    offer = open_offer(uow, applicant.id)
+    offer = uow.offers.open_for(applicant.id)
     if offer is not None:
         raise InvalidInput(
             f"#{applicant_id} has an open offer (#{offer.id}, {offer.status.replace('_', ' ')}); "
@@ -179,21 +149,19 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
 def traces_of(ctx: Context, applicant: Applicant) -> Traces:
     """Their name, emails, phone, links, and every piece of free text written about them."""
     uow = ctx.uow
-    texts: list[str] = [n.text for n in _rows(uow, Note, Note.applicant_id == applicant.id)]
-    texts += [
-        m.reason for m in _rows(uow, StageMove, StageMove.applicant_id == applicant.id) if m.reason
-    ]
-    for fb in _rows(uow, Feedback, Feedback.applicant_id == applicant.id):
+    texts: list[str] = [n.text for n in uow.personal_data.linked(Note, applicant.id)]
+    texts += [m.reason for m in uow.personal_data.linked(StageMove, applicant.id) if m.reason]
+    for fb in uow.personal_data.linked(Feedback, applicant.id):
         texts += [fb.strengths, fb.concerns]
         texts += [str(v.get("comment") or "") for v in fb.ratings.values()]
-    for interview in _rows(uow, Interview, Interview.applicant_id == applicant.id):
+    for interview in uow.personal_data.linked(Interview, applicant.id):
         texts.append(interview.cancel_reason)
-    for offer in _rows(uow, Offer, Offer.applicant_id == applicant.id):
+    for offer in uow.personal_data.linked(Offer, applicant.id):
         texts += [offer.decision_reason, offer.outside_range_reason]
-    for checkin in _rows(uow, Checkin, Checkin.applicant_id == applicant.id):
-        for response in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == checkin.id):
+    for checkin in uow.personal_data.linked(Checkin, applicant.id):
+        for response in uow.personal_data.checkin_responses(checkin.id):
             texts += [str(v) for v in response.answers.values()]
-    for run in _runs_about(uow, applicant.id):
+    for run in uow.personal_data.flow_runs_about(applicant.id):
         texts += list(_strings(run.data))
     return Traces.of(
         name=applicant.name,
@@ -216,14 +184,6 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def _runs_about(uow: UnitOfWork, applicant_id: int) -> list[FlowRun]:
-    return [
-        run
-        for run in uow.session.scalars(select(FlowRun).order_by(FlowRun.id))
-        if run.data.get("applicant_id") == applicant_id
-    ]
-
-
 def _erase_applicant(applicant: Applicant, now: datetime) -> None:
     applicant.name = f"Erased applicant #{applicant.id}"
     applicant.email = applicant.email_normalized = applicant.phone = None
@@ -234,75 +194,50 @@ def _erase_applicant(applicant: Applicant, now: datetime) -> None:
 def _scrub_about(ctx: Context, found: Traces, applicant_id: int, report: ErasureReport) -> None:
     """Rows known to be about them: their free text goes entirely or loses every name part."""
     uow = ctx.uow
-    for note in _rows(uow, Note, Note.applicant_id == applicant_id):
+    for note in uow.personal_data.linked(Note, applicant_id):
         note.text = ERASED
         report.count("notes")
-    for move in _rows(uow, StageMove, StageMove.applicant_id == applicant_id):
+    for move in uow.personal_data.linked(StageMove, applicant_id):
         if move.reason:
             move.reason = found.scrub(move.reason, about_them=True)
             report.count("stage_moves")
-    for fb in _rows(uow, Feedback, Feedback.applicant_id == applicant_id):
+    for fb in uow.personal_data.linked(Feedback, applicant_id):
         fb.strengths, fb.concerns = ERASED if fb.strengths else "", ERASED if fb.concerns else ""
         fb.ratings = {
             k: {**v, "comment": ERASED if v.get("comment") else ""} for k, v in fb.ratings.items()
         }
         report.count("feedback")
-    for interview in _rows(uow, Interview, Interview.applicant_id == applicant_id):
+    for interview in uow.personal_data.linked(Interview, applicant_id):
         interview.cancel_reason = found.scrub(interview.cancel_reason, about_them=True)
-    for offer in _rows(uow, Offer, Offer.applicant_id == applicant_id):
+    for offer in uow.personal_data.linked(Offer, applicant_id):
         offer.decision_reason = found.scrub(offer.decision_reason, about_them=True)
         offer.outside_range_reason = found.scrub(offer.outside_range_reason, about_them=True)
         report.count("offers")
-    for checkin in _rows(uow, Checkin, Checkin.applicant_id == applicant_id):
-        for response in _rows(uow, CheckinResponse, CheckinResponse.checkin_id == checkin.id):
+    for checkin in uow.personal_data.linked(Checkin, applicant_id):
+        for response in uow.personal_data.checkin_responses(checkin.id):
             response.answers = dict.fromkeys(response.answers, ERASED)
             report.count("checkin_responses")
-    for event in _rows(uow, AuditEvent, AuditEvent.applicant_id == applicant_id):
+    for event in uow.personal_data.linked(AuditEvent, applicant_id):
         event.summary = found.scrub(event.summary, about_them=True)
         event.payload = found.scrub(event.payload, about_them=True)
         report.count("audit_events")
-    for message in _rows(uow, OutboxMessage, OutboxMessage.applicant_id == applicant_id):
+    for message in uow.personal_data.linked(OutboxMessage, applicant_id):
         message.payload = found.scrub(message.payload, about_them=True)
         report.count("outbox")
-    for run in _runs_about(uow, applicant_id):
+    for run in uow.personal_data.flow_runs_about(applicant_id):
         run.data = found.scrub(run.data, about_them=True)
         report.count("flow_runs")
-
-
-# Every free-text column, searched for rows not linked to them that still quote them.
-_FREE_TEXT: list[tuple[Any, str, Any]] = [
-    (AuditEvent, "summary", AuditEvent.summary),
-    (AuditEvent, "payload", cast(AuditEvent.payload, String)),
-    (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
-    (OutboxMessage, "last_error", OutboxMessage.last_error),
-    (InboundEvent, "payload", cast(InboundEvent.payload, String)),  # not yet handled
-    (InboundEvent, "last_error", InboundEvent.last_error),
-    (Note, "text", Note.text),
-    (StageMove, "reason", StageMove.reason),
-    (FlowRun, "data", cast(FlowRun.data, String)),
-    (Feedback, "strengths", Feedback.strengths),
-    (Feedback, "concerns", Feedback.concerns),
-    (Feedback, "ratings", cast(Feedback.ratings, String)),
-    (Interview, "cancel_reason", Interview.cancel_reason),
-    (Offer, "decision_reason", Offer.decision_reason),
-    (Offer, "outside_range_reason", Offer.outside_range_reason),
-    (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
-    (SavedSearch, "query", SavedSearch.query),
-    (ScheduledTask, "result", ScheduledTask.result),
-    (ScheduledTask, "last_error", ScheduledTask.last_error),
-]
 
 
 def _scrub_everywhere(ctx: Context, found: Traces, report: ErasureReport) -> None:
     """Rows not linked to them that still quote their name, email, phone or what was written
     about them (a failed command, a digest, someone else's note): a search of each column."""
-    for model, attribute, column in _FREE_TEXT:
-        for row in ctx.uow.session.scalars(select(model).where(found.condition(column))):
-            before = getattr(row, attribute)
-            after = found.scrub(before, about_them=False)
-            if after != before:
-                setattr(row, attribute, after)
-                report.count(model.__tablename__)
+    for row, attribute in ctx.uow.personal_data.quoting(found.condition):
+        before = getattr(row, attribute)
+        after = found.scrub(before, about_them=False)
+        if after != before:
+            setattr(row, attribute, after)
+            report.count(row.__tablename__)
 
 
 def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int, bool]:
@@ -310,22 +245,8 @@ def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int
     outbox id -> whether the row is about them (read before the payloads are scrubbed).
     Thread lines under their card carry no personal data (docs/privacy.md): they are kept
     for the team unless one quotes them."""
-    delivered = (
-        OutboxMessage.status == "sent",
-        OutboxMessage.external_ref.is_not(None),
-        OutboxMessage.kind == "message",
-    )
-    rows = ctx.uow.session.scalars(
-        select(OutboxMessage).where(
-            *delivered,
-            or_(
-                OutboxMessage.applicant_id == applicant_id,
-                found.condition(cast(OutboxMessage.payload, String)),
-            ),
-        )
-    )
     about: dict[int, bool] = {}
-    for row in rows:
+    for row in ctx.uow.personal_data.delivered_messages(applicant_id, found.condition):
         if row.applicant_id == applicant_id and row.thread_card_key is None:
             about[row.id] = True
         elif found.scrub(row.payload, about_them=False) != row.payload:
@@ -342,10 +263,7 @@ def _edit_cards(ctx: Context, applicant_id: int) -> int:
         private=False,
     )
     edited = 0
-    posts = ctx.uow.session.scalars(
-        select(CardPost).where(CardPost.card_key == card_key(applicant_id))
-    )
-    for post in posts:
+    for post in ctx.uow.cards.for_card(card_key(applicant_id)):
         # Queued even when this process does not run that channel (a CLI without tokens):
         # the server that does delivers it.
         outbox.enqueue(
@@ -369,7 +287,7 @@ def _edit_messages(
     (the console has printed its lines; an ephemeral Slack message cannot be edited)."""
     edited = 0
     for outbox_id, about_them in sorted(delivered.items()):
-        original = ctx.uow.session.get(OutboxMessage, outbox_id)
+        original = ctx.uow.outbox.get(outbox_id)
         if original is None:
             continue
         if about_them:
@@ -402,16 +320,7 @@ def due_for_retention(ctx: Context, now: datetime, limit: int = 500) -> list[tup
     rules = ctx.catalog.privacy.retention
     if not rules:
         return []
-    conditions = [
-        (Applicant.stage == stage) & (Applicant.stage_entered_at < now - timedelta(days=days))
-        for stage, days in rules
-    ]
-    rows = ctx.uow.session.scalars(
-        select(Applicant)
-        .where(Applicant.erased_at.is_(None), or_(*conditions))
-        .order_by(Applicant.id)
-        .limit(limit)
-    ).all()
+    rows = ctx.uow.applicants.past_retention(rules, now, limit)
     by_stage = dict(rules)
     return [(a, f"{a.stage} for more than {by_stage[a.stage]} days") for a in rows]
 
@@ -456,7 +365,7 @@ def retention_erase(ctx: Context, task: Any) -> str:
     still_due = {a.id for a, _why in due_for_retention(ctx, ctx.clock.now())}
     if applicant_id not in still_due:
         return "skipped: no longer due"
-    if open_offer(ctx.uow, applicant_id) is not None:
+    if ctx.uow.offers.open_for(applicant_id) is not None:
         return "skipped: open offer"
     report = erase(ctx, applicant_id)
     return f"erased #{report.applicant_id}"

@@ -45,7 +45,7 @@ def report_undeliverable(
             log.info("%s %s is unreachable again (already reported today)", channel, address)
             return []
         ctx = Context(uow, catalog, clock, Actor("system", "delivery"), correlation_id, channels)
-        row = uow.session.get(OutboxMessage, outbox_id)
+        row = uow.outbox.get(outbox_id)
         applicant_id = row.applicant_id if row is not None else None
         lost = _KINDS.get(row.kind, "a message") if row is not None else "a message"
         if applicant_id is not None:

@@ -171,7 +171,7 @@ def find(ctx: Context, ref: str) -> SavedSearch:
     word = ref.strip()
     found: SavedSearch | None
     if word.lstrip("#").isdigit():
-        found = ctx.uow.session.get(SavedSearch, int(word.lstrip("#")))
+        found = repo.get(int(word.lstrip("#")))
         found = found if found is not None and found.person_id == person_id else None
     else:
         found = repo.by_name(person_id, word)
@@ -248,6 +248,6 @@ def for_digest(ctx: Context, person_key: str) -> DigestMatches:
 def mark_reported(ctx: Context, matches: DigestMatches) -> None:
     """After the digest went out: the next one reports only applicants added since."""
     for search_id in matches.search_ids:
-        saved = ctx.uow.session.get(SavedSearch, search_id)
+        saved = ctx.uow.saved_searches.get(search_id)
         if saved is not None and saved.last_seen_id < matches.horizon:
             saved.last_seen_id = matches.horizon
