@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Checkin
+from storage.models import Checkin, CheckinResponse
 
 
 class CheckinRepository:
@@ -17,6 +17,9 @@ class CheckinRepository:
 
     def add(self, checkin: Checkin) -> None:
         self.session.add(checkin)
+
+    def add_response(self, response: CheckinResponse) -> None:
+        self.session.add(response)
 
     def get(self, checkin_id: int) -> Checkin | None:
         return self.session.get(Checkin, checkin_id)

@@ -104,6 +104,32 @@ class InterviewRepository:
             ).all()
         return found
 
+    def reload(self, interview: Interview) -> None:
+        """Read the interview again after its panel was added, so `panelists` is current."""
+        self.session.refresh(interview)
+
+    def add_panelist(self, panelist: Panelist) -> None:
+        self.session.add(panelist)
+
+    def panelist_by_id(self, panelist_id: int, *, for_update: bool = False) -> Panelist | None:
+        """Locked while feedback is submitted, so two submissions cannot both count."""
+        return self.session.get(Panelist, panelist_id, with_for_update=for_update)
+
+    def feedback_late(self, due_before: datetime) -> Sequence[Panelist]:
+        """Panelists of scheduled interviews asked for feedback before `due_before` who have
+        neither given it nor been escalated yet: what a manager's escalation lists."""
+        return self.session.scalars(
+            select(Panelist)
+            .join(Interview, Interview.id == Panelist.interview_id)
+            .where(
+                Panelist.feedback_status == "pending",
+                Panelist.escalated_at.is_(None),
+                Panelist.requested_at.is_not(None),
+                Panelist.requested_at <= due_before,
+                Interview.status == "scheduled",
+            )
+        ).all()
+
     def panelist(self, interview_id: int, person_id: int) -> Panelist | None:
         return self.session.scalar(
             select(Panelist).where(

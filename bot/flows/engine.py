@@ -223,11 +223,7 @@ class FlowEngine:
     ) -> int:
         """Close every open run about `subject` (`interview:12`) and tell each person why; the
         services call this when what a conversation was about goes away. Returns how many."""
-        runs = ctx.uow.session.scalars(
-            select(FlowRun).where(
-                FlowRun.subject == subject, FlowRun.status.in_(("active", "paused"))
-            )
-        ).all()
+        runs = ctx.uow.flow_runs.open_about(subject)
         for run in runs:
             person = ctx.uow.people.by_id(run.person_id)
             replies = self.cancel(ctx, run, reason=reason)

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.permissions import Permission
 from bot.domain.stages import StageKind
@@ -21,7 +19,6 @@ from bot.services import applicants as applicant_service
 from bot.services import audit, people, tasks
 from bot.services.context import Context
 from storage.models import Checkin, CheckinResponse, FlowRun, Person, ScheduledTask
-from storage.offers import OfferRepository
 
 CHECKIN = "checkin"
 ANSWER_PREVIEW = 600
@@ -66,16 +63,15 @@ def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Mil
     if role.pipeline.get(applicant.stage).kind is not StageKind.HIRED:
         raise InvalidInput(f"#{applicant.id} is not hired yet; check-ins start after hiring")
     person = people.row(ctx, person_key)
-    existing = ctx.uow.session.scalar(
-        select(Checkin).where(Checkin.applicant_id == applicant.id, Checkin.status != "ended")
-    )
+    running = ctx.uow.checkins.running_for(applicant.id)
+    existing = running[0] if running else None
     if existing is not None:
         raise InvalidInput(f"check-ins for #{applicant.id} already run (check-in #{existing.id})")
     manager = people.row(ctx, role.hiring_manager)
     now = ctx.clock.now()
     tz = ZoneInfo(ctx.catalog.person(person.key).timezone)
     today = now.astimezone(tz).date()
-    offer = OfferRepository(ctx.uow.session).latest_accepted(applicant.id)
+    offer = ctx.uow.offers.latest_accepted(applicant.id)
     first_day = offer.start_date if offer is not None else today
     later = first_day > today
     checkin = Checkin(
@@ -88,7 +84,7 @@ def start(ctx: Context, applicant_id: int, person_key: str, milestones: list[Mil
         started_at=datetime.combine(first_day, time(0), tz) if later else now,
         created_by_id=ctx.actor.person_id,
     )
-    ctx.uow.session.add(checkin)
+    ctx.uow.checkins.add(checkin)
     ctx.uow.flush()
     settings = ctx.catalog.schedules
     for days in settings.milestone_days:
@@ -138,7 +134,7 @@ def paused_until(ctx: Context, checkin: Checkin) -> date | None:
 
 
 def get(ctx: Context, checkin_id: int) -> Checkin:
-    checkin = ctx.uow.session.get(Checkin, checkin_id)
+    checkin = ctx.uow.checkins.get(checkin_id)
     if checkin is None:
         raise NotFound(f"no check-in #{checkin_id}")
     ctx.touch(checkin.applicant_id)
@@ -202,7 +198,7 @@ def due(ctx: Context, task: ScheduledTask) -> Due | str:
     """A check-in is due: whom to ask and on what occasion, or why not now (ended, paused, not
     begun, quiet hours, the previous one still open). The check-in flow asks them
     (`bot/flows/checkin.py` `ask_when_due`)."""
-    checkin = ctx.uow.session.get(Checkin, int(task.subject.split(":", 1)[1]))
+    checkin = ctx.uow.checkins.get(int(task.subject.split(":", 1)[1]))
     if checkin is None or checkin.status == "ended":
         return "skipped: ended"
     now = ctx.clock.now()
@@ -219,12 +215,7 @@ def due(ctx: Context, task: ScheduledTask) -> Due | str:
     deferred = tasks.hold_for_quiet_hours(ctx, task, ctx.catalog.person(person.key))
     if deferred:
         return deferred
-    open_run = ctx.uow.session.scalar(
-        select(FlowRun).where(
-            FlowRun.subject == f"checkin:{checkin.id}", FlowRun.status.in_(("active", "paused"))
-        )
-    )
-    if open_run is not None:
+    if ctx.uow.flow_runs.open_about(f"checkin:{checkin.id}"):
         return "skipped: the previous check-in is still open"
     milestone = re.search(r":(day-\d+)", task.key)  # also when deferred (key gets a suffix)
     occasion = milestone.group(1) if milestone else "weekly"
@@ -236,7 +227,7 @@ def record(ctx: Context, run: FlowRun, status: str) -> Reply:
     checkin = get(ctx, int(run.data["checkin_id"]))
     now = ctx.clock.now()
     answers = dict(run.data.get("answers", {}))
-    ctx.uow.session.add(
+    ctx.uow.checkins.add_response(
         CheckinResponse(
             checkin_id=checkin.id,
             occasion=str(run.data.get("occasion", "weekly")),

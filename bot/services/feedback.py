@@ -37,7 +37,7 @@ def _load(
     ctx: Context, interview_id: int, panelist_id: int, person_id: int
 ) -> tuple[Interview, Panelist, Applicant, RoleSpec, Person]:
     interview = ctx.uow.interviews.get(interview_id)
-    panelist = ctx.uow.session.get(Panelist, panelist_id, with_for_update=True)
+    panelist = ctx.uow.interviews.panelist_by_id(panelist_id, for_update=True)
     person = ctx.uow.people.by_id(person_id)
     if interview is None or panelist is None or person is None:
         raise NotFound("that interview no longer exists")

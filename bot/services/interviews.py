@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.interviews import parse_start
@@ -165,9 +163,9 @@ def schedule(
     ctx.uow.interviews.add(interview)
     ctx.uow.flush()
     for person in panel:
-        ctx.uow.session.add(Panelist(interview_id=interview.id, person_id=person.id))
+        ctx.uow.interviews.add_panelist(Panelist(interview_id=interview.id, person_id=person.id))
     ctx.uow.flush()
-    ctx.uow.session.refresh(interview)
+    ctx.uow.interviews.reload(interview)
     warnings = _double_bookings(ctx, interview, panel)
     _plan_tasks(ctx, interview)
     names = ", ".join(p.name for p in panel)
@@ -393,7 +391,7 @@ def feedback_due(ctx: Context, task: ScheduledTask) -> tuple[Interview, list[Pan
 
 
 def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
-    panelist = ctx.uow.session.get(Panelist, int(task.subject.split(":", 1)[1]))
+    panelist = ctx.uow.interviews.panelist_by_id(int(task.subject.split(":", 1)[1]))
     if panelist is None or panelist.feedback_status != "pending":
         return None
     if panelist.interview.status != "scheduled":
@@ -510,17 +508,7 @@ def _late_for_manager(
     ctx: Context, manager: Person, due_before: datetime
 ) -> list[tuple[Panelist, Person, Applicant]]:
     managed = [r.key for r in ctx.catalog.roles.values() if r.hiring_manager == manager.key]
-    rows = ctx.uow.session.scalars(
-        select(Panelist)
-        .join(Interview, Interview.id == Panelist.interview_id)
-        .where(
-            Panelist.feedback_status == "pending",
-            Panelist.escalated_at.is_(None),
-            Panelist.requested_at.is_not(None),
-            Panelist.requested_at <= due_before,
-            Interview.status == "scheduled",
-        )
-    ).all()
+    rows = ctx.uow.interviews.feedback_late(due_before)
     out = []
     for item in rows:
         applicant, role = applicant_of(ctx, item.interview)
