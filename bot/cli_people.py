@@ -9,20 +9,34 @@ from rich.console import Console
 
 from bot.channels import registry
 from bot.cli_common import ConfigOption, fail, open_app, system_context
+from bot.config import Environment
 from bot.domain.errors import UserError
 from bot.messages.format import local_time
 from bot.services import linking
 
 people_app = typer.Typer(help="People: link chat accounts.", no_args_is_help=True)
 
-# The first channel whose accounts are linked with codes.
-DEFAULT_CHANNEL = next((p.traits.name for p in registry.plugins() if p.traits.linkable), "")
+
+def _channel_to_link(hirebot_env: Environment, asked: str | None) -> str:
+    """The channel named, else the first this deployment runs whose accounts link with codes."""
+    if asked:
+        return asked.lower()
+    enabled = [p.traits.name for p in registry.enabled(hirebot_env) if p.traits.linkable]
+    if enabled:
+        return enabled[0]
+    linkable = ", ".join(p.traits.name for p in registry.plugins() if p.traits.linkable)
+    raise fail(
+        f"no chat channel that links accounts is configured; name one with --channel ({linkable})"
+    )
 
 
 @people_app.command("link")
 def link(
     person: Annotated[str, typer.Argument(help="person key from config.yaml")],
-    channel: Annotated[str, typer.Option(help="chat channel to link")] = DEFAULT_CHANNEL,
+    channel: Annotated[
+        str | None,
+        typer.Option(help="chat channel to link (default: the first this deployment runs)"),
+    ] = None,
     hours: Annotated[
         int, typer.Option(min=1, max=24 * 14, help="how long the code stays valid")
     ] = 24,
@@ -37,7 +51,10 @@ def link(
         with ctx.uow:
             try:
                 issued = linking.create_code(
-                    ctx, person, channel=channel.lower(), ttl=timedelta(hours=hours)
+                    ctx,
+                    person,
+                    channel=_channel_to_link(hirebot.env, channel),
+                    ttl=timedelta(hours=hours),
                 )
             except UserError as exc:
                 raise fail(exc.message) from exc

@@ -8,9 +8,10 @@ and every reply in the audit log and outbox, and commits, or records the failure
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -60,6 +61,10 @@ class Outcome:
     person_key: str | None = None
 
 
+# `start CODE`, `/start CODE`, or a slash command's `/hire start CODE`.
+_START_CODE = re.compile(r"^(?:/\w+\s+)?/?start\s+([A-Za-z0-9_-]{8,64})$", re.IGNORECASE)
+
+
 def new_correlation_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -84,6 +89,23 @@ class Dispatcher:
         self.on_commit: list[Callable[[], None]] = []
 
     def handle(self, inbound: Inbound) -> Outcome:
+        if inbound.shared_conversation and inbound.text and _START_CODE.match(inbound.text.strip()):
+            # A link code posted where others see it binds nobody, and is never stored.
+            inbound = replace(inbound, text=_START_CODE.sub("start", inbound.text.strip()))
+        code = self._link_code(inbound)
+        if code is not None:
+            # `start CODE` in a private chat binds the account, on every channel that links
+            # accounts with codes (it is the one entry open to people hirebot does not know).
+            from bot.handlers import linking
+
+            return linking.start(
+                self,
+                channel=inbound.channel,
+                user_ref=inbound.user_ref,
+                conversation=inbound.conversation,
+                code=code,
+                dedup_key=inbound.dedup_key,
+            )
         cid = inbound.correlation_id or new_correlation_id()
         with correlation(cid):
             try:
@@ -139,6 +161,14 @@ class Dispatcher:
             outbox_ids=ids,
             person_key=actor.person.key if actor.person else None,
         )
+
+    def _link_code(self, inbound: Inbound) -> str | None:
+        """The code in a private `start CODE` (or `/start CODE`) on a linkable channel."""
+        traits = self.catalog.channel(inbound.channel)
+        if inbound.text is None or inbound.shared_conversation or not (traits and traits.linkable):
+            return None
+        found = _START_CODE.match(inbound.text.strip())
+        return found.group(1) if found else None
 
     def _resolve(self, uow: UnitOfWork, inbound: Inbound) -> Actor:
         return actor_for(uow, self.catalog, inbound.channel, inbound.user_ref)

@@ -78,7 +78,7 @@ def _start(
                 roles = ", ".join(sorted(r.value for r in spec.roles))
                 reply = success(
                     f"Linked: this {channel} account is now {spec.name} ({roles}) on hirebot. "
-                    "Send /help to see what you can do."
+                    "Send help to see what you can do."
                 )
                 ctx.actor = Actor(channel, user_ref, person.id, spec)
             except UserError as exc:
@@ -87,7 +87,7 @@ def _start(
         elif ctx.actor.person is not None:
             reply = Reply(
                 text=f"Hello {ctx.actor.person.name}: this account is linked to you. "
-                "Send /help to see what you can do."
+                "Send help to see what you can do."
             )
         else:
             reply = Reply(
@@ -95,7 +95,7 @@ def _start(
                     f"Hello! I am {dispatcher.catalog.organization}'s hiring assistant, and I "
                     "only work for people in its hiring team. To link this account, ask a "
                     "hirebot admin to run `hirebot people link <your person key>` and open the "
-                    "link they send you (or send me /start <code>)."
+                    "link they send you (or send me: start <code>)."
                 ),
             )
         summary = "start (with a link code)" if code else "start"

@@ -33,6 +33,10 @@ def _conversation(address: str) -> str:
     return address
 
 
+def _link_instructions(env: Environment, code: str) -> list[str]:
+    return [f"in Slack, open a direct message with hirebot and send: start {code}"]
+
+
 def _enabled(env: Environment) -> bool:
     return bool(env.slack_bot_token)
 
@@ -48,10 +52,12 @@ PLUGIN = ChannelPlugin(
         name="slack",
         label="Slack",
         person_key="slack_id",
+        linkable=True,
         shared_conversations=True,
         normalise=_user_id,
         normalise_conversation=_conversation,
     ),
     enabled=_enabled,
     runtime=_runtime,
+    link_instructions=_link_instructions,
 )

@@ -100,7 +100,7 @@ def test_the_cli_without_a_token_explains_the_link(
 ) -> None:
     """About the CLI's output only, so one database (SQLite) is enough."""
     result = cli(
-        ["people", "link", "hina", "--config", str(telegram_config_path)],
+        ["people", "link", "hina", "--channel", "telegram", "--config", str(telegram_config_path)],
         {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"},
     )
     assert result.returncode == 0, result.stderr
@@ -195,5 +195,5 @@ def test_codes_are_only_for_channels_that_link_accounts(telegram: Telegram) -> N
             "test",
             telegram.hirebot.channels,
         )
-        with pytest.raises(InvalidInput, match="accounts on 'slack' are not linked with codes"):
-            linking.create_code(ctx, "lucas", channel="slack")
+        with pytest.raises(InvalidInput, match="accounts on 'console' are not linked with codes"):
+            linking.create_code(ctx, "lucas", channel="console")
