@@ -11,14 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.applicants import (
-    ApplicantDraft,
-    check_url,
-    clean_name,
-    normalise_email,
-    normalise_phone,
-    parse_skills,
-)
+from bot.domain.applicants import ApplicantDraft
 from bot.domain.errors import InvalidInput
 from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.reply import Reply, success
@@ -103,12 +96,14 @@ class ConfirmStep:
         raise InvalidInput("choose Add, Start over or Cancel")
 
 
-def _phone(session: FlowSession, value: str) -> str:
-    return normalise_phone(value, session.ctx.catalog.phone_region)
+def _field_rule(field: str) -> Callable[[FlowSession, str], str]:
+    """An answer is checked by the applicant model's rule for its field, as the final add
+    checks it again."""
 
+    def check(session: FlowSession, value: str) -> str:
+        return ApplicantDraft.check(field, value, phone_region=session.ctx.catalog.phone_region)
 
-def _skills(_session: FlowSession, value: str) -> str:
-    return ", ".join(parse_skills(value))
+    return check
 
 
 class AddApplicantFlow:
@@ -118,16 +113,18 @@ class AddApplicantFlow:
     def __init__(self) -> None:
         self.steps: dict[str, Step] = {
             "role": RoleStep(),
-            "name": TextStep("Their full name?", "name", "email", lambda s, v: clean_name(v)),
+            "name": TextStep("Their full name?", "name", "email", _field_rule("name")),
             "email": TextStep(
-                "Email address?", "email", "phone", lambda s, v: normalise_email(v), optional=True
+                "Email address?", "email", "phone", _field_rule("email"), optional=True
             ),
-            "phone": TextStep("Phone number?", "phone", "source", _phone, optional=True),
+            "phone": TextStep(
+                "Phone number?", "phone", "source", _field_rule("phone"), optional=True
+            ),
             "source": TextStep(
                 "Where did they come from?",
                 "source",
                 "skills",
-                lambda s, v: v.strip()[:200],
+                _field_rule("source"),
                 optional=True,
                 choices=tuple(Choice(f"{s}", s.capitalize()) for s in SOURCES),
             ),
@@ -135,14 +132,14 @@ class AddApplicantFlow:
                 "Key skills, comma-separated (e.g. python, postgres, kubernetes)?",
                 "skills",
                 "resume",
-                _skills,
+                _field_rule("skills"),
                 optional=True,
             ),
             "resume": TextStep(
                 "Link to their resume or profile?",
                 "resume",
                 "confirm",
-                lambda s, v: check_url(v, what="resume link"),
+                _field_rule("resume"),
                 optional=True,
             ),
             "confirm": ConfirmStep(),

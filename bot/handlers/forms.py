@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.domain.applicant_form import validate_form
+from bot.domain.applicants import ApplicantDraft
 from bot.domain.errors import InvalidInput, UserError
 from bot.domain.permissions import Permission
 from bot.handlers.registry import CommandSet
@@ -47,7 +47,7 @@ def add_applicant(ctx: Context, value: str, _input: str | None) -> list[Reply]:
             role_key = ctx.catalog.role(role_key).key
         except UserError as exc:
             problems["role"] = exc.message
-    draft = validate_form(
+    draft = ApplicantDraft.from_form(
         role_key, fields, phone_region=ctx.catalog.phone_region, problems=problems
     )
     role = ctx.catalog.role(role_key)

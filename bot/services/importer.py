@@ -109,10 +109,13 @@ def validate(
             continue
         role_key = (values.get("role") or default_role or "").strip().lower()
         fields = {k: v for k, v in values.items() if k in KNOWN - {"role"} and v and v.strip()}
-        try:
-            if role_key not in roles:
-                raise InvalidInput(f"unknown role '{role_key}'" if role_key else "no role given")
-            draft = ApplicantDraft.from_fields(role_key, fields, phone_region=phone_region)
+        problems: dict[str, str] = {}
+        if role_key not in roles:
+            problems["role"] = f"unknown role '{role_key}'" if role_key else "no role given"
+        try:  # every bad field of the row is reported, not only the first
+            draft = ApplicantDraft.from_form(
+                role_key, fields, phone_region=phone_region, problems=problems
+            )
         except UserError as exc:
             report.rejected.append(RowProblem(line, exc.message))
             continue

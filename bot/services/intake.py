@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.applicant_form import FieldValue, validate_form
+from bot.domain.applicants import ApplicantDraft, FieldValue
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import FieldErrors, InvalidInput, NotFound, UserError
 from bot.domain.stages import stage_keys
@@ -123,7 +123,7 @@ def submit(
         role_spec = ctx.catalog.role(role_key)
     except UserError as exc:
         problems["role"] = exc.message
-    draft = validate_form(
+    draft = ApplicantDraft.from_form(
         role_spec.key if role_spec else role_key,
         fields,
         phone_region=ctx.catalog.phone_region,

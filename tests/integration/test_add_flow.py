@@ -113,3 +113,19 @@ def test_malformed_flow_buttons_are_refused(app: Hirebot) -> None:
         Inbound("console", "sana", "console:sana", action=ActionEvent("flow", "x:y"))
     )
     assert "not one of hirebot's" in only(outcome).text
+
+
+def test_an_over_long_source_is_asked_again_not_cut(app: Hirebot) -> None:
+    """The guided add checks each answer with the applicant model's rule for that field."""
+    say(app, "add")
+    say(app, "senior-backend")
+    say(app, "Zainab Ali")
+    say(app, "skip")
+    say(app, "skip")
+    bad = say(app, "x" * 250)
+    assert bad.replies[0].kind == "error"
+    assert bad.replies[0].text.endswith("source is 250 characters long; the limit is 200")
+    assert bad.replies[1].text == "Where did they come from?"  # asked again, nothing kept cut
+    with app.uow() as uow:
+        run = uow.session.scalars(select(FlowRun)).one()
+        assert "source" not in run.data

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
 from bot.bootstrap import Hirebot
+from bot.handlers.forms import ADD_APPLICANT
 from storage.models import Applicant, AuditEvent, Note, OutboxMessage, StageMove
 from tests.helpers import click, only, say, text_of
 
@@ -272,3 +275,14 @@ def test_a_list_by_stage_says_the_stage_by_its_label(app: Hirebot) -> None:
     assert typed.title == "Applicants (Senior Backend Engineer, Technical assessment)"
     assert only(say(app, "list")).title == "Applicants (open)"
     assert only(say(app, "list all")).title == "Applicants (all)"
+
+
+def test_control_characters_in_typed_skills_are_dropped_as_forms_drop_them(app: Hirebot) -> None:
+    """Chat and forms validate with one model: a skill typed with a control character is
+    stored clean by both ways in."""
+    assert only(say(app, "add senior-backend Ayesha skills=py\x07thon,go\x1f")).kind == "success"
+    form = json.dumps({"role": "senior-backend", "name": "Bilal", "skills": "py\x07thon,go\x1f"})
+    assert only(click(app, ADD_APPLICANT, form)).kind == "success"
+    with app.uow() as uow:
+        stored = [uow.applicants.get(i) for i in (1, 2)]
+        assert [a.skills for a in stored if a is not None] == [["python", "go"], ["python", "go"]]

@@ -156,3 +156,15 @@ def test_export_csv_has_the_years_column_the_import_reads(env: Hirebot, tmp_path
     assert rows[0]["years"] == "7"
     records = json.loads(runner.invoke(cli, ["export"]).stdout)
     assert records[0]["years"] == 7
+
+
+def test_a_rejected_row_names_every_bad_field(env: Hirebot, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path,
+        [HEADER, ["Bilal", "not-an-email", "call me", "nowhere", "python", ""]],
+    )
+    result = runner.invoke(cli, ["import", str(path)], env={"COLUMNS": "400"})  # one line a row
+    assert result.exit_code == 1, result.output
+    assert "1 rows: imported 0, 0 duplicate(s), 1 rejected" in result.output
+    for named in ("role: unknown role 'nowhere'", "email: 'not-an-email' is not a", "phone: "):
+        assert named in result.output
