@@ -6,9 +6,12 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import select
+
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
 from bot.messages.reply import Reply
+from storage.models import OutboxMessage
 
 T = TypeVar("T")
 
@@ -54,3 +57,14 @@ def wait_for(check: Callable[[], T | None], what: str, timeout: float = 60.0) ->
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(0.02)
     return result
+
+
+def inbox(app: Hirebot, who: str) -> list[Reply]:
+    """Every message queued for `who`'s console, oldest first (what their session would show)."""
+    with app.uow() as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.destination == f"console:{who}")
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [Reply.model_validate(r.payload) for r in rows]

@@ -17,10 +17,9 @@ from sqlalchemy import select
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
-from bot.messages.reply import Reply
-from storage.models import OutboxMessage, ScheduledTask
+from storage.models import ScheduledTask
 from tests.cli_runner import run_cli
-from tests.helpers import click, only, say
+from tests.helpers import click, inbox, only, say
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 14:00 in Karachi
 
@@ -60,16 +59,6 @@ def run_due(app: Hirebot, database_url: str, config_file: Path, at: str) -> None
         database_url, app.clock, "jobs", "run-due", "--at", at, config=config_file
     )
     assert code == 0, output
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def prompts(app: Hirebot) -> list[str]:

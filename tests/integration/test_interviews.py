@@ -13,23 +13,13 @@ from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
 from bot.messages.reply import Reply
 from storage.models import Feedback, FlowRun, OutboxMessage, Panelist, ScheduledTask
-from tests.helpers import click, only, say
+from tests.helpers import click, inbox, only, say
 
 ADD = "add senior-backend 'Ayesha Khan' email=ayesha@example.com resume=https://example.com/cv"
 # Tuesday 24 Nov 2026, 15:00 in Karachi (UTC+5) = 10:00 UTC; one hour long.
 SCHEDULE = "schedule 1 2026-11-24 15:00 with=hina,lucas duration=1h stage=interview at=https://meet.example/abc"
 STARTS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 ENDS = STARTS + timedelta(hours=1)
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def tap(app: Hirebot, who: str, reply: Reply, label: str) -> Reply:

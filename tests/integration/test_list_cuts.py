@@ -7,26 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from bot.bootstrap import Hirebot
 from bot.clock import FrozenClock
-from bot.messages.reply import Reply
-from storage.models import OutboxMessage
 from tests.cli_runner import run_cli
-from tests.helpers import only, say
+from tests.helpers import inbox, only, say
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def run_due(app: Hirebot, database_url: str, at: str) -> None:

@@ -14,9 +14,8 @@ from sqlalchemy import select
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
-from bot.messages.reply import Reply
 from storage.models import Applicant, Checkin, Offer, OutboxMessage, StageMove
-from tests.helpers import click, only, say
+from tests.helpers import click, inbox, only, say
 
 GOOD = "pay=12500 start=2027-01-10 terms=scope,ip,confidentiality"
 
@@ -48,16 +47,6 @@ def to_final(app: Hirebot, role: str = "senior-backend", name: str = "'Ayesha Kh
             if found.stage == "final_interview":
                 return applicant_id
         assert only(say(app, f"advance {applicant_id}")).kind == "success"
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def offer_row(app: Hirebot, offer_id: int = 1) -> Offer:

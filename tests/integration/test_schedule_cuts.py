@@ -8,27 +8,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from bot.bootstrap import Hirebot
 from bot.clock import FrozenClock
-from bot.messages.reply import Reply
-from storage.models import OutboxMessage
 from tests.cli_runner import run_cli
-from tests.helpers import only, say
+from tests.helpers import inbox, only, say
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 14:00 in Karachi
 NEXT_MONDAY_10_PKT = "2026-11-30T10:00+05:00"  # the pipeline check-in; the 09:30 nudge is due
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def add_applicants(app: Hirebot, clock: FrozenClock, count: int) -> None:

@@ -17,8 +17,8 @@ from bot.config import Environment, HirebotConfig
 from bot.messages.reply import Reply
 from bot.services import tasks
 from bot.services.context import Actor, Context
-from storage.models import Applicant, CheckinResponse, OutboxMessage, ScheduledTask
-from tests.helpers import click, only, say
+from storage.models import Applicant, CheckinResponse, ScheduledTask
+from tests.helpers import click, inbox, only, say
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 14:00 in Karachi
 
@@ -52,16 +52,6 @@ def team(database_url: str, shipped_config: HirebotConfig, clock: FrozenClock) -
     )
     yield app
     app.close()
-
-
-def inbox(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
 
 
 def digests_for(app: Hirebot, who: str) -> list[Reply]:
