@@ -110,9 +110,9 @@ class StageConfig(_Strict):
 
 
 class ChannelsConfig(_Strict):
-    """Where a role's cards go: one key per channel with shared conversations (`slack: C0…`,
-    `telegram: -100…`, `console: "#hiring-backend"`, as each channel package declares and
-    checks), and the name people call it by."""
+    """Where a role's cards go: one key per channel with shared conversations (the channel's
+    name, its value the conversation's id there, as each channel package declares and checks),
+    and the name people call it by."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -253,7 +253,7 @@ class PersonConfig(_Strict):
     name: str = Field(min_length=1, max_length=120)
     roles: list[TeamRole] = Field(min_length=1)
     # Besides these keys, a person carries one address key per channel that declares one
-    # (`slack_id`, `telegram_id`, …: bot/channels/*/plugin.py), checked by that channel.
+    # (bot/channels/*/plugin.py `person_key`), checked by that channel.
     model_config = ConfigDict(extra="allow", frozen=True)
 
     timezone: TimeZoneName | None = None

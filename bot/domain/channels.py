@@ -19,7 +19,7 @@ def _as_is(address: str) -> str:
 class ChannelTraits:
     name: str
     label: str
-    # The config.yaml key on a person that holds their address here (`slack_id`), if any.
+    # The config.yaml key on a person that holds their address here (`<name>_id`), if any.
     person_key: str | None = None
     # Accounts are bound to people with one-time codes (`hirebot people link`).
     linkable: bool = False

@@ -10,7 +10,7 @@ from storage.unit_of_work import UnitOfWork
 def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
     """Upsert configured roles and people; deactivate those no longer configured.
 
-    config.yaml owns the addresses it gives (`slack_id`, …); addresses learned by account
+    config.yaml owns the addresses it gives (each channel's key); addresses learned by account
     linking live only in the database, so a person keeps a linked one that config.yaml does
     not override.
     """
