@@ -322,7 +322,12 @@ def due_for_retention(ctx: Context, now: datetime, limit: int = 500) -> list[tup
         return []
     rows = ctx.uow.applicants.past_retention(rules, now, limit)
     by_stage = dict(rules)
-    return [(a, f"{a.stage} for more than {by_stage[a.stage]} days") for a in rows]
+    return [(a, f"{_stage_label(ctx, a)} for more than {by_stage[a.stage]} days") for a in rows]
+
+
+def _stage_label(ctx: Context, applicant: Applicant) -> str:
+    role = ctx.catalog.roles.get(applicant.role.key)
+    return role.pipeline.label(applicant.stage) if role is not None else applicant.stage
 
 
 def retention_sweep(ctx: Context, task: Any) -> str:

@@ -19,6 +19,7 @@ from bot.cli import app as cli
 from bot.clock import FrozenClock
 from bot.config import Environment, HirebotConfig
 from storage.models import Base, CardPost, Offer, OutboxMessage, StageMove
+from tests.cli_runner import run_cli
 from tests.helpers import only, say
 
 NAME, EMAIL, PHONE = "Ayesha Khan", "ayesha.khan@example.com", "+923001234567"
@@ -237,6 +238,21 @@ def test_retention_reports_first_then_erases(retaining: Hirebot, clock: FrozenCl
         assert second is not None
         assert second.erased_at is None
     assert EMAIL not in dump_all(app)
+
+
+def test_the_retention_dry_run_names_stages_by_their_labels(
+    retaining: Hirebot, database_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    app = retaining
+    say(app, "add senior-backend 'Bilal Ahmed' email=bilal@example.com")
+    say(app, "reject 1 not a fit")
+    clock.advance(timedelta(days=31))
+    config = tmp_path / "retaining.yaml"
+    config.write_text(yaml.safe_dump(app.config.model_dump(mode="json")))
+    code, output = run_cli(database_url, clock, "applicant", "retention", config=config)
+    assert code == 0, output
+    assert "Rejected for more than 30 days" in output
+    assert "rejected for more" not in output
 
 
 def test_retention_dry_run_cli(cli_env: Hirebot) -> None:
