@@ -11,7 +11,7 @@ import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -28,7 +28,11 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.channels import registry
+from bot.domain.applicants import DEFAULT_PHONE_REGION
 from bot.domain.catalog import (
+    DEFAULT_ORGANIZATION,
+    DEFAULT_TIMEZONE,
+    STALE_NUDGES_AT,
     Catalog,
     Competency,
     DigestPrefs,
@@ -215,19 +219,40 @@ class RoleConfig(_Strict):
         return self
 
 
-class DigestConfig(_Strict):
-    frequency: Literal["off", "daily", "weekly"] = "off"
-    time: ClockTime = "09:00"
-    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+# Every default below is read from the domain's own dataclasses (bot/domain/catalog.py,
+# bot/domain/interviews.py), so a key left out of config.yaml means exactly the domain default
+# and a default is written in one place only.
+_DIGEST = DigestPrefs()
+_WORKING_HOURS = WorkingHours()
+_INTERVIEWS = InterviewSettings()
+_SCHEDULES = ScheduleSettings()
+_PRIVACY = PrivacySettings()
+
+
+def _clock(value: time) -> str:
+    """A domain time as config.yaml spells it ('09:30')."""
+    return value.strftime("%H:%M")
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WORKDAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+
+
+class DigestConfig(_Strict):
+    frequency: Literal["off", "daily", "weekly"] = cast(
+        Literal["off", "daily", "weekly"], _DIGEST.frequency
+    )
+    time: ClockTime = _DIGEST.time
+    weekday: Weekday = cast(Weekday, _DIGEST.weekday)
 
 
 class WorkingHoursConfig(_Strict):
-    hours: str = Field(default="09:00-18:00", pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")
-    days: list[Weekday] = Field(default_factory=lambda: list(WORKDAYS))
+    hours: str = Field(
+        default=f"{_clock(_WORKING_HOURS.start)}-{_clock(_WORKING_HOURS.end)}",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+    )
+    days: list[Weekday] = Field(
+        default_factory=lambda: [cast(Weekday, d) for d in _WORKING_HOURS.days]
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> WorkingHoursConfig:
@@ -236,10 +261,10 @@ class WorkingHoursConfig(_Strict):
 
 
 class InterviewsConfig(_Strict):
-    prep_before_minutes: int = Field(default=30, ge=0, le=24 * 60)
-    first_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
-    escalation_hours: int = Field(default=48, ge=1, le=24 * 30)
-    snooze_hours: int = Field(default=24, ge=1, le=24 * 14)
+    prep_before_minutes: int = Field(default=_INTERVIEWS.prep_before_minutes, ge=0, le=24 * 60)
+    first_reminder_hours: int = Field(default=_INTERVIEWS.first_reminder_hours, ge=1, le=24 * 14)
+    escalation_hours: int = Field(default=_INTERVIEWS.escalation_hours, ge=1, le=24 * 30)
+    snooze_hours: int = Field(default=_INTERVIEWS.snooze_hours, ge=1, le=24 * 14)
 
     @model_validator(mode="after")
     def _ordered(self) -> InterviewsConfig:
@@ -298,8 +323,8 @@ class PipelineCheckinConfig(_Strict):
 
 
 class StaleNudgesConfig(_Strict):
-    enabled: bool = True
-    time: ClockTime = "09:30"
+    enabled: bool = _SCHEDULES.stale_nudges is not None
+    time: ClockTime = _clock(STALE_NUDGES_AT)
     weekday: Weekday | None = None  # None: every working day's morning, daily
 
 
@@ -308,27 +333,20 @@ class CheckinQuestionConfig(_Strict):
     text: str = Field(min_length=1, max_length=300)
 
 
-DEFAULT_CHECKIN_QUESTIONS = [
-    CheckinQuestionConfig(
-        key="progress", text="How is progress against your milestones and deadlines?"
-    ),
-    CheckinQuestionConfig(key="blockers", text="Is anything blocking you?"),
-    CheckinQuestionConfig(key="scope", text="Has the scope changed since it was agreed?"),
-    CheckinQuestionConfig(key="communication", text="How is communication with the team going?"),
-]
-
-
 class HireCheckinsConfig(_Strict):
-    weekday: Weekday = "fri"
-    time: ClockTime = "16:00"
-    milestone_days: list[int] = Field(default_factory=lambda: [30, 60, 90])
+    weekday: Weekday = cast(Weekday, _SCHEDULES.hire_checkin_weekday)
+    time: ClockTime = _clock(_SCHEDULES.hire_checkin_time)
+    milestone_days: list[int] = Field(default_factory=lambda: list(_SCHEDULES.milestone_days))
     questions: list[CheckinQuestionConfig] = Field(
-        default_factory=lambda: list(DEFAULT_CHECKIN_QUESTIONS), min_length=1
+        default_factory=lambda: [
+            CheckinQuestionConfig(key=key, text=text) for key, text in _SCHEDULES.checkin_questions
+        ],
+        min_length=1,
     )
 
 
 class SchedulesConfig(_Strict):
-    digest_when_empty: bool = False
+    digest_when_empty: bool = _SCHEDULES.digest_when_empty
     pipeline_checkins: list[PipelineCheckinConfig] = Field(default_factory=list)
     stale_nudges: StaleNudgesConfig = Field(default_factory=StaleNudgesConfig)
     hire_checkins: HireCheckinsConfig = Field(default_factory=HireCheckinsConfig)
@@ -341,17 +359,17 @@ class RetentionRuleConfig(_Strict):
 
 class PrivacyConfig(_Strict):
     retention: list[RetentionRuleConfig] = Field(default_factory=list)
-    notice_days: int = Field(default=7, ge=0, le=90)
-    sweep_time: ClockTime = "03:00"
+    notice_days: int = Field(default=_PRIVACY.notice_days, ge=0, le=90)
+    sweep_time: ClockTime = _clock(_PRIVACY.sweep_time)
 
 
 class DefaultsConfig(_Strict):
-    timezone: TimeZoneName = "UTC"
-    phone_region: str = Field(default="PK", pattern=r"^[A-Z]{2}$")
+    timezone: TimeZoneName = DEFAULT_TIMEZONE
+    phone_region: str = Field(default=DEFAULT_PHONE_REGION, pattern=r"^[A-Z]{2}$")
 
 
 class HirebotConfig(_Strict):
-    organization: str = Field(default="hirebot", max_length=120)
+    organization: str = Field(default=DEFAULT_ORGANIZATION, max_length=120)
     defaults: DefaultsConfig = Field(default_factory=DefaultsConfig)
     interviews: InterviewsConfig = Field(default_factory=InterviewsConfig)
     schedules: SchedulesConfig = Field(default_factory=SchedulesConfig)

@@ -7,6 +7,7 @@ from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 
+from bot.domain.applicants import DEFAULT_PHONE_REGION
 from bot.domain.channels import ChannelTraits
 from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
@@ -14,6 +15,12 @@ from bot.domain.permissions import Permission, TeamRole, permissions_for
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import Pipeline, Stage
 from bot.domain.suggest import did_you_mean
+
+# The defaults config.yaml falls back to are the defaults of these dataclasses (bot/config.py
+# reads them from here), so each is written once.
+DEFAULT_ORGANIZATION = "hirebot"
+DEFAULT_TIMEZONE = "UTC"
+STALE_NUDGES_AT = time(9, 30)
 
 
 class EmploymentType(StrEnum):
@@ -103,7 +110,7 @@ class PersonSpec:
     key: str
     name: str
     roles: frozenset[TeamRole]
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_TIMEZONE
     # Addresses from config.yaml, by channel name (each channel reads its own key).
     identities: dict[str, str] = field(default_factory=dict)
     digest: DigestPrefs = field(default_factory=DigestPrefs)
@@ -130,7 +137,8 @@ class InterviewSettings:
 class ScheduleSettings:
     digest_when_empty: bool = False
     pipeline_checkins: tuple[tuple[str, str, time], ...] = ()  # (role, weekday, local time)
-    stale_nudges: tuple[str | None, time] | None = (None, time(9, 30))  # (weekday, time)
+    # (weekday or None for every working day, time); None turns the nudges off
+    stale_nudges: tuple[str | None, time] | None = (None, STALE_NUDGES_AT)
     hire_checkin_weekday: str = "fri"
     hire_checkin_time: time = time(16, 0)
     milestone_days: tuple[int, ...] = (30, 60, 90)
@@ -147,7 +155,7 @@ class PrivacySettings:
     retention: tuple[tuple[str, int], ...] = ()  # (stage key, days in it) -> erase
     notice_days: int = 7
     sweep_time: time = time(3, 0)
-    timezone: str = "UTC"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -156,8 +164,8 @@ class Catalog:
 
     roles: dict[str, RoleSpec]
     people: dict[str, PersonSpec]
-    organization: str = "hirebot"
-    phone_region: str = "PK"
+    organization: str = DEFAULT_ORGANIZATION
+    phone_region: str = DEFAULT_PHONE_REGION
     interviews: InterviewSettings = field(default_factory=InterviewSettings)
     schedules: ScheduleSettings = field(default_factory=ScheduleSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
