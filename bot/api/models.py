@@ -1,8 +1,9 @@
 """The intake API's request and response bodies, which are also its OpenAPI schema.
 
-Pydantic checks shapes and sizes here (types, lengths, unknown keys); the hiring rules
-(valid email, phone, links, name) stay in the domain and are applied by the service, so the
-API, chat and CSV imports accept and refuse exactly the same applicants.
+Pydantic checks shapes and sizes here (types, lengths, unknown keys; the lengths are the
+domain's limits); the hiring rules (valid email, phone, links, name) are the domain's one
+applicant model (`ApplicantDraft`), applied by the service, so the API, chat, forms and CSV
+imports accept and refuse exactly the same applicants.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from bot.domain.applicants import YEARS_MAX
+from bot.domain.applicants import (
+    NAME_MAX,
+    NOTE_MAX,
+    SHORT_TEXT_MAX,
+    SKILL_MAX,
+    SKILLS_MAX,
+    URL_MAX,
+    YEARS_MAX,
+)
 from bot.domain.catalog import RoleSpec
 from bot.domain.stages import StageKind
 from storage.models import Applicant
@@ -52,17 +61,21 @@ class ApplicantIn(BaseModel):
     )
 
     role: Text = Field(max_length=50, description="role key, e.g. senior-backend")
-    name: Text = Field(max_length=200)
+    name: Text = Field(max_length=NAME_MAX)
     email: Text | None = Field(default=None, max_length=320)
     phone: Text | None = Field(default=None, max_length=64)
-    location: Text | None = Field(default=None, max_length=200)
-    source: Text | None = Field(default=None, max_length=200, description="where they came from")
-    skills: list[Annotated[Text, Field(max_length=50)]] = Field(default_factory=list, max_length=30)
-    resume: Text | None = Field(default=None, max_length=2000)
-    portfolio: Text | None = Field(default=None, max_length=2000)
-    code: Text | None = Field(default=None, max_length=2000)
-    profile: Text | None = Field(default=None, max_length=2000)
-    note: Text | None = Field(default=None, max_length=10_000)
+    location: Text | None = Field(default=None, max_length=SHORT_TEXT_MAX)
+    source: Text | None = Field(
+        default=None, max_length=SHORT_TEXT_MAX, description="where they came from"
+    )
+    skills: list[Annotated[Text, Field(max_length=SKILL_MAX)]] = Field(
+        default_factory=list, max_length=SKILLS_MAX
+    )
+    resume: Text | None = Field(default=None, max_length=URL_MAX)
+    portfolio: Text | None = Field(default=None, max_length=URL_MAX)
+    code: Text | None = Field(default=None, max_length=URL_MAX)
+    profile: Text | None = Field(default=None, max_length=URL_MAX)
+    note: Text | None = Field(default=None, max_length=NOTE_MAX)
     years_experience: int | None = Field(
         default=None, ge=0, le=YEARS_MAX, strict=True, description="whole years of experience"
     )

@@ -30,6 +30,7 @@ REASON_MAX = 2_000
 SHORT_TEXT_MAX = 200
 URL_MAX = 2_000
 SKILLS_MAX = 30
+SKILL_MAX = 50  # characters in one skill tag
 YEARS_MAX = 70
 LINK_KINDS = ("resume", "portfolio", "code", "profile")
 YEARS_FIELDS = ("years", "exp")  # years of experience, as chat and CSV spell it
@@ -87,8 +88,10 @@ def parse_skills(value: str | list[str]) -> list[str]:
         tag = " ".join(item.strip().lower().split())
         if not tag:
             continue
-        if len(tag) > 50:
-            raise InvalidInput(f"skill '{tag[:50]}…' is too long (50 characters at most)")
+        if len(tag) > SKILL_MAX:
+            raise InvalidInput(
+                f"skill '{tag[:SKILL_MAX]}…' is too long ({SKILL_MAX} characters at most)"
+            )
         if tag not in tags:
             tags.append(tag)
     if len(tags) > SKILLS_MAX:
@@ -122,6 +125,8 @@ FORM_FIELDS = (
     *LINK_KINDS,
     "years",
 )
+# Every name the model reads, `exp` being another spelling of `years`.
+INPUT_FIELDS = tuple(sorted({*FORM_FIELDS, *YEARS_FIELDS}))
 DEFAULT_PHONE_REGION = "PK"
 FieldValue = str | Sequence[str] | None
 _GIVEN_TWICE = object()
@@ -297,7 +302,7 @@ class ApplicantDraft(BaseModel):
         except ValidationError as exc:
             unknown = _unknown(exc)
             if unknown:
-                known = ", ".join(sorted({*FORM_FIELDS, *YEARS_FIELDS}))
+                known = ", ".join(INPUT_FIELDS)
                 message = f"unknown field(s) {', '.join(unknown)}; known fields: {known}"
             else:
                 message = next(iter(_problems(exc).values()))

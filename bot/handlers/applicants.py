@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.applicants import LINK_KINDS, YEARS_FIELDS, ApplicantDraft
+from bot.domain.applicants import INPUT_FIELDS, ApplicantDraft
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
@@ -23,7 +23,7 @@ from bot.messages.reply import Reply, success
 from bot.services import applicants as service
 from bot.services.context import Context
 
-ADD_FIELDS = {"email", "phone", "location", "source", "skills", "note", *LINK_KINDS, *YEARS_FIELDS}
+ADD_FIELDS = set(INPUT_FIELDS) - {"name"}  # the name is typed after the role, not as name=
 ADD_USAGE = (
     "add <role> <name> [email=…] [phone=…] [source=…] [location=…] [skills=a,b] [exp=years] "
     "[resume=URL] [portfolio=URL] [code=URL] [profile=URL] [note=…]"
