@@ -6,24 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, union_all, update
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from storage.models import (
-    Applicant,
-    Note,
-    StageMove,
-)
-from storage.pages import Page
+from storage.models import Applicant, Note, StageMove
+from storage.repository import Page, Repository
 
 
-class ApplicantRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, applicant: Applicant) -> None:
-        self.session.add(applicant)
-
+class ApplicantRepository(Repository[Applicant]):
     def get(self, applicant_id: int, *, for_update: bool = False) -> Applicant | None:
         """By id; one already loaded in this unit of work costs no query (reminders and
         digests look the same applicants up many times)."""
@@ -183,33 +172,14 @@ class ApplicantRepository:
         return self.session.scalars(stmt).all()
 
 
-class StageMoveRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, move: StageMove) -> None:
-        self.session.add(move)
-
+class StageMoveRepository(Repository[StageMove]):
     def for_applicant(self, applicant_id: int) -> Sequence[StageMove]:
-        return self.session.scalars(
-            select(StageMove).where(StageMove.applicant_id == applicant_id).order_by(StageMove.id)
-        ).all()
+        return self._of_applicant(StageMove, applicant_id)
 
 
-class NoteRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, note: Note) -> None:
-        self.session.add(note)
-
+class NoteRepository(Repository[Note]):
     def latest(self, applicant_id: int, limit: int) -> Sequence[Note]:
-        return self.session.scalars(
-            select(Note)
-            .where(Note.applicant_id == applicant_id)
-            .order_by(Note.id.desc())
-            .limit(limit)
-        ).all()
+        return self._of_applicant(Note, applicant_id, order=Note.id.desc(), limit=limit)
 
     def count(self, applicant_id: int) -> int:
         return (

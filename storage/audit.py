@@ -5,22 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from storage.models import (
-    AuditEvent,
-)
-from storage.pages import Page
+from storage.models import AuditEvent
+from storage.repository import Page, Repository
 
 
-class AuditRepository:
+class AuditRepository(Repository[AuditEvent]):
     """Append-only: there is deliberately no update or delete here."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, event: AuditEvent) -> None:
-        self.session.add(event)
 
     def seen(self, dedup_key: str) -> bool:
         return (
@@ -57,8 +48,4 @@ class AuditRepository:
         return Page(list(items), total, page, per_page)
 
     def full_timeline(self, applicant_id: int) -> Sequence[AuditEvent]:
-        return self.session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.applicant_id == applicant_id)
-            .order_by(AuditEvent.id)
-        ).all()
+        return self._of_applicant(AuditEvent, applicant_id)

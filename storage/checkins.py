@@ -6,18 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storage.models import Checkin, CheckinResponse
+from storage.repository import Repository
 
 
-class CheckinRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, checkin: Checkin) -> None:
-        self.session.add(checkin)
-
+class CheckinRepository(Repository[Checkin]):
     def add_response(self, response: CheckinResponse) -> None:
         self.session.add(response)
 

@@ -10,20 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from storage.models import FlowRun
+from storage.repository import Repository
 
 OPEN_STATUSES = ("active", "paused")
 
 
-class FlowRunRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, run: FlowRun) -> None:
-        self.session.add(run)
-
+class FlowRunRepository(Repository[FlowRun]):
     def get(self, run_id: int, *, for_update: bool = False) -> FlowRun | None:
         """Locked for an answer, so two taps on the same question cannot both move it on."""
         return self.session.get(FlowRun, run_id, with_for_update=for_update)

@@ -8,20 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from storage.models import (
-    Feedback,
-    Interview,
-    Panelist,
-)
+from storage.models import Feedback, Interview, Panelist
+from storage.repository import Repository
 
 
-class InterviewRepository:
+class InterviewRepository(Repository[Interview]):
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session)
         self._owed: dict[int, list[Panelist]] = {}  # by person, see preload_owed
-
-    def add(self, interview: Interview) -> None:
-        self.session.add(interview)
 
     def get(self, interview_id: int, *, for_update: bool = False) -> Interview | None:
         stmt = select(Interview).where(Interview.id == interview_id)
@@ -30,11 +24,7 @@ class InterviewRepository:
         return self.session.scalar(stmt)
 
     def for_applicant(self, applicant_id: int) -> Sequence[Interview]:
-        return self.session.scalars(
-            select(Interview)
-            .where(Interview.applicant_id == applicant_id)
-            .order_by(Interview.starts_at)
-        ).all()
+        return self._of_applicant(Interview, applicant_id, order=Interview.starts_at)
 
     def scheduled_for_applicant(self, applicant_id: int) -> Sequence[Interview]:
         """The applicant's interviews not yet cancelled or done, in the order they were made."""
@@ -196,9 +186,7 @@ class InterviewRepository:
         return found
 
     def feedback_for_applicant(self, applicant_id: int) -> Sequence[Feedback]:
-        return self.session.scalars(
-            select(Feedback).where(Feedback.applicant_id == applicant_id).order_by(Feedback.id)
-        ).all()
+        return self._of_applicant(Feedback, applicant_id)
 
     def feedback(self, interview_id: int, person_id: int) -> Feedback | None:
         return self.session.scalar(

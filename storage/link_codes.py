@@ -5,18 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storage.models import LinkCode
+from storage.repository import Repository
 
 
-class LinkCodeRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, code: LinkCode) -> None:
-        self.session.add(code)
-
+class LinkCodeRepository(Repository[LinkCode]):
     def by_hash(self, code_hash: str) -> LinkCode | None:
         """Locked, so two redemptions of the same code cannot both succeed."""
         return self.session.scalar(

@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from storage.models import Offer, OutboxMessage
+from storage.repository import Repository
 
 OPEN = ("pending_approval", "approved")
 
 
-class OfferRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, offer: Offer) -> None:
-        self.session.add(offer)
-
+class OfferRepository(Repository[Offer]):
     def get(self, offer_id: int, *, for_update: bool = False) -> Offer | None:
         """Locked for decisions, so an approval and a withdrawal cannot both win."""
         stmt = select(Offer).where(Offer.id == offer_id)
@@ -35,12 +29,7 @@ class OfferRepository:
         )
 
     def for_applicant(self, applicant_id: int, *, limit: int = 50) -> Sequence[Offer]:
-        return self.session.scalars(
-            select(Offer)
-            .where(Offer.applicant_id == applicant_id)
-            .order_by(Offer.id.desc())
-            .limit(limit)
-        ).all()
+        return self._of_applicant(Offer, applicant_id, order=Offer.id.desc(), limit=limit)
 
     def latest_accepted(self, applicant_id: int) -> Offer | None:
         return self.session.scalar(

@@ -7,12 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, update
-from sqlalchemy.orm import Session
 
-from storage.models import (
-    CardPost,
-    OutboxMessage,
-)
+from storage.models import CardPost, OutboxMessage
+from storage.repository import Repository
 
 OPEN_STATUSES = ("pending", "sending")
 VIEWS = ("pending", "failed", "dead", "sent", "open", "all")
@@ -34,13 +31,7 @@ def _view_conditions(view: str) -> list[ColumnElement[bool]]:
     raise ValueError(f"unknown outbox view {view!r}")
 
 
-class OutboxRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, message: OutboxMessage) -> None:
-        self.session.add(message)
-
+class OutboxRepository(Repository[OutboxMessage]):
     def due(
         self,
         channel: str,
@@ -144,10 +135,7 @@ class OutboxRepository:
         return list(self.session.scalars(stmt.order_by(OutboxMessage.id)))
 
 
-class CardPostRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class CardPostRepository(Repository[CardPost]):
     def find(self, channel: str, card_key: str, destination: str) -> CardPost | None:
         return self.session.scalar(
             select(CardPost).where(
@@ -156,9 +144,6 @@ class CardPostRepository:
                 CardPost.destination == destination,
             )
         )
-
-    def add(self, post: CardPost) -> None:
-        self.session.add(post)
 
     def for_card(self, card_key: str) -> Sequence[CardPost]:
         """Every post of one card, on every channel (an erasure edits them all)."""

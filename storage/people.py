@@ -6,33 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from storage.models import (
-    Person,
-    PersonIdentity,
-    Role,
-)
+from storage.models import Person, PersonIdentity, Role
+from storage.repository import Repository
 
 
-class RoleRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class RoleRepository(Repository[Role]):
     def by_key(self, key: str) -> Role | None:
         return self.session.scalar(select(Role).where(Role.key == key))
 
     def all(self) -> Sequence[Role]:
         return self.session.scalars(select(Role).order_by(Role.id)).all()
 
-    def add(self, role: Role) -> None:
-        self.session.add(role)
 
-
-class PersonRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class PersonRepository(Repository[Person]):
     def by_key(self, key: str) -> Person | None:
         return self.session.scalar(select(Person).where(Person.key == key))
 
@@ -96,6 +83,3 @@ class PersonRepository:
 
     def all(self) -> Sequence[Person]:
         return self.session.scalars(select(Person).order_by(Person.id)).all()
-
-    def add(self, person: Person) -> None:
-        self.session.add(person)

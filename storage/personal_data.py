@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, cast, or_, select
-from sqlalchemy.orm import Session
 
 from storage.models import (
     AuditEvent,
@@ -28,46 +27,38 @@ from storage.models import (
     ScheduledTask,
     StageMove,
 )
+from storage.repository import Queries
 
 # A trace's SQL test of one text column: true for rows that may quote the candidate.
 Quotes = Callable[[Any], ColumnElement[bool]]
 
-# Every free-text column, searched for rows not linked to them that still quote them.
-_FREE_TEXT: list[tuple[Any, str, Any]] = [
-    (AuditEvent, "summary", AuditEvent.summary),
-    (AuditEvent, "payload", cast(AuditEvent.payload, String)),
-    (OutboxMessage, "payload", cast(OutboxMessage.payload, String)),
-    (OutboxMessage, "last_error", OutboxMessage.last_error),
-    (InboundEvent, "payload", cast(InboundEvent.payload, String)),  # not yet handled
-    (InboundEvent, "last_error", InboundEvent.last_error),
-    (Note, "text", Note.text),
-    (StageMove, "reason", StageMove.reason),
-    (FlowRun, "data", cast(FlowRun.data, String)),
-    (Feedback, "strengths", Feedback.strengths),
-    (Feedback, "concerns", Feedback.concerns),
-    (Feedback, "ratings", cast(Feedback.ratings, String)),
-    (Interview, "cancel_reason", Interview.cancel_reason),
-    (Offer, "decision_reason", Offer.decision_reason),
-    (Offer, "outside_range_reason", Offer.outside_range_reason),
-    (CheckinResponse, "answers", cast(CheckinResponse.answers, String)),
-    (SavedSearch, "query", SavedSearch.query),
-    (ScheduledTask, "result", ScheduledTask.result),
-    (ScheduledTask, "last_error", ScheduledTask.last_error),
-]
+# Every free-text column, searched for rows not linked to them that still quote them; JSON
+# columns are searched in their text form.
+_FREE_TEXT: dict[Any, tuple[str, ...]] = {
+    AuditEvent: ("summary", "payload"),
+    OutboxMessage: ("payload", "last_error"),
+    InboundEvent: ("payload", "last_error"),  # payloads of events not yet handled
+    Note: ("text",),
+    StageMove: ("reason",),
+    FlowRun: ("data",),
+    Feedback: ("strengths", "concerns", "ratings"),
+    Interview: ("cancel_reason",),
+    Offer: ("decision_reason", "outside_range_reason"),
+    CheckinResponse: ("answers",),
+    SavedSearch: ("query",),
+    ScheduledTask: ("result", "last_error"),
+}
 
 
-class PersonalDataRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+def _as_text(column: Any) -> Any:
+    return column if isinstance(column.type, String) else cast(column, String)
 
+
+class PersonalDataRepository(Queries):
     def linked(self, model: Any, applicant_id: int) -> list[Any]:
         """Rows of `model` (any table with an applicant_id) linked to the applicant, oldest
         first."""
-        return list(
-            self.session.scalars(
-                select(model).where(model.applicant_id == applicant_id).order_by(model.id)
-            )
-        )
+        return list(self._of_applicant(model, applicant_id))
 
     def checkin_responses(self, checkin_id: int) -> list[CheckinResponse]:
         return list(
@@ -89,9 +80,11 @@ class PersonalDataRepository:
 
     def quoting(self, quotes: Quotes) -> Iterator[tuple[Any, str]]:
         """(row, attribute) for every free-text column of every table that may quote them."""
-        for model, attribute, column in _FREE_TEXT:
-            for row in self.session.scalars(select(model).where(quotes(column))):
-                yield row, attribute
+        for model, attributes in _FREE_TEXT.items():
+            for attribute in attributes:
+                column = _as_text(getattr(model, attribute))
+                for row in self.session.scalars(select(model).where(quotes(column))):
+                    yield row, attribute
 
     def delivered_messages(self, applicant_id: int, quotes: Quotes) -> list[OutboxMessage]:
         """Messages delivered with a platform id (so they can be edited) that are linked to
@@ -104,7 +97,7 @@ class PersonalDataRepository:
                     OutboxMessage.kind == "message",
                     or_(
                         OutboxMessage.applicant_id == applicant_id,
-                        quotes(cast(OutboxMessage.payload, String)),
+                        quotes(_as_text(OutboxMessage.payload)),
                     ),
                 )
             )

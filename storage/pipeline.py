@@ -18,9 +18,10 @@ from storage.models import (
     ScheduledTask,
     StageMove,
 )
+from storage.repository import Queries
 
 
-class PipelineRepository:
+class PipelineRepository(Queries):
     """Read-only views across roles for digests and check-ins; every query is bounded, and
     reads in proportion to what changed in the period or to the open applicants, not to the
     table.
@@ -34,7 +35,7 @@ class PipelineRepository:
     `limit` rows end the read."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
+        super().__init__(session)
         self._sqlite = session.get_bind().dialect.name == "sqlite"
 
     def _filter_only(self, column: InstrumentedAttribute[int]) -> ColumnElement[int]:

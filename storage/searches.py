@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Session
 
 from storage.models import Applicant, Note, SavedSearch
+from storage.repository import Queries, Repository
 
 _ESCAPE = "/"
 
@@ -43,10 +43,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class ApplicantSearchRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class ApplicantSearchRepository(Queries):
     def _postgres(self) -> bool:
         return self.session.get_bind().dialect.name == "postgresql"
 
@@ -114,13 +111,7 @@ class ApplicantSearchRepository:
         return self.session.scalar(select(func.max(Applicant.id))) or 0
 
 
-class SavedSearchRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, search: SavedSearch) -> None:
-        self.session.add(search)
-
+class SavedSearchRepository(Repository[SavedSearch]):
     def delete(self, search: SavedSearch) -> None:
         self.session.delete(search)
 

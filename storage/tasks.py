@@ -6,22 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from storage.models import (
-    ScheduledTask,
-)
+from storage.models import ScheduledTask
+from storage.repository import Repository
 
 
-class TaskRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class TaskRepository(Repository[ScheduledTask]):
     def by_key(self, key: str) -> ScheduledTask | None:
         return self.session.scalar(select(ScheduledTask).where(ScheduledTask.key == key))
-
-    def add(self, task: ScheduledTask) -> None:
-        self.session.add(task)
 
     def claim(
         self, now: datetime, limit: int, lease_until: datetime, holder: str, lease_now: datetime

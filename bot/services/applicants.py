@@ -14,7 +14,7 @@ from bot.domain.stages import REJECTED, WITHDRAWN, Stage
 from bot.services import audit, notify, offer_gate
 from bot.services.context import Context
 from storage.models import Applicant, Note, Role, StageMove
-from storage.pages import Page
+from storage.repository import Page
 
 
 @dataclass(frozen=True)

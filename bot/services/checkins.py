@@ -134,11 +134,7 @@ def paused_until(ctx: Context, checkin: Checkin) -> date | None:
 
 
 def get(ctx: Context, checkin_id: int) -> Checkin:
-    checkin = ctx.uow.checkins.get(checkin_id)
-    if checkin is None:
-        raise NotFound(f"no check-in #{checkin_id}")
-    ctx.touch(checkin.applicant_id)
-    return checkin
+    return ctx.found(ctx.uow.checkins.get(checkin_id), f"no check-in #{checkin_id}")
 
 
 def _may_change(ctx: Context, checkin: Checkin) -> None:

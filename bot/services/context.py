@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog, PersonSpec
-from bot.domain.errors import PermissionDenied
+from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.permissions import Permission, require
 from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.flows.engine import FlowEngine
+
+
+class AboutAnApplicant(Protocol):
+    @property
+    def applicant_id(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=AboutAnApplicant)
 
 
 @dataclass
@@ -61,3 +69,11 @@ class Context:
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""
         self.applicant_id = applicant_id
+
+    def found(self, row: Row | None, missing: str) -> Row:
+        """A row looked up by the id someone typed (an interview, an offer, a check-in), which
+        this request is then about; NotFound saying `missing` when there is none."""
+        if row is None:
+            raise NotFound(missing)
+        self.touch(row.applicant_id)
+        return row

@@ -24,7 +24,7 @@ from bot.services import applicants as service
 from bot.services import audit
 from bot.services.context import Actor, Context
 from storage.models import Applicant, AuditEvent
-from storage.pages import Page
+from storage.repository import Page
 
 API_CHANNEL = "api"
 VIA = "the intake API"

@@ -47,11 +47,7 @@ Panel = tuple[Panelist, Person]  # an interviewer on a panel, with their person 
 
 
 def get(ctx: Context, interview_id: int) -> Interview:
-    interview = ctx.uow.interviews.get(interview_id)
-    if interview is None:
-        raise NotFound(f"no interview #{interview_id}")
-    ctx.touch(interview.applicant_id)
-    return interview
+    return ctx.found(ctx.uow.interviews.get(interview_id), f"no interview #{interview_id}")
 
 
 def applicant_of(ctx: Context, interview: Interview) -> tuple[Applicant, RoleSpec]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.applicants import REASON_MAX, clean_text
 from bot.domain.catalog import EmploymentType, RoleSpec
-from bot.domain.errors import InvalidInput, InvalidMove, NotFound, PermissionDenied
+from bot.domain.errors import InvalidInput, InvalidMove, PermissionDenied
 from bot.domain.offers import (
     APPROVE_ACTION,
     DECLINE_ACTION,
@@ -79,11 +79,7 @@ def _name(ctx: Context, person_id: int | None) -> str:
 
 def get(ctx: Context, offer_id: int, *, for_update: bool = False) -> Offer:
     ctx.actor.require(Permission.OFFER)
-    offer = ctx.uow.offers.get(offer_id, for_update=for_update)
-    if offer is None:
-        raise NotFound(f"no offer #{offer_id}")
-    ctx.touch(offer.applicant_id)
-    return offer
+    return ctx.found(ctx.uow.offers.get(offer_id, for_update=for_update), f"no offer #{offer_id}")
 
 
 def _approver(ctx: Context, role: RoleSpec, outside: bool) -> Person | None:

@@ -14,7 +14,7 @@ from bot.domain.stages import stage_keys
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import Applicant, SavedSearch
-from storage.pages import Page
+from storage.repository import Page
 from storage.searches import ApplicantFilter
 
 NAME_MAX = 80

@@ -1,0 +1,60 @@
+"""What every repository shares: the unit of work's session, adding a row, and one bounded
+page of a listing.
+
+Repositories only ever see the session of the unit of work that holds them, so everything
+they read or change is in the caller's transaction and commits (or rolls back) with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Base
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class Queries:
+    """Reads and writes through the unit of work's session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _of_applicant(
+        self, model: Any, applicant_id: int, *, order: Any = None, limit: int | None = None
+    ) -> Sequence[Any]:
+        """Rows of `model` linked to one applicant, read by its indexed applicant_id: in
+        `order` (by id when not given), at most `limit`."""
+        stmt = (
+            select(model)
+            .where(model.applicant_id == applicant_id)
+            .order_by(model.id if order is None else order)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return self.session.scalars(stmt).all()
+
+
+class Repository(Queries, Generic[M]):
+    """The queries over one table, where its new rows are added too."""
+
+    def add(self, row: M) -> None:
+        self.session.add(row)
