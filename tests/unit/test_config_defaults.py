@@ -37,4 +37,3 @@ def test_a_config_without_settings_yields_the_domain_defaults() -> None:
     assert person.digest == DigestPrefs()
     assert person.working_hours == WorkingHours()
     assert person.quiet_hours is None
-
