@@ -1057,10 +1057,14 @@ class FakeTelegramAPI:
                 raise _bad_request("BUTTON_DATA_INVALID")
 
     def _find_message(self, params: JsonDict) -> JsonDict:
-        if params.get("inline_message_id") not in (None, ""):
-            raise _not_modelled("inline messages")
+        """The message an edit names, in Client::process_edit_message_text_query's order:
+        no chat and no message id means an inline message (not modelled) or none at all."""
+        message_id = max(self._int(params, "message_id"), 0)
+        if params.get("chat_id") in (None, "") and not message_id:
+            if params.get("inline_message_id") not in (None, ""):
+                raise _not_modelled("inline messages")
+            raise _bad_request("message identifier is not specified")
         chat_id = self._chat_id(params)
-        message_id = self._int(params, "message_id")
         if not message_id:
             raise _bad_request("message identifier is not specified")
         message = self.messages.get(chat_id, {}).get(message_id)

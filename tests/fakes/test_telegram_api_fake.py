@@ -129,6 +129,8 @@ def test_edit_message_text(fake: FakeTelegramAPI) -> None:
             )
         with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
             await bot.edit_message_text("x", chat_id=7, message_id=999)
+        with pytest.raises(BadRequest, match=r"(?i)message identifier is not specified"):
+            await bot.edit_message_text("x")  # no chat, no message, no inline message
         rekeyed = await bot.edit_message_text(
             "<i>Approved</i>",
             chat_id=7,
@@ -146,7 +148,7 @@ def test_edit_message_text(fake: FakeTelegramAPI) -> None:
     assert edited.reply_markup is None
     assert edited.edit_date is not None
     assert rekeyed.reply_markup == APPROVE
-    assert [c.status for c in fake.calls_to("editMessageText")] == [200, 400, 400, 200]
+    assert [c.status for c in fake.calls_to("editMessageText")] == [200, 400, 400, 400, 200]
 
 
 def test_answer_callback_query(fake: FakeTelegramAPI) -> None:
