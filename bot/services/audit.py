@@ -22,6 +22,19 @@ _LABELLED = re.compile(r"(?i)\b(email|phone)=(\"[^\"]*\"|'[^']*'|\S+)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DIGITS = re.compile(r"\d")
 PHONE_MIN_DIGITS = 6  # shorter runs are never phone numbers; skip the parser for them
+# Control characters but tab and newline: PostgreSQL refuses NUL in text, and none of them is
+# something a person meant to type (a pasted NUL must not make the command's record fail).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
 
 
 def redact(text: str, region: str) -> str:
@@ -52,12 +65,12 @@ def record(
         channel=channel or ctx.actor.channel,
         kind=kind,
         actor_id=ctx.actor.person_id,
-        actor_ref=ctx.actor.ref[:64],
+        actor_ref=_printable(ctx.actor.ref)[:64],
         applicant_id=applicant_id,
-        summary=redact(summary, ctx.catalog.phone_region)[:SUMMARY_MAX],
+        summary=redact(_printable(summary), ctx.catalog.phone_region)[:SUMMARY_MAX],
         correlation_id=ctx.correlation_id,
         dedup_key=dedup_key,
-        payload=payload or {},
+        payload=_printable(payload or {}),
     )
     ctx.uow.audit.add(event)
     return event
