@@ -130,15 +130,15 @@ class Leases:
         if not ids:
             return 0
         with self.uow_factory() as uow:
-            renewed = self.leased.renew(uow.session, ids, self.holder, self.clock.now() + LEASE)
+            renewed = uow.leases.renew(self.leased, ids, self.holder, self.clock.now() + LEASE)
             uow.commit()
         return renewed
 
     def recover(self) -> int:
         """Hand back the rows held by processes of this machine that have ended (at start-up)."""
         with self.uow_factory() as uow:
-            gone = [h for h in self.leased.holders(uow.session) if holder_is_gone(h, self.holder)]
-            released = self.leased.release(uow.session, gone, self.clock.now())
+            gone = [h for h in uow.leases.holders(self.leased) if holder_is_gone(h, self.holder)]
+            released = uow.leases.release(self.leased, gone, self.clock.now())
             uow.commit()
         if released:
             log.warning(

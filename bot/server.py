@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -110,8 +109,8 @@ class Server:
         checks: dict[str, object] = {}
         healthy = True
         try:
-            with self.hirebot.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            with self.hirebot.uow() as uow:
+                uow.ping()
             checks["database"] = "ok"
         except Exception as exc:  # reported, not raised
             checks["database"] = f"error: {type(exc).__name__}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
@@ -17,6 +18,7 @@ from storage.checkins import CheckinRepository
 from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
+from storage.leases import LeaseRepository
 from storage.link_codes import LinkCodeRepository
 from storage.offers import OfferRepository
 from storage.outbox import CardPostRepository, OutboxRepository
@@ -48,6 +50,7 @@ class UnitOfWork:
     personal_data: PersonalDataRepository
     flow_runs: FlowRunRepository
     checkins: CheckinRepository
+    leases: LeaseRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -73,6 +76,7 @@ class UnitOfWork:
         self.personal_data = PersonalDataRepository(self.session)
         self.flow_runs = FlowRunRepository(self.session)
         self.checkins = CheckinRepository(self.session)
+        self.leases = LeaseRepository(self.session)
         return self
 
     def __exit__(
@@ -84,6 +88,11 @@ class UnitOfWork:
         # close() rolls back anything uncommitted; unlike rollback() it leaves loaded objects
         # readable, so callers can use what they fetched after the block.
         self.session.close()
+
+    def ping(self) -> None:
+        """Ask the database for nothing (`SELECT 1`): raises if it cannot be reached (the
+        server's /healthz)."""
+        self.session.execute(text("SELECT 1"))
 
     def flush(self) -> None:
         self.session.flush()
