@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from storage.models import InboundEvent
+from storage.repository import Queries
 
 OPEN_STATUSES = ("pending", "working")
 
@@ -30,10 +30,7 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     return {str(key) for (key,) in conn.execute(stmt)}
 
 
-class InboxRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
+class InboxRepository(Queries):
     def due(self, now: datetime, limit: int) -> Sequence[InboundEvent]:
         """Due events, oldest first, locked so replicas don't take the same ones.
 

@@ -145,14 +145,14 @@ class Inbox:
     def listing(self, statuses: Sequence[str], limit: int = 50) -> list[InboundEvent]:
         """Events in these states, oldest first (for `hirebot inbox`)."""
         with self.uow_factory() as uow:
-            return list(InboxRepository(uow.session).listing(statuses, limit))
+            return list(uow.inbox.listing(statuses, limit))
 
     def retry(self, ids: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
         """Failed events (these, or all) back in line with a fresh set of attempts, handled on
         the server's next pass; returns (retried, not failed or unknown)."""
         now = self.clock.now()
         with self.uow_factory() as uow:
-            repo = InboxRepository(uow.session)
+            repo = uow.inbox
             wanted = list(ids) if ids is not None else repo.failed_ids()
             retried = []
             for row in repo.by_ids(wanted):
@@ -168,7 +168,7 @@ class Inbox:
     def counts(self, statuses: Sequence[str] | None = None) -> dict[str, int]:
         """Events by status (pending, working, done, failed), or only the statuses named."""
         with self.uow_factory() as uow:
-            return InboxRepository(uow.session).counts_by_status(statuses)
+            return uow.inbox.counts_by_status(statuses)
 
     def pending(self) -> int:
         """Events not handled yet (waiting or being handled)."""
@@ -179,7 +179,7 @@ class Inbox:
     def _claim(self) -> list[Claimed]:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            repo = InboxRepository(uow.session)
+            repo = uow.inbox
             rows = self._in_order(repo, repo.due(now, self.batch))
             for row in rows:
                 row.status = "working"
@@ -205,7 +205,7 @@ class Inbox:
             return
         now = self.clock.now()
         with self.uow_factory() as uow:
-            repo = InboxRepository(uow.session)
+            repo = uow.inbox
             repo.mark_done(done, now)
             repo.release(released, now)
             uow.commit()
@@ -214,7 +214,7 @@ class Inbox:
         now = self.clock.now()
         problem = f"{type(exc).__name__}: {exc}"[:1000]
         with self.uow_factory() as uow:
-            for row in InboxRepository(uow.session).by_ids([event.id]):
+            for row in uow.inbox.by_ids([event.id]):
                 row.last_error = problem
                 if row.attempts >= self.max_attempts:
                     row.status = "failed"
@@ -239,9 +239,7 @@ class Inbox:
             return
         self._last_purge = now
         with self.uow_factory() as uow:
-            purged = InboxRepository(uow.session).purge(
-                done_before=now - KEEP_DONE, failed_before=now - KEEP_FAILED
-            )
+            purged = uow.inbox.purge(done_before=now - KEEP_DONE, failed_before=now - KEEP_FAILED)
             uow.commit()
         if purged:
             log.info("inbox: %d handled or failed events past their keeping time purged", purged)
