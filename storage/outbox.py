@@ -61,6 +61,19 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return self.session.scalars(stmt).all()
 
+    def first_open(self, channel: str, destinations: set[str]) -> dict[str, int]:
+        """The oldest unsent message of each of these conversations: only it may go next."""
+        rows = self.session.execute(
+            select(OutboxMessage.destination, func.min(OutboxMessage.id))
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status.in_(OPEN_STATUSES),
+                OutboxMessage.destination.in_(destinations),
+            )
+            .group_by(OutboxMessage.destination)
+        ).all()
+        return {str(destination): int(first) for destination, first in rows}
+
     def mark_sent(self, ids: Sequence[int], now: datetime, external_ref: str | None) -> None:
         values: dict[str, Any] = {
             "status": "sent",

@@ -16,8 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from bot.background import backoff
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
@@ -107,17 +105,7 @@ class DeliveryWorker:
         if not rows:
             return []
         destinations = {r.destination for r in rows}
-        first_open = dict(
-            uow.session.execute(
-                select(OutboxMessage.destination, func.min(OutboxMessage.id))
-                .where(
-                    OutboxMessage.channel == self.channel,
-                    OutboxMessage.status.in_(OPEN_STATUSES),
-                    OutboxMessage.destination.in_(destinations),
-                )
-                .group_by(OutboxMessage.destination)
-            ).all()
-        )
+        first_open = uow.outbox.first_open(self.channel, destinations)
         claimed = {r.id for r in rows}
         return [r for r in rows if first_open.get(r.destination) in claimed]
 
@@ -162,7 +150,7 @@ class DeliveryWorker:
     def _sent(self, message: OutgoingMessage, ref: str | None) -> None:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            row = uow.session.get(OutboxMessage, message.id)
+            row = uow.outbox.get(message.id)
             if row is None:
                 return
             row.status, row.sent_at, row.external_ref = "sent", now, ref
@@ -187,7 +175,7 @@ class DeliveryWorker:
     def _failed(self, message: OutgoingMessage, exc: DeliveryError, stats: DeliveryStats) -> None:
         now = self.clock.now()
         with self.uow_factory() as uow:
-            row = uow.session.get(OutboxMessage, message.id)
+            row = uow.outbox.get(message.id)
             if row is None:
                 return
             row.attempts += 1
@@ -219,7 +207,7 @@ class DeliveryWorker:
     def _release(self, message_id: int) -> None:
         """Hand back a claimed row whose conversation is blocked by an earlier failure."""
         with self.uow_factory() as uow:
-            row = uow.session.get(OutboxMessage, message_id)
+            row = uow.outbox.get(message_id)
             if row is not None and row.status == "sending":
                 row.status = "pending"
                 row.next_attempt_at = self.clock.now()
