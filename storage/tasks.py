@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.models import ScheduledTask
 from storage.repository import Repository
@@ -14,6 +15,46 @@ from storage.repository import Repository
 class TaskRepository(Repository[ScheduledTask]):
     def by_key(self, key: str) -> ScheduledTask | None:
         return self.session.scalar(select(ScheduledTask).where(ScheduledTask.key == key))
+
+    def get(self, task_id: int) -> ScheduledTask | None:
+        return self.session.get(ScheduledTask, task_id)
+
+    def by_ids(self, ids: Sequence[int]) -> Sequence[ScheduledTask]:
+        return self.session.scalars(
+            select(ScheduledTask).where(ScheduledTask.id.in_(list(ids)))
+        ).all()
+
+    def open_occurrences(self, kind: str, subject: str) -> Sequence[ScheduledTask]:
+        """The pending or running dated occurrences (`kind:subject:YYYY-MM-DD`) of one
+        recurring series."""
+        return self.session.scalars(
+            select(ScheduledTask).where(
+                ScheduledTask.kind == kind,
+                ScheduledTask.subject == subject,
+                ScheduledTask.status.in_(("pending", "running")),
+                ScheduledTask.key.like(f"{kind}:{subject}:____-__-__"),
+            )
+        ).all()
+
+    def last_finished(self, kind: str, subject: str) -> datetime | None:
+        """When an occurrence of one series last ran to the end."""
+        return self.session.scalar(
+            select(func.max(ScheduledTask.finished_at)).where(
+                ScheduledTask.kind == kind,
+                ScheduledTask.subject == subject,
+                ScheduledTask.status == "done",
+            )
+        )
+
+    def add_once(self, task: ScheduledTask) -> bool:
+        """Add `task` unless a task with its key exists (another replica planned it first: the
+        unique key holds); False then, and the caller's transaction carries on (a savepoint)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(task)
+        except IntegrityError:
+            return False
+        return True
 
     def claim(
         self, now: datetime, limit: int, lease_until: datetime, holder: str, lease_now: datetime

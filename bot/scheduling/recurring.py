@@ -13,13 +13,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from functools import partial
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-
 from bot.domain.catalog import Catalog
 from bot.domain.schedules import Series
 from bot.services import checkins, digests, privacy
-from storage.models import Checkin, ScheduledTask
+from storage.models import ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
 
@@ -52,21 +49,18 @@ def series(catalog: Catalog, uow: UnitOfWork) -> list[Series]:
         out.append(
             Series(privacy.RETENTION, "all", catalog.privacy.timezone, catalog.privacy.sweep_time)
         )
-    active = uow.session.execute(
-        select(Checkin.id, Checkin.person_id, Checkin.started_at).where(Checkin.status != "ended")
-    ).all()
     keys = {p.id: p.key for p in uow.people.all()}
-    for checkin_id, person_id, begins in active:
-        hire = catalog.people.get(keys.get(person_id, ""))
+    for active in uow.checkins.running():
+        hire = catalog.people.get(keys.get(active.person_id, ""))
         if hire is not None:
             out.append(
                 Series(
                     checkins.CHECKIN,
-                    f"checkin:{checkin_id}",
+                    f"checkin:{active.id}",
                     hire.timezone,
                     settings.hire_checkin_time,
                     settings.hire_checkin_weekday,
-                    not_before=begins,  # the start date on the accepted offer
+                    not_before=active.started_at,  # the start date on the accepted offer
                 )
             )
     return out
@@ -86,21 +80,8 @@ def plan(uow: UnitOfWork, catalog: Catalog, now: datetime) -> int:
     """Make sure each series has its next occurrence as a pending row; returns rows added."""
     added = 0
     for item in series(catalog, uow):
-        pending = uow.session.scalars(
-            select(ScheduledTask).where(
-                ScheduledTask.kind == item.kind,
-                ScheduledTask.subject == item.subject,
-                ScheduledTask.status.in_(("pending", "running")),
-                ScheduledTask.key.like(f"{item.kind}:{item.subject}:____-__-__"),
-            )
-        ).all()
-        last_run = uow.session.scalar(
-            select(func.max(ScheduledTask.finished_at)).where(
-                ScheduledTask.kind == item.kind,
-                ScheduledTask.subject == item.subject,
-                ScheduledTask.status == "done",
-            )
-        )
+        pending = uow.tasks.open_occurrences(item.kind, item.subject)
+        last_run = uow.tasks.last_finished(item.kind, item.subject)
         # One occurrence per local day at most: a late run today covers today's slot.
         ran_on = item.key(last_run) if last_run is not None else None
         wanted = item.next_after(now, partial(_taken, uow, ran_on))
@@ -116,21 +97,18 @@ def plan(uow: UnitOfWork, catalog: Catalog, now: datetime) -> int:
                 task.status = "cancelled"
                 task.key = f"{task.key}:replaced:{now.isoformat()}"
             uow.flush()
-        try:
-            with uow.session.begin_nested():
-                uow.tasks.add(
-                    ScheduledTask(
-                        kind=item.kind,
-                        subject=item.subject,
-                        key=item.key(wanted),
-                        due_at=wanted,
-                        status="pending",
-                        attempts=0,
-                        created_at=now,
-                    )
-                )
+        # Not added when another replica planned the same occurrence first: the key holds.
+        if uow.tasks.add_once(
+            ScheduledTask(
+                kind=item.kind,
+                subject=item.subject,
+                key=item.key(wanted),
+                due_at=wanted,
+                status="pending",
+                attempts=0,
+                created_at=now,
+            )
+        ):
             added += 1
-        except IntegrityError:
-            pass  # another replica planned the same occurrence first: the unique key holds
     uow.commit()
     return added

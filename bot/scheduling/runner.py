@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.clock import Clock, FrozenClock, SystemClock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import UserError
@@ -136,12 +134,7 @@ class TaskRunner:
         back and each task runs alone, so a failure still costs only its own task."""
         ran: Counter[str] = Counter()
         with self.uow_factory() as uow:
-            tasks = {
-                t.id: t
-                for t in uow.session.scalars(
-                    select(ScheduledTask).where(ScheduledTask.id.in_(task_ids))
-                )
-            }
+            tasks = {t.id: t for t in uow.tasks.by_ids(task_ids)}
             held = [
                 prefetch(uow, [t for t in tasks.values() if t.kind == kind])
                 for kind, prefetch in self.prefetchers.items()
@@ -183,7 +176,7 @@ class TaskRunner:
     def _run_one(self, task_id: int, now: datetime, report: RunReport) -> None:
         with self.uow_factory() as uow:
             ctx = self.context(uow, now)
-            task = uow.session.get(ScheduledTask, task_id)
+            task = uow.tasks.get(task_id)
             if task is None:
                 return
             handler = self.handlers.get(task.kind)
@@ -207,7 +200,7 @@ class TaskRunner:
     def _failed(self, task_id: int, now: datetime, exc: Exception) -> None:
         log.warning("task %s failed: %s", task_id, exc, exc_info=not isinstance(exc, UserError))
         with self.uow_factory() as uow:
-            task = uow.session.get(ScheduledTask, task_id)
+            task = uow.tasks.get(task_id)
             if task is None:
                 return
             task.last_error = f"{type(exc).__name__}: {exc}"[:2000]
