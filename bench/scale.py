@@ -34,7 +34,8 @@ from sqlalchemy import Engine, event, select, text, update
 from bench.common import PYTHON, ROOT, WORK, Collected, Mode, Result, Spread, timed
 from bench.seed import seed_due_reminders
 from bot.bootstrap import Hirebot, bootstrap
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.handlers.dispatcher import Inbound
 from storage.models import OutboxMessage, Panelist, ScheduledTask
 

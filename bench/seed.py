@@ -33,9 +33,10 @@ import yaml
 from sqlalchemy import Engine, Table, event, func, select, text
 
 from bot.bootstrap import bootstrap
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
 from bot.domain.catalog import Catalog
 from bot.domain.stages import StageKind
+from bot.environment import Environment
 from storage import migrate
 from storage.db import create_db_engine, is_sqlite
 from storage.models import (

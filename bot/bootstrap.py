@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import registry
 from bot.clock import Clock, FrozenClock, SystemClock
-from bot.config import Environment, HirebotConfig, load_config
+from bot.config import HirebotConfig, load_config
 from bot.domain.catalog import Catalog
+from bot.environment import Environment
 from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine

@@ -25,8 +25,9 @@ from bot.cli_jobs import digest_command, jobs_app, parse_instant
 from bot.cli_outbox import outbox_app
 from bot.cli_people import people_app
 from bot.cli_privacy import applicant_app
-from bot.config import ConfigError, Environment, load_config
+from bot.config import ConfigError, load_config
 from bot.domain.errors import UserError
+from bot.environment import Environment
 from bot.services import exporter, importer
 from storage import migrate
 from storage.db import create_db_engine

@@ -14,9 +14,11 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
+from bot.channels import registry
 from bot.clock import FrozenClock, ShiftedClock
-from bot.config import ConfigError, Environment
+from bot.config import ConfigError
 from bot.domain.permissions import TeamRole
+from bot.environment import Environment, SettingsError
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import configure as configure_logging
 from bot.services.context import Actor, Context
@@ -50,12 +52,24 @@ def open_app(
         hirebot = bootstrap(config_path=config, channels=channels, env=env, clock=clock)
     except ConfigError as exc:
         raise fail(f"invalid configuration\n{exc}") from exc
+    except SettingsError as exc:
+        raise fail(f"invalid environment\n{exc}") from exc
     except DatabaseNotReady as exc:
         raise fail(str(exc)) from exc
     try:
         yield hirebot
     finally:
         hirebot.close()
+
+
+def console_without_chat() -> tuple[str, ...]:
+    """The channels a one-off command reaches people on besides the configured ones: without
+    chat credentials the console is the deployment (as in `hirebot console`), otherwise
+    everyone would be unreachable."""
+    try:
+        return () if registry.enabled(Environment()) else ("console",)
+    except SettingsError as exc:
+        raise fail(f"invalid environment\n{exc}") from exc
 
 
 def default_person(hirebot: Hirebot) -> str:

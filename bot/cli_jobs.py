@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_common import ConfigOption, fail, open_app, system_context
+from bot.cli_common import ConfigOption, console_without_chat, fail, open_app, system_context
 
 jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
 
@@ -65,14 +65,8 @@ def run_due(
     config: ConfigOption = None,
 ) -> None:
     """Run everything due at that instant, once, and report what ran."""
-    from bot.channels import registry
-    from bot.config import Environment
-
     out = Console(highlight=False)
-    env = Environment()
-    # Without chat credentials the console is the deployment: reach people there, as the
-    # scheduler inside `hirebot console` does (otherwise everyone would be unreachable).
-    channels = () if registry.enabled(env) else ("console",)
+    channels = console_without_chat()
     with open_app(config, channels) as hirebot:
         moment = parse_instant(at) or hirebot.clock.now()
         hirebot.tasks.leases.recover()  # tasks a killed run of this machine left running

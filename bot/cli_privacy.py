@@ -11,7 +11,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_common import ConfigOption, default_person, fail, open_app, system_context
+from bot.cli_common import (
+    ConfigOption,
+    console_without_chat,
+    default_person,
+    fail,
+    open_app,
+    system_context,
+)
 
 applicant_app = typer.Typer(
     help="One applicant's personal data: export, erase, retention.", no_args_is_help=True
@@ -53,16 +60,13 @@ def erase_one(
     config: ConfigOption = None,
 ) -> None:
     """Erase one person's personal data from every table, keeping anonymous statistics."""
-    from bot.config import Environment
     from bot.domain.errors import UserError
     from bot.services import privacy
 
     out = Console(highlight=False)
-    env = Environment()
-    # The people waiting on them are told where they are reached; without chat credentials
-    # the console is the deployment (as for `hirebot jobs run-due`).
-    channels = () if env.slack_bot_token or env.telegram_bot_token else ("console",)
-    with open_app(config, channels) as hirebot:
+    # The people waiting on them are told where they are reached (the console when there is
+    # no chat channel).
+    with open_app(config, console_without_chat()) as hirebot:
         ctx = system_context(hirebot, person or default_person(hirebot))
         ctx.flows = hirebot.dispatcher.flows  # open conversations about them are closed
         with ctx.uow:

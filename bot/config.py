@@ -1,4 +1,4 @@
-"""config.yaml -> validated settings; environment -> secrets and deployment settings.
+"""config.yaml -> validated pydantic models -> the domain Catalog (the environment: environment.py).
 
 Configuration errors stop hirebot at start with the file, the key path and what is wrong,
 so a typo never turns into a half-working bot.
@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -25,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.channels import registry
 from bot.domain.applicants import DEFAULT_PHONE_REGION
@@ -530,26 +528,3 @@ def load_config(path: Path | str | None = None) -> HirebotConfig:
             for e in exc.errors()
         ]
         raise ConfigError("\n".join(lines)) from exc
-
-
-class Environment(BaseSettings):
-    """Deployment settings and secrets; only ever from the environment, never from config.yaml."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
-
-    database_url: str = Field(default="sqlite:///var/hirebot.db", alias="DATABASE_URL")
-    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
-    log_level: str = Field(default="WARNING", alias="HIREBOT_LOG_LEVEL")
-    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
-    telegram_bot_token: str | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
-    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_secret: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
-    api_token: str | None = Field(default=None, alias="HIREBOT_API_TOKEN")
-    # Pins the clock at one instant (an ISO time with its offset). For tests and rehearsals, so
-    # that a CLI call in a test reads the same clock as the app the test drives; unset in
-    # production, where the system clock runs.
-    clock: AwareDatetime | None = Field(default=None, alias="HIREBOT_CLOCK")

@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig, load_config
+from bot.config import HirebotConfig, load_config
+from bot.environment import Environment
 from storage import migrate
 from storage.db import create_db_engine
 

@@ -15,7 +15,7 @@ from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:  # only for annotations: the config and the app import the registry
     from bot.bootstrap import Hirebot
-    from bot.config import Environment
+    from bot.environment import Environment
 
 
 class ChannelRuntime(Protocol):

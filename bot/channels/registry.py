@@ -16,7 +16,7 @@ from bot.channels.telegram.plugin import PLUGIN as TELEGRAM
 from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:
-    from bot.config import Environment
+    from bot.environment import Environment
 
 # The one line a new channel adds.
 _PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, CONSOLE]

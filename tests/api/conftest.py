@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.server import Server, build_server
 
 TOKEN = "test-api-token-0123456789"

@@ -18,7 +18,8 @@ from starlette.testclient import TestClient
 from bot.bootstrap import Hirebot, bootstrap
 from bot.channels.slack.sender import SlackSender
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.server import Server, build_server
 from tests.api.conftest import AUTH, TOKEN
 from tests.api.delivery import DeliveryOnly

@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 from bot.bootstrap import bootstrap
 from bot.channels.telegram.sender import TelegramSender
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.server import build_server
 from tests.api.conftest import AUTH, TOKEN
 from tests.api.delivery import DeliveryOnly

@@ -283,7 +283,7 @@ def test_without_a_token_setting_the_api_says_it_is_off(
     database_url: str, shipped_config, clock
 ) -> None:
     from bot.bootstrap import bootstrap
-    from bot.config import Environment
+    from bot.environment import Environment
     from bot.server import build_server
 
     hirebot = bootstrap(

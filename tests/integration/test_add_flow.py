@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.bootstrap import Hirebot, bootstrap
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.handlers.dispatcher import ActionEvent, Inbound
 from bot.messages.reply import Reply
 from storage.models import Applicant, FlowRun

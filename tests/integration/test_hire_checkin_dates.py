@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from storage.models import ScheduledTask
 from tests.cli_runner import run_cli
 from tests.helpers import click, inbox, only, say

@@ -14,7 +14,8 @@ from sqlalchemy import event, select, text
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.messages.reply import Reply
 from storage.models import Applicant, AuditEvent, Offer, OutboxMessage
 from tests.helpers import click, only, say

@@ -13,7 +13,8 @@ from sqlalchemy import inspect, text
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from storage import migrate
 from storage.db import create_db_engine
 from tests.conftest import ROOT

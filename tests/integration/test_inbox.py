@@ -14,7 +14,8 @@ from sqlalchemy import event, select
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.inbox.inbox import KEEP_DONE, KEEP_FAILED, MAX_ATTEMPTS, PURGE_EVERY, Inbox
 from bot.leases import LEASE
 from storage.models import InboundEvent

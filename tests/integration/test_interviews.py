@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.messages.reply import Reply
 from storage.models import Feedback, FlowRun, OutboxMessage, Panelist, ScheduledTask
 from tests.helpers import click, inbox, only, say

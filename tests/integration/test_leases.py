@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.leases import LEASE, holder_is_gone, worker_id
 from bot.services.context import Context
 from storage.models import InboundEvent, ScheduledTask

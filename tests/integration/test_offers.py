@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from storage.models import Applicant, Checkin, Offer, OutboxMessage, StageMove
 from tests.helpers import click, inbox, only, say
 

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from bot.bootstrap import Hirebot, bootstrap
 from bot.cli import app as cli
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from storage.models import Base, CardPost, Offer, OutboxMessage, StageMove
 from tests.cli_runner import run_cli
 from tests.helpers import only, say

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.messages.reply import Reply
 from bot.services import tasks
 from bot.services.context import Actor, Context

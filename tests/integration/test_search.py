@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from bot.bootstrap import Hirebot, bootstrap
 from bot.cli import app as cli
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.messages.reply import Reply
 from bot.server import build_server
 from storage.models import Applicant, AuditEvent, OutboxMessage, SavedSearch

@@ -17,22 +17,22 @@ from slack_sdk import WebClient
 from bot.channels.slack import actions, commands, events, home, shortcuts, views
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.identity import BotIdentity
-from bot.config import Environment
+from bot.channels.slack.settings import SlackSettings
 
 SEND_TIMEOUT = 10  # the delivery worker's posts: a timeout is retried later
 PROTOCOL_TIMEOUT = 2  # views.open/publish inside a listener: the ack must leave within 3 s
 
 
 def web_client(
-    env: Environment, *, timeout: int = SEND_TIMEOUT, with_token: bool = True
+    settings: SlackSettings, *, timeout: int = SEND_TIMEOUT, with_token: bool = True
 ) -> WebClient:
     """A Web API client at SLACK_API_URL (GovSlack, or a local fake in tests). Rate limits are
     not retried here: the delivery worker reschedules on Retry-After."""
-    token = env.slack_bot_token if with_token else None
-    return WebClient(token=token, base_url=env.slack_api_url, timeout=timeout)
+    token = settings.bot_token if with_token else None
+    return WebClient(token=token, base_url=settings.api_url, timeout=timeout)
 
 
-def build_app(env: Environment, bridge: Bridge, identity: BotIdentity) -> App:
+def build_app(settings: SlackSettings, bridge: Bridge, identity: BotIdentity) -> App:
     """Signature checks are on whenever a signing secret is set (always, for HTTP mode).
 
     Authorisation is `identity.authorize`, which cannot fail a request (see identity.py), so
@@ -47,10 +47,10 @@ def build_app(env: Environment, bridge: Bridge, identity: BotIdentity) -> App:
         return identity.authorize(enterprise_id, team_id, user_id)
 
     app = App(
-        client=web_client(env, timeout=PROTOCOL_TIMEOUT, with_token=False),
+        client=web_client(settings, timeout=PROTOCOL_TIMEOUT, with_token=False),
         authorize=authorize,
-        signing_secret=env.slack_signing_secret or "",
-        request_verification_enabled=bool(env.slack_signing_secret),
+        signing_secret=settings.signing_secret or "",
+        request_verification_enabled=bool(settings.signing_secret),
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
         name="hirebot",

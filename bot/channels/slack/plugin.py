@@ -1,4 +1,5 @@
-"""The Slack channel's declaration: traits, when it is enabled, and its runtime."""
+"""The Slack channel's declaration: traits, when it is enabled (SLACK_BOT_TOKEN: settings.py),
+and its runtime."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
+from bot.channels.slack.settings import SlackSettings
 from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
-    from bot.config import Environment
+    from bot.environment import Environment
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
@@ -38,7 +40,7 @@ def _link_instructions(env: Environment, code: str) -> list[str]:
 
 
 def _enabled(env: Environment) -> bool:
-    return bool(env.slack_bot_token)
+    return bool(env.channel_settings(SlackSettings).bot_token)
 
 
 def _runtime(hirebot: Hirebot) -> ChannelRuntime:

@@ -24,6 +24,7 @@ from bot.channels.slack.app import build_app, web_client
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.identity import BotIdentity
 from bot.channels.slack.sender import SlackSender
+from bot.channels.slack.settings import SlackSettings
 from bot.delivery.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -40,28 +41,29 @@ class SlackRuntime:
     name = "slack"
 
     def __init__(self, hirebot: Hirebot) -> None:
-        env = hirebot.env
-        if not env.slack_signing_secret and not env.slack_app_token:
+        settings = hirebot.env.channel_settings(SlackSettings)
+        if not settings.signing_secret and not settings.app_token:
             raise SlackConfigError(
                 "SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP mode) nor "
                 "SLACK_APP_TOKEN (Socket Mode) is: set one of them"
             )
         self.hirebot = hirebot
-        self.client = web_client(env)  # the sender's
+        self.settings = settings
+        self.client = web_client(settings)  # the sender's
         self.bridge = Bridge(hirebot)
         self.identity = BotIdentity(self.client)
-        self.app = build_app(env, self.bridge, self.identity)
+        self.app = build_app(settings, self.bridge, self.identity)
         self.socket_mode: SocketModeHandler | None = None
         self._stop = threading.Event()
         self._connector: threading.Thread | None = None
 
     @property
     def http_enabled(self) -> bool:
-        return bool(self.hirebot.env.slack_signing_secret)
+        return bool(self.settings.signing_secret)
 
     @property
     def socket_mode_enabled(self) -> bool:
-        return bool(self.hirebot.env.slack_app_token)
+        return bool(self.settings.app_token)
 
     def sender(self) -> Sender:
         return SlackSender(self.client)
@@ -90,7 +92,7 @@ class SlackRuntime:
             return
         self._stop.clear()
         self.socket_mode = SocketModeHandler(
-            self.app, self.hirebot.env.slack_app_token, web_client=self.client
+            self.app, self.settings.app_token, web_client=self.client
         )
         self._connector = threading.Thread(
             target=self._connect, name="hirebot-slack-socket", daemon=True

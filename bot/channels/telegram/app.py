@@ -32,7 +32,7 @@ from telegram.request import HTTPXRequest
 
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.render import ASK, parse_callback, prompt_ref
-from bot.config import Environment
+from bot.channels.telegram.settings import TelegramSettings
 from bot.handlers import linking
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
 
@@ -62,26 +62,26 @@ def file_url(api_url: str) -> str:
     return base + "/file/bot"
 
 
-def make_bot(env: Environment) -> Bot:
+def make_bot(settings: TelegramSettings) -> Bot:
     """A plain Bot on TELEGRAM_API_URL, for sending outside the Application (sender, CLI)."""
-    if not env.telegram_bot_token:
+    if not settings.bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     request = HTTPXRequest(connection_pool_size=4, read_timeout=10.0, write_timeout=10.0)
     return Bot(
-        env.telegram_bot_token,
-        base_url=env.telegram_api_url,
-        base_file_url=file_url(env.telegram_api_url),
+        settings.bot_token,
+        base_url=settings.api_url,
+        base_file_url=file_url(settings.api_url),
         request=request,
     )
 
 
-def bot_username(env: Environment) -> str | None:
+def bot_username(settings: TelegramSettings) -> str | None:
     """The bot's @username from getMe, or None when there is no token or Telegram is unreachable."""
-    if not env.telegram_bot_token:
+    if not settings.bot_token:
         return None
 
     async def ask() -> str:
-        async with make_bot(env) as bot:
+        async with make_bot(settings) as bot:
             return bot.username
 
     try:
@@ -91,15 +91,15 @@ def bot_username(env: Environment) -> str | None:
         return None
 
 
-def build_application(env: Environment, *, webhook: bool) -> TelegramApp:
+def build_application(settings: TelegramSettings, *, webhook: bool) -> TelegramApp:
     """Webhook mode has no updater (updates arrive over HTTP); polling mode uses PTB's."""
-    if not env.telegram_bot_token:
+    if not settings.bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
         ApplicationBuilder()
-        .token(env.telegram_bot_token)
-        .base_url(env.telegram_api_url)
-        .base_file_url(file_url(env.telegram_api_url))
+        .token(settings.bot_token)
+        .base_url(settings.api_url)
+        .base_file_url(file_url(settings.api_url))
     )
     if webhook:
         builder = builder.updater(None)

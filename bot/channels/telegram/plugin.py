@@ -1,15 +1,17 @@
-"""The Telegram channel's declaration: traits, when it is enabled, and its runtime."""
+"""The Telegram channel's declaration: traits, when it is enabled (TELEGRAM_BOT_TOKEN:
+settings.py), its runtime, and how a link code is used there."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
+from bot.channels.telegram.settings import TelegramSettings
 from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
-    from bot.config import Environment
+    from bot.environment import Environment
 
 
 def _user_id(address: str) -> str:
@@ -30,7 +32,7 @@ def _chat_id(address: str) -> str:
 
 
 def _enabled(env: Environment) -> bool:
-    return bool(env.telegram_bot_token)
+    return bool(env.channel_settings(TelegramSettings).bot_token)
 
 
 def _runtime(hirebot: Hirebot) -> ChannelRuntime:
@@ -46,12 +48,13 @@ def _link_instructions(env: Environment, code: str) -> list[str]:
     """A deep link that opens the bot with the code, and the command to type instead."""
     from bot.channels.telegram.app import bot_username
 
-    username = bot_username(env)
+    settings = env.channel_settings(TelegramSettings)
+    username = bot_username(settings)
     lines = [f"deep link: https://t.me/{username or PLACEHOLDER_BOT}?start={code}"]
     if username is None:
         why = (
             "TELEGRAM_BOT_TOKEN is not set"
-            if not env.telegram_bot_token
+            if not settings.bot_token
             else "Telegram did not answer getMe"
         )
         lines.append(f"({why}: put your bot's username in the link)")

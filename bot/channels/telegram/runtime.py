@@ -30,6 +30,7 @@ from telegram.error import TelegramError
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.app import ALLOWED_UPDATES, CHANNEL, build_application, register
 from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import Sender
 
 log = logging.getLogger(__name__)
@@ -71,11 +72,11 @@ class TelegramRuntime:
     name = "telegram"
 
     def __init__(self, hirebot: Hirebot) -> None:
-        env = hirebot.env
+        settings = hirebot.env.channel_settings(TelegramSettings)
         self.hirebot = hirebot
-        self.webhook_url = env.telegram_webhook_url
-        self.secret = env.telegram_webhook_secret
-        self.application = build_application(env, webhook=bool(self.webhook_url))
+        self.webhook_url = settings.webhook_url
+        self.secret = settings.webhook_secret
+        self.application = build_application(settings, webhook=bool(self.webhook_url))
         self.handlers = register(self.application, hirebot)
         self._sender = TelegramSender(hirebot)
         self._engine: _LoopThread | None = None

@@ -31,6 +31,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.app import CHANNEL, make_bot
 from bot.channels.telegram.render import PARSE_MODE, Rendered, render, render_card
+from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.services.outbox import MESSAGE_UPDATE
 
@@ -63,7 +64,7 @@ class TelegramSender:
 
     def __init__(self, hirebot: Hirebot, bot: Bot | None = None) -> None:
         self.hirebot = hirebot
-        self.bot = bot or make_bot(hirebot.env)
+        self.bot = bot or make_bot(hirebot.env.channel_settings(TelegramSettings))
         self._loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
         self._ready = False

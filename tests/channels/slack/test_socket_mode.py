@@ -17,7 +17,8 @@ from starlette.testclient import TestClient
 from bot.bootstrap import bootstrap
 from bot.channels.slack.runtime import SlackConfigError, SlackRuntime
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.server import build_server
 from tests.channels.slack.harness import HIRING, SANA, TEAM, text_of
 from tests.fakes.slack_api import FakeSlackAPI, JsonDict

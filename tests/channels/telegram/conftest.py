@@ -21,7 +21,8 @@ from starlette.testclient import TestClient
 from bot.bootstrap import Hirebot, bootstrap
 from bot.channels.telegram.runtime import SECRET_HEADER, TelegramRuntime
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.server import Server, build_server
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update

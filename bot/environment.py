@@ -1,0 +1,78 @@
+"""Deployment settings and secrets: only ever from the environment, never from config.yaml.
+
+`Environment` holds the core's own settings (`DATABASE_URL`, `HIREBOT_*`). Each channel
+declares its settings in its own package, under its own prefix (`bot/channels/*/settings.py`),
+and reads them with `env.channel_settings(...)` from the same source the Environment was read
+from: the process environment in production, or the mapping a test passed to
+`Environment.model_validate` over it. So the core never names a channel's variables, and a
+test's environment reaches its channels without touching `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal, TypeVar
+
+from pydantic import AwareDatetime, Field, PrivateAttr, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
+Settings = TypeVar("Settings", bound=BaseSettings)
+
+
+class SettingsError(ValueError):
+    """A variable in the environment has a value hirebot cannot use; the message names it."""
+
+
+class Environment(BaseSettings):
+    """The core's deployment settings, and the variables they were read from (for channels)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(default="sqlite:///var/hirebot.db", alias="DATABASE_URL")
+    log_format: Literal["text", "json"] = Field(default="text", alias="HIREBOT_LOG_FORMAT")
+    log_level: str = Field(default="WARNING", alias="HIREBOT_LOG_LEVEL")
+    api_token: str | None = Field(default=None, alias="HIREBOT_API_TOKEN")
+    # Pins the clock at one instant (an ISO time with its offset). For tests and rehearsals, so
+    # that a CLI call in a test reads the same clock as the app the test drives; unset in
+    # production, where the system clock runs.
+    clock: AwareDatetime | None = Field(default=None, alias="HIREBOT_CLOCK")
+
+    _variables: dict[str, str] = PrivateAttr(default_factory=dict)
+    _channels: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **values: Any) -> None:
+        """Read the process environment, overlaid with the values a caller gave (a test's
+        `Environment.model_validate({...})` comes here too); the channels read theirs from
+        the same variables."""
+        super().__init__(**values)
+        given = {key: str(value) for key, value in values.items() if value is not None}
+        self._variables = dict(os.environ) | given
+
+    def channel_settings(self, kind: type[Settings]) -> Settings:
+        """One channel's settings (a BaseSettings with its `env_prefix`), read once from the
+        variables this Environment came from; a bad value stops hirebot with its variable's
+        name."""
+        cached = self._channels.get(kind)
+        if isinstance(cached, kind):
+            return cached
+        source = EnvSettingsSource(kind)
+        source.env_vars = parse_env_vars(
+            self._variables,
+            source.case_sensitive,
+            source.env_ignore_empty,
+            source.env_parse_none_str,
+        )
+        try:
+            settings = kind(_build_sources=((source,), {}))
+        except ValidationError as exc:
+            prefix = kind.model_config.get("env_prefix", "")
+            raise SettingsError(
+                "\n".join(
+                    f"{prefix}{str(error['loc'][0]).upper() if error['loc'] else ''}: "
+                    f"{error['msg']}"
+                    for error in exc.errors()
+                )
+            ) from exc
+        self._channels[kind] = settings
+        return settings
