@@ -1,8 +1,9 @@
 """Memo: a channel that exists only in the tests, registered from outside `bot/`.
 
 It proves the core is open: a channel is its own package (this one: a JSON webhook in, a list of
-delivered messages out) plus one `registry.register` call, with no edit under `bot/`. Its
-"platform" is deliberately tiny: POST /memo/events with a shared token, one JSON event per
+delivered messages out, its settings under `MEMO_`) plus one `registry.register` call, with no
+edit under `bot/`. Its "platform" is deliberately tiny: POST /memo/events with the shared token
+`MEMO_TOKEN` (which turns the channel on), one JSON event per
 request (`{"id", "user", "chat", "text"}` or `"tap": {"action", "value"}`); chats whose id
 starts with `room-` are shared, the rest are private.
 """
@@ -13,6 +14,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -24,10 +27,19 @@ from bot.handlers.dispatcher import ActionEvent, Inbound
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
-    from bot.config import Environment
+    from bot.environment import Environment
 
 NAME = "memo"
 TOKEN = "memo-secret"
+
+
+class MemoSettings(BaseSettings):
+    """The channel's own settings, read by the core from the environment under `MEMO_`."""
+
+    model_config = SettingsConfigDict(env_prefix="MEMO_", extra="ignore")
+
+    # The shared secret every event must carry; a short one would be guessable.
+    token: str | None = Field(default=None, min_length=8)
 
 
 def _user(address: str) -> str:
@@ -63,6 +75,7 @@ class MemoRuntime:
 
     def __init__(self, hirebot: Hirebot) -> None:
         self.hirebot = hirebot
+        self.token = hirebot.env.channel_settings(MemoSettings).token
         self.memo_sender = MemoSender()
 
     def sender(self) -> Sender:
@@ -72,7 +85,7 @@ class MemoRuntime:
         return [Route("/memo/events", self._event, methods=["POST"])]
 
     async def _event(self, request: Request) -> Response:
-        if request.headers.get("X-Memo-Token") != TOKEN:
+        if request.headers.get("X-Memo-Token") != self.token:
             return Response(status_code=403)
         event: dict[str, Any] = await request.json()
         self.hirebot.inbox.receive(NAME, f"memo:{event['id']}", f"memo:{event['user']}", event)
@@ -104,7 +117,7 @@ class MemoRuntime:
 
 
 def _enabled(env: Environment) -> bool:
-    return True
+    return bool(env.channel_settings(MemoSettings).token)
 
 
 def _runtime(hirebot: Hirebot) -> ChannelRuntime:

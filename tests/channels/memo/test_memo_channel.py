@@ -17,10 +17,12 @@ from starlette.testclient import TestClient
 from bot.bootstrap import Hirebot, bootstrap
 from bot.channels import registry
 from bot.clock import FrozenClock
-from bot.config import Environment, HirebotConfig
+from bot.config import HirebotConfig
 from bot.delivery.sender import OutgoingMessage
+from bot.environment import Environment
 from bot.server import Server, build_server
-from tests.channels.memo.channel import PLUGIN, TOKEN, MemoRuntime
+from tests.channels.memo.channel import PLUGIN, TOKEN, MemoRuntime, MemoSettings
+from tests.cli_runner import run_cli
 from tests.helpers import handle_inbox
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -76,7 +78,7 @@ def memo(database_url: str, clock: FrozenClock) -> Iterator[Memo]:
             config=_config(),
             database_url=database_url,
             clock=clock,
-            env=Environment.model_validate({}),
+            env=Environment.model_validate({"MEMO_TOKEN": TOKEN}),
         )
         assert "memo" in hirebot.channels
         yield Memo(hirebot, build_server(hirebot, scheduler=False))
@@ -100,6 +102,43 @@ def test_the_config_keys_are_the_channels_own() -> None:
     raw["people"][0]["memo_id"] = "m-sana"
     with pytest.raises(ValueError, match="unknown key 'memo_id'"):
         HirebotConfig.model_validate(raw)  # without the channel, its key means nothing
+
+
+def test_the_channel_reads_its_own_settings_from_the_environment_it_was_given(
+    database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMO_TOKEN", "from-the-process")
+    registry.register(PLUGIN)
+    try:
+        given = Environment.model_validate({"MEMO_TOKEN": TOKEN})
+        assert given.channel_settings(MemoSettings).token == TOKEN  # the given mapping wins
+        assert Environment().channel_settings(MemoSettings).token == "from-the-process"
+        monkeypatch.delenv("MEMO_TOKEN")
+        hirebot = bootstrap(
+            config=_config(),
+            database_url=database_url,
+            clock=clock,
+            env=Environment.model_validate({}),
+        )
+        hirebot.close()
+        assert "memo" not in hirebot.channels  # no MEMO_TOKEN: the channel is off
+    finally:
+        registry.unregister("memo")
+
+
+def test_a_bad_channel_setting_stops_the_cli_naming_the_variable(
+    database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEMO_TOKEN", "short")
+    registry.register(PLUGIN)
+    try:
+        for command in (["jobs", "run-due"], ["outbox"]):
+            code, output = run_cli(database_url, clock, *command)
+            assert code == 2, output
+            assert "invalid environment" in output
+            assert "MEMO_TOKEN: String should have at least 8 characters" in output
+    finally:
+        registry.unregister("memo")
 
 
 def test_commands_cards_and_identities(memo: Memo) -> None:
