@@ -9,8 +9,8 @@ from rich.console import Console
 
 from bot.channels import registry
 from bot.cli_common import ConfigOption, fail, open_app, system_context
-from bot.config import Environment
 from bot.domain.errors import UserError
+from bot.environment import Environment
 from bot.messages.format import local_time
 from bot.services import linking
 
