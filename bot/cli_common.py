@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
@@ -43,7 +44,13 @@ def open_app(
     config: Path | None, channels: tuple[str, ...] = (), *, starting_at: datetime | None = None
 ) -> Iterator[Hirebot]:
     """`starting_at` starts the app's clock at that instant, running on from there."""
-    env = Environment()
+    try:
+        env = Environment()
+    except ValidationError as exc:  # the core's own variables (DATABASE_URL, HIREBOT_*)
+        problems = "\n".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise fail(f"invalid environment\n{problems}") from exc
     configure_logging(env.log_level, env.log_format)
     clock = None
     if starting_at is not None:
