@@ -48,11 +48,18 @@ class InboxRepository(Queries):
         )
         return self.session.scalars(stmt).all()
 
-    def first_open_by_lane(self, lanes: set[str]) -> dict[str, int]:
-        """The oldest unfinished event of each lane: only it may be handled next."""
+    def first_open_outside(self, lanes: set[str], claimed: set[int]) -> dict[str, int]:
+        """The oldest unfinished event of each lane that this claim does not hold: the claim's
+        events of that lane after it wait for it. Not just the lane's oldest: SKIP LOCKED lets
+        a claim hold a lane's first and third events while another replica's claim locks the
+        second."""
         rows = self.session.execute(
             select(InboundEvent.lane, func.min(InboundEvent.id))
-            .where(InboundEvent.lane.in_(lanes), InboundEvent.status.in_(OPEN_STATUSES))
+            .where(
+                InboundEvent.lane.in_(lanes),
+                InboundEvent.status.in_(OPEN_STATUSES),
+                InboundEvent.id.not_in(claimed),
+            )
             .group_by(InboundEvent.lane)
         ).all()
         return {str(lane): int(first) for lane, first in rows}

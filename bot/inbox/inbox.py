@@ -196,9 +196,8 @@ class Inbox:
         """Keep only rows with no earlier unfinished event of their lane outside this claim."""
         if not rows:
             return []
-        first_open = repo.first_open_by_lane({r.lane for r in rows})
-        claimed = {r.id for r in rows}
-        return [r for r in rows if first_open.get(r.lane) in claimed]
+        waits_for = repo.first_open_outside({r.lane for r in rows}, {r.id for r in rows})
+        return [r for r in rows if r.id < waits_for.get(r.lane, r.id + 1)]
 
     def _finish(self, done: list[int], released: list[int]) -> None:
         if not done and not released:

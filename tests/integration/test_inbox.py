@@ -151,6 +151,25 @@ def test_two_replicas_on_postgres_never_handle_the_same_event(app: Hirebot) -> N
         assert mine == sorted(mine)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_lane_waits_behind_an_event_another_replica_has_locked(app: Hirebot) -> None:
+    """Another replica's claim, still in its transaction, holds one event of a lane: this
+    replica's claim skips it (SKIP LOCKED), so it must not take the lane's later events past
+    it either, only those before it."""
+    seen: list[int] = []
+    for n, lane in enumerate(["alice", "bob", "alice", "alice"]):
+        app.inbox.receive("chat", f"ev-{n}", lane, {"n": n})
+    app.inbox.processors["chat"] = recorder(seen)
+    with app.engine.connect() as other, other.begin():  # the other replica's claim
+        other.execute(
+            select(InboundEvent.id).where(InboundEvent.key == "ev-2").with_for_update()
+        ).all()
+        assert app.inbox.run_pending().handled == 2
+    assert seen == [0, 1]  # not ev-3: alice's ev-2 is before it
+    app.inbox.run_pending()
+    assert seen == [0, 1, 2, 3]
+
+
 def test_handled_and_failed_events_are_purged_after_a_while(
     app: Hirebot, clock: FrozenClock
 ) -> None:
