@@ -61,14 +61,20 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return self.session.scalars(stmt).all()
 
-    def first_open(self, channel: str, destinations: set[str]) -> dict[str, int]:
-        """The oldest unsent message of each of these conversations: only it may go next."""
+    def first_open_outside(
+        self, channel: str, destinations: set[str], claimed: set[int]
+    ) -> dict[str, int]:
+        """The oldest unsent message of each conversation that this claim does not hold: the
+        claim's messages to it after that one wait. Not just the conversation's oldest: SKIP
+        LOCKED lets a claim hold its first and third messages while another worker's claim
+        locks the second."""
         rows = self.session.execute(
             select(OutboxMessage.destination, func.min(OutboxMessage.id))
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.status.in_(OPEN_STATUSES),
                 OutboxMessage.destination.in_(destinations),
+                OutboxMessage.id.not_in(claimed),
             )
             .group_by(OutboxMessage.destination)
         ).all()

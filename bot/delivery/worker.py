@@ -105,9 +105,8 @@ class DeliveryWorker:
         if not rows:
             return []
         destinations = {r.destination for r in rows}
-        first_open = uow.outbox.first_open(self.channel, destinations)
-        claimed = {r.id for r in rows}
-        return [r for r in rows if first_open.get(r.destination) in claimed]
+        waits_for = uow.outbox.first_open_outside(self.channel, destinations, {r.id for r in rows})
+        return [r for r in rows if r.id < waits_for.get(r.destination, r.id + 1)]
 
     def _message(self, uow: UnitOfWork, row: OutboxMessage) -> OutgoingMessage:
         return OutgoingMessage(

@@ -163,6 +163,25 @@ def test_two_workers_on_postgres_never_send_a_row_twice(app: Hirebot) -> None:
         assert texts == sorted(texts)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_conversation_waits_behind_a_message_another_worker_has_locked(app: Hirebot) -> None:
+    """Another worker's claim, still in its transaction, holds one message of a conversation:
+    this worker's claim skips it (SKIP LOCKED), so it must not send the later ones past it."""
+    sender = RecordingSender()
+    worker = DeliveryWorker(app.uow, sender, app.clock)
+    ids = [
+        queue(app, room, text) for room, text in [("room", "m0"), ("room", "m1"), ("room", "m2")]
+    ]
+    with app.engine.connect() as other, other.begin():  # the other worker's claim
+        other.execute(
+            select(OutboxMessage.id).where(OutboxMessage.id == ids[1]).with_for_update()
+        ).all()
+        assert worker.run_once().sent == 1
+    assert [m.reply.text for m in sender.sent] == ["m0"]  # not m2: m1 is before it
+    assert worker.run_once().sent == 2
+    assert [m.reply.text for m in sender.sent] == ["m0", "m1", "m2"]
+
+
 def test_personal_data_is_refused_for_a_shared_destination(app: Hirebot) -> None:
     from bot.messages.reply import Field
     from bot.services.outbox import PrivacyViolation
