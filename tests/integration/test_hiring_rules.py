@@ -17,8 +17,8 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
 from bot.messages.reply import Reply
-from storage.models import Applicant, AuditEvent, Offer, OutboxMessage
-from tests.helpers import click, only, say
+from storage.models import Applicant, AuditEvent, Offer
+from tests.helpers import click, inbox, only, say
 
 TERMS = "start=2027-01-10 terms=scope,ip,confidentiality"
 
@@ -144,16 +144,6 @@ def offer_status(app: Hirebot, offer_id: int = 1) -> str:
         return found.status
 
 
-def messages_to(app: Hirebot, who: str) -> list[Reply]:
-    with app.uow() as uow:
-        rows = uow.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.destination == f"console:{who}")
-            .order_by(OutboxMessage.id)
-        ).all()
-    return [Reply.model_validate(r.payload) for r in rows]
-
-
 def audited(app: Hirebot, kind: str) -> list[str]:
     with app.uow() as uow:
         return list(
@@ -241,7 +231,7 @@ def test_a_role_without_the_requirement_hires_by_a_move_but_never_past_an_open_o
 def test_rejecting_withdraws_the_open_offer_and_tells_the_approver(app: Hirebot) -> None:
     applicant = add_at(app, "senior-backend", "Ayesha", "final_interview")
     say(app, f"offer {applicant} {OVER_RANGE}")
-    request = messages_to(app, "omar")[-1]
+    request = inbox(app, "omar")[-1]
     assert request.title == "Offer #1 for #1 Ayesha needs your approval"
     rejected = only(say(app, f"reject {applicant} references did not check out"))
     assert rejected.kind == "success", rejected.text
@@ -253,7 +243,7 @@ def test_rejecting_withdraws_the_open_offer_and_tells_the_approver(app: Hirebot)
     assert audited(app, "offer.withdrawn") == [
         "Sana Mirza withdrew offer #1 to Ayesha: the application was closed as rejected"
     ]
-    told = messages_to(app, "omar")[-1]
+    told = inbox(app, "omar")[-1]
     assert told.title == "Offer #1 for #1 Ayesha no longer needs your approval"
     assert told.text == (
         "Sana Mirza withdrew it: the application was closed as rejected. "
@@ -273,7 +263,7 @@ def test_a_candidate_withdrawing_settles_an_approved_offer(app: Hirebot) -> None
     withdrawn = only(say(app, f"withdraw {applicant} took another job"))
     assert withdrawn.text == "Moved #1 Ayesha: Offer → Withdrawn. Offer #1 is withdrawn."
     assert offer_status(app) == "withdrawn"
-    told = messages_to(app, "omar")[-1]
+    told = inbox(app, "omar")[-1]
     assert (told.title, told.text) == (
         "Offer #1 for #1 Ayesha was withdrawn",
         "Sana Mirza withdrew it: the application was closed as withdrawn.",

@@ -117,30 +117,38 @@ def test_start_up_takes_back_only_the_work_of_ended_processes_of_this_machine(
     assert not holder_is_gone(worker_id())  # never ourselves
 
 
-def test_a_run_as_of_a_later_instant_leaves_a_live_runner_s_tasks_alone(
-    app: Hirebot, clock: FrozenClock
-) -> None:
+def running_task(app: Hirebot, clock: FrozenClock, kind: str, subject: str, holder: str) -> None:
+    """A task a runner (`holder`) claimed a moment ago: running, its lease still on."""
     with app.uow() as uow:
         uow.session.add(
             ScheduledTask(
-                kind="interview.prep",
-                subject="interview:1",
-                key="prep:1",
+                kind=kind,
+                subject=subject,
+                key=f"{kind}:{subject}",
                 due_at=clock.now(),
                 status="running",
                 attempts=1,
-                lease_until=clock.now() + LEASE,  # its runner is alive and renewing
-                claimed_by=f"elsewhere@1:{ended_pid()}:0badc0de",
+                lease_until=clock.now() + LEASE,
+                claimed_by=holder,
                 created_at=clock.now(),
             )
         )
         uow.commit()
 
+
+def test_a_run_as_of_a_later_instant_leaves_a_live_runner_s_tasks_alone(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    # its runner is alive and renewing, on another machine
+    running_task(app, clock, "interview.prep", "interview:1", f"elsewhere@1:{ended_pid()}:0badc0de")
+
     report = app.tasks.run_due(clock.now() + timedelta(days=365))
 
     assert "interview.prep" not in report.ran + report.failed
     with app.uow() as uow:
-        task = uow.session.scalars(select(ScheduledTask).where(ScheduledTask.key == "prep:1")).one()
+        task = uow.session.scalars(
+            select(ScheduledTask).where(ScheduledTask.subject == "interview:1")
+        ).one()
     assert (task.status, task.attempts) == ("running", 1)
 
 
@@ -155,21 +163,7 @@ def test_a_task_a_killed_process_left_running_runs_again_once_taken_back(
         return "ok"
 
     app.tasks.register("test.work", work)
-    with app.uow() as uow:
-        uow.session.add(
-            ScheduledTask(
-                kind="test.work",
-                subject="item:1",
-                key="work:1",
-                due_at=clock.now(),
-                status="running",
-                attempts=1,
-                lease_until=clock.now() + LEASE,
-                claimed_by=f"{machine}:{ended_pid()}:0badc0de",
-                created_at=clock.now(),
-            )
-        )
-        uow.commit()
+    running_task(app, clock, "test.work", "item:1", f"{machine}:{ended_pid()}:0badc0de")
     assert app.tasks.run_due(clock.now()).ran["test.work"] == 0  # its lease still runs
 
     assert app.tasks.leases.recover() == 1
