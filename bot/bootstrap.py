@@ -15,7 +15,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import registry
-from bot.clock import Clock, FrozenClock, SystemClock
+from bot.clock import Clock, configured
 from bot.config import HirebotConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.environment import Environment
@@ -126,7 +126,7 @@ def bootstrap(
     session_factory = create_session_factory(engine)
     with UnitOfWork(session_factory) as uow:
         sync_catalog(uow, catalog)
-    clock = clock or (FrozenClock(env.clock) if env.clock else SystemClock())
+    clock = clock or configured(env.clock)
     flows = build_flows()
     commands = build_commands(flows)
     active = enabled_channels(env, channels)

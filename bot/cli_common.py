@@ -16,7 +16,7 @@ from rich.text import Text
 
 from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
 from bot.channels import registry
-from bot.clock import FrozenClock, ShiftedClock
+from bot.clock import ShiftedClock, configured
 from bot.config import ConfigError
 from bot.domain.permissions import TeamRole
 from bot.environment import Environment, SettingsError
@@ -54,7 +54,7 @@ def open_app(
     configure_logging(env.log_level, env.log_format)
     clock = None
     if starting_at is not None:
-        clock = ShiftedClock(starting_at, FrozenClock(env.clock) if env.clock else None)
+        clock = ShiftedClock(starting_at, configured(env.clock))
     try:
         hirebot = bootstrap(config_path=config, channels=channels, env=env, clock=clock)
     except ConfigError as exc:

@@ -46,3 +46,9 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return self._base.now() + self._offset
+
+
+def configured(pinned: datetime | None) -> Clock:
+    """The clock a process runs on: pinned at an instant (`HIREBOT_CLOCK`, tests and
+    rehearsals), else the system's."""
+    return FrozenClock(pinned) if pinned is not None else SystemClock()
