@@ -53,7 +53,7 @@ class LeaseRepository(Queries):
         return int(getattr(result, "rowcount", 0) or 0)
 
     def holders(self, leased: LeasedTable) -> list[str]:
-        """Who holds claimed rows now (each a worker id, see bot/leases.py)."""
+        """Who holds claimed rows now (each a worker id, see bot/runtime/leases.py)."""
         t = leased.table
         return [
             str(h)

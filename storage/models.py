@@ -203,7 +203,7 @@ class OutboxMessage(Base):
     external_ref: Mapped[str | None] = mapped_column(String(100))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"), index=True)
     correlation_id: Mapped[str] = mapped_column(String(32))
-    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/leases.py)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
 
 
 class InboundEvent(Base):
@@ -234,7 +234,7 @@ class InboundEvent(Base):
     next_attempt_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/leases.py)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
 
 
 class CardPost(Base):
@@ -377,7 +377,7 @@ class ScheduledTask(Base):
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/leases.py)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
 
 
 class Checkin(Base):

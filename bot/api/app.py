@@ -40,7 +40,7 @@ from bot.api.models import (
 from bot.bootstrap import Hirebot
 from bot.domain.errors import FieldErrors, InvalidMove, NotFound, PermissionDenied, UserError
 from bot.domain.stages import StageKind
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 from bot.services import applicants as applicant_service
 from bot.services import intake
 from bot.services.context import Context

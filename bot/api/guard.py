@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
-from bot.metrics import Metrics
+from bot.runtime.metrics import Metrics
 from bot.services import intake
 from bot.services.context import Context
 

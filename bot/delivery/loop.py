@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from bot.background import PassLoop
 from bot.delivery.worker import DeliveryStats, DeliveryWorker
+from bot.runtime.background import PassLoop
 
 log = logging.getLogger(__name__)
 

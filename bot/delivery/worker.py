@@ -2,11 +2,11 @@
 rate limits, and claimed so that several replicas never send the same row.
 
 Claiming is a short transaction (rows locked with SKIP LOCKED, marked `sending` with a short
-lease that a heartbeat renews while the pass runs, bot/leases.py); sending happens outside any
-transaction; each result is recorded in its own short transaction. A replica that dies mid-send
-leaves a lease that expires (or that the next process on its machine takes back at start-up),
-and the row is sent again: delivery is at least once, and a crash in that window is the only
-way a message can go out twice.
+lease that a heartbeat renews while the pass runs, bot/runtime/leases.py); sending happens
+outside any transaction; each result is recorded in its own short transaction. A replica that
+dies mid-send leaves a lease that expires (or that the next process on its machine takes back at
+start-up), and the row is sent again: delivery is at least once, and a crash in that window is
+the only way a message can go out twice.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from bot.background import backoff
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
-from bot.leases import Leases
 from bot.logging_setup import correlation
+from bot.runtime.background import backoff
+from bot.runtime.leases import Leases
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
 from storage import leases
 from storage.models import CardPost, OutboxMessage

@@ -9,7 +9,7 @@ events in order per lane (a person's requests stay in order), hands each to its 
 processor, and marks the pass done in one statement.
 
 Claims are short transactions with SKIP LOCKED and a short lease renewed while the events are
-handled (bot/leases.py), as for the outbox, so replicas share the work and an event whose
+handled (bot/runtime/leases.py), as for the outbox, so replicas share the work and an event whose
 replica died is taken again when its lease runs out, or at once when a process of the same
 machine starts. The core de-duplicates by the same key, so an event handled twice changes
 nothing twice; only its answer may be lost. A processor that raises is retried with backoff, and
@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bot.background import backoff
 from bot.clock import Clock
 from bot.inbox.writer import GroupWriter
-from bot.leases import Leases
+from bot.runtime.background import backoff
+from bot.runtime.leases import Leases
 from storage import leases
 from storage.inbox import OPEN_STATUSES, InboxRepository
 from storage.models import InboundEvent

@@ -1,6 +1,6 @@
 """Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a short lease renewed while the
-batch runs (bot/leases.py), runs each claimed batch in one unit of work as the system (a failing
-task is replayed alone), and records the result. Several replicas can run this at once.
+batch runs (bot/runtime/leases.py), runs each claimed batch in one unit of work as the system
+(a failing task is replayed alone), and records the result. Several replicas can run this at once.
 
 `run_due(now)` takes the instant to run at, which is how `hirebot jobs run-due --at` and the
 tests move time. That instant decides what is due and what the tasks see as "now"; what they
@@ -21,8 +21,8 @@ from bot.domain.catalog import Catalog
 from bot.domain.errors import UserError
 from bot.flows.engine import FlowEngine
 from bot.handlers.dispatcher import new_correlation_id
-from bot.leases import Leases
 from bot.logging_setup import correlation
+from bot.runtime.leases import Leases
 from bot.services.context import Actor, Context
 from storage import leases
 from storage.models import ScheduledTask

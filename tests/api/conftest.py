@@ -11,7 +11,7 @@ from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
-from bot.server import Server, build_server
+from bot.runtime.server import Server, build_server
 
 TOKEN = "test-api-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

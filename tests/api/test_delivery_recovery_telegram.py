@@ -16,7 +16,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
-from bot.server import build_server
+from bot.runtime.server import build_server
 from tests.api.conftest import AUTH, TOKEN
 from tests.api.delivery import DeliveryOnly
 from tests.api.delivery import metric as _metric

@@ -284,7 +284,7 @@ def test_without_a_token_setting_the_api_says_it_is_off(
 ) -> None:
     from bot.bootstrap import bootstrap
     from bot.environment import Environment
-    from bot.server import build_server
+    from bot.runtime.server import build_server
 
     hirebot = bootstrap(
         config=shipped_config,

@@ -20,7 +20,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from bot.server import Server
+from bot.runtime.server import Server
 from tests.api.conftest import AUTH
 
 CHECKS = [

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot
-from bot.server import build_server
+from bot.runtime.server import build_server
 from storage.db import create_session_factory
 
 # Nothing listens on port 1: connecting is refused at once.

@@ -17,7 +17,7 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
 from bot.inbox.inbox import KEEP_DONE, KEEP_FAILED, MAX_ATTEMPTS, PURGE_EVERY, Inbox
-from bot.leases import LEASE
+from bot.runtime.leases import LEASE
 from storage.models import InboundEvent
 from tests.helpers import handle_inbox, wait_for
 

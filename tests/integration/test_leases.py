@@ -1,5 +1,5 @@
-"""Leases on claimed work (bot/leases.py): renewed while a handler runs, taken back at start-up
-only from processes that have ended, and on the process's clock whatever instant a run acts
+"""Leases on claimed work (bot/runtime/leases.py): renewed while a handler runs, taken back at
+start-up only from processes that have ended, and on the process's clock whatever instant a run acts
 as of."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
-from bot.leases import LEASE, holder_is_gone, worker_id
+from bot.runtime.leases import LEASE, holder_is_gone, worker_id
 from bot.services.context import Context
 from storage.models import InboundEvent, ScheduledTask
 from tests.helpers import wait_for

@@ -18,7 +18,7 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
 from bot.messages.reply import Reply
-from bot.server import build_server
+from bot.runtime.server import build_server
 from storage.models import Applicant, AuditEvent, OutboxMessage, SavedSearch
 from tests.helpers import only, say
 

@@ -20,7 +20,7 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.delivery.sender import OutgoingMessage
 from bot.environment import Environment
-from bot.server import Server, build_server
+from bot.runtime.server import Server, build_server
 from tests.channels.memo.channel import PLUGIN, TOKEN, MemoRuntime, MemoSettings
 from tests.cli_runner import run_cli
 from tests.helpers import handle_inbox

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
-from bot.server import build_server
+from bot.runtime.server import build_server
 from tests.channels.slack.harness import Slack, slack_env
 from tests.fakes.slack_api import FakeSlackAPI
 

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from bot.bootstrap import Hirebot
 from bot.channels.slack.runtime import SlackRuntime
 from bot.environment import Environment
-from bot.server import Server
+from bot.runtime.server import Server
 from tests.fakes.slack_api import FakeSlackAPI, SlackCall
 from tests.helpers import handle_inbox
 

@@ -13,7 +13,7 @@ from bot.bootstrap import bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.domain.stages import REJECTED
-from bot.server import build_server
+from bot.runtime.server import build_server
 from storage.models import CardPost, OutboxMessage, StageMove
 from tests.channels.slack.harness import HINA, HIRING, Slack, find_button, slack_env, text_of
 from tests.fakes.slack_api import FakeSlackAPI, validate_blocks

@@ -27,7 +27,7 @@ from starlette.testclient import TestClient
 from bot.bootstrap import bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
-from bot.server import build_server
+from bot.runtime.server import build_server
 from storage.models import CheckinResponse, Feedback, FlowRun
 from tests.channels.slack.harness import HINA, OMAR, SANA, Slack, slack_env
 from tests.fakes.slack_api import FakeSlackAPI

@@ -19,7 +19,7 @@ from bot.channels.slack.runtime import SlackConfigError, SlackRuntime
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
-from bot.server import build_server
+from bot.runtime.server import build_server
 from tests.channels.slack.harness import HIRING, SANA, TEAM, text_of
 from tests.fakes.slack_api import FakeSlackAPI, JsonDict
 

@@ -23,7 +23,7 @@ from bot.channels.telegram.runtime import SECRET_HEADER, TelegramRuntime
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
-from bot.server import Server, build_server
+from bot.runtime.server import Server, build_server
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_update, message_update
 from tests.helpers import handle_inbox

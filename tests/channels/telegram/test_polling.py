@@ -11,7 +11,7 @@ from bot.bootstrap import bootstrap
 from bot.channels.telegram.runtime import TelegramRuntime
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
-from bot.server import build_server
+from bot.runtime.server import build_server
 from storage.models import OutboxMessage
 from tests.channels.telegram.conftest import (
     GROUP,

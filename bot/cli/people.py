@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from bot.channels import registry
-from bot.cli_common import ConfigOption, fail, open_app, system_context
+from bot.cli.common import ConfigOption, fail, open_app, system_context
 from bot.domain.errors import UserError
 from bot.environment import Environment
 from bot.messages.format import local_time

@@ -22,14 +22,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.api.app import IntakeAPI
-from bot.background import PassLoop
 from bot.bootstrap import Hirebot
 from bot.channels import registry
 from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
-from bot.metrics import Metrics
+from bot.runtime.background import PassLoop
+from bot.runtime.metrics import Metrics
 from bot.scheduling.runner import RunReport
 from bot.scheduling.scheduler import Scheduler
 from bot.services.reachability import report_undeliverable
@@ -95,7 +95,7 @@ class Server:
 
     def recover(self) -> None:
         """Before taking new work: what a killed process of this machine was handling is
-        handed back at once, not when its lease runs out (bot/leases.py); the scheduler does
+        handed back at once, not when its lease runs out (bot/runtime/leases.py); the scheduler does
         the same for tasks when it starts."""
         leases = [self.hirebot.inbox.leases]
         leases += [worker.leases for worker in self.delivery.workers[:1]]  # one outbox table

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot import __version__
-from bot.cli_common import (
+from bot.cli.common import (
     ConfigOption,
     default_person,
     err,
@@ -20,11 +20,11 @@ from bot.cli_common import (
     open_app,
     system_context,
 )
-from bot.cli_inbox import inbox_app
-from bot.cli_jobs import digest_command, jobs_app, parse_instant
-from bot.cli_outbox import outbox_app
-from bot.cli_people import people_app
-from bot.cli_privacy import applicant_app
+from bot.cli.inbox import inbox_app
+from bot.cli.jobs import digest_command, jobs_app, parse_instant
+from bot.cli.outbox import outbox_app
+from bot.cli.people import people_app
+from bot.cli.privacy import applicant_app
 from bot.config import ConfigError, load_config
 from bot.domain.errors import UserError
 from bot.environment import Environment
@@ -90,7 +90,7 @@ def serve(
     config: ConfigOption = None,
 ) -> None:
     """Run the server: the chat channels' webhooks, delivery of queued messages, /healthz."""
-    from bot.server import build_server, freeze_startup_heap, run
+    from bot.runtime.server import build_server, freeze_startup_heap, run
 
     with open_app(config) as hirebot:
         if not hirebot.channels:

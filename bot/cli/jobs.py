@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_common import ConfigOption, console_without_chat, fail, open_app, system_context
+from bot.cli.common import ConfigOption, console_without_chat, fail, open_app, system_context
 
 jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
 

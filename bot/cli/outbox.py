@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli_common import ConfigOption, err, fail, open_app
+from bot.cli.common import ConfigOption, err, fail, open_app
 from bot.domain.errors import UserError
 from bot.handlers.dispatcher import new_correlation_id
 from bot.services import outbox_admin

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli_common import (
+from bot.cli.common import (
     ConfigOption,
     console_without_chat,
     default_person,

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli_common import ConfigOption, err, fail, open_app
-from bot.cli_outbox import age
+from bot.cli.common import ConfigOption, err, fail, open_app
+from bot.cli.outbox import age
 
 inbox_app = typer.Typer(
     help="Inbound Slack and Telegram events: waiting, being handled, failed; retry failed ones.",

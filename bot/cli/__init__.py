@@ -1,0 +1,5 @@
+"""The `hirebot` command line, one module per command group (root.py holds the top level)."""
+
+from bot.cli.root import app, main
+
+__all__ = ["app", "main"]
