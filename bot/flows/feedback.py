@@ -25,7 +25,7 @@ from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.format import cut, local_time
 from bot.messages.reply import Reply
 from bot.services import feedback as feedback_service
-from bot.services import interviews, people
+from bot.services import interview_followups, interviews, people
 from bot.services.context import Context
 from storage.models import FlowRun, Interview, Panelist, Person, ScheduledTask
 
@@ -78,7 +78,7 @@ def start_feedback(
 def request_feedback(ctx: Context, task: ScheduledTask) -> str:
     """The interview has ended: open a feedback run with each interviewer the service says is
     due to be asked (it plans their reminders)."""
-    due = interviews.feedback_due(ctx, task)
+    due = interview_followups.feedback_due(ctx, task)
     if isinstance(due, str):
         return due
     interview, panel = due

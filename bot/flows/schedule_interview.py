@@ -17,7 +17,7 @@ from bot.domain.permissions import TeamRole
 from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.format import local_time
 from bot.messages.reply import Reply, success
-from bot.services import interviews
+from bot.services import interview_booking
 
 FLOW = "schedule_interview"
 DURATIONS = ("30m", "45m", "1h", "90m")
@@ -118,8 +118,8 @@ class LocationStep:
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         value = "" if answer.value.lower() in {"skip", "decide later", "-"} else answer.value
-        if len(value) > interviews.LOCATION_MAX:
-            raise InvalidInput(f"at most {interviews.LOCATION_MAX} characters")
+        if len(value) > interview_booking.LOCATION_MAX:
+            raise InvalidInput(f"at most {interview_booking.LOCATION_MAX} characters")
         session.set(location=value)
         return "confirm"
 
@@ -168,7 +168,7 @@ class ScheduleInterviewFlow:
 
     def finish(self, session: FlowSession) -> list[Reply]:
         data = session.data
-        result = interviews.schedule(
+        result = interview_booking.schedule(
             session.ctx,
             int(data["applicant_id"]),
             day=str(data["day"]),

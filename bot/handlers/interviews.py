@@ -13,7 +13,9 @@ from bot.messages.format import cut_list, local_time
 from bot.messages.reply import Action, Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import feedback as feedback_service
-from bot.services import interviews as service
+from bot.services import interview_booking as booking
+from bot.services import interview_followups
+from bot.services import interviews as interview_service
 from bot.services.context import Context
 from storage.models import Applicant, FlowRun, Interview, Panelist
 
@@ -40,7 +42,7 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
     positional, options = split_options(rest, {"with", "duration", "stage", "tz", "at"})
     if len(positional) != 2:
         raise InvalidInput(f"usage: {SCHEDULE_USAGE}")
-    result = service.schedule(
+    result = booking.schedule(
         ctx,
         applicant_id,
         day=positional[0],
@@ -111,7 +113,7 @@ def reschedule(ctx: Context, line: CommandLine) -> list[Reply]:
     positional, options = split_options(line.tokens(), {"duration", "tz"})
     if len(positional) != 3:
         raise InvalidInput(f"usage: {usage}")
-    result = service.reschedule(
+    result = booking.reschedule(
         ctx,
         parse_id(positional[0], usage),
         day=positional[1],
@@ -130,7 +132,7 @@ def reschedule(ctx: Context, line: CommandLine) -> list[Reply]:
 
 def cancel_interview(ctx: Context, line: CommandLine) -> list[Reply]:
     head, reason = line.head_and_text(1)
-    interview = service.cancel(
+    interview = booking.cancel(
         ctx, parse_id(head[0] if head else None, "cancel-interview <id> [reason]"), reason
     )
     return [success(f"Interview #{interview.id} cancelled; the panel is told.")]
@@ -175,7 +177,7 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
 
 
 def _own_panelist(ctx: Context, interview_id: int) -> tuple[Interview, Panelist]:
-    interview = service.get(ctx, interview_id)
+    interview = interview_service.get(ctx, interview_id)
     panelist = (
         ctx.uow.interviews.panelist(interview.id, ctx.actor.person_id)
         if ctx.actor.person_id is not None
@@ -190,7 +192,7 @@ def _open_run(ctx: Context, interview: Interview) -> FlowRun | None:
     if ctx.actor.person_id is None:
         return None
     runs = ctx.uow.flow_runs.open_about(
-        f"interview:{interview.id}", person_id=ctx.actor.person_id, flow=FLOW
+        interview_service.subject(interview), person_id=ctx.actor.person_id, flow=FLOW
     )
     return runs[0] if runs else None
 
@@ -242,7 +244,7 @@ def feedback(ctx: Context, line: CommandLine) -> list[Reply]:
                 style="primary",
             )
         )
-    room = service.MAX_ACTIONS
+    room = interview_followups.MAX_ACTIONS
     return [
         Reply(
             title=f"You owe feedback for {len(owed)} interview(s)",

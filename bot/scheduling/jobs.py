@@ -10,16 +10,17 @@ from bot.flows import checkin as checkin_flow
 from bot.flows import feedback as feedback_flow
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
-from bot.services import checkins, digests, interviews, privacy
+from bot.services import checkins, digests, interview_followups, privacy
 from storage.models import Panelist, Person, ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
 
 def register_jobs(runner: TaskRunner) -> None:
-    runner.register(interviews.PREP, interviews.send_prep)
-    runner.register(interviews.REQUEST, feedback_flow.request_feedback)
-    runner.register(interviews.REMIND, interviews.remind, prefetch=_reminders)
-    runner.register(interviews.ESCALATE, interviews.escalate, prefetch=_panelists)
+    followups = interview_followups
+    runner.register(followups.PREP, followups.send_prep)
+    runner.register(followups.REQUEST, feedback_flow.request_feedback)
+    runner.register(followups.REMIND, followups.remind, prefetch=_reminders)
+    runner.register(followups.ESCALATE, followups.escalate, prefetch=_panelists)
     runner.register(digests.DIGEST, digests.send_digest)
     runner.register(digests.PIPELINE_CHECKIN, digests.pipeline_checkin)
     runner.register(digests.STALE_NUDGE, digests.stale_nudge)

@@ -14,7 +14,7 @@ from bot.messages.cards import card_key
 from bot.messages.format import cut, interview_name, local_time
 from bot.messages.reply import Field, Reply, success
 from bot.services import applicants as applicant_service
-from bot.services import audit, outbox, people, tasks
+from bot.services import audit, interview_followups, outbox, people
 from bot.services.context import Context
 from bot.services.notify import role_destinations
 from storage.models import Applicant, Feedback, FlowRun, Interview, Panelist, Person
@@ -57,10 +57,6 @@ def interview_summary(ctx: Context, run: FlowRun) -> str:
     )
 
 
-def _stop_chasing(ctx: Context, panelist: Panelist) -> None:
-    tasks.cancel_pending(ctx, f"panelist:{panelist.id}")
-
-
 def mark_absent_run(ctx: Context, run: FlowRun) -> list[Reply]:
     return mark_absent(
         ctx, int(run.data["interview_id"]), int(run.data["panelist_id"]), run.person_id
@@ -70,7 +66,7 @@ def mark_absent_run(ctx: Context, run: FlowRun) -> list[Reply]:
 def mark_absent(ctx: Context, interview_id: int, panelist_id: int, person_id: int) -> list[Reply]:
     interview, panelist, applicant, role, person = _load(ctx, interview_id, panelist_id, person_id)
     panelist.feedback_status = "not_attended"
-    _stop_chasing(ctx, panelist)
+    interview_followups.withdraw_chasing(ctx, panelist)
     audit.domain_event(
         ctx,
         "feedback.not_attended",
@@ -100,7 +96,7 @@ def snooze(ctx: Context, run: FlowRun) -> datetime:
     until = ctx.clock.now() + timedelta(hours=ctx.catalog.interviews.snooze_hours)
     panelist.snoozed_until = until
     panelist.reminded_at = None  # a snoozed reminder comes back once the snooze is over
-    tasks.schedule(ctx, "feedback.reminder", f"panelist:{panelist.id}", until)
+    interview_followups.remind_later(ctx, panelist, until)
     return until
 
 
@@ -131,7 +127,7 @@ def submit(ctx: Context, run: FlowRun) -> list[Reply]:
         )
     )
     panelist.feedback_status = "submitted"
-    _stop_chasing(ctx, panelist)
+    interview_followups.withdraw_chasing(ctx, panelist)
     recommendation = RECOMMENDATIONS.get(data.get("recommendation", ""), "—")
     audit.domain_event(
         ctx,

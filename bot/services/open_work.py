@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from bot.messages.format import local_time
 from bot.messages.reply import Reply
-from bot.services import interviews, people, tasks
+from bot.services import interview_followups, interviews, people, tasks
 from bot.services.context import Context
 from storage.models import Person
 
@@ -27,14 +27,14 @@ def close_open_work(ctx: Context, applicant_id: int) -> int:
     interview_subjects = []
     for interview in ctx.uow.interviews.scheduled_for_applicant(applicant_id):
         interview_subjects.append(interviews.subject(interview))
-        closed += tasks.cancel_pending(ctx, interviews.subject(interview))
+        closed += interview_followups.withdraw(ctx, interview)
         upcoming = interview.starts_at > now
         if upcoming:
             interview.status, interview.cancel_reason = "cancelled", REASON
             interview.updated_at = now
             closed += 1
         for panelist in interview.panelists:
-            closed += tasks.cancel_pending(ctx, interviews.panelist_subject(panelist))
+            closed += interview_followups.withdraw_chasing(ctx, panelist)
             person = ctx.uow.people.by_id(panelist.person_id)
             when = local_time(interview.starts_at, _timezone(ctx, person))
             if upcoming:

@@ -1,0 +1,250 @@
+"""The scheduled work around an interview, planned when it is booked and run by the task
+runner: the prep message before it starts, the feedback request when it ends, then for each
+interviewer still owing feedback a reminder within their working hours and an escalation to
+the hiring manager. Callers commit.
+
+The feedback request itself opens a conversation, so its flow runs it
+(`bot/flows/feedback.py` `request_feedback`) and asks `feedback_due` here who to ask.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.messages.format import interview_name
+from bot.messages.reply import Action, Field, Reply
+from bot.services import people, tasks
+from bot.services.context import Context
+from bot.services.interviews import (
+    Panel,
+    applicant_of,
+    ends,
+    panel_people,
+    panelist_subject,
+    subject,
+    when_fields,
+    when_for,
+)
+from storage.models import Applicant, Interview, Panelist, Person, ScheduledTask
+
+PREP = "interview.prep"
+REQUEST = "interview.feedback_request"
+REMIND = "feedback.reminder"
+ESCALATE = "feedback.escalation"
+MAX_ACTIONS = 20  # buttons in one message: within what every channel shows
+
+
+def plan(ctx: Context, interview: Interview) -> None:
+    """Prep before the start (at once if that moment has passed), the feedback request when
+    it ends."""
+    prep_at = interview.starts_at - timedelta(minutes=ctx.catalog.interviews.prep_before_minutes)
+    tasks.schedule(ctx, PREP, subject(interview), max(prep_at, ctx.clock.now()))
+    tasks.schedule(ctx, REQUEST, subject(interview), ends(interview))
+
+
+def withdraw(ctx: Context, interview: Interview) -> int:
+    """The interview's pending prep and feedback request, cancelled (it moved or is off)."""
+    return tasks.cancel_pending(ctx, subject(interview))
+
+
+def withdraw_chasing(ctx: Context, panelist: Panelist) -> int:
+    """One interviewer's pending reminder and escalation, cancelled (nothing is owed now)."""
+    return tasks.cancel_pending(ctx, panelist_subject(panelist))
+
+
+def remind_later(ctx: Context, panelist: Panelist, at: datetime) -> None:
+    """A reminder for one interviewer at `at` (a snooze brings the reminder back then)."""
+    tasks.schedule(ctx, REMIND, panelist_subject(panelist), at)
+
+
+def _interview_of(ctx: Context, task: ScheduledTask) -> Interview | None:
+    interview_id = int(task.subject.split(":", 1)[1])
+    interview = ctx.uow.interviews.get(interview_id)
+    if interview is None or interview.status != "scheduled":
+        return None
+    ctx.touch(interview.applicant_id)
+    return interview
+
+
+def send_prep(ctx: Context, task: ScheduledTask) -> str:
+    """Before the interview: who, which stage, links, competencies to rate, questions to ask."""
+    interview = _interview_of(ctx, task)
+    if interview is None:
+        return "skipped: interview no longer scheduled"
+    applicant, role = applicant_of(ctx, interview)
+    competencies = [c for c in role.scorecard if not c.stages or interview.stage in c.stages]
+    questions = role.question_bank.get(interview.stage, ())
+    sent = 0
+    for panelist, person in panel_people(ctx, interview):
+        if panelist.feedback_status != "pending":
+            continue
+        fields = when_fields(ctx, interview, person)
+        fields += [
+            Field(label=k.capitalize(), value=str(v)) for k, v in sorted(applicant.links.items())
+        ]
+        if applicant.skills:
+            fields.append(Field(label="Skills", value=", ".join(applicant.skills)))
+        lines = [f"Rate: {c.name} — {c.description}" for c in competencies]
+        lines += [f"Ask: {q}" for q in questions]
+        reply = Reply(
+            title=f"Prep: {interview_name(role.pipeline.label(interview.stage))} "
+            f"with {applicant.name}",
+            text=f"{role.title}. Interview #{interview.id}; feedback is asked for when it ends.",
+            fields=fields,
+            lines=lines,
+        )
+        sent += people.tell(ctx, person, reply, applicant_id=applicant.id)
+    return f"prep sent to {sent}"
+
+
+def feedback_due(ctx: Context, task: ScheduledTask) -> tuple[Interview, list[Panel]] | str:
+    """When the interview ends: the interviewers to ask for feedback now (each marked asked,
+    with a reminder and an escalation planned), or why nobody is. The feedback flow asks them
+    (`bot/flows/feedback.py` `request_feedback`)."""
+    interview = _interview_of(ctx, task)
+    if interview is None:
+        return "skipped: interview no longer scheduled"
+    now = ctx.clock.now()
+    settings = ctx.catalog.interviews
+    asked: list[Panel] = []
+    for panelist, person in panel_people(ctx, interview):
+        if panelist.feedback_status != "pending" or panelist.requested_at is not None:
+            continue
+        panelist.requested_at = now
+        remind_later(ctx, panelist, now + timedelta(hours=settings.first_reminder_hours))
+        tasks.schedule(
+            ctx,
+            ESCALATE,
+            panelist_subject(panelist),
+            now + timedelta(hours=settings.escalation_hours),
+        )
+        asked.append((panelist, person))
+    return interview, asked
+
+
+def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
+    panelist = ctx.uow.interviews.panelist_by_id(int(task.subject.split(":", 1)[1]))
+    if panelist is None or panelist.feedback_status != "pending":
+        return None
+    if panelist.interview.status != "scheduled":
+        return None
+    ctx.touch(panelist.interview.applicant_id)
+    return panelist
+
+
+def remind(ctx: Context, task: ScheduledTask) -> str:
+    """First nudge, within the interviewer's working hours, batching everything they owe."""
+    panelist = _panelist_of(ctx, task)
+    if panelist is None:
+        return "skipped: feedback no longer pending"
+    if panelist.reminded_at is not None:
+        return "skipped: already reminded in a batch"
+    now = ctx.clock.now()
+    if panelist.snoozed_until and panelist.snoozed_until > now:
+        return tasks.defer(ctx, task, panelist.snoozed_until, "snoozed")
+    person = ctx.uow.people.by_id(panelist.person_id)
+    if person is None:
+        return "skipped: person gone"
+    spec = ctx.catalog.person(person.key)
+    opens = spec.working_hours.next_open(now, spec.timezone)
+    if opens > now:
+        return tasks.defer(ctx, task, opens, "outside working hours")
+    owed = [
+        p
+        for p in ctx.uow.interviews.owed_by(person.id)
+        if p.reminded_at is None and not (p.snoozed_until and p.snoozed_until > now)
+    ]
+    # One query for every applicant the batch names, instead of one per line below (held in
+    # a name: the session keeps only objects something refers to).
+    _applicants = ctx.uow.applicants.load([p.interview.applicant_id for p in owed])
+    lines, actions = [], []
+    for item in owed:
+        applicant, role = applicant_of(ctx, item.interview)
+        lines.append(
+            f"Interview #{item.interview_id}: {applicant.name}, "
+            f"{role.pipeline.label(item.interview.stage)}, "
+            f"{when_for(ctx, person, item.interview.starts_at)}"
+        )
+        actions.append(
+            Action(
+                id="feedback",
+                label=f"Give feedback #{item.interview_id}",
+                value=str(item.interview_id),
+                style="primary",
+            )
+        )
+        item.reminded_at = now
+    # Every interview is listed; buttons stop at the channels' limit, the last two kept.
+    room = MAX_ACTIONS - 2
+    more = len(actions) - room
+    actions = [
+        *actions[:room],
+        Action(id="feedback_snooze", label="Snooze a day", value=str(panelist.interview_id)),
+        Action(id="feedback_absent", label="I didn't attend", value=str(panelist.interview_id)),
+    ]
+    count = len(owed)
+    people.tell(
+        ctx,
+        person,
+        Reply(
+            title=f"Reminder: you owe feedback for {count} interview{'s' if count != 1 else ''}",
+            text="Independent feedback while it is fresh helps the team decide well.",
+            lines=lines,
+            actions=actions,
+            footer=f"Buttons for the first {room}; for the other {more}: feedback <interview id>"
+            if more > 0
+            else "",
+        ),
+        applicant_id=panelist.interview.applicant_id,
+    )
+    return f"reminded about {count}"
+
+
+def escalate(ctx: Context, task: ScheduledTask) -> str:
+    """Still missing: tell the hiring manager, batching everything late for their roles."""
+    panelist = _panelist_of(ctx, task)
+    if panelist is None:
+        return "skipped: feedback no longer pending"
+    if panelist.escalated_at is not None:
+        return "skipped: already escalated in a batch"
+    now = ctx.clock.now()
+    applicant, role = applicant_of(ctx, panelist.interview)
+    manager = people.row(ctx, role.hiring_manager)
+    manager_spec = ctx.catalog.person(manager.key)
+    opens = manager_spec.working_hours.next_open(now, manager_spec.timezone)
+    if opens > now:
+        return tasks.defer(ctx, task, opens, "outside the manager's working hours")
+    due_before = now - timedelta(hours=ctx.catalog.interviews.escalation_hours)
+    late = _late_for_manager(ctx, manager, due_before)
+    lines = []
+    for item, person, late_applicant in late:
+        item.escalated_at = now
+        lines.append(
+            f"{person.name}: interview #{item.interview_id} with {late_applicant.name} "
+            f"({when_for(ctx, manager, item.interview.starts_at)})"
+        )
+    people.tell(
+        ctx,
+        manager,
+        Reply(
+            title=f"Feedback overdue: {len(lines)}",
+            text="These interviewers have not submitted feedback yet; they have been reminded.",
+            lines=lines,
+        ),
+        applicant_id=applicant.id,
+    )
+    return f"escalated {len(lines)} to {manager.key}"
+
+
+def _late_for_manager(
+    ctx: Context, manager: Person, due_before: datetime
+) -> list[tuple[Panelist, Person, Applicant]]:
+    managed = [r.key for r in ctx.catalog.roles.values() if r.hiring_manager == manager.key]
+    rows = ctx.uow.interviews.feedback_late(due_before)
+    out = []
+    for item in rows:
+        applicant, role = applicant_of(ctx, item.interview)
+        person = ctx.uow.people.by_id(item.person_id)
+        if role.key in managed and person is not None:
+            out.append((item, person, applicant))
+    return out
