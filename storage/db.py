@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT = 30.0
-_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+# A write, or the explicit write transaction `UnitOfWork.savepoint` opens (BEGIN IMMEDIATE).
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN\s+IMMEDIATE)\b", re.IGNORECASE)
 _write_locks: dict[str, threading.Lock] = {}
 _write_locks_guard = threading.Lock()
 

@@ -7,6 +7,8 @@ asks `uow.<repository>.<query>(…)` and never builds a statement of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import text
@@ -93,6 +95,23 @@ class UnitOfWork:
         """Ask the database for nothing (`SELECT 1`): raises if it cannot be reached (the
         server's /healthz)."""
         self.session.execute(text("SELECT 1"))
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that may fail on its own (one applicant of a bulk action):
+        an exception inside undoes its writes and leaves the rest of the transaction standing.
+
+        pysqlite opens SQLite's transaction only at the first write, so a SAVEPOINT before one
+        would start a transaction of its own that its RELEASE commits, out of the caller's
+        hands; on SQLite the transaction is therefore opened first, as a write (BEGIN
+        IMMEDIATE, which also takes the process's writer lock, storage/db.py)."""
+        connection = self.session.connection()
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            if not getattr(raw, "in_transaction", True):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+        with self.session.begin_nested():
+            yield
 
     def flush(self) -> None:
         self.session.flush()
