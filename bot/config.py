@@ -44,6 +44,7 @@ from bot.domain.catalog import (
 )
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import TeamRole
+from bot.domain.reasons import DEFAULT_REJECTION_REASONS, RejectionReasons
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 from bot.domain.suggest import did_you_mean
@@ -374,6 +375,15 @@ class HirebotConfig(_Strict):
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     people: list[PersonConfig] = Field(min_length=1)
     roles: list[RoleConfig] = Field(default_factory=list)
+    rejection_reasons: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REJECTION_REASONS), min_length=1, max_length=30
+    )
+
+    @field_validator("rejection_reasons")
+    @classmethod
+    def _known_reasons(cls, labels: list[str]) -> list[str]:
+        RejectionReasons.of(labels)  # raises naming the bad or repeated label
+        return labels
 
     @field_validator("people")
     @classmethod
@@ -436,6 +446,7 @@ class HirebotConfig(_Strict):
                 timezone=self.defaults.timezone,
             ),
             registry.traits(),
+            rejection_reasons=RejectionReasons.of(self.rejection_reasons),
         )
 
     def _schedule_settings(self) -> ScheduleSettings:

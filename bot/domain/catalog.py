@@ -12,6 +12,7 @@ from bot.domain.channels import ChannelTraits
 from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import Permission, TeamRole, permissions_for
+from bot.domain.reasons import DEFAULT_REASONS, RejectionReasons
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import Pipeline, Stage
 from bot.domain.suggest import did_you_mean
@@ -171,6 +172,8 @@ class Catalog:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     # Every channel hirebot has, in order of preference for private messages.
     channels: tuple[ChannelTraits, ...] = ()
+    # Why applicants are rejected, as the organisation groups it (bot/domain/reasons.py).
+    rejection_reasons: RejectionReasons = DEFAULT_REASONS
 
     def channel(self, name: str) -> ChannelTraits | None:
         return next((c for c in self.channels if c.name == name), None)

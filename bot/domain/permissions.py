@@ -21,6 +21,7 @@ class Permission(StrEnum):
     VIEW_CONTACT = "see applicants' email and phone"
     ADD = "add applicants"
     MOVE = "move, reject or withdraw applicants"
+    BULK = "move or reject many applicants at once"
     SCHEDULE = "schedule, reschedule or cancel interviews"
     OFFER = "draft offers and record the candidate's answer"
     CHECKIN = "start, pause or end check-ins with hires"
@@ -37,6 +38,7 @@ _TEAM = frozenset(
         Permission.VIEW_CONTACT,
         Permission.ADD,
         Permission.MOVE,
+        Permission.BULK,
         Permission.SCHEDULE,
         Permission.OFFER,
         Permission.CHECKIN,

@@ -32,6 +32,7 @@ def test_a_config_without_settings_yields_the_domain_defaults() -> None:
     assert catalog.privacy == PrivacySettings()
     assert catalog.organization == _default(Catalog, "organization")
     assert catalog.phone_region == _default(Catalog, "phone_region")
+    assert catalog.rejection_reasons == _default(Catalog, "rejection_reasons")
     person = catalog.person("sana")
     assert person.timezone == _default(PersonSpec, "timezone")
     assert person.digest == DigestPrefs()
