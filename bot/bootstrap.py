@@ -20,11 +20,13 @@ from bot.config import HirebotConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.environment import Environment
 from bot.flows.add_applicant import AddApplicantFlow
+from bot.flows.bulk import BulkFlow
 from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
 from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
+from bot.handlers import bulk as bulk_commands
 from bot.handlers import offers as offer_commands
 from bot.handlers import search as search_commands
 from bot.handlers.dispatcher import Dispatcher
@@ -71,6 +73,7 @@ def build_flows() -> FlowEngine:
     flows.register(FeedbackFlow())
     flows.register(CheckinFlow())
     flows.register(ScheduleInterviewFlow())
+    flows.register(BulkFlow())
     return flows
 
 
@@ -85,6 +88,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     home.register(commands)
     search_commands.register(commands)
     offer_commands.register(commands)
+    bulk_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.domain.applicants import INPUT_FIELDS, ApplicantDraft
 from bot.domain.catalog import RoleSpec
-from bot.domain.errors import InvalidInput
+from bot.domain.errors import InvalidInput, UserError
 from bot.domain.permissions import Permission
-from bot.domain.stages import REJECTED, WITHDRAWN, stage_keys
+from bot.domain.stages import WITHDRAWN, stage_keys
 from bot.handlers import search as search_commands
-from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
+from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options, take_option
 from bot.handlers.registry import Command, CommandSet
 from bot.handlers.views import (
     added_reply,
@@ -17,10 +17,12 @@ from bot.handlers.views import (
     move_reply,
     notes_reply,
 )
+from bot.messages.bulk import bulk_actions, bulk_reply
 from bot.messages.cards import display_name
 from bot.messages.format import duration, plural
-from bot.messages.reply import Reply, success
+from bot.messages.reply import Action, Reply, success
 from bot.services import applicants as service
+from bot.services import bulk
 from bot.services.context import Context
 
 ADD_FIELDS = set(INPUT_FIELDS) - {"name"}  # the name is typed after the role, not as name=
@@ -105,8 +107,30 @@ def list_(ctx: Context, line: CommandLine) -> list[Reply]:
             title=f"Applicants ({shown})",
             lines=lines or ["nobody here yet"],
             footer=footer,
+            actions=_bulk_buttons(ctx, roles, role_key, stage_word, stages, result.total),
         )
     ]
+
+
+def _bulk_buttons(
+    ctx: Context,
+    roles: list[RoleSpec],
+    role_key: str | None,
+    stage_word: str | None,
+    stages: list[str] | None,
+    total: int,
+) -> list[Action]:
+    """ "Advance all… / Reject all…" under a list of open applicants (every page of it), for
+    those allowed to act on many at once; the button names the list by role and stage."""
+    if not ctx.actor.can(Permission.BULK) or stages is None:
+        return []
+    if not set(stages) <= {s.key for r in roles for s in r.pipeline.stages if s.is_open}:
+        return []
+    word = (stage_word or "open").strip().lower()
+    if word != "open" and len(stages) == 1:
+        word = stages[0]
+    role = ctx.catalog.role(role_key).key if role_key else "-"
+    return bulk_actions(f"l:{role}:{word}", total)
 
 
 def _scope_label(
@@ -130,28 +154,67 @@ def show(ctx: Context, line: CommandLine) -> list[Reply]:
     return [applicant_details(ctx, applicant)]
 
 
+MOVE_USAGE = "move <id> [<id>…] <stage> [reason]"
+ADVANCE_USAGE = "advance <id> [<id>…] [reason]"
+REJECT_USAGE = "reject <id> [<id>…] reason=<reason> [note]"
+
+
+def _ids(line: CommandLine, usage: str) -> tuple[list[int], str]:
+    ids, text = line.ids_and_text()
+    if not ids:
+        words = line.tokens()
+        parse_id(words[0] if words else None, usage)  # says what is wrong with the first word
+    return ids, text
+
+
 def move(ctx: Context, line: CommandLine) -> list[Reply]:
-    head, reason = line.head_and_text(2)
-    usage = "move <id> <stage> [reason]"
-    applicant_id = parse_id(head[0] if head else None, usage)
-    if len(head) < 2:
-        raise InvalidInput(f"to which stage? usage: {usage}")
-    result = service.move(ctx, applicant_id, head[1], reason)
-    return [move_reply(ctx, result)]
+    """`move 12 screening`, or `move 12 15 19 technical_assessment` for several at once."""
+    ids, text = _ids(line, MOVE_USAGE)
+    stage, _, reason = text.partition(" ")
+    if not stage:
+        raise InvalidInput(f"to which stage? usage: {MOVE_USAGE}")
+    if len(ids) == 1:
+        return [move_reply(ctx, service.move(ctx, ids[0], stage, reason.strip()))]
+    result = bulk.apply(ctx, ids, lambda i: service.move(ctx, i, stage, reason.strip()))
+    return [bulk_reply(ctx.catalog, "Moved", result, f"to {_stage_label(ctx, stage)}")]
+
+
+def _stage_label(ctx: Context, word: str) -> str:
+    """The stage's label as the roles name it, for a bulk move's title (the word if none does)."""
+    for role in ctx.catalog.roles.values():
+        try:
+            return role.pipeline.parse(word).label
+        except UserError:
+            continue
+    return word
 
 
 def advance(ctx: Context, line: CommandLine) -> list[Reply]:
-    head, reason = line.head_and_text(1)
-    result = service.advance(
-        ctx, parse_id(head[0] if head else None, "advance <id> [reason]"), reason
-    )
-    return [move_reply(ctx, result)]
+    """`advance 12`, or `advance 12 15` to move each to their own next stage."""
+    ids, reason = _ids(line, ADVANCE_USAGE)
+    if len(ids) == 1:
+        return [move_reply(ctx, service.advance(ctx, ids[0], reason))]
+    result = bulk.apply(ctx, ids, lambda i: service.advance(ctx, i, reason))
+    return [bulk_reply(ctx.catalog, "Advanced", result)]
 
 
 def reject(ctx: Context, line: CommandLine) -> list[Reply]:
-    head, reason = line.head_and_text(1)
-    applicant_id = parse_id(head[0] if head else None, "reject <id> <reason>")
-    return [move_reply(ctx, service.close(ctx, applicant_id, REJECTED, reason))]
+    """`reject 12 15 19 reason=role-filled [note]`; one applicant may still be rejected with
+    words alone (`reject 12 no Go experience`), which are the note of an `other` rejection."""
+    ids, text = _ids(line, REJECT_USAGE)
+    reason, note = take_option(text, "reason")
+    reasons = ctx.catalog.rejection_reasons
+    if len(ids) > 1 and reason is None:
+        shown = ", ".join(f"#{i}" for i in ids)
+        raise InvalidInput(
+            f"to reject {shown} give the reason as reason=… ({', '.join(reasons.keys)}, or "
+            f"other with a note); usage: {REJECT_USAGE}"
+        )
+    choice = reasons.choose(reason, note)
+    if len(ids) == 1:
+        return [move_reply(ctx, service.reject(ctx, ids[0], choice))]
+    result = bulk.apply(ctx, ids, lambda i: service.reject(ctx, i, choice))
+    return [bulk_reply(ctx.catalog, "Rejected", result, f"({choice.text()})")]
 
 
 def withdraw(ctx: Context, line: CommandLine) -> list[Reply]:
@@ -202,8 +265,10 @@ def advance_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
 
 
 def reject_action(ctx: Context, value: str, reason: str | None) -> list[Reply]:
+    """The card's Reject: the text typed is a configured reason, or the note of an `other`."""
     applicant_id, stage = _stage_value(value)
-    result = service.close(ctx, applicant_id, REJECTED, reason or "", expected_from=stage)
+    choice = ctx.catalog.rejection_reasons.choose(None, reason or "")
+    result = service.reject(ctx, applicant_id, choice, expected_from=stage)
     return [move_reply(ctx, result)]
 
 
@@ -246,18 +311,35 @@ def register(commands: CommandSet) -> None:
     commands.add(
         Command(
             "move",
-            "move <id> <stage> [reason]",
-            "move an applicant to another stage",
+            MOVE_USAGE,
+            "move applicants to another stage",
             move,
             change,
-            examples=("move 12 technical_assessment strong CV",),
+            examples=("move 12 technical_assessment strong CV", "move 12 15 19 interview"),
         )
     )
     commands.add(
-        Command("advance", "advance <id> [reason]", "move to the next stage", advance, change)
+        Command(
+            "advance",
+            ADVANCE_USAGE,
+            "move to the next stage",
+            advance,
+            change,
+            examples=("advance 12", "advance 12 15 strong take-home"),
+        )
     )
     commands.add(
-        Command("reject", "reject <id> <reason>", "reject, with the reason", reject, change)
+        Command(
+            "reject",
+            REJECT_USAGE,
+            "reject, with one of the configured reasons",
+            reject,
+            change,
+            examples=(
+                "reject 12 15 19 reason=role-filled",
+                'reject 12 reason="not enough experience" no production Go yet',
+            ),
+        )
     )
     commands.add(
         Command("withdraw", "withdraw <id> [reason]", "the applicant withdrew", withdraw, change)

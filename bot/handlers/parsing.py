@@ -50,6 +50,32 @@ class CommandLine:
         text = self.rest[words[count].start() :] if len(words) > count else ""
         return head, text.strip()
 
+    def ids_and_text(self) -> tuple[list[int], str]:
+        """The applicant ids typed first (`12 15 #19`), and the text after them verbatim."""
+        words = list(_WORD.finditer(self.rest))
+        ids: list[int] = []
+        for word in words:
+            match = _ID.match(word.group(0))
+            if match is None:
+                return ids, self.rest[word.start() :].strip()
+            ids.append(int(match.group(1)))
+        return ids, ""
+
+
+def take_option(text: str, key: str) -> tuple[str | None, str]:
+    """`key=value` (the value may be quoted) out of free text: the value, and the text without
+    it, so `reason=role-filled we hired internally` is a reason and a note."""
+    pattern = re.compile(rf"(?:^|\s){re.escape(key)}=(?:\"([^\"]*)\"|'([^']*)'|(\S*))", re.I)
+    found = list(pattern.finditer(text))
+    if not found:
+        return None, text.strip()
+    if len(found) > 1:
+        raise InvalidInput(f"'{key}' is given twice")
+    match = found[0]
+    value = next((g for g in match.groups() if g is not None), "")
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+    return value, rest
+
 
 def parse_id(word: str | None, usage: str) -> int:
     if word is None:

@@ -9,9 +9,10 @@ from bot.domain.permissions import Permission
 from bot.domain.search import looks_like_filter
 from bot.handlers.parsing import CommandLine, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
+from bot.messages.bulk import bulk_actions
 from bot.messages.cards import display_name
 from bot.messages.format import duration, plural
-from bot.messages.reply import Reply, success
+from bot.messages.reply import Action, Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import search as service
 from bot.services.context import Context
@@ -76,7 +77,24 @@ def result_reply(ctx: Context, result: service.SearchResult, title: str, again: 
         title=title,
         lines=[head, *lines] if lines else [head, "nobody matches; loosen a filter"],
         footer=footer,
+        actions=_bulk_buttons(ctx, result),
     )
+
+
+def _bulk_buttons(ctx: Context, result: service.SearchResult) -> list[Action]:
+    """ "Advance all… / Reject all…" for a search whose matches all show on this page: the
+    button carries their ids (a search's own words would not fit in a button)."""
+    page = result.page
+    if not ctx.actor.can(Permission.BULK) or page.total > len(page.items):
+        return []
+    open_ids = [
+        a.id
+        for a in page.items
+        if (role := ctx.catalog.roles.get(a.role.key)) is not None
+        and a.stage in role.pipeline.keys
+        and role.pipeline.get(a.stage).is_open
+    ]
+    return bulk_actions("i:" + ".".join(str(i) for i in open_ids), len(open_ids))
 
 
 def _split_page(tokens: list[str]) -> tuple[list[str], int]:

@@ -10,6 +10,7 @@ from bot.domain.applicants import NOTE_MAX, REASON_MAX, ApplicantDraft, clean_te
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, InvalidMove, NotFound
 from bot.domain.permissions import Permission
+from bot.domain.reasons import OTHER, ReasonChoice
 from bot.domain.stages import REJECTED, WITHDRAWN, Stage
 from bot.services import audit, notify, offer_gate
 from bot.services.context import Context
@@ -158,8 +159,10 @@ def move(
     reason: str = "",
     *,
     expected_from: str | None = None,
+    reason_key: str | None = None,
 ) -> MoveResult:
     """Move along the pipeline. With `expected_from` (buttons), a stale click changes nothing.
+    `reason_key` (a rejection's configured reason) goes into the audit event, for reports.
 
     Every stage change (commands, buttons, advance, close, an offer's answer) comes through
     here, so the offer rule (`offer_gate`) holds on every path."""
@@ -178,7 +181,7 @@ def move(
         )
     role.pipeline.check_move(current, target.key)
     offer_gate.check_move(ctx, applicant, role, target)
-    _apply_move(ctx, applicant, role, current, target, reason)
+    _apply_move(ctx, applicant, role, current, target, reason, reason_key)
     # Again now that the applicant's row is ours: an offer drafted in the meantime counts.
     offer_gate.check_move(ctx, applicant, role, target)
     note = offer_gate.after_move(ctx, applicant, target)
@@ -217,6 +220,25 @@ def close(
     return move(ctx, applicant_id, stage_key, reason, expected_from=expected_from)
 
 
+def reject(
+    ctx: Context, applicant_id: int, choice: ReasonChoice, *, expected_from: str | None = None
+) -> MoveResult:
+    """Reject for one of the configured reasons (or `other`, with its note); the reason's key is
+    in the audit event so reports can group rejections. A candidate's e-mail about it, where
+    e-mail is configured, belongs here too: bulk rejections call this once per applicant."""
+    if choice.reason.key == OTHER and not choice.note.strip():
+        reasons = ", ".join(ctx.catalog.rejection_reasons.keys)
+        raise InvalidInput(f"say why: reject {applicant_id} reason=<{reasons}> [note]")
+    return move(
+        ctx,
+        applicant_id,
+        REJECTED,
+        choice.text(),
+        expected_from=expected_from,
+        reason_key=choice.reason.key,
+    )
+
+
 def hold_stage(ctx: Context, applicant: Applicant) -> None:
     """Lock the applicant's row in their current stage for this transaction (a compare-and-set
     that changes nothing else), so a concurrent move either waits for this one or makes it fail
@@ -226,7 +248,13 @@ def hold_stage(ctx: Context, applicant: Applicant) -> None:
 
 
 def _apply_move(
-    ctx: Context, applicant: Applicant, role: RoleSpec, current: str, target: Stage, reason: str
+    ctx: Context,
+    applicant: Applicant,
+    role: RoleSpec,
+    current: str,
+    target: Stage,
+    reason: str,
+    reason_key: str | None = None,
 ) -> None:
     now = ctx.clock.now()
     # Compare-and-set: a concurrent move of the same applicant makes this one fail cleanly.
@@ -248,8 +276,15 @@ def _apply_move(
         f"{ctx.actor.name} moved {applicant.name} from {role.pipeline.label(current)} "
         f"to {target.label}{why}"
     )
+    grouped = {"reason": reason_key} if reason_key else {}
     audit.domain_event(
-        ctx, "applicant.moved", summary, applicant.id, from_stage=current, to_stage=target.key
+        ctx,
+        "applicant.moved",
+        summary,
+        applicant.id,
+        from_stage=current,
+        to_stage=target.key,
+        **grouped,
     )
     event = f"{target.label} — by {ctx.actor.name}"
     notify.announce_change(ctx, applicant, role, event)

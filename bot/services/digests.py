@@ -7,7 +7,7 @@ when it is cut, its last line names the command that pages through all of it
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,13 +16,14 @@ from bot.domain.catalog import PersonSpec, RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import TeamRole
 from bot.domain.stages import StageKind
+from bot.messages.bulk import bulk_actions
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut_list, duration, local_time, plural
 from bot.messages.reply import Action, Reply
 from bot.services import people, tasks
 from bot.services import search as saved_searches
 from bot.services.context import Context
-from storage.models import ScheduledTask
+from storage.models import Applicant, ScheduledTask
 
 DIGEST = "digest"
 PIPELINE_CHECKIN = "pipeline_checkin"
@@ -112,18 +113,26 @@ def decisions(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: in
     return section
 
 
-def stuck(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
-    section = Section("Stuck longer than their stage allows", see=scope.see("stuck"))
-    now = scope.now
+def stuck_applicants(
+    ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
+) -> tuple[int, Sequence[Applicant]]:
+    """Applicants in the scope's roles longer than their stage allows, longest waiting first
+    (the digest's section, the nudge and its "Reject all…" button read the same rows)."""
     limits = {
         role_id: {
-            s.key: now - timedelta(days=s.time_limit_days)
+            s.key: scope.now - timedelta(days=s.time_limit_days)
             for s in role.pipeline.stages
             if s.kind is StageKind.OPEN and s.time_limit_days
         }
         for role_id, role in scope.by_id.items()
     }
-    section.total, rows = ctx.uow.pipeline.stuck(limits, limit, offset)
+    return ctx.uow.pipeline.stuck(limits, limit, offset)
+
+
+def stuck(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
+    section = Section("Stuck longer than their stage allows", see=scope.see("stuck"))
+    now = scope.now
+    section.total, rows = stuck_applicants(ctx, scope, limit, offset)
     for applicant in rows:
         stage = scope.by_id[applicant.role_id].pipeline.get(applicant.stage)
         section.lines.append(
@@ -308,7 +317,7 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
     return "sent"
 
 
-def _role_scope(ctx: Context, role: RoleSpec) -> Scope:
+def role_scope(ctx: Context, role: RoleSpec) -> Scope:
     """One role's messages (check-in, nudge): their pointers name the role."""
     now = ctx.clock.now()
     tz = ctx.catalog.person(role.hiring_manager).timezone
@@ -320,7 +329,7 @@ def pipeline_checkin(ctx: Context, task: ScheduledTask) -> str:
     role = ctx.catalog.roles.get(task.subject.removeprefix("role:"))
     if role is None:
         return "skipped: role no longer configured"
-    scope = _role_scope(ctx, role)
+    scope = role_scope(ctx, role)
     decided = decisions(ctx, scope)
     stale = stuck(ctx, scope)
     if not decided.lines and not stale.lines:
@@ -347,7 +356,7 @@ def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
     role = ctx.catalog.roles.get(task.subject.removeprefix("role:"))
     if role is None:
         return "skipped: role no longer configured"
-    stale = stuck(ctx, _role_scope(ctx, role))
+    stale = stuck(ctx, role_scope(ctx, role))
     if not stale.lines:
         return "nobody stuck"
     recruiter = people.row(ctx, role.recruiter)
@@ -358,6 +367,7 @@ def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
             title=f"{plural(stale.total, 'applicant')} stuck in {role.title}",
             text="Move them on, reject, or note why they wait.",
             lines=stale.shown(),
+            actions=bulk_actions(f"n:{role.key}", stale.total),
         ),
     )
     return f"nudged about {stale.total}"

@@ -208,7 +208,9 @@ def test_list_filters_and_paginates(app: Hirebot) -> None:
 
 
 def test_help_whoami_roles(app: Hirebot) -> None:
-    assert any(line.startswith("move <id> <stage>") for line in only(say(app, "help")).lines)
+    assert any(
+        line.startswith("move <id> [<id>…] <stage>") for line in only(say(app, "help")).lines
+    )
     interviewer_help = only(say(app, "help", who="hina")).lines
     assert not any(line.startswith("move ") for line in interviewer_help)
     assert "add senior-backend" in text_of(say(app, "help add"))

@@ -48,7 +48,7 @@ def ask(slack: Slack, text: str, **kwargs: Any) -> str:
 def test_every_shared_command_is_answered_to_the_asker(slack: Slack) -> None:
     assert "hirebot commands" in ask(slack, "help")
     assert "hirebot commands" in ask(slack, "")
-    assert "usage: move <id> <stage> [reason]" in ask(slack, "help move")
+    assert "usage: move <id> [<id>…] <stage> [reason]" in ask(slack, "help move")
     whoami = ask(slack, "whoami")
     assert "Sana Mirza" in whoami
     assert "slack: U0SANAMRZ" in whoami

@@ -94,7 +94,7 @@ def test_every_shared_command(telegram: Telegram) -> None:
         return telegram.last(SANA)
 
     assert "list [role]" in run("/help")
-    assert "usage: move <id> <stage> [reason]" in run("/help move")
+    assert "usage: move <id> [<id>…] <stage> [reason]" in run("/help move")
     assert "senior-backend — Senior Backend Engineer" in run("/roles")
     assert "Hiring manager: Omar Farooq" in run("/roles senior-backend")
     assert run('/add senior-backend "Ayesha Khan" email=ayesha@example.com').startswith(
