@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -451,3 +452,21 @@ class Offer(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class ApplicantFile(Base):
+    """A file an applicant sent with their application (a CV), kept in the database so every
+    replica serves it and erasure removes it with the rest of their data in one transaction."""
+
+    __tablename__ = "applicant_files"
+    __table_args__ = (Index("ix_applicant_files_applicant", "applicant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # "cv"
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

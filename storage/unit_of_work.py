@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
 from storage.audit import AuditRepository
 from storage.checkins import CheckinRepository
+from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
     flow_runs: FlowRunRepository
     checkins: CheckinRepository
     leases: LeaseRepository
+    files: ApplicantFileRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -79,6 +81,7 @@ class UnitOfWork:
         self.flow_runs = FlowRunRepository(self.session)
         self.checkins = CheckinRepository(self.session)
         self.leases = LeaseRepository(self.session)
+        self.files = ApplicantFileRepository(self.session)
         return self
 
     def __exit__(
