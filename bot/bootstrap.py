@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
@@ -124,7 +124,7 @@ def bootstrap(
 ) -> Hirebot:
     env = env or Environment()
     config = config or load_config(config_path)
-    catalog = config.catalog()
+    catalog = replace(config.catalog(), public=env.public_site())
     engine = create_db_engine(database_url or env.database_url)
     prepare_database(engine)
     session_factory = create_session_factory(engine)

@@ -27,6 +27,7 @@ from pydantic import (
 
 from bot.channels import registry
 from bot.domain.applicants import DEFAULT_PHONE_REGION
+from bot.domain.careers import Posting, PostingSection
 from bot.domain.catalog import (
     DEFAULT_ORGANIZATION,
     DEFAULT_TIMEZONE,
@@ -147,6 +148,26 @@ class ChannelsConfig(_Strict):
         }
 
 
+class PostingSectionConfig(_Strict):
+    heading: str = Field(min_length=1, max_length=120)
+    items: list[str] = Field(default_factory=list, max_length=40)
+
+
+class CareersConfig(_Strict):
+    """What the careers page says about a role (docs/careers.md)."""
+
+    published: bool = True
+    description: str = Field(default="", max_length=5000)
+    sections: list[PostingSectionConfig] = Field(default_factory=list, max_length=20)
+
+    def posting(self) -> Posting:
+        return Posting(
+            published=self.published,
+            description=self.description.strip(),
+            sections=tuple(PostingSection(s.heading, tuple(s.items)) for s in self.sections),
+        )
+
+
 class RoleConfig(_Strict):
     key: Key
     title: str = Field(min_length=1, max_length=120)
@@ -164,6 +185,7 @@ class RoleConfig(_Strict):
     scorecard: list[CompetencyConfig] = Field(default_factory=list)
     question_bank: dict[Key, list[str]] = Field(default_factory=dict)
     practices: list[str] = Field(default_factory=list)
+    careers: CareersConfig | None = None
 
     @property
     def employment_types(self) -> tuple[EmploymentType, ...]:
@@ -360,6 +382,7 @@ class PrivacyConfig(_Strict):
     retention: list[RetentionRuleConfig] = Field(default_factory=list)
     notice_days: int = Field(default=_PRIVACY.notice_days, ge=0, le=90)
     sweep_time: ClockTime = _clock(_PRIVACY.sweep_time)
+    contact: str = Field(default=_PRIVACY.contact, max_length=200)
 
 
 class DefaultsConfig(_Strict):
@@ -444,6 +467,7 @@ class HirebotConfig(_Strict):
                 notice_days=self.privacy.notice_days,
                 sweep_time=_time(self.privacy.sweep_time),
                 timezone=self.defaults.timezone,
+                contact=self.privacy.contact,
             ),
             registry.traits(),
             rejection_reasons=RejectionReasons.of(self.rejection_reasons),
@@ -495,6 +519,7 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         question_bank={k: tuple(v) for k, v in role.question_bank.items()},
         summary=role.summary,
         practices=tuple(role.practices),
+        posting=role.careers.posting() if role.careers else Posting(),
     )
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 import os
 from typing import Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, Field, PrivateAttr, ValidationError
+from pydantic import AwareDatetime, Field, HttpUrl, PrivateAttr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
+
+from bot.domain.careers import PublicSite
 
 Settings = TypeVar("Settings", bound=BaseSettings)
 
@@ -37,6 +39,27 @@ class Environment(BaseSettings):
     # that a CLI call in a test reads the same clock as the app the test drives; unset in
     # production, where the system clock runs.
     clock: AwareDatetime | None = Field(default=None, alias="HIREBOT_CLOCK")
+    # The address candidates reach `hirebot serve` at (https://jobs.example.com): it switches
+    # the careers pages on and is the base of the links hirebot hands out (docs/careers.md).
+    public_url: HttpUrl | None = Field(default=None, alias="HIREBOT_PUBLIC_URL")
+    # Signs those links and the forms' CSRF tokens; the same on every replica. Required with
+    # HIREBOT_PUBLIC_URL.
+    secret_key: str | None = Field(default=None, min_length=32, alias="HIREBOT_SECRET_KEY")
+
+    @model_validator(mode="after")
+    def _public_needs_a_key(self) -> Environment:
+        if self.public_url is not None and self.secret_key is None:
+            raise ValueError(
+                "HIREBOT_PUBLIC_URL needs HIREBOT_SECRET_KEY (32 characters or more, the same "
+                "on every replica): it signs the links and forms of the public pages"
+            )
+        return self
+
+    def public_site(self) -> PublicSite | None:
+        """Where the careers pages are served, or None when they are switched off."""
+        if self.public_url is None or self.secret_key is None:
+            return None
+        return PublicSite(str(self.public_url).rstrip("/"), self.secret_key)
 
     _variables: dict[str, str] = PrivateAttr(default_factory=dict)
     _channels: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)

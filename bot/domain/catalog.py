@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.applicants import DEFAULT_PHONE_REGION
+from bot.domain.careers import Posting, PublicSite
 from bot.domain.channels import ChannelTraits
 from bot.domain.errors import NotFound
 from bot.domain.interviews import WorkingHours
@@ -71,6 +72,8 @@ class RoleSpec:
     employment_types: tuple[EmploymentType, ...] = ()
     # Hiring needs an accepted offer: only `offer accept` then moves an applicant to hired.
     offer_required: bool = True
+    # What the careers page shows (bot/domain/careers.py); unpublished when absent.
+    posting: Posting = field(default_factory=Posting)
 
     @property
     def hires_as(self) -> tuple[EmploymentType, ...]:
@@ -157,6 +160,8 @@ class PrivacySettings:
     notice_days: int = 7
     sweep_time: time = time(3, 0)
     timezone: str = DEFAULT_TIMEZONE
+    # Where candidates ask for a copy or erasure of their data (the careers page says so).
+    contact: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,12 @@ class Catalog:
     channels: tuple[ChannelTraits, ...] = ()
     # Why applicants are rejected, as the organisation groups it (bot/domain/reasons.py).
     rejection_reasons: RejectionReasons = DEFAULT_REASONS
+    # The public pages' address and signing key (HIREBOT_PUBLIC_URL); None switches them off.
+    public: PublicSite | None = None
+
+    def published_roles(self) -> list[RoleSpec]:
+        """The roles the careers page lists, in config.yaml's order."""
+        return [r for r in self.roles.values() if r.posting.published]
 
     def channel(self, name: str) -> ChannelTraits | None:
         return next((c for c in self.channels if c.name == name), None)
