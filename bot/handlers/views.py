@@ -10,6 +10,7 @@ from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
 from bot.messages.reply import Field, Reply
 from bot.services import applicants as service
+from bot.services import cv_files
 from bot.services.applicants import AddResult, MoveResult
 from bot.services.context import Context
 from storage.models import Applicant
@@ -48,6 +49,7 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
             fields.append(Field(label="Email", value=applicant.email, private=True))
         if applicant.phone:
             fields.append(Field(label="Phone", value=applicant.phone, private=True))
+        fields += _file_fields(ctx, applicant)
     fields.append(Field(label="Added", value=local_time(applicant.created_at, _tz(ctx))))
     latest = ctx.uow.notes.latest(applicant.id, 3)
     lines = [
@@ -65,6 +67,21 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
         actions=[a for a in actions if a.id != "details"],
         footer=footer,
     )
+
+
+def _file_fields(ctx: Context, applicant: Applicant) -> list[Field]:
+    """Each CV they sent, as a signed link that expires (personal data: private, like the
+    email), or its name when the public pages are off and no link can be made."""
+    site = ctx.catalog.public
+    fields = []
+    for row in ctx.uow.files.of_applicant(applicant.id):
+        if site is None:
+            value = f"{row.filename} (set HIREBOT_PUBLIC_URL for a download link)"
+        else:
+            hours = int(cv_files.LINK_LIFETIME.total_seconds() // 3600)
+            value = f"{cv_files.download_link(ctx, site, row)} (works for {hours} hours)"
+        fields.append(Field(label="CV", value=value, private=True))
+    return fields
 
 
 def move_reply(ctx: Context, result: MoveResult) -> Reply:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,14 +69,16 @@ def record_request(
     status: int,
     applicant_id: int | None = None,
     dedup_key: str | None = None,
+    channel: str = API_CHANNEL,
     **payload: Any,
 ) -> AuditEvent:
-    """The inbound event for one API request (the way the dispatcher records a chat command)."""
+    """The inbound event for one API request (the way the dispatcher records a chat command);
+    `channel` is where it came in (the API, the careers page)."""
     return audit.record(
         ctx,
         direction="in",
         kind="request",
-        channel=API_CHANNEL,
+        channel=channel,
         summary=safe_summary(summary) + (" [refused]" if status >= 400 else ""),
         applicant_id=applicant_id,
         dedup_key=dedup_key,
@@ -108,28 +110,40 @@ def submit(
     idempotency_key: str | None,
     body_fingerprint: str,
     request_line: str,
+    channel: str = API_CHANNEL,
+    via: str = VIA,
+    required: Sequence[str] = (),
+    problems: Mapping[str, str] | None = None,
 ) -> Submission:
     """Create the applicant (posting their card) or return the existing one. Caller commits.
 
-    Raises FieldErrors naming every bad field, the role included.
+    The intake API and the careers page's form both come here (`channel`, `via` say which),
+    so both validate, deduplicate and audit alike. Raises FieldErrors naming every bad field:
+    the role, each `required` field left blank, the caller's own `problems` (a form's file
+    or consent box) and every field the applicant model refuses.
     """
     if idempotency_key is not None:
         earlier = replay(ctx, idempotency_key, body_fingerprint)
         if earlier is not None:
             return earlier
-    problems: dict[str, str] = {}
+    found: dict[str, str] = {}
     role_spec: RoleSpec | None = None
     try:
         role_spec = ctx.catalog.role(role_key)
     except UserError as exc:
-        problems["role"] = exc.message
+        found["role"] = exc.message
+    for name in required:
+        value = fields.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            found[name] = f"{name} is required"
+    found.update(problems or {})
     draft = ApplicantDraft.from_form(
         role_spec.key if role_spec else role_key,
         fields,
         phone_region=ctx.catalog.phone_region,
-        problems=problems,
+        problems=found,
     )
-    result = service.add(ctx, draft, via=VIA)
+    result = service.add(ctx, draft, via=via)
     status = 201 if result.created else 200
     outcome = "created" if result.created else "already on file as"
     record_request(
@@ -138,6 +152,7 @@ def submit(
         status=status,
         applicant_id=result.applicant.id,
         dedup_key=idempotency_dedup_key(idempotency_key) if idempotency_key else None,
+        channel=channel,
         created=result.created,
         fingerprint=body_fingerprint,
         idempotency_key=idempotency_key,

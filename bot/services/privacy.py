@@ -3,11 +3,12 @@ it on request or after a retention period, and keep anonymous rows so funnel sta
 true.
 
 Erasure replaces the name with "Erased applicant #N", clears email, phone, links, location
-and source, and scrubs every trace of them (their name, email in any case, phone in any
-formatting, and the free text written about them; see traces.py) from every free-text column
-of every table. Work still waiting on them (interviews, feedback, reminders, check-ins, open
-conversations) is closed and the people waiting are told, without naming them. Cards already
-posted, and private messages already delivered, are edited through the outbox where the
+and source, deletes the files they sent (a CV from the careers page), and scrubs every trace
+of them (their name, email in any case, phone in any formatting, and the free text written
+about them; see traces.py) from every free-text column of every table. Work still waiting
+on them (interviews, feedback, reminders, check-ins, open conversations) is closed and the
+people waiting are told, without naming them. Cards already posted, and private messages
+already delivered, are edited through the outbox where the
 platform allows. Skills, stages, dates, ratings and recommendations stay: they carry no
 identity once the name is gone.
 """
@@ -87,6 +88,8 @@ def export(uow: UnitOfWork, applicant_id: int) -> dict[str, Any]:
         ],
         "timeline": [_plain(e) for e in uow.audit.full_timeline(applicant.id)],
         "messages": [_plain(m) for m in uow.personal_data.linked(OutboxMessage, applicant.id)],
+        # What was sent and when; the content itself is downloaded from `show`'s link.
+        "files": [_plain(f, skip=("data",)) for f in uow.files.of_applicant(applicant.id)],
     }
 
 
@@ -133,6 +136,8 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
     delivered = _delivered_about(ctx, found, applicant.id)
     _erase_applicant(applicant, ctx.clock.now())
     report.count("applicants")
+    if files := uow.files.delete_of_applicant(applicant.id):
+        report.count("applicant_files", files)
     _scrub_about(ctx, found, applicant.id, report)
     _scrub_everywhere(ctx, found, report)
     report.cards_edited = _edit_cards(ctx, applicant.id)
