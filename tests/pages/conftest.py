@@ -51,12 +51,16 @@ PDF = (
 
 
 def docx() -> bytes:
-    """A minimal Word document: a zip with [Content_Types].xml first and word/document.xml."""
+    """A minimal Word document: a zip with [Content_Types].xml first and word/document.xml,
+    the same bytes on every call (each entry's date is fixed, not the time of the call)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in (
+            ("[Content_Types].xml", "<Types/>"),
+            ("_rels/.rels", "<Relationships/>"),
+            ("word/document.xml", "<w:document/>"),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
