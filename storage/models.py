@@ -183,7 +183,11 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_channel_status", "channel", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_channel_status", "channel", "status", "id"),
+        # A platform's later report about a sent message names it by the platform's id.
+        Index("ix_outbox_channel_external_ref", "channel", "external_ref"),
+    )
 
     id: Mapped[int] = mapped_column(
         Integer().with_variant(BigInteger, "postgresql"), primary_key=True
@@ -205,6 +209,10 @@ class OutboxMessage(Base):
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"), index=True)
     correlation_id: Mapped[str] = mapped_column(String(32))
     claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
+    # What the platform later said became of the sent message (delivered, read, failed), for
+    # channels that report it after accepting a message; and when it said so.
+    receipt: Mapped[str | None] = mapped_column(String(16))
+    receipt_at: Mapped[datetime | None]
 
 
 class InboundEvent(Base):
@@ -236,6 +244,27 @@ class InboundEvent(Base):
     done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
+
+
+class ChannelContact(Base):
+    """What a channel needs to remember about a person's conversation with it, beside their
+    address in `person_identities`: another id the platform knows them by (`alias`, such as a
+    business-scoped user id beside a phone number), when they last wrote to us (platforms that
+    only allow free-form messages for a while after that), and when we last invited them to
+    write (a template sent while that window was closed)."""
+
+    __tablename__ = "channel_contacts"
+    __table_args__ = (
+        UniqueConstraint("channel", "address", name="uq_channel_contacts_channel_address"),
+        UniqueConstraint("channel", "alias", name="uq_channel_contacts_channel_alias"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(String(128))
+    alias: Mapped[str | None] = mapped_column(String(128))
+    last_inbound_at: Mapped[datetime | None]
+    invited_at: Mapped[datetime | None]
 
 
 class CardPost(Base):

@@ -93,6 +93,61 @@ class OutboxRepository(Repository[OutboxMessage]):
             execution_options={"synchronize_session": False},
         )
 
+    def by_external_ref(self, channel: str, external_ref: str) -> OutboxMessage | None:
+        """The sent message a platform's later report (a delivery receipt) names by its id."""
+        return self.session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.channel == channel, OutboxMessage.external_ref == external_ref)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+
+    def last_sent(self, channel: str, destination: str) -> OutboxMessage | None:
+        """The latest message a conversation was sent (a prompt its next text may answer)."""
+        return self.session.scalar(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.destination == destination,
+                OutboxMessage.status == "sent",
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+
+    def open_after(
+        self, channel: str, destination: str, after_id: int, limit: int
+    ) -> Sequence[OutboxMessage]:
+        """A conversation's unsent messages after `after_id`, oldest first (those a channel
+        may send together with it as one message)."""
+        return self.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.destination == destination,
+                OutboxMessage.status.in_(OPEN_STATUSES),
+                OutboxMessage.id > after_id,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        ).all()
+
+    def due_now(self, channel: str, destination: str, now: datetime) -> int:
+        """Make a conversation's waiting messages due at once (the person just wrote, so a
+        channel that held them back may send them now); returns how many."""
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.destination == destination,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at > now,
+            )
+            .values(next_attempt_at=now),
+            execution_options={"synchronize_session": False},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def by_ids(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
         return self.session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).order_by(OutboxMessage.id)

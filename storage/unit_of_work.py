@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
 from storage.audit import AuditRepository
 from storage.checkins import CheckinRepository
+from storage.contacts import ChannelContactRepository
 from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
@@ -82,6 +83,7 @@ class UnitOfWork:
         self.checkins = CheckinRepository(self.session)
         self.leases = LeaseRepository(self.session)
         self.files = ApplicantFileRepository(self.session)
+        self.contacts = ChannelContactRepository(self.session)
         return self
 
     def __exit__(

@@ -13,13 +13,14 @@ from bot.channels.base import ChannelPlugin
 from bot.channels.console.plugin import PLUGIN as CONSOLE
 from bot.channels.slack.plugin import PLUGIN as SLACK
 from bot.channels.telegram.plugin import PLUGIN as TELEGRAM
+from bot.channels.whatsapp.plugin import PLUGIN as WHATSAPP
 from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:
     from bot.environment import Environment
 
 # The one line a new channel adds.
-_PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, CONSOLE]
+_PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, WHATSAPP, CONSOLE]
 
 
 def plugins() -> tuple[ChannelPlugin, ...]:

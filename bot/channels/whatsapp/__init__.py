@@ -1,0 +1,1 @@
+"""The WhatsApp channel on the WhatsApp Cloud API, with pywa (docs/whatsapp.md)."""

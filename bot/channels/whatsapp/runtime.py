@@ -1,0 +1,333 @@
+"""WhatsApp inside `hirebot serve`: the webhook route and the sender for the delivery loop.
+
+`GET /whatsapp/webhook` answers Meta's verification handshake. `POST /whatsapp/webhook`
+checks `X-Hub-Signature-256` (an HMAC-SHA256 of the raw body with the app secret, compared in
+constant time; pywa's `webhook_updates_validator`), splits the notification into its messages
+and statuses, records each in the inbox under its `wamid` (a redelivery is skipped there) and
+answers 200 at once. The inbox loop then hands each one back here, in order per person, where
+pywa's types parse it (`Message`, `CallbackButton`, `CallbackSelection`, `MessageStatus`) and
+the core handles it. pywa's own server and handler registry are not used: they answer after
+handling and de-duplicate in memory only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from pywa import utils as wa_utils
+from pywa.types.base_update import RawUpdate
+from pywa.types.callback import CallbackButton, CallbackSelection
+from pywa.types.message import Message
+from pywa.types.message_status import MessageStatus, MessageStatusType
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.bootstrap import Hirebot
+from bot.channels.whatsapp.client import make_client
+from bot.channels.whatsapp.inbound import Sender as Who
+from bot.channels.whatsapp.inbound import identify
+from bot.channels.whatsapp.plugin import NAME
+from bot.channels.whatsapp.render import ASK, parse_callback
+from bot.channels.whatsapp.sender import UNREACHABLE_CODES, WhatsAppSender
+from bot.channels.whatsapp.settings import WhatsAppSettings
+from bot.delivery.sender import Sender
+from bot.handlers.dispatcher import ActionEvent, Inbound
+from bot.services.outbox import reply_of
+from bot.services.reachability import report_undeliverable
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/whatsapp/webhook"
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+MAX_BODY = 1024 * 1024
+INVITE_ANSWER = "open"  # the template's quick-reply payload: opens the window, nothing else
+
+
+def signed(secret: str | None, body: bytes, header: str | None) -> bool:
+    """Meta's signature over the raw body (constant-time compare, inside pywa)."""
+    if not secret or not header:
+        return False
+    return bool(
+        wa_utils.webhook_updates_validator(
+            app_secret=secret, request_body=body, x_hub_signature=header
+        )
+    )
+
+
+def split(notification: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(inbox key, lane, single-item payload) for each message and status in a notification:
+    Meta batches several in one request, and each is handled (and retried) on its own."""
+    out: list[tuple[str, str, dict[str, Any]]] = []
+    for entry in notification.get("entry") or []:
+        if not isinstance(entry, dict):
+            continue
+        for change in entry.get("changes") or []:
+            if not isinstance(change, dict) or change.get("field") != "messages":
+                continue
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
+            base = {k: v for k, v in value.items() if k not in ("messages", "statuses")}
+            for item_kind, key_part in (("messages", "message"), ("statuses", "status")):
+                for item in value.get(item_kind) or []:
+                    if not isinstance(item, dict) or not item.get("id"):
+                        continue
+                    who = _contact_for(item, contacts)
+                    single = {
+                        "object": notification.get("object"),
+                        "entry": [
+                            {
+                                "id": entry.get("id"),
+                                "changes": [
+                                    {
+                                        "field": "messages",
+                                        "value": {
+                                            **base,
+                                            "contacts": [who] if who else contacts[:1],
+                                            item_kind: [item],
+                                        },
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                    user = _user_of(item, who)
+                    key = f"{NAME}:{key_part}:{item['id']}"
+                    if item_kind == "statuses":
+                        key += f":{item.get('status')}"
+                    out.append((key, f"{NAME}:{user}", single))
+    return out
+
+
+def _contact_for(item: dict[str, Any], contacts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    ids = {item.get("from"), item.get("from_user_id"), item.get("recipient_id")}
+    ids |= {item.get("recipient_user_id")}
+    ids.discard(None)
+    for contact in contacts:
+        if contact.get("wa_id") in ids or contact.get("user_id") in ids:
+            return contact
+    return contacts[0] if len(contacts) == 1 else None
+
+
+def _user_of(item: dict[str, Any], contact: dict[str, Any] | None) -> str:
+    for key in ("from", "from_user_id", "recipient_id", "recipient_user_id"):
+        if item.get(key):
+            return str(item[key])
+    if contact:
+        return str(contact.get("wa_id") or contact.get("user_id") or "-")
+    return "-"
+
+
+class WhatsAppRuntime:
+    name = NAME
+
+    def __init__(self, hirebot: Hirebot) -> None:
+        self.hirebot = hirebot
+        self.settings = hirebot.env.channel_settings(WhatsAppSettings)
+        self.client = make_client(self.settings)
+        self._sender = WhatsAppSender(hirebot)
+        for missing in ("phone_number_id", "app_secret", "verify_token"):
+            if not getattr(self.settings, missing):
+                log.error(
+                    "WHATSAPP_%s is not set: the WhatsApp channel cannot work without it",
+                    missing.upper(),
+                )
+
+    def sender(self) -> Sender:
+        return self._sender
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(WEBHOOK_PATH, self._verify, methods=["GET"]),
+            Route(WEBHOOK_PATH, self._webhook, methods=["POST"]),
+        ]
+
+    def start(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        self._sender.close()
+
+    def health(self) -> dict[str, object]:
+        return {"phone_number_id": self.settings.phone_number_id, "mode": "webhook"}
+
+    # Webhook -------------------------------------------------------------------------------
+
+    async def _verify(self, request: Request) -> Response:
+        params = request.query_params
+        token = self.settings.verify_token
+        given = params.get(wa_utils.HUB_VT)
+        if (
+            params.get("hub.mode") == "subscribe"
+            and token
+            and given is not None
+            and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+        ):
+            return PlainTextResponse(params.get(wa_utils.HUB_CH, ""))
+        log.warning("whatsapp webhook verification refused: wrong verify token or mode")
+        return PlainTextResponse("Forbidden", status_code=403)
+
+    async def _webhook(self, request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        if not signed(self.settings.app_secret, body, request.headers.get(SIGNATURE_HEADER)):
+            log.warning("whatsapp webhook refused: missing or wrong signature")
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "not JSON"}, status_code=400)
+        if not isinstance(data, dict):
+            return JSONResponse({"error": "not a notification"}, status_code=400)
+        try:
+            for key, lane, payload in split(data):
+                await run_in_threadpool(self.hirebot.inbox.receive, NAME, key, lane, payload)
+        except Exception:  # the database is down: Meta delivers the notification again later
+            log.exception("whatsapp notification could not be recorded")
+            return JSONResponse({"error": "not recorded"}, status_code=500)
+        return JSONResponse({"ok": True})
+
+    # Handling one recorded item ----------------------------------------------------------
+
+    def process_event(self, payload: dict[str, Any]) -> None:
+        raw = RawUpdate(
+            json.dumps(payload).encode(), hmac_header=None, update_hash=payload_hash(payload)
+        )
+        value = raw.value
+        if value.get("statuses"):
+            self._status(MessageStatus.from_update(client=self.client, update=raw))
+            return
+        message = value["messages"][0]
+        kind = message.get("type")
+        if kind == "interactive":
+            reply_kind = (message.get("interactive") or {}).get("type")
+            if reply_kind == "button_reply":
+                tap = CallbackButton.from_update(client=self.client, update=raw)
+                self._tap(identify(self.hirebot, tap.from_user), tap.id, tap.data)
+            elif reply_kind == "list_reply":
+                pick = CallbackSelection.from_update(client=self.client, update=raw)
+                self._tap(identify(self.hirebot, pick.from_user), pick.id, pick.data)
+            else:
+                log.info("ignoring whatsapp interactive %s %s", reply_kind, message.get("id"))
+            return
+        if kind == "button":  # a template's quick reply
+            tap = CallbackButton.from_update(client=self.client, update=raw)
+            who = identify(self.hirebot, tap.from_user)
+            if tap.data != INVITE_ANSWER:
+                self._tap(who, tap.id, tap.data)
+            return
+        parsed = Message.from_update(client=self.client, update=raw)
+        who = identify(self.hirebot, parsed.from_user)
+        if kind != "text" or parsed.text is None:
+            log.info("whatsapp %s message %s: only text is read", kind, parsed.id)
+            return
+        quoted = parsed.reply_to_message.message_id if parsed.reply_to_message else None
+        self._text(who, parsed.id, parsed.text, quoted)
+
+    def _inbound(
+        self, who: Who, wamid: str, *, text: str | None = None, action: ActionEvent | None = None
+    ) -> Inbound:
+        return Inbound(
+            channel=NAME,
+            user_ref=who.address,
+            conversation=who.address,
+            text=text,
+            action=action,
+            dedup_key=f"{NAME}:{wamid}",
+        )
+
+    def _text(self, who: Who, wamid: str, text: str, quoted: str | None) -> None:
+        """A reply to one of our prompts (quoted, or the latest message was one) answers it;
+        any other text is a command, or an open flow's answer (the core decides)."""
+        asked = self._asked(who.address, quoted)
+        if asked is not None:
+            action_id, value = asked
+            event = ActionEvent(action_id, value, text)
+            self.hirebot.dispatcher.handle(self._inbound(who, wamid, action=event))
+            return
+        self.hirebot.dispatcher.handle(self._inbound(who, wamid, text=text))
+
+    def _asked(self, address: str, quoted: str | None) -> tuple[str, str] | None:
+        with self.hirebot.uow() as uow:
+            row = uow.outbox.by_external_ref(NAME, quoted) if quoted else None
+            if row is None or row.destination != address:
+                row = uow.outbox.last_sent(NAME, address)
+            if row is None:
+                return None
+            asks = reply_of(row).asks
+        return (asks.action.id, asks.action.value) if asks is not None else None
+
+    def _tap(self, who: Who, wamid: str, data: str | None) -> None:
+        parsed = parse_callback(data)
+        if parsed is None:
+            log.info("ignoring whatsapp tap %r (%s)", data, wamid)
+            return
+        kind, action_id, value = parsed
+        event = (
+            ActionEvent("ask", f"{action_id}:{value}")
+            if kind == ASK
+            else ActionEvent(action_id, value)
+        )
+        self.hirebot.dispatcher.handle(self._inbound(who, wamid, action=event))
+
+    def _status(self, status: MessageStatus[Any]) -> None:
+        """Recorded against the outbox row; a permanent failure reports the person unreachable
+        (as a refused send does), a closed window or a rate limit sends the row again."""
+        now = self.hirebot.clock.now()
+        unreachable: tuple[int, str, str, str] | None = None
+        with self.hirebot.uow() as uow:
+            row = uow.outbox.by_external_ref(NAME, status.id)
+            if row is None:
+                log.info("whatsapp status %s for unknown message %s", status.status, status.id)
+                return
+            kind = str(status.status)
+            if _RANK.get(kind, 0) >= _RANK.get(row.receipt or "", 0):
+                row.receipt, row.receipt_at = kind, now
+            if status.status == MessageStatusType.FAILED:
+                error = status.error
+                code = error.code if error is not None else 0
+                reason = f"whatsapp {code}: {error.message if error else 'failed'}"
+                row.last_error = reason[:2000]
+                if code in RESEND_CODES:
+                    row.status, row.next_attempt_at = "pending", now
+                    if code == REENGAGEMENT:
+                        uow.contacts.closed(NAME, row.destination)
+                elif code in UNREACHABLE_CODES:
+                    row.status = "dead"
+                    unreachable = (row.id, row.destination, reason, row.correlation_id)
+                else:
+                    row.status = "dead"
+            uow.commit()
+        if row.status == "pending":
+            for callback in self.hirebot.dispatcher.on_commit:
+                callback()
+        if unreachable is not None:
+            outbox_id, address, reason, cid = unreachable
+            report_undeliverable(
+                self.hirebot.uow,
+                self.hirebot.catalog,
+                self.hirebot.clock,
+                self.hirebot.channels,
+                outbox_id=outbox_id,
+                channel=NAME,
+                address=address,
+                reason=reason,
+                correlation_id=cid,
+            )
+
+
+REENGAGEMENT = 131047
+RESEND_CODES = frozenset({REENGAGEMENT, 131056, 130429})
+_RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,238 @@
+"""Delivers WhatsApp outbox rows with pywa, inside the platform's rules.
+
+- **The 24-hour window.** Free-form messages reach a person only within 24 hours of their last
+  message to the business (`channel_contacts.last_inbound_at`, noted by the runtime). Outside
+  it the sender sends the configured template once (it invites the person to open the
+  conversation), and hands the row back to wait; when the person writes, the runtime makes
+  their waiting rows due at once and they follow, in order.
+- **Pacing.** Each send takes from the number's and the person's token buckets (pacing.py);
+  when one is empty the row is handed back with the time to retry, and the worker holds that
+  person's later rows behind it. Meta's own 130429 / 131056 answers are "retry later" too.
+- **Batching.** A text-only row goes out together with the person's next text-only rows when
+  they fit one message; those rows are marked sent with the same message id, so a worker
+  that claimed them finds them sent and sends nothing twice.
+- **Parts.** A reply longer than one message goes as several; the parts already accepted are
+  remembered, so a retry after a rate limit in the middle sends only the rest.
+- Edits (cards updated in place, erasure's edits of delivered messages): the Cloud API
+  cannot edit a sent message, so these are logged and marked done without a send.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+import httpx
+from pywa import errors as wa_errors
+from pywa.client import WhatsApp
+from pywa.types.templates import TemplateLanguage
+
+from bot.bootstrap import Hirebot
+from bot.channels.whatsapp.client import make_client
+from bot.channels.whatsapp.pacing import Pacer
+from bot.channels.whatsapp.plugin import NAME
+from bot.channels.whatsapp.render import Part, merged, render
+from bot.channels.whatsapp.settings import WhatsAppSettings
+from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.services.outbox import MESSAGE_UPDATE, reply_of
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=5)  # the person's clock and ours differ; stay inside
+REINVITE_AFTER = timedelta(hours=24)
+WAIT_FOR_ANSWER = 6 * 3600.0  # seconds a row waits for the person to open the window
+NUMBER_RETRY = 1.0
+BATCH_ROWS = 10
+MAX_REMEMBERED = 1000
+
+# Meta's error codes, by what the delivery worker should do about them.
+RETRY_LATER = (wa_errors.ThrottlingError, wa_errors.ServiceUnavailable, wa_errors.UnknownError)
+UNREACHABLE = (
+    wa_errors.MessageUndeliverable,  # 131026: not a WhatsApp number, or cannot receive
+    wa_errors.RecipientNotInAllowedList,  # 131030: a test number's allow-list
+    wa_errors.UserIsInExperimentGroup,
+    wa_errors.BSUIDRecipientNotSupported,
+)
+
+UNREACHABLE_CODES = frozenset(code for kind in UNREACHABLE for code in (kind.__error_codes__ or ()))
+
+
+def window_open(last_inbound: datetime | None, now: datetime) -> bool:
+    """Whether a free-form message may go now: the person wrote within the last 24 hours."""
+    return last_inbound is not None and now - last_inbound < WINDOW - WINDOW_MARGIN
+
+
+def recipient(address: str) -> str:
+    """pywa reads digits (or `+digits`) as a phone number and `CC.digits` as a user id."""
+    return address
+
+
+class WhatsAppSender:
+    channel = NAME
+
+    def __init__(self, hirebot: Hirebot, client: WhatsApp | None = None) -> None:
+        self.hirebot = hirebot
+        self.settings = hirebot.env.channel_settings(WhatsAppSettings)
+        self.client = client or make_client(self.settings)
+        self.pacer = Pacer(
+            hirebot.clock,
+            per_second=self.settings.messages_per_second,
+            pair_interval=self.settings.pair_interval_seconds,
+        )
+        # Outbox row id -> (parts accepted so far, the last one's message id).
+        self._progress: OrderedDict[int, tuple[int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # The delivery worker's entry ---------------------------------------------------------
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        if message.kind in ("card_update", MESSAGE_UPDATE):
+            log.info("whatsapp cannot edit sent messages; outbox row %s not sent", message.id)
+            return message.card_ref
+        to = message.ephemeral_to or message.destination
+        already = self._already_sent(message.id)
+        if already is not None:
+            return already
+        self._require_window(to)
+        parts, batched = self._parts(message, to)
+        with self._lock:
+            done, ref = self._progress.get(message.id, (0, ""))
+        wait = self.pacer.reserve(to, len(parts) - done)
+        if wait > 0:
+            raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
+        for index, part in enumerate(parts[done:], start=done):
+            ref = self._post(to, part, message.id, index)
+        with self._lock:
+            self._progress.pop(message.id, None)
+        if batched:
+            self._mark_batched(batched, ref)
+        return ref or None
+
+    # The window ------------------------------------------------------------------------------
+
+    def _require_window(self, to: str) -> None:
+        now = self.hirebot.clock.now()
+        with self.hirebot.uow() as uow:
+            contact = uow.contacts.find(NAME, to)
+            if contact is not None and window_open(contact.last_inbound_at, now):
+                return
+            invited = contact.invited_at if contact is not None else None
+            wrote = contact.last_inbound_at if contact is not None else None
+            fresh = invited is not None and (wrote is None or invited > wrote)
+            if fresh and invited is not None and now - invited < REINVITE_AFTER:
+                raise DeliveryError(
+                    f"{to} has not opened the conversation yet "
+                    f"(invited {invited:%Y-%m-%d %H:%M} UTC)",
+                    retry_after=WAIT_FOR_ANSWER,
+                )
+        self._invite(to)
+        with self.hirebot.uow() as uow:
+            uow.contacts.invited(NAME, to, now)
+            uow.commit()
+        raise DeliveryError(
+            f"{to}: outside the 24-hour window; template sent, waiting for an answer",
+            retry_after=WAIT_FOR_ANSWER,
+        )
+
+    def _invite(self, to: str) -> None:
+        """The approved template that asks the person to open the conversation."""
+        name = self._first_name(to)
+        wait = self.pacer.reserve(to)
+        if wait > 0:
+            raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
+        try:
+            self.client.send_template(
+                to=recipient(to),
+                name=self.settings.template,
+                language=TemplateLanguage(self.settings.template_language),
+                # The template's one body parameter, {{1}}: the person's first name.
+                params=[{"type": "body", "parameters": [{"type": "text", "text": name}]}],
+            )
+        except wa_errors.WhatsAppError as exc:
+            raise self._error(to, exc) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"network: {exc}") from exc
+
+    def _first_name(self, to: str) -> str:
+        with self.hirebot.uow() as uow:
+            person = uow.people.by_identity(NAME, to)
+            if person is None:
+                contact = uow.contacts.find(NAME, to)
+                person = uow.people.by_identity(NAME, contact.address) if contact else None
+            return (person.name.split()[0] if person and person.name.split() else "there")[:60]
+
+    # Parts, batches and posts ---------------------------------------------------------------
+
+    def _already_sent(self, outbox_id: int) -> str | None:
+        """A row another row's message carried already (batching) is not sent again."""
+        with self.hirebot.uow() as uow:
+            row = uow.outbox.get(outbox_id)
+            if row is not None and row.status == "sent":
+                return row.external_ref or ""
+        return None
+
+    def _parts(self, message: OutgoingMessage, to: str) -> tuple[list[Part], list[int]]:
+        parts = render(message.reply)
+        if message.kind != "message" or len(parts) != 1 or parts[0].choices is not None:
+            return parts, []
+        with self.hirebot.uow() as uow:
+            later = uow.outbox.open_after(NAME, message.destination, message.id, BATCH_ROWS)
+            rows = [r for r in later if r.kind == "message" and r.ephemeral_to is None]
+        replies, ids = [message.reply], []
+        for row in rows:
+            reply = reply_of(row)
+            candidate = merged([*replies, reply])
+            if candidate is None:
+                break
+            replies.append(reply)
+            ids.append(row.id)
+        if not ids:
+            return parts, []
+        combined = merged(replies)
+        return ([combined] if combined else parts), (ids if combined else [])
+
+    def _mark_batched(self, ids: list[int], ref: str) -> None:
+        with self.hirebot.uow() as uow:
+            uow.outbox.mark_sent(ids, self.hirebot.clock.now(), ref or None)
+            uow.commit()
+        log.info("outbox rows %s went with message %s", ids, ref)
+
+    def _post(self, to: str, part: Part, outbox_id: int, index: int) -> str:
+        try:
+            sent = self.client.send_message(
+                to=recipient(to), text=part.text, buttons=part.choices, preview_url=False
+            )
+        except wa_errors.WhatsAppError as exc:
+            raise self._error(to, exc) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"network: {exc}") from exc
+        with self._lock:
+            self._progress[outbox_id] = (index + 1, sent.id)
+            while len(self._progress) > MAX_REMEMBERED:
+                self._progress.popitem(last=False)
+        return sent.id
+
+    def _error(self, to: str, exc: wa_errors.WhatsAppError) -> DeliveryError:
+        text = f"whatsapp {exc.code}: {exc.message}"
+        if isinstance(exc, wa_errors.TooManyMessages):  # 131056, the pair rate limit
+            wait = max(self.settings.pair_interval_seconds, 1.0)
+            self.pacer.back_off(to, wait)
+            return DeliveryError(text, retry_after=wait)
+        if isinstance(exc, RETRY_LATER):
+            return DeliveryError(text, retry_after=NUMBER_RETRY)
+        if isinstance(exc, wa_errors.ReEngagementMessage):  # 131047: the window is closed
+            with self.hirebot.uow() as uow:
+                uow.contacts.closed(NAME, to)
+                uow.commit()
+            return DeliveryError(text, retry_after=0.0)
+        if isinstance(exc, UNREACHABLE):
+            return DeliveryError(text, unreachable=True)
+        if isinstance(exc, wa_errors.AuthorizationError):  # a token to fix: keep the row
+            return DeliveryError(text)
+        return DeliveryError(text, retryable=False)
+
+    def close(self) -> None:
+        return None
