@@ -106,12 +106,25 @@ class SentMessage:
     @property
     def choices(self) -> list[tuple[str, str]]:
         """(title, id) of each button or list row."""
+        return [(title, ref) for title, ref, _ in self.rows]
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(title, id, description) of each button or list row."""
         if self.type != "interactive":
             return []
         action = self.body["interactive"]["action"]
         if "buttons" in action:
-            return [(b["reply"]["title"], b["reply"]["id"]) for b in action["buttons"]]
-        return [(r["title"], r["id"]) for s in action["sections"] for r in s["rows"]]
+            return [(b["reply"]["title"], b["reply"]["id"], "") for b in action["buttons"]]
+        return [
+            (r["title"], r["id"], r.get("description", ""))
+            for s in action["sections"]
+            for r in s["rows"]
+        ]
+
+    def labels(self) -> list[str]:
+        """What each choice says in full (a long label's row shows it as its description)."""
+        return [description or title for title, _, description in self.rows]
 
 
 @dataclass
@@ -137,7 +150,9 @@ class Failure:
 
 @dataclass
 class Templates:
-    known: dict[tuple[str, str], int] = field(default_factory=lambda: {("hirebot_waiting", "en"): 1})
+    known: dict[tuple[str, str], int] = field(
+        default_factory=lambda: {("hirebot_waiting", "en"): 1}
+    )
 
 
 class FakeWhatsAppAPI:
@@ -261,7 +276,10 @@ class FakeWhatsAppAPI:
             raise AssertionError(f"no choice {title!r} on {sent.wamid}: {sent.choices}")
         action = sent.body["interactive"]["action"]
         kind = "button_reply" if "buttons" in action else "list_reply"
-        body = {"type": "interactive", "interactive": {"type": kind, kind: {"id": ids[title], "title": title}}}
+        body = {
+            "type": "interactive",
+            "interactive": {"type": kind, kind: {"id": ids[title], "title": title}},
+        }
         return self._incoming(user, body, sent.wamid)
 
     def quick_reply(self, user: User, sent: SentMessage, payload: str, text: str) -> JsonDict:
@@ -321,7 +339,11 @@ class FakeWhatsAppAPI:
             raise GraphError(131009, f"message type {kind} is not modelled by the fake")
         with self._lock:
             failure = next(
-                (f for f in self._failures if f.to is None or f.to.lstrip("+") == str(to).lstrip("+")),
+                (
+                    f
+                    for f in self._failures
+                    if f.to is None or f.to.lstrip("+") == str(to).lstrip("+")
+                ),
                 None,
             )
             if failure is not None:
@@ -330,7 +352,9 @@ class FakeWhatsAppAPI:
             if kind != "template":
                 last = self.last_inbound.get(str(to).lstrip("+"))
                 if last is None or self.now() - last >= WINDOW:
-                    raise GraphError(131047, "More than 24 hours have passed since the recipient last replied")
+                    raise GraphError(
+                        131047, "More than 24 hours have passed since the recipient last replied"
+                    )
             wamid = f"wamid.OUT{next(self._ids):08d}"
             self.sent.append(SentMessage(wamid, str(to), kind, data, self.now()))
         user = self.users.get(str(to).lstrip("+"))
@@ -339,7 +363,11 @@ class FakeWhatsAppAPI:
             contact["wa_id"] = user.wa_id
         else:
             contact["user_id"] = user.user_id if user else str(to)
-        return 200, {"messaging_product": "whatsapp", "contacts": [contact], "messages": [{"id": wamid}]}
+        return 200, {
+            "messaging_product": "whatsapp",
+            "contacts": [contact],
+            "messages": [{"id": wamid}],
+        }
 
     def _check_template(self, data: JsonDict) -> None:
         template = data.get("template") or {}
@@ -347,9 +375,11 @@ class FakeWhatsAppAPI:
         if key not in self.templates.known:
             raise GraphError(132001, f"template {key[0]} ({key[1]}) does not exist")
         count = sum(
-            len(c.get("parameters") or []) for c in template.get("components") or [] if c.get("type") == "body"
+            len(c.get("parameters") or [])
+            for c in template.get("components") or []
+            if c.get("type") == "body"
         )
-        if count != self.templates.known[key]:  # type: ignore[index]
+        if count != self.templates.known[key]:
             raise GraphError(132000, f"body has {count} parameters")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -407,7 +437,9 @@ def _check_interactive(data: JsonDict) -> None:
         ids = [b["reply"]["id"] for b in buttons]
         for title in titles:
             if not 1 <= len(title) <= MAX_BUTTON_TITLE:
-                raise GraphError(131009, f"button title {title!r} is not 1-{MAX_BUTTON_TITLE} characters")
+                raise GraphError(
+                    131009, f"button title {title!r} is not 1-{MAX_BUTTON_TITLE} characters"
+                )
         if any(len(i) > MAX_BUTTON_ID for i in ids):
             raise GraphError(131009, "button id longer than 256 characters")
         if len(set(titles)) != len(titles) or len(set(ids)) != len(ids):

@@ -23,6 +23,9 @@ from bot.channels.whatsapp.plugin import NAME, normalise_address
 class Sender:
     address: str  # what the core sees as user_ref and conversation
     known: bool
+    # This message is the first since we invited them (a template, the window being closed):
+    # a word like "ok" answers the invitation rather than being a command.
+    answers_invitation: bool = False
 
 
 def _phone(user: BaseUser) -> str | None:
@@ -54,10 +57,14 @@ def identify(hirebot: Hirebot, user: BaseUser) -> Sender:
         address = address or phone or user_id or "-"
         # A stranger's window opens too: the polite refusal must reach them.
         alias = next((c for c in candidates if c != address), None) if known else None
+        before = uow.contacts.find(NAME, address)
+        invited = before.invited_at if before is not None else None
+        wrote = before.last_inbound_at if before is not None else None
+        answers = invited is not None and (wrote is None or invited > wrote)
         uow.contacts.wrote(NAME, address, now, alias=alias)
         woke = uow.outbox.due_now(NAME, address, now)
         uow.commit()
     if woke:
         for callback in hirebot.dispatcher.on_commit:
             callback()
-    return Sender(address, known)
+    return Sender(address, known, answers)

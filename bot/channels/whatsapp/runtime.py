@@ -247,6 +247,9 @@ class WhatsAppRuntime:
     def _text(self, who: Who, wamid: str, text: str, quoted: str | None) -> None:
         """A reply to one of our prompts (quoted, or the latest message was one) answers it;
         any other text is a command, or an open flow's answer (the core decides)."""
+        if who.answers_invitation and not self._is_command(text):
+            log.info("whatsapp %s answered the invitation; waiting messages follow", wamid)
+            return
         asked = self._asked(who.address, quoted)
         if asked is not None:
             action_id, value = asked
@@ -254,6 +257,13 @@ class WhatsAppRuntime:
             self.hirebot.dispatcher.handle(self._inbound(who, wamid, action=event))
             return
         self.hirebot.dispatcher.handle(self._inbound(who, wamid, text=text))
+
+    def _is_command(self, text: str) -> bool:
+        words = text.strip().lstrip("/").split(maxsplit=1)
+        commands = self.hirebot.commands
+        return bool(words) and (
+            words[0].lower() in commands.commands or words[0].lower() in commands.aliases
+        )
 
     def _asked(self, address: str, quoted: str | None) -> tuple[str, str] | None:
         with self.hirebot.uow() as uow:

@@ -19,6 +19,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot, bootstrap
+from bot.channels.whatsapp.render import plain
 from bot.channels.whatsapp.runtime import SIGNATURE_HEADER, WhatsAppRuntime
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
@@ -54,8 +55,12 @@ def fake(clock: FrozenClock) -> Iterator[FakeWhatsAppAPI]:
 
 
 def whatsapp_env(fake: FakeWhatsAppAPI, **extra: str) -> Environment:
+    """The channel's settings pointing at the fake. Pacing per person is off unless a test
+    turns it on (`WHATSAPP_PAIR_INTERVAL_SECONDS`): the frozen clock only moves when a test
+    moves it, and most tests send several messages to one person at one instant."""
     return Environment.model_validate(
         {
+            "WHATSAPP_PAIR_INTERVAL_SECONDS": "0",
             "WHATSAPP_TOKEN": fake.token,
             "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id,
             "WHATSAPP_APP_SECRET": fake.app_secret,
@@ -84,18 +89,24 @@ class WhatsApp:
         self.lucas = self.fake.user(LUCAS_NUMBER, "DE.1004", "Lucas")
         self.stranger = self.fake.user(STRANGER_NUMBER, "PK.1999", "Stranger")
 
-    def post(self, notification: dict[str, Any], *, signature: str | None = "sign") -> httpx.Response:
+    def post(
+        self, notification: dict[str, Any], *, signature: str | None = "sign"
+    ) -> httpx.Response:
         body = json.dumps(notification).encode()
         headers = {"Content-Type": "application/json"}
         if signature == "sign":
             headers[SIGNATURE_HEADER] = self.fake.sign(body)
         elif signature is not None:
             headers[SIGNATURE_HEADER] = signature
-        response: httpx.Response = self.client.post("/whatsapp/webhook", content=body, headers=headers)
+        response: httpx.Response = self.client.post(
+            "/whatsapp/webhook", content=body, headers=headers
+        )
         handle_inbox(self.hirebot)
         return response
 
-    def say(self, text: str, user: User | None = None, *, quoting: str | None = None) -> dict[str, Any]:
+    def say(
+        self, text: str, user: User | None = None, *, quoting: str | None = None
+    ) -> dict[str, Any]:
         notification = self.fake.message(user or self.sana, text, quoting=quoting)
         response = self.post(notification)
         assert response.status_code == 200, response.text
@@ -106,6 +117,35 @@ class WhatsApp:
         response = self.post(notification)
         assert response.status_code == 200, response.text
         return notification
+
+    def press(self, label: str, user: User | None = None, sent: SentMessage | None = None) -> str:
+        """Tap the choice saying `label` on `sent` (default: the newest message offering it);
+        returns the text of the next message shown."""
+        user = user or self.sana
+        if sent is None:
+            offering = [m for m in self.shown(user) if label in m.labels()]
+            assert offering, f"no choice {label!r}: {[m.text[:60] for m in self.shown(user)[-3:]]}"
+            sent = offering[-1]
+        title = sent.choices[sent.labels().index(label)][0]
+        before = len(self.shown(user))
+        self.tap(sent, title, user)
+        self.deliver()
+        shown = self.shown(user)
+        assert len(shown) > before, f"nothing came after tapping {label!r}"
+        return plain(shown[-1].text)
+
+    def type_in(self, text: str, user: User | None = None) -> str:
+        before = len(self.shown(user))
+        self.say(text, user)
+        self.deliver()
+        shown = self.shown(user)
+        assert len(shown) > before, f"nothing came after typing {text!r}"
+        return plain(shown[-1].text)
+
+    def find(self, starts: str, user: User | None = None) -> SentMessage:
+        found = [m for m in self.shown(user) if plain(m.text).startswith(starts)]
+        assert found, f"no message starting {starts!r}: {[m.text[:60] for m in self.shown(user)]}"
+        return found[-1]
 
     def deliver(self) -> int:
         """Run the delivery loop until it has nothing left to send now."""

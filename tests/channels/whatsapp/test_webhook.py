@@ -8,7 +8,11 @@ from tests.channels.whatsapp.conftest import VERIFY_TOKEN, WhatsApp
 
 
 def test_the_handshake_echoes_the_challenge_for_the_right_token(whatsapp: WhatsApp) -> None:
-    params = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"}
+    params = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": VERIFY_TOKEN,
+        "hub.challenge": "1158201444",
+    }
     response = whatsapp.client.get("/whatsapp/webhook", params=params)
     assert response.status_code == 200
     assert response.text == "1158201444"
@@ -28,8 +32,12 @@ def test_a_bad_or_missing_signature_is_refused_and_changes_nothing(whatsapp: Wha
     assert whatsapp.post(notification, signature=None).status_code == 401
     assert whatsapp.post(notification, signature="sha256=" + "0" * 64).status_code == 401
     forged = json.dumps(notification).encode()
-    assert whatsapp.post(notification, signature=whatsapp.fake.sign(forged + b" ")).status_code == 401
-    assert whatsapp.hirebot.inbox.counts() == {} or sum(whatsapp.hirebot.inbox.counts().values()) == 0
+    assert (
+        whatsapp.post(notification, signature=whatsapp.fake.sign(forged + b" ")).status_code == 401
+    )
+    assert (
+        whatsapp.hirebot.inbox.counts() == {} or sum(whatsapp.hirebot.inbox.counts().values()) == 0
+    )
     whatsapp.deliver()
     assert whatsapp.shown() == []
 
@@ -45,4 +53,5 @@ def test_a_number_nobody_linked_gets_a_polite_refusal(whatsapp: WhatsApp) -> Non
     whatsapp.say("list", whatsapp.stranger)
     whatsapp.deliver()
     texts = whatsapp.texts(whatsapp.stranger)
-    assert len(texts) == 1 and "don't know you" in texts[0]
+    assert len(texts) == 1
+    assert "don't know you" in texts[0]
