@@ -381,6 +381,9 @@ class FakeWhatsAppAPI:
         )
         if count != self.templates.known[key]:
             raise GraphError(132000, f"body has {count} parameters")
+        for component in template.get("components") or []:
+            if component.get("type") == "button" and component.get("sub_type") != "quick_reply":
+                raise GraphError(131009, "the template's one button is a quick reply")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

@@ -34,7 +34,7 @@ from bot.channels.whatsapp.inbound import Sender as Who
 from bot.channels.whatsapp.inbound import identify
 from bot.channels.whatsapp.plugin import NAME
 from bot.channels.whatsapp.render import ASK, parse_callback
-from bot.channels.whatsapp.sender import UNREACHABLE_CODES, WhatsAppSender
+from bot.channels.whatsapp.sender import INVITE_ANSWER, UNREACHABLE_CODES, WhatsAppSender
 from bot.channels.whatsapp.settings import WhatsAppSettings
 from bot.delivery.sender import Sender
 from bot.handlers.dispatcher import ActionEvent, Inbound
@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 1024 * 1024
-INVITE_ANSWER = "open"  # the template's quick-reply payload: opens the window, nothing else
 
 
 def signed(secret: str | None, body: bytes, header: str | None) -> bool:
@@ -221,8 +220,8 @@ class WhatsAppRuntime:
         if kind == "button":  # a template's quick reply
             tap = CallbackButton.from_update(client=self.client, update=raw)
             who = identify(self.hirebot, tap.from_user)
-            if tap.data != INVITE_ANSWER:
-                self._tap(who, tap.id, tap.data)
+            if tap.data != INVITE_ANSWER:  # a button of another template is none of ours
+                log.info("whatsapp quick reply %r from %s ignored", tap.data, who.address)
             return
         parsed = Message.from_update(client=self.client, update=raw)
         who = identify(self.hirebot, parsed.from_user)

@@ -40,6 +40,7 @@ from bot.services.outbox import MESSAGE_UPDATE, reply_of
 
 log = logging.getLogger(__name__)
 
+INVITE_ANSWER = "open"  # the template's quick-reply payload: it opens the window, nothing else
 WINDOW = timedelta(hours=24)
 WINDOW_MARGIN = timedelta(minutes=5)  # the person's clock and ours differ; stay inside
 REINVITE_AFTER = timedelta(hours=24)
@@ -63,6 +64,20 @@ UNREACHABLE_CODES = frozenset(code for kind in UNREACHABLE for code in (kind.__e
 def window_open(last_inbound: datetime | None, now: datetime) -> bool:
     """Whether a free-form message may go now: the person wrote within the last 24 hours."""
     return last_inbound is not None and now - last_inbound < WINDOW - WINDOW_MARGIN
+
+
+def invitation_params(name: str) -> list[dict[str, object]]:
+    """The template's parameters (docs/whatsapp.md): {{1}} in the body is the person's first
+    name; its one quick-reply button answers with the payload the runtime knows."""
+    return [
+        {"type": "body", "parameters": [{"type": "text", "text": name}]},
+        {
+            "type": "button",
+            "sub_type": "quick_reply",
+            "index": "0",
+            "parameters": [{"type": "payload", "payload": INVITE_ANSWER}],
+        },
+    ]
 
 
 def recipient(address: str) -> str:
@@ -148,8 +163,7 @@ class WhatsAppSender:
                 to=recipient(to),
                 name=self.settings.template,
                 language=TemplateLanguage(self.settings.template_language),
-                # The template's one body parameter, {{1}}: the person's first name.
-                params=[{"type": "body", "parameters": [{"type": "text", "text": name}]}],
+                params=invitation_params(name),
             )
         except wa_errors.WhatsAppError as exc:
             raise self._error(to, exc) from exc

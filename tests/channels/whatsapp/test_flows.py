@@ -194,6 +194,7 @@ def test_a_reminder_outside_the_window_goes_as_the_template_first(wa: WhatsApp) 
     template = shown[-1].body["template"]
     assert template["name"] == "hirebot_waiting"
     assert template["components"][0]["parameters"] == [{"type": "text", "text": "Hina"}]
+    assert template["components"][1]["parameters"] == [{"type": "payload", "payload": "open"}]
     assert not any(code == 131047 for code, _ in wa.fake.refused)
     # nothing more is sent while she has not answered, however often delivery runs
     templates = len([m for m in shown if m.type == "template"])

@@ -55,3 +55,50 @@ def test_a_number_nobody_linked_gets_a_polite_refusal(whatsapp: WhatsApp) -> Non
     texts = whatsapp.texts(whatsapp.stranger)
     assert len(texts) == 1
     assert "don't know you" in texts[0]
+
+
+def test_a_slash_is_fine_and_errors_are_the_cores(whatsapp: WhatsApp) -> None:
+    whatsapp.say("/show 99")
+    whatsapp.deliver()
+    assert "#99" in whatsapp.last().text
+    assert whatsapp.last().text.startswith("⚠️")
+
+
+def test_a_notification_carrying_several_messages_handles_each_once(whatsapp: WhatsApp) -> None:
+    first = whatsapp.fake.message(whatsapp.sana, "roles")
+    second = whatsapp.fake.message(whatsapp.omar, "whoami")
+    value = first["entry"][0]["changes"][0]["value"]
+    other = second["entry"][0]["changes"][0]["value"]
+    value["contacts"] += other["contacts"]
+    value["messages"] += other["messages"]
+    assert whatsapp.post(first).status_code == 200
+    assert whatsapp.post(first).status_code == 200  # redelivered whole
+    whatsapp.deliver()
+    assert len(whatsapp.shown(whatsapp.sana)) == 1
+    assert len(whatsapp.shown(whatsapp.omar)) == 1
+    assert "Omar Farooq" in whatsapp.last(whatsapp.omar).text
+
+
+def test_a_long_answer_is_split_at_lines_and_each_part_fits(whatsapp: WhatsApp) -> None:
+    whatsapp.say('add senior-backend "Ayesha Khan" email=ayesha@example.com')
+    for n in range(12):
+        whatsapp.say(f"note 1 {'observation ' * 30}{n}")
+    whatsapp.deliver()
+    shown_before = len(whatsapp.shown())
+    whatsapp.say("notes 1")
+    whatsapp.deliver()
+    parts = whatsapp.shown()[shown_before:]
+    assert all(len(p.text) <= 4096 for p in parts)
+    assert whatsapp.fake.refused == []
+
+
+def test_a_role_cannot_name_a_whatsapp_chat() -> None:
+    import pytest
+
+    from bot.config import HirebotConfig
+    from tests.channels.whatsapp.conftest import whatsapp_config_dict
+
+    raw = whatsapp_config_dict()
+    raw["roles"][0]["channels"]["whatsapp"] = "+923001234501"
+    with pytest.raises(ValueError, match="unknown channel 'whatsapp'"):
+        HirebotConfig.model_validate(raw)
