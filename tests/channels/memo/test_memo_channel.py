@@ -91,7 +91,11 @@ def test_the_config_keys_are_the_channels_own() -> None:
     registry.register(PLUGIN)
     try:
         catalog = _config().catalog()
-        assert catalog.person("sana").identities == {"slack": "U0SANAMRZ", "memo": "m-sana"}
+        assert catalog.person("sana").identities == {
+            "slack": "U0SANAMRZ",
+            "whatsapp": "+923001234501",
+            "memo": "m-sana",
+        }
         assert catalog.role("senior-backend").channels["memo"] == ROOM
         raw: dict[str, Any] = yaml.safe_load((ROOT / "config.yaml").read_text())
         raw["people"][0]["memo_id"] = "sana"
