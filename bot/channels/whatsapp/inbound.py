@@ -20,7 +20,7 @@ from bot.channels.whatsapp.plugin import NAME, normalise_address
 
 
 @dataclass(frozen=True)
-class Sender:
+class Correspondent:
     address: str  # what the core sees as user_ref and conversation
     known: bool
     # This message is the first since we invited them (a template, the window being closed):
@@ -37,7 +37,7 @@ def _phone(user: BaseUser) -> str | None:
         return None
 
 
-def identify(hirebot: Hirebot, user: BaseUser) -> Sender:
+def identify(hirebot: Hirebot, user: BaseUser) -> Correspondent:
     """The address for this user, their contact noted as having written now."""
     phone, user_id = _phone(user), user.bsuid or None
     candidates = [a for a in (phone, user_id) if a]
@@ -67,4 +67,4 @@ def identify(hirebot: Hirebot, user: BaseUser) -> Sender:
     if woke:
         for callback in hirebot.dispatcher.on_commit:
             callback()
-    return Sender(address, known, answers)
+    return Correspondent(address, known, answers)

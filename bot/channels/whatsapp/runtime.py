@@ -30,8 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
 from bot.channels.whatsapp.client import make_client
-from bot.channels.whatsapp.inbound import Sender as Who
-from bot.channels.whatsapp.inbound import identify
+from bot.channels.whatsapp.inbound import Correspondent, identify
 from bot.channels.whatsapp.plugin import NAME
 from bot.channels.whatsapp.render import ASK, parse_callback
 from bot.channels.whatsapp.sender import INVITE_ANSWER, UNREACHABLE_CODES, WhatsAppSender
@@ -232,7 +231,12 @@ class WhatsAppRuntime:
         self._text(who, parsed.id, parsed.text, quoted)
 
     def _inbound(
-        self, who: Who, wamid: str, *, text: str | None = None, action: ActionEvent | None = None
+        self,
+        who: Correspondent,
+        wamid: str,
+        *,
+        text: str | None = None,
+        action: ActionEvent | None = None,
     ) -> Inbound:
         return Inbound(
             channel=NAME,
@@ -243,7 +247,7 @@ class WhatsAppRuntime:
             dedup_key=f"{NAME}:{wamid}",
         )
 
-    def _text(self, who: Who, wamid: str, text: str, quoted: str | None) -> None:
+    def _text(self, who: Correspondent, wamid: str, text: str, quoted: str | None) -> None:
         """A reply to one of our prompts (quoted, or the latest message was one) answers it;
         any other text is a command, or an open flow's answer (the core decides)."""
         if who.answers_invitation and not self._is_command(text):
@@ -274,7 +278,7 @@ class WhatsAppRuntime:
             asks = reply_of(row).asks
         return (asks.action.id, asks.action.value) if asks is not None else None
 
-    def _tap(self, who: Who, wamid: str, data: str | None) -> None:
+    def _tap(self, who: Correspondent, wamid: str, data: str | None) -> None:
         parsed = parse_callback(data)
         if parsed is None:
             log.info("ignoring whatsapp tap %r (%s)", data, wamid)
@@ -292,6 +296,7 @@ class WhatsAppRuntime:
         (as a refused send does), a closed window or a rate limit sends the row again."""
         now = self.hirebot.clock.now()
         unreachable: tuple[int, str, str, str] | None = None
+        resend = False
         with self.hirebot.uow() as uow:
             row = uow.outbox.by_external_ref(NAME, status.id)
             if row is None:
@@ -306,7 +311,7 @@ class WhatsAppRuntime:
                 reason = f"whatsapp {code}: {error.message if error else 'failed'}"
                 row.last_error = reason[:2000]
                 if code in RESEND_CODES:
-                    row.status, row.next_attempt_at = "pending", now
+                    row.status, row.next_attempt_at, resend = "pending", now, True
                     if code == REENGAGEMENT:
                         uow.contacts.closed(NAME, row.destination)
                 elif code in UNREACHABLE_CODES:
@@ -315,7 +320,7 @@ class WhatsAppRuntime:
                 else:
                     row.status = "dead"
             uow.commit()
-        if row.status == "pending":
+        if resend:
             for callback in self.hirebot.dispatcher.on_commit:
                 callback()
         if unreachable is not None:

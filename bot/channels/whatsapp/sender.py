@@ -80,11 +80,6 @@ def invitation_params(name: str) -> list[dict[str, object]]:
     ]
 
 
-def recipient(address: str) -> str:
-    """pywa reads digits (or `+digits`) as a phone number and `CC.digits` as a user id."""
-    return address
-
-
 class WhatsAppSender:
     channel = NAME
 
@@ -160,7 +155,7 @@ class WhatsAppSender:
             raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
         try:
             self.client.send_template(
-                to=recipient(to),
+                to=to,  # pywa sends +digits as `to`, a user id as `recipient`
                 name=self.settings.template,
                 language=TemplateLanguage(self.settings.template_language),
                 params=invitation_params(name),
@@ -217,7 +212,11 @@ class WhatsAppSender:
     def _post(self, to: str, part: Part, outbox_id: int, index: int) -> str:
         try:
             sent = self.client.send_message(
-                to=recipient(to), text=part.text, buttons=part.choices, preview_url=False
+                # pywa sends +digits as `to` and a user id as `recipient`
+                to=to,
+                text=part.text,
+                buttons=part.choices,
+                preview_url=False,
             )
         except wa_errors.WhatsAppError as exc:
             raise self._error(to, exc) from exc
