@@ -56,6 +56,7 @@ class UnitOfWork:
     checkins: CheckinRepository
     leases: LeaseRepository
     files: ApplicantFileRepository
+    contacts: ChannelContactRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
