@@ -10,11 +10,11 @@ from bot.flows.schedule_interview import FLOW as SCHEDULE_FLOW
 from bot.handlers.parsing import CommandLine, parse_id, parse_page, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import cut_list, local_time
-from bot.messages.reply import Action, Reply, success
+from bot.messages.reply import Reply, success
 from bot.services import applicants as applicant_service
 from bot.services import feedback as feedback_service
+from bot.services import feedback_owed
 from bot.services import interview_booking as booking
-from bot.services import interview_followups
 from bot.services import interviews as interview_service
 from bot.services.context import Context
 from storage.models import Applicant, FlowRun, Interview, Panelist
@@ -229,33 +229,10 @@ def feedback(ctx: Context, line: CommandLine) -> list[Reply]:
     owed = ctx.uow.interviews.owed_by(ctx.actor.person_id)
     if not owed:
         return [Reply(text="You owe no feedback. Thank you!")]
-    lines, actions = [], []
-    for panelist in owed:
-        applicant = ctx.uow.applicants.get(panelist.interview.applicant_id)
-        when = local_time(panelist.interview.starts_at, _tz(ctx))
-        who = applicant.name if applicant else "?"
-        stage = _stage_label(ctx, applicant, panelist.interview.stage)
-        lines.append(f"#{panelist.interview_id} {who} · {stage} · {when}")
-        actions.append(
-            Action(
-                id="feedback",
-                label=f"Feedback #{panelist.interview_id}",
-                value=str(panelist.interview_id),
-                style="primary",
-            )
-        )
-    room = interview_followups.MAX_ACTIONS
-    return [
-        Reply(
-            title=f"You owe feedback for {len(owed)} interview(s)",
-            lines=lines,
-            actions=actions[:room],
-            footer=f"Buttons for the first {room}; for the other {len(actions) - room}: "
-            "feedback <interview id>"
-            if len(actions) > room
-            else "",
-        )
-    ]
+    me = ctx.uow.people.by_id(ctx.actor.person_id)
+    if me is None:
+        raise NotFound("you are not in the people directory")
+    return [feedback_owed.owed_reply(ctx, me, owed, title=feedback_owed.heading(len(owed)))]
 
 
 def feedback_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:

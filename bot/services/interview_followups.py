@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.messages.format import interview_name
 from bot.messages.reply import Action, Field, Reply
-from bot.services import people, tasks
+from bot.services import feedback_owed, people, tasks
 from bot.services.context import Context
 from bot.services.interviews import (
     Panel,
@@ -31,7 +31,6 @@ PREP = "interview.prep"
 REQUEST = "interview.feedback_request"
 REMIND = "feedback.reminder"
 ESCALATE = "feedback.escalation"
-MAX_ACTIONS = 20  # buttons in one message: within what every channel shows
 
 
 def plan(ctx: Context, interview: Interview) -> None:
@@ -154,50 +153,21 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
         for p in ctx.uow.interviews.owed_by(person.id)
         if p.reminded_at is None and not (p.snoozed_until and p.snoozed_until > now)
     ]
-    # One query for every applicant the batch names, instead of one per line below (held in
-    # a name: the session keeps only objects something refers to).
-    _applicants = ctx.uow.applicants.load([p.interview.applicant_id for p in owed])
-    lines, actions = [], []
-    for item in owed:
-        applicant, role = applicant_of(ctx, item.interview)
-        lines.append(
-            f"Interview #{item.interview_id}: {applicant.name}, "
-            f"{role.pipeline.label(item.interview.stage)}, "
-            f"{when_for(ctx, person, item.interview.starts_at)}"
-        )
-        actions.append(
-            Action(
-                id="feedback",
-                label=f"Give feedback #{item.interview_id}",
-                value=str(item.interview_id),
-                style="primary",
-            )
-        )
-        item.reminded_at = now
-    # Every interview is listed; buttons stop at the channels' limit, the last two kept.
-    room = MAX_ACTIONS - 2
-    more = len(actions) - room
-    actions = [
-        *actions[:room],
-        Action(id="feedback_snooze", label="Snooze a day", value=str(panelist.interview_id)),
-        Action(id="feedback_absent", label="I didn't attend", value=str(panelist.interview_id)),
-    ]
-    count = len(owed)
-    people.tell(
+    reply = feedback_owed.owed_reply(
         ctx,
         person,
-        Reply(
-            title=f"Reminder: you owe feedback for {count} interview{'s' if count != 1 else ''}",
-            text="Independent feedback while it is fresh helps the team decide well.",
-            lines=lines,
-            actions=actions,
-            footer=f"Buttons for the first {room}; for the other {more}: feedback <interview id>"
-            if more > 0
-            else "",
-        ),
-        applicant_id=panelist.interview.applicant_id,
+        owed,
+        title=feedback_owed.heading(len(owed), "Reminder: you"),
+        text="Independent feedback while it is fresh helps the team decide well.",
+        extra=[
+            Action(id="feedback_snooze", label="Snooze a day", value=str(panelist.interview_id)),
+            Action(id="feedback_absent", label="I didn't attend", value=str(panelist.interview_id)),
+        ],
     )
-    return f"reminded about {count}"
+    for item in owed:
+        item.reminded_at = now
+    people.tell(ctx, person, reply, applicant_id=panelist.interview.applicant_id)
+    return f"reminded about {len(owed)}"
 
 
 def escalate(ctx: Context, task: ScheduledTask) -> str:

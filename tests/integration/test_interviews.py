@@ -278,6 +278,39 @@ def test_reminders_batch_respect_working_hours_and_stop_when_done(
     assert any("Lucas Meyer: interview #1" in line for line in escalation.lines)
 
 
+def test_the_feedback_command_and_the_reminder_list_what_is_owed_alike(
+    scheduled: Hirebot, clock: FrozenClock
+) -> None:
+    """One list of the feedback a person owes: `feedback`, the home page and the reminder show
+    the same lines and buttons (the reminder adds its snooze and didn't-attend buttons)."""
+    app = scheduled
+    say(app, "add senior-backend 'Bilal <b>Raza</b>' email=bilal@example.com")
+    only(say(app, "schedule 2 2026-11-24 17:00 with=hina duration=30m stage=interview"))
+    run_at(app, clock, ENDS)
+    run_at(app, clock, datetime(2026, 11, 24, 12, 30, tzinfo=UTC))  # the second one ends
+    before = len(inbox(app, "hina"))
+    run_at(app, clock, ENDS + timedelta(hours=24))  # 16:00 in Karachi: working hours
+    reminder = inbox(app, "hina")[before]
+    asked = only(say(app, "feedback", who="hina"))
+    assert asked.title == "You owe feedback for 2 interviews"
+    assert reminder.title == "Reminder: you owe feedback for 2 interviews"
+    assert (
+        asked.lines
+        == reminder.lines
+        == [
+            "Interview #1: Ayesha Khan, Interview, 24 Nov 2026 15:00 PKT",
+            "Interview #2: Bilal <b>Raza</b>, Interview, 24 Nov 2026 17:00 PKT",
+        ]
+    )
+    labels = [a.label for a in reminder.actions]
+    assert (
+        [a.label for a in asked.actions] == labels[:2] == ["Give feedback #1", "Give feedback #2"]
+    )
+    assert labels[2:] == ["Snooze a day", "I didn't attend"]
+    home = say(app, "home", who="hina").replies[1]
+    assert (home.title, home.lines) == ("My pending feedback", asked.lines)
+
+
 def test_reminder_outside_working_hours_waits_for_the_morning(
     app: Hirebot, clock: FrozenClock
 ) -> None:
@@ -412,7 +445,7 @@ def test_the_feedback_request_names_the_interview_once(
         "How did the interview with Ayesha Khan (Senior Backend Engineer, #1, "
     ), request.text
     owed = only(say(scheduled, "feedback", who="hina"))
-    assert owed.lines[0].startswith("#1 Ayesha Khan · Interview · ")
+    assert owed.lines[0].startswith("Interview #1: Ayesha Khan, Interview, ")
 
 
 def test_a_digest_shows_stage_labels_and_says_tap_only_with_buttons(

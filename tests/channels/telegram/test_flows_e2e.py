@@ -362,7 +362,7 @@ def test_two_open_flows_each_get_their_own_answers(tg: Telegram) -> None:
     assert first["message_id"] != second["message_id"]
 
     owed = type_in(tg, HINA, "/feedback")
-    assert owed.startswith("You owe feedback for 2 interview(s)")
+    assert owed.startswith("You owe feedback for 2 interviews")
     # start the newer one, then the older one: typed text goes to the one asked last
     press(tg, HINA, "Start feedback", second)
     second_rating = messages(tg, HINA)[-1]
@@ -387,7 +387,7 @@ def test_two_open_flows_each_get_their_own_answers(tg: Telegram) -> None:
 
     # the owed list's button brings the older one back to the front
     tg.clock.advance(timedelta(seconds=5))
-    resumed = press(tg, HINA, "Feedback #1", find(tg, HINA, "You owe feedback"))
+    resumed = press(tg, HINA, "Give feedback #1", find(tg, HINA, "You owe feedback"))
     assert "Any comment on Programming languages?" in resumed
     tg.clock.advance(timedelta(seconds=5))
     type_in(tg, HINA, "first one")
