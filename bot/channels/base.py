@@ -1,6 +1,6 @@
-"""What a channel package contributes: its traits and settings (`ChannelPlugin`, declared in
-its `plugin.py`), and for `hirebot serve` a runtime with a sender, HTTP routes and background
-work (`ChannelRuntime`)."""
+"""What a channel package contributes: its traits and settings, its renderer and its send
+limits (`ChannelPlugin`, declared in its `plugin.py`), and for `hirebot serve` a runtime with a
+sender, HTTP routes and background work (`ChannelRuntime`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from starlette.routing import BaseRoute
 
 from bot.delivery.sender import Sender
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import UNLIMITED, ChannelTraits, SendLimits
+from bot.messages.reply import Reply
 
 if TYPE_CHECKING:  # only for annotations: the config and the app import the registry
     from bot.bootstrap import Hirebot
@@ -44,8 +45,21 @@ class ChannelRuntime(Protocol):
         ...
 
 
+class Renderer(Protocol):
+    def __call__(self, reply: Reply) -> list[str]:
+        """The messages one reply becomes on this channel, each as the platform receives its
+        content (escaped for its markup, split at its limits): what a preview shows and what
+        the tests read, through the registry."""
+        ...
+
+
 def _never(env: Environment) -> bool:
     return False
+
+
+def plain_text(reply: Reply) -> list[str]:
+    """A channel with no markup of its own shows a reply's plain text, in one message."""
+    return [reply.plain_text()]
 
 
 @dataclass(frozen=True)
@@ -62,3 +76,7 @@ class ChannelPlugin:
     runtime: Callable[[Hirebot], ChannelRuntime] | None = None
     # How a person uses a one-time link code here (lines for `hirebot people link`).
     link_instructions: Callable[[Environment, str], list[str]] | None = None
+    # How a reply looks there; the channel's sender sends what this gives.
+    render: Renderer = plain_text
+    # How fast the platform accepts messages (the sender is the runtime's, built with it).
+    send_limits: SendLimits = UNLIMITED

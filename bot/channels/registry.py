@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.channels.base import ChannelPlugin
+from bot.channels.base import ChannelPlugin, Renderer
 from bot.channels.console.plugin import PLUGIN as CONSOLE
 from bot.channels.slack.plugin import PLUGIN as SLACK
 from bot.channels.telegram.plugin import PLUGIN as TELEGRAM
 from bot.channels.whatsapp.plugin import PLUGIN as WHATSAPP
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import ChannelTraits, SendLimits
 
 if TYPE_CHECKING:
     from bot.environment import Environment
@@ -50,3 +50,21 @@ def enabled(env: Environment) -> list[ChannelPlugin]:
 
 def plugin(name: str) -> ChannelPlugin | None:
     return next((p for p in _PLUGINS if p.traits.name == name), None)
+
+
+def _named(name: str) -> ChannelPlugin:
+    found = plugin(name)
+    if found is None:
+        known = ", ".join(p.traits.name for p in _PLUGINS)
+        raise ValueError(f"no channel named '{name[:40]}'; channels: {known}")
+    return found
+
+
+def renderer(name: str) -> Renderer:
+    """How a reply looks on the channel `name` (a preview in the CLI asks here)."""
+    return _named(name).render
+
+
+def send_limits(name: str) -> SendLimits:
+    """How fast the channel `name` accepts messages (for whoever paces its delivery)."""
+    return _named(name).send_limits

@@ -89,7 +89,7 @@ def digest_command(
     config: ConfigOption = None,
 ) -> None:
     """A person's digest, as it would be sent now: printed, or sent to them."""
-    from bot.channels.console.render import render
+    from bot.channels import registry
     from bot.domain.errors import UserError
     from bot.services import digests, people
 
@@ -105,7 +105,7 @@ def digest_command(
                     ctx.uow.commit()
             except UserError as exc:
                 raise fail(exc.message) from exc
-        text, _choices = render(reply, where=None, kind="message")
-        out.print(text, end="")
+        for text in registry.renderer("console")(reply):
+            out.print(text, end="", markup=False, emoji=False)  # as typed, never styled
         if not preview:
             out.print("queued for delivery")

@@ -11,6 +11,50 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
+@dataclass(frozen=True)
+class SendLimits:
+    """How fast a channel's platform accepts messages, as its plugin declares them: data for
+    whoever paces delivery, so that no pacing code names a platform. Rates are messages per
+    second; None means the platform publishes no such limit.
+
+    A platform answers a message over its limit with "retry after N seconds" (the delivery
+    worker honours that); these figures are for not reaching it in the first place.
+    """
+
+    # Every message the bot sends, across all conversations.
+    overall: float | None = None
+    # Messages into one conversation (a private chat, a channel, a group).
+    per_conversation: float | None = None
+    # Into one shared conversation, where the platform is stricter there (None: as above).
+    per_shared_conversation: float | None = None
+    # How many messages may go at once into one conversation before the rate applies.
+    burst: int = 1
+
+    def __post_init__(self) -> None:
+        rates = (self.overall, self.per_conversation, self.per_shared_conversation)
+        if any(rate is not None and rate <= 0 for rate in rates):
+            raise ValueError("a rate is a positive number of messages per second, or None")
+        if self.burst < 1:
+            raise ValueError("a burst is at least one message")
+
+    def conversation_rate(self, *, shared: bool) -> float | None:
+        """Messages per second into one conversation of this kind (None: unlimited)."""
+        rates = [self.per_conversation]
+        if shared:
+            rates.append(self.per_shared_conversation)
+        known = [rate for rate in rates if rate is not None]
+        return min(known) if known else None
+
+    def spacing(self, *, shared: bool) -> float:
+        """Seconds to leave between two messages into one conversation once a burst is spent
+        (0: none needed)."""
+        rate = self.conversation_rate(shared=shared)
+        return 0.0 if rate is None else 1.0 / rate
+
+
+UNLIMITED = SendLimits()  # a channel with no published limits (a terminal, a test's)
+
+
 def _as_is(address: str) -> str:
     return address
 

@@ -1,9 +1,12 @@
-"""The console channel's declaration: run by `hirebot console`, never by the server."""
+"""The console channel's declaration: run by `hirebot console`, never by the server; its
+renderer prints a reply as the terminal shows it, and a terminal has no rate limit."""
 
 from __future__ import annotations
 
 from bot.channels.base import ChannelPlugin
-from bot.domain.channels import ChannelTraits
+from bot.channels.console.render import render
+from bot.domain.channels import UNLIMITED, ChannelTraits
+from bot.messages.reply import Reply
 
 
 def _room(address: str) -> str:
@@ -13,6 +16,11 @@ def _room(address: str) -> str:
     return address
 
 
+def _render(reply: Reply) -> list[str]:
+    text, _choices = render(reply, where=None, kind="message")
+    return [text.plain]
+
+
 PLUGIN = ChannelPlugin(
     traits=ChannelTraits(
         name="console",
@@ -20,5 +28,7 @@ PLUGIN = ChannelPlugin(
         shared_conversations=True,
         implicit_address=True,
         normalise_conversation=_room,
-    )
+    ),
+    render=_render,
+    send_limits=UNLIMITED,
 )

@@ -1,14 +1,16 @@
 """The Slack channel's declaration: traits, when it is enabled (SLACK_BOT_TOKEN: settings.py),
-and its runtime."""
+its renderer, its send limits and its runtime."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
 from bot.channels.slack.settings import SlackSettings
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import ChannelTraits, SendLimits
+from bot.messages.reply import Reply
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
@@ -49,6 +51,19 @@ def _runtime(hirebot: Hirebot) -> ChannelRuntime:
     return SlackRuntime(hirebot)
 
 
+def _render(reply: Reply) -> list[str]:
+    """The chat.postMessage content (Block Kit and its notification text) as JSON."""
+    from bot.channels.slack import render
+
+    return [json.dumps(render.message(reply).payload(), ensure_ascii=False)]
+
+
+# chat.postMessage: about one message per second into a channel, short bursts tolerated (how
+# many is not published: 3 keeps well inside); a workspace-wide limit exists but is not
+# published either (https://api.slack.com/docs/rate-limits, "Posting messages").
+LIMITS = SendLimits(per_conversation=1.0, burst=3)
+
+
 PLUGIN = ChannelPlugin(
     traits=ChannelTraits(
         name="slack",
@@ -62,4 +77,6 @@ PLUGIN = ChannelPlugin(
     enabled=_enabled,
     runtime=_runtime,
     link_instructions=_link_instructions,
+    render=_render,
+    send_limits=LIMITS,
 )

@@ -1,5 +1,5 @@
 """The Telegram channel's declaration: traits, when it is enabled (TELEGRAM_BOT_TOKEN:
-settings.py), its runtime, and how a link code is used there."""
+settings.py), its renderer, its send limits, its runtime, and how a link code is used there."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
 from bot.channels.telegram.settings import TelegramSettings
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import ChannelTraits, SendLimits
+from bot.messages.reply import Reply
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
@@ -39,6 +40,18 @@ def _runtime(hirebot: Hirebot) -> ChannelRuntime:
     from bot.channels.telegram.runtime import TelegramRuntime
 
     return TelegramRuntime(hirebot)
+
+
+def _render(reply: Reply) -> list[str]:
+    """The HTML text of each sendMessage a reply becomes (split at 4,096 characters)."""
+    from bot.channels.telegram.render import render
+
+    return [part.text for part in render(reply)]
+
+
+# The Bot API FAQ: about 30 messages a second in all, no more than one a second into one chat,
+# and 20 a minute into one group (short bursts tolerated, but not counted on here).
+LIMITS = SendLimits(overall=30.0, per_conversation=1.0, per_shared_conversation=20 / 60, burst=1)
 
 
 PLACEHOLDER_BOT = "<your-bot-username>"
@@ -75,4 +88,6 @@ PLUGIN = ChannelPlugin(
     enabled=_enabled,
     runtime=_runtime,
     link_instructions=_link_instructions,
+    render=_render,
+    send_limits=LIMITS,
 )

@@ -1,5 +1,5 @@
 """The WhatsApp channel's declaration: traits, when it is enabled (WHATSAPP_TOKEN: settings.py),
-its runtime, and how a link code is used there.
+its renderer, its send limits, its runtime, and how a link code is used there.
 
 A person's address is their phone number in E.164 (`+923001234567`, normalised with
 `phonenumbers`), or, for someone whose WhatsApp username hides their number, the business-scoped
@@ -15,7 +15,8 @@ import phonenumbers
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
 from bot.channels.whatsapp.settings import WhatsAppSettings
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import ChannelTraits, SendLimits
+from bot.messages.reply import Reply
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
@@ -67,6 +68,19 @@ def _link_instructions(env: Environment, code: str) -> list[str]:
     return [f"send the team's WhatsApp business number: start {code}"]
 
 
+def _render(reply: Reply) -> list[str]:
+    """The text of each message a reply becomes (choices ride on the last as a list)."""
+    from bot.channels.whatsapp.render import render
+
+    return [part.text for part in render(reply)]
+
+
+# Cloud API defaults: 80 messages a second per business number (error 130429), about one
+# message every 6 seconds to the same person (the pair rate limit, error 131056); settings.py
+# lets a deployment with a higher tier raise the first for its sender's pacing.
+LIMITS = SendLimits(overall=80.0, per_conversation=1 / 6, burst=1)
+
+
 PLUGIN = ChannelPlugin(
     traits=ChannelTraits(
         name=NAME,
@@ -80,4 +94,6 @@ PLUGIN = ChannelPlugin(
     enabled=_enabled,
     runtime=_runtime,
     link_instructions=_link_instructions,
+    render=_render,
+    send_limits=LIMITS,
 )
