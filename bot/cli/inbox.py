@@ -1,4 +1,4 @@
-"""`hirebot inbox`: Slack and Telegram events acknowledged but not handled yet, those given up
+"""`hirebot inbox`: chat platforms' events acknowledged but not handled yet, those given up
 on after their attempts (with the error), and a way to put those back once the cause is fixed.
 
 A running `hirebot serve` picks retried events up on its next inbox pass (within a second).
@@ -17,7 +17,7 @@ from bot.cli.common import ConfigOption, err, fail, open_app
 from bot.cli.outbox import age
 
 inbox_app = typer.Typer(
-    help="Inbound Slack and Telegram events: waiting, being handled, failed; retry failed ones.",
+    help="Inbound chat events: waiting, being handled, failed; retry failed ones.",
     invoke_without_command=True,
 )
 VIEWS = {

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.channels import registry
 from bot.cli.common import ConfigOption, err, fail, open_app
 from bot.domain.errors import UserError
 from bot.handlers.dispatcher import new_correlation_id
@@ -28,7 +29,11 @@ outbox_app = typer.Typer(
     invoke_without_command=True,
 )
 ChannelOption = Annotated[
-    str | None, typer.Option("--channel", help="only this channel (slack, telegram, console)")
+    str | None,
+    typer.Option(
+        "--channel",
+        help=f"only this channel ({', '.join(t.name for t in registry.traits())})",
+    ),
 ]
 
 

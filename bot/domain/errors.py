@@ -29,7 +29,7 @@ class PermissionDenied(UserError):
 
 class FieldErrors(InvalidInput):
     """Several fields of a form failed; `fields` maps each field name to its problem, so forms
-    (Slack modals) can show each message beside its field."""
+    (modals) can show each message beside its field."""
 
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("; ".join(f"{name}: {problem}" for name, problem in fields.items()))

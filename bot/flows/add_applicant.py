@@ -1,4 +1,4 @@
-"""Guided add: asks for an applicant's details one at a time (Telegram `/add`, console `add`).
+"""Guided add: asks for an applicant's details one at a time (`add` alone, in a private chat).
 
     role -> name -> email -> phone -> source -> skills -> resume -> confirm -> (added)
 

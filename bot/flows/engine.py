@@ -29,7 +29,7 @@ CONTROL_HINT = "'pause' puts this aside, 'cancel' stops it; start with / to run 
 
 @dataclass(frozen=True)
 class Choice:
-    key: str  # short: it travels in button values (Telegram allows 64 bytes in all)
+    key: str  # short: it travels in button values (some platforms allow 64 bytes in all)
     label: str
     style: str | None = None
 

@@ -1,8 +1,8 @@
 """The `ask` action: a channel without forms asks for the text a button needs before running it.
 
-Slack opens a modal and the console reads the next line, but a Telegram tap can only start a
-conversation: the adapter dispatches `ask` with the tapped action (`reject:12:applied`), and
-the reply asks for the text with `Reply.asks`, so the answer can be matched back to the action
+A channel with forms opens one and the console reads the next line, but where a tap can only
+start a conversation the adapter dispatches `ask` with the tapped action (`reject:12:applied`),
+and the reply asks for the text with `Reply.asks`, so the answer can be matched back to the action
 by the message it answers, with no state kept in any process. Actions that are not on a card
 register their own asker as `ask.<action id>`.
 """

@@ -1,4 +1,4 @@
-"""Forms submitted whole (a Slack modal, any channel with forms): every field is checked at once
+"""Forms submitted whole (a modal, on any channel with forms): every field is checked at once
 and each problem comes back beside its field (`FieldErrors`), then the same use case runs as for
 the typed command.
 

@@ -1,6 +1,6 @@
 """`home`: a person's dashboard, as a few short replies (one per section).
 
-Channel-neutral: Slack shows it on the App Home tab, other channels answer `home` with it.
+Channel-neutral: a channel with a home tab shows it there, the others answer `home` with it.
 Sections are functions of the request context, listed in `SECTIONS`; the pending-feedback and
 upcoming-interview sections are the interviews work's `feedback` and `interviews` answers.
 """

@@ -226,7 +226,7 @@ def decline_action(ctx: Context, value: str, reason: str | None) -> list[Reply]:
 
 
 def ask_decline(ctx: Context, value: str, _input: str | None) -> list[Reply]:
-    """A channel that asks for text by message (Telegram) tapped Decline: check the offer still
+    """A channel that asks for text by message (no forms) tapped Decline: check the offer still
     waits on this person, then ask for the reason."""
     offer_row = service.get(ctx, _offer_id(value, "decline"))
     if ctx.actor.person_id != offer_row.approver_id:

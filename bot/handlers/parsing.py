@@ -33,7 +33,7 @@ class CommandLine:
                 text = text[len(prefix) :].strip()
         text = text.removeprefix("/")
         head, _, rest = text.partition(" ")
-        name = head.split("@", 1)[0].lower()  # Telegram appends @botname in groups
+        name = head.split("@", 1)[0].lower()  # a group command may end in @botname
         return cls(name=name, rest=rest.strip())
 
     def tokens(self) -> list[str]:

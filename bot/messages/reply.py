@@ -1,8 +1,8 @@
 """The one message shape every handler returns and every adapter renders.
 
 All strings are plain text: user-supplied content is never pre-formatted, so each adapter
-escapes it for its own markup (Block Kit mrkdwn, Telegram HTML, rich) and a name like
-`<!channel>` or `*bold*` always shows literally.
+escapes it for its own markup (a platform's markup language, HTML, a terminal's styles) and a
+name like `<!channel>` or `*bold*` always shows literally.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Field(BaseModel):
 class InputRequest(BaseModel):
     """The message asks `by` (a channel user ref) for the text `action` needs.
 
-    Channels that collect input by message rather than a form (Telegram's forced reply) render
+    Channels that collect input by message rather than a form (a forced reply) render
     this so the answer can be matched back to the action, even after a restart.
     """
 
@@ -61,7 +61,7 @@ class Reply(BaseModel):
     private: bool = True
     asks: InputRequest | None = None
     # The action changed nothing because it was already done (a double tap, an old button):
-    # channels that acknowledge a tap by itself (Telegram's callback answer) say so there.
+    # channels that acknowledge a tap by itself (a callback answer) say so there.
     already_done: bool = False
 
     def plain_text(self) -> str:

@@ -21,7 +21,8 @@ from bot.services.context import Context
 from storage.models import LinkCode, Person
 
 CODE_TTL = timedelta(hours=24)
-# Deep links (Telegram's start parameter) carry at most 64 characters of [A-Za-z0-9_-].
+# Deep links that open a chat with a start parameter carry at most 64 characters of
+# [A-Za-z0-9_-], so a code fits in one.
 _CODE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _NEW_CODE = "ask a hirebot admin for a new one (`hirebot people link <person>`)"
 

@@ -108,14 +108,15 @@ def withdraw(ctx: Context, offer: Offer, applicant: Applicant, reason: str) -> s
 def retire_request(ctx: Context, offer: Offer, outcome: str) -> int:
     """Once an offer no longer waits for approval, its request's Approve and Decline buttons are
     spent: edit each delivered copy to its new status, with `outcome` and without buttons, where
-    the platform allows it (Slack, Telegram). A console has printed its lines, and a copy not yet
+    the platform allows it (each channel's sender edits what it can). A console has printed its
+    lines, and a copy not yet
     delivered keeps its buttons, which then answer that the offer is decided. Returns how many
     edits were queued."""
     status = STATUS_LABELS[OfferStatus(offer.status)]
     edits = 0
     for row in ctx.uow.offers.delivered_about(offer.applicant_id):
         if row.ephemeral_to:
-            continue  # an ephemeral answer (Slack) cannot be edited
+            continue  # an ephemeral answer (seen by one person only) cannot be edited
         request = outbox.reply_of(row)
         if not any(a.id == APPROVE_ACTION and a.value == str(offer.id) for a in request.actions):
             continue

@@ -83,7 +83,8 @@ def mark_sent(
 ) -> None:
     """Record that an adapter delivered these rows itself (console print, HTTP response body).
 
-    One UPDATE, not a load and a flush per row: Slack marks every inline answer this way."""
+    One UPDATE, not a load and a flush per row: a channel that answers inline marks every
+    answer this way."""
     uow.outbox.mark_sent(ids, now, external_ref)
 
 

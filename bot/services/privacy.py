@@ -260,7 +260,8 @@ def _delivered_about(ctx: Context, found: Traces, applicant_id: int) -> dict[int
 
 
 def _edit_cards(ctx: Context, applicant_id: int) -> int:
-    """Replace each posted card with a placeholder (Slack and Telegram allow editing)."""
+    """Replace each posted card with a placeholder (each channel's sender edits it where its
+    platform allows)."""
     placeholder = Reply(
         kind="card",
         title=f"#{applicant_id} (erased)",
@@ -289,7 +290,7 @@ def _edit_messages(
     """Edit each delivered message about them (a prep message, a feedback summary) to a
     placeholder, and each that only quoted them (a digest) to its scrubbed text, where the
     platform allows it: each channel's sender edits what its platform can and skips the rest
-    (the console has printed its lines; an ephemeral Slack message cannot be edited)."""
+    (the console has printed its lines; an ephemeral message cannot be edited)."""
     edited = 0
     for outbox_id, about_them in sorted(delivered.items()):
         original = ctx.uow.outbox.get(outbox_id)
