@@ -111,7 +111,9 @@ def test_erasure_closes_open_interviews_feedback_and_reminders(
         )
     click(app, "flow", start, who="hina")  # a feedback form half filled in
     say(app, "schedule 1 2026-11-26 15:00 with=lucas stage=screening duration=30m")
-    assert pending_feedback(app, "hina") == ["#1 Ayesha Khan · Screening · 24 Nov 2026 15:00 PKT"]
+    assert pending_feedback(app, "hina") == [
+        "Interview #1: Ayesha Khan, Screening, 24 Nov 2026 15:00 PKT"
+    ]
     with app.uow() as uow:
         assert uow.session.scalars(
             select(ScheduledTask).where(ScheduledTask.status == "pending")
