@@ -1,9 +1,10 @@
 """The "Advance all… / Reject all…" buttons under a list, a search or a stale-applicant nudge.
 
-A button's value is `verb:scope`, short enough for Telegram's 64 bytes: `l:<role|->:<stage>`
-(what `list` showed, every page of it), `n:<role>` (who a role's nudge is about), or
-`i:12.15.19` (a search's matches, by id). Tapping it finds those applicants again and starts the
-confirmation (bot/flows/bulk.py), which names each one; nothing changes before that answer.
+A button's value is `verb:scope`, short enough for the 64 bytes a button may carry:
+`l:<role|->:<stage>` (what `list` showed, every page of it), `n:<role>` (who a role's nudge is
+about), or `i:12.15.19` (a search's matches, by id). Tapping it finds those applicants again
+and starts the confirmation (bot/flows/bulk.py), which names each one; nothing changes before
+that answer.
 """
 
 from __future__ import annotations
