@@ -29,6 +29,7 @@ from storage.outbox import CardPostRepository, OutboxRepository
 from storage.people import PersonRepository, RoleRepository
 from storage.personal_data import PersonalDataRepository
 from storage.pipeline import PipelineRepository
+from storage.reports import ReportRepository
 from storage.searches import ApplicantSearchRepository, SavedSearchRepository
 from storage.tasks import TaskRepository
 
@@ -46,6 +47,7 @@ class UnitOfWork:
     interviews: InterviewRepository
     tasks: TaskRepository
     pipeline: PipelineRepository
+    reports: ReportRepository
     offers: OfferRepository
     searches: ApplicantSearchRepository
     saved_searches: SavedSearchRepository
@@ -74,6 +76,7 @@ class UnitOfWork:
         self.interviews = InterviewRepository(self.session)
         self.tasks = TaskRepository(self.session)
         self.pipeline = PipelineRepository(self.session)
+        self.reports = ReportRepository(self.session)
         self.offers = OfferRepository(self.session)
         self.searches = ApplicantSearchRepository(self.session)
         self.saved_searches = SavedSearchRepository(self.session)

@@ -28,6 +28,7 @@ class Permission(StrEnum):
     NOTE = "add notes"
     HISTORY = "read an applicant's history"
     SEE_FEEDBACK = "read every interviewer's feedback"
+    REPORTS = "see hiring reports (funnel, time to hire, sources, interviewers' calibration)"
     ADMIN = "administer hirebot"
 
 
@@ -51,7 +52,7 @@ _TEAM = frozenset(
 ROLE_PERMISSIONS: dict[TeamRole, frozenset[Permission]] = {
     TeamRole.ADMIN: _ALL,
     TeamRole.RECRUITER: _TEAM,
-    TeamRole.HIRING_MANAGER: _TEAM,
+    TeamRole.HIRING_MANAGER: _TEAM | {Permission.REPORTS},
     TeamRole.INTERVIEWER: frozenset({Permission.VIEW, Permission.NOTE}),
     TeamRole.MEMBER: frozenset(),
 }
