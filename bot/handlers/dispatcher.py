@@ -233,7 +233,8 @@ class Dispatcher:
                 destination,
                 reply,
                 applicant_id=ctx.applicant_id,
-                status="inline" if inbound.deliver_inline else "pending",
+                # a picture needs the channel's sender (an inline answer carries text only)
+                status="inline" if inbound.deliver_inline and reply.chart is None else "pending",
             )
             ctx.uow.flush()
             ids.append(row.id)

@@ -48,6 +48,37 @@ class InputRequest(BaseModel):
     by_name: str = ""
 
 
+class Bar(BaseModel):
+    """One bar of a chart: a value, and the limit it is measured against, if any."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: float
+    note: str = ""  # shown beside the bar (a conversion, a count)
+    limit: float | None = None
+
+
+class Panel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    unit: str = ""
+    bars: list[Bar] = []
+
+
+class Chart(BaseModel):
+    """An image attached to a message, carried as the numbers it shows: each channel draws it
+    when it delivers the message (bot/messages/charts.py) and sends it as its platform sends
+    pictures, so an outbox row holds a few numbers, never an image's bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str  # e.g. report.png
+    title: str  # the picture's caption and alternative text
+    panels: list[Panel] = []
+
+
 class Reply(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -63,6 +94,7 @@ class Reply(BaseModel):
     # The action changed nothing because it was already done (a double tap, an old button):
     # channels that acknowledge a tap by itself (a callback answer) say so there.
     already_done: bool = False
+    chart: Chart | None = None
 
     def plain_text(self) -> str:
         """A readable fallback (notifications, audit summaries, channels without rich layout)."""
