@@ -6,7 +6,11 @@ handling and retry handlers.
 
 It serves the methods hirebot calls: ``auth.test``, ``chat.postMessage``,
 ``chat.postEphemeral``, ``chat.update``, ``conversations.open``, ``views.open`` and
-``views.publish``, plus POSTs to an interaction's ``response_url``; any other method
+``views.publish``, the three steps of ``files_upload_v2`` (``files.getUploadURLExternal``,
+a POST of the bytes to the upload URL it answers, ``files.completeUploadExternal``; both
+methods need the ``files:write`` scope, the bytes must be as long as announced, and a file is
+shared once, into a conversation id: C, D or G), plus POSTs to an interaction's
+``response_url``; any other method
 answers ``unknown_method``, as Slack does for a method it does not have.  It validates
 the Block Kit hirebot sends (section, actions, context, divider and input blocks; button,
 static select and text input elements; modal and home views) the way Slack does,
@@ -43,6 +47,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 __all__ = [
     "FakeSlackAPI",
     "SlackCall",
+    "SlackFile",
     "validate_blocks",
     "validate_view",
 ]
@@ -442,6 +447,37 @@ class SlackError(Exception):
         return body
 
 
+@dataclasses.dataclass
+class SlackFile:
+    """A file announced with files.getUploadURLExternal: its bytes once posted to the upload
+    URL, and where files.completeUploadExternal shared it."""
+
+    id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    content: bytes | None = None
+    title: str = ""
+    channel: str | None = None
+    initial_comment: str = ""
+    thread_ts: str | None = None
+
+
+MAX_FILE_BYTES = 1_000_000_000  # Slack's limit on one file
+
+
+class SlackMissingScope(SlackError):
+    """``missing_scope``, with the scope needed and those the token has, as Slack answers."""
+
+    def __init__(self, needed: str, provided: str) -> None:
+        super().__init__("missing_scope")
+        self.needed = needed
+        self.provided = provided
+
+    def payload(self) -> JsonDict:
+        return {**super().payload(), "needed": self.needed, "provided": self.provided}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Failure:
     status: int  # 200 for error_next, 429 or 5xx for fail_next
@@ -470,7 +506,7 @@ class FakeSlackAPI:
         bot_id: str = "B0001",
         app_id: str = "A0001",
         team_name: str = "Hirebot Test",
-        scopes: str = "chat:write,commands,im:write",
+        scopes: str = "chat:write,commands,im:write,files:write",
         bot_name: str = "hirebot",
     ) -> None:
         self.token = token
@@ -489,6 +525,7 @@ class FakeSlackAPI:
         self._failures: dict[str, deque[_Failure]] = {}
         self._response_url_uses: dict[str, int] = {}  # accepted posts by response_url key
         self._expired_response_urls: set[str] = set()
+        self.files: dict[str, SlackFile] = {}  # file id -> upload, once announced
         self._ts_counter = 0
         self._id_counter = 0
         self._changed = threading.Condition()  # guards all state; notified on each call
@@ -502,6 +539,8 @@ class FakeSlackAPI:
             "conversations.open": self._conversations_open,
             "views.open": self._views_open,
             "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
 
     # Lifecycle ---------------------------------------------------------------------
@@ -853,6 +892,74 @@ class FakeSlackAPI:
             answer.update(no_op=True, already_open=True)
         return answer
 
+    def _require_scope(self, scope: str) -> None:
+        granted = self.scopes.split(",")
+        if scope not in granted:
+            raise SlackMissingScope(scope, self.scopes)
+
+    def _files_get_upload_url(self, params: JsonDict) -> JsonDict:
+        """Step 1 of an upload: announce the file's name and size, get a URL for its bytes."""
+        self._require_scope("files:write")
+        self._require(params, "filename", "length")
+        try:
+            length = int(str(params["length"]))
+        except ValueError:
+            raise SlackError("invalid_arguments", ["[ERROR] length must be an integer"]) from None
+        if not 0 < length <= MAX_FILE_BYTES:
+            raise SlackError("invalid_arguments", [f"[ERROR] length {length} out of range"])
+        file_id = self._next_id("F")
+        self.files[file_id] = SlackFile(
+            file_id, str(params["filename"]), length, str(params.get("alt_txt") or "")
+        )
+        return {"upload_url": f"{self.root_url}upload/v1/{file_id}", "file_id": file_id}
+
+    def _upload(self, file_id: str, raw: bytes) -> tuple[int, str]:
+        """Step 2: the file's bytes, posted to the URL step 1 gave (no token: the URL is it)."""
+        with self._changed:
+            upload = self.files.get(file_id)
+            if upload is None:
+                status, answer = HTTPStatus.NOT_FOUND, "not found"
+            elif len(raw) != upload.length:
+                status = HTTPStatus.BAD_REQUEST
+                answer = f"length mismatch: announced {upload.length}, got {len(raw)}"
+            else:
+                upload.content = raw
+                status, answer = HTTPStatus.OK, f"OK - {len(raw)}"
+            self.calls.append(
+                SlackCall("upload", {"length": len(raw)}, {}, {}, status, f"/upload/v1/{file_id}")
+            )
+            self._changed.notify_all()
+        return status, answer
+
+    def _files_complete_upload(self, params: JsonDict) -> JsonDict:
+        """Step 3: share uploaded files into a channel (or keep them private without one)."""
+        self._require_scope("files:write")
+        self._require(params, "files")
+        entries = params["files"]
+        if isinstance(entries, str):
+            try:
+                entries = json.loads(entries)
+            except ValueError:
+                raise SlackError("invalid_arguments", ["[ERROR] files must be JSON"]) from None
+        if not isinstance(entries, list) or not entries:
+            raise SlackError("invalid_arguments", ["[ERROR] files must be a non-empty array"])
+        channel = str(params.get("channel_id") or "") or None
+        if channel is not None and channel[0] not in "CDG":
+            raise SlackError("invalid_channel")
+        done = []
+        for entry in entries:
+            upload = self.files.get(str(entry.get("id") if isinstance(entry, dict) else ""))
+            if upload is None or upload.content is None:
+                raise SlackError("file_not_found")
+            if upload.channel is not None:
+                raise SlackError("file_already_shared")  # modelled: hirebot shares a file once
+            upload.title = str(entry.get("title") or upload.filename)
+            upload.channel = channel
+            upload.initial_comment = str(params.get("initial_comment") or "")
+            upload.thread_ts = str(params.get("thread_ts") or "") or None
+            done.append({"id": upload.id, "title": upload.title, "name": upload.filename})
+        return {"files": done}
+
     def _views_open(self, params: JsonDict) -> JsonDict:
         self._require(params, "trigger_id")
         return {"view": self._store_view(self._check_view(params.get("view"), "modal"))}
@@ -919,6 +1026,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if url.path.startswith("/upload/v1/") and self.command == "POST":
+            status, answer = self.server.fake._upload(url.path.removeprefix("/upload/v1/"), raw)
+            self._send(status, answer.encode(), "text/plain; charset=utf-8", {})
+            return
         headers = {name.lower(): value for name, value in self.headers.items()}
         params, parse_error = _decode_params(headers.get("content-type", ""), raw, url.query)
         fake = self.server.fake

@@ -4,8 +4,10 @@ The real python-telegram-bot client talks to it over loopback HTTP, so tests exe
 PTB's own request encoding, response parsing and error mapping (``BadRequest``,
 ``Forbidden``, ``RetryAfter``, ...) instead of a mock of them.
 
-It serves the eight methods hirebot's Telegram channel reaches, directly or through PTB:
-``getMe`` (``Bot.initialize``), ``sendMessage``, ``editMessageText``,
+It serves the nine methods hirebot's Telegram channel reaches, directly or through PTB:
+``getMe`` (``Bot.initialize``), ``sendMessage``, ``sendPhoto`` (a multipart upload of a PNG
+or JPEG, checked as the server checks a photo: present, at most 10 MB, sides adding up to
+10,000 pixels at most, a caption of 1,024 characters at most), ``editMessageText``,
 ``answerCallbackQuery``, ``setMyCommands``, ``setWebhook``, and for long polling
 ``deleteWebhook`` and ``getUpdates`` (``Updater.start_polling``/``stop``).  Any other
 method answers 404 "Not Found", as an unknown method does on Telegram.
@@ -19,7 +21,8 @@ offsets) is the one formatting parser; text with no ``parse_mode`` is shown as s
 
 Not modelled, and answered with 501 "not modelled by the fake: ..." rather than with an
 answer Telegram would not give: the Markdown parse modes, bodies other than the
-url-encoded form PTB sends (files, JSON), and inline messages.  Also not modelled: the
+url-encoded form PTB sends and its multipart uploads (JSON), photos sent by file id or
+URL, and inline messages.  Also not modelled: the
 ``entities`` argument, replies to missing messages, chats by @username, the entities
 Telegram detects by itself (URLs, @mentions), and setWebhook's one-call-a-second limit.
 ``getUpdates`` long polls for at most ``max_long_poll`` seconds (1 s by default) so that
@@ -44,6 +47,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import email.parser
+import email.policy
 import json
 import re
 import socket
@@ -63,6 +68,7 @@ __all__ = [
     "Hold",
     "TelegramAPIError",
     "TelegramCall",
+    "Upload",
     "callback_update",
     "message_update",
     "parse_entities",
@@ -98,7 +104,37 @@ INLINE_BUTTON_ACTIONS = (
 # PTB sends every argument as a form field and JSON-encodes the ones that are not strings
 # (telegram.request.RequestParameter.json_value). These are strings in the Bot API, so they
 # stay as sent even when they look like JSON ("123", "true"); every other field is decoded.
-RAW_STRING_FIELDS = frozenset({"callback_query_id", "parse_mode", "secret_token", "text", "url"})
+RAW_STRING_FIELDS = frozenset(
+    {"callback_query_id", "parse_mode", "secret_token", "text", "url", "caption"}
+)
+MAX_CAPTION_LENGTH = 1024
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # the Bot API's limit on an uploaded photo
+MAX_PHOTO_SIDES = 10_000  # width + height
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@dataclasses.dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def image_size(content: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG (its IHDR chunk) or a baseline JPEG (its SOF0 marker)."""
+    if content.startswith(PNG_SIGNATURE) and content[12:16] == b"IHDR":
+        return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+    if content.startswith(b"\xff\xd8"):
+        at = 2
+        while at + 9 < len(content) and content[at] == 0xFF:
+            marker, size = content[at + 1], int.from_bytes(content[at + 2 : at + 4], "big")
+            if marker in (0xC0, 0xC2):
+                height = int.from_bytes(content[at + 5 : at + 7], "big")
+                return int.from_bytes(content[at + 7 : at + 9], "big"), height
+            at += 2 + size
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -768,6 +804,7 @@ class FakeTelegramAPI:
         for name, handler in (
             ("getMe", self._get_me),
             ("sendMessage", self._send_message),
+            ("sendPhoto", self._send_photo),
             ("editMessageText", self._edit_message_text),
             ("answerCallbackQuery", self._answer_callback_query),
             ("setMyCommands", self._set_my_commands),
@@ -1135,6 +1172,68 @@ class FakeTelegramAPI:
         self.messages.setdefault(chat_id, {})[message_id] = record
         return self._message_result(record)
 
+    def _send_photo(self, params: JsonDict) -> JsonDict:
+        """A photo uploaded with the request, with an optional caption (parsed like text)."""
+        photo = params.get("photo")
+        if photo is None or photo == "":
+            raise _bad_request("there is no photo in the request")
+        if not isinstance(photo, Upload):
+            raise _not_modelled("a photo sent by file id or URL")
+        caption = params.get("caption")
+        plain, entities = "", list[JsonDict]()
+        if caption not in (None, ""):
+            plain, entities = parse_entities(str(caption), params.get("parse_mode"))
+            plain, entities = _fix_formatted_text(plain, entities)
+        chat_id = self._chat_id(params)
+        if len(plain) > MAX_CAPTION_LENGTH:
+            raise _bad_request("message caption is too long")
+        if len(photo.content) > MAX_PHOTO_BYTES:
+            raise _bad_request("file is too big")
+        size = image_size(photo.content)
+        if size is None:
+            raise _bad_request("IMAGE_PROCESS_FAILED")
+        if sum(size) > MAX_PHOTO_SIDES or 0 in size:
+            raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+        message_id = self._next_message_id.get(chat_id, 1)
+        self._next_message_id[chat_id] = message_id + 1
+        record: JsonDict = {
+            "message_id": message_id,
+            "chat": self._chat_object(chat_id),
+            "date": int(time.time()),
+            "edit_date": None,
+            "text": None,
+            "parse_mode": params.get("parse_mode"),
+            "reply_markup": None,
+            "plain_text": "",
+            "parsed_entities": [],
+            "photo": photo,
+            "photo_size": size,
+            "caption": plain,
+            "caption_entities": entities,
+        }
+        self.messages.setdefault(chat_id, {})[message_id] = record
+        file_id = f"AgAC{chat_id}_{message_id}"
+        result: JsonDict = {
+            "message_id": message_id,
+            "from": self.bot_user,
+            "chat": record["chat"],
+            "date": record["date"],
+            "photo": [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": f"AQAD{message_id}",
+                    "width": size[0],
+                    "height": size[1],
+                    "file_size": len(photo.content),
+                }
+            ],
+        }
+        if plain:
+            result["caption"] = plain
+        if entities:
+            result["caption_entities"] = copy.deepcopy(entities)
+        return result
+
     def _edit_message_text(self, params: JsonDict) -> JsonDict:
         plain, entities = self._formatted(params)
         markup = self._reply_markup(params)
@@ -1352,10 +1451,38 @@ def _reject_constant(constant: str) -> Any:
     raise ValueError(constant)  # NaN/Infinity are strings to Telegram
 
 
+def _decode_multipart(content_type: str, raw: bytes) -> JsonDict:
+    """A multipart/form-data body (PTB's uploads): fields decoded as in the url-encoded form,
+    file parts as `Upload`s; an `attach://name` value is the part of that name."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+    )
+    params: JsonDict = {}
+    parts: dict[str, Upload] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        content = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            parts[name] = Upload(filename, part.get_content_type(), content)
+            params[name] = parts[name]
+        else:
+            params[name] = _decode_value(name, content.decode("utf-8", "replace"))
+    for name, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[name] = parts.get(value.removeprefix("attach://"), value)
+    return params
+
+
 def _decode_params(content_type: str, raw: bytes) -> tuple[JsonDict, TelegramAPIError | None]:
-    """The url-encoded form PTB sends (it uses multipart only to upload files, and hirebot
-    uploads none); the params and, for any other body, the error saying it is not modelled."""
+    """The url-encoded form PTB sends, or its multipart upload of a file; the params and,
+    for any other body, the error saying it is not modelled."""
     media_type = content_type.split(";")[0].strip().lower()
+    if raw.strip() and media_type == "multipart/form-data":
+        return _decode_multipart(content_type, raw), None
     if raw.strip() and media_type != "application/x-www-form-urlencoded":
         return {}, _not_modelled(f"a {media_type or 'untyped'} request body")
     fields = parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
