@@ -4,13 +4,15 @@ The console never prints a reply directly: it delivers what the outbox holds for
 console channel, as Slack and Telegram do, and marks each row sent. A session is one person's
 view: the messages sent to them and the role channels' posts (the team's shared channels).
 Messages to anyone else stay queued for that person's own session, as a direct message on
-Slack or Telegram is seen by its recipient only.
+Slack or Telegram is seen by its recipient only. A terminal shows no pictures: a message's
+chart is drawn into a PNG file under `files` and its path printed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
@@ -19,6 +21,8 @@ from rich.text import Text
 from bot.bootstrap import Hirebot
 from bot.channels.console.render import Choice, render
 from bot.handlers.dispatcher import ActionEvent, Inbound
+from bot.messages import charts
+from bot.messages.reply import Reply
 from bot.services import outbox
 
 CHANNEL = "console"
@@ -26,11 +30,20 @@ BATCH = 200
 # Console rows are never rate limited or retried, so every pending one is due now, including
 # those `hirebot jobs run-due --at <later>` queued at a simulated later instant.
 ANY_TIME = datetime(9999, 1, 1, tzinfo=UTC)
+FILES = Path("var") / "console-files"
 
 
 class ConsoleSession:
-    def __init__(self, app: Hirebot, person_key: str, stdin: TextIO, console: Console) -> None:
+    def __init__(
+        self,
+        app: Hirebot,
+        person_key: str,
+        stdin: TextIO,
+        console: Console,
+        files: Path = FILES,
+    ) -> None:
         self.app = app
+        self.files = files
         self.person_key = person_key
         self.stdin = stdin
         self.console = console
@@ -122,10 +135,22 @@ class ConsoleSession:
             for row in rows:
                 where = None if row.destination == self.conversation else row.destination
                 kind = "thread" if row.thread_card_key else row.kind
-                text, new = render(outbox.reply_of(row), where=where, kind=kind, numbers=numbers)
+                reply = outbox.reply_of(row)
+                text, new = render(reply, where=where, kind=kind, numbers=numbers)
                 self.console.print(text, end="")
+                self._save_chart(reply, row.id)
                 choices.update({c.number: c for c in new})
             outbox.mark_sent(uow, [r.id for r in rows], self.app.clock.now())
             uow.commit()
         if choices:
             self.choices = choices
+
+    def _save_chart(self, reply: Reply, row_id: int) -> None:
+        """Write the message's chart to `files`, named after the outbox row so none is
+        overwritten, and say where it is."""
+        if reply.chart is None:
+            return
+        path = self.files / f"{Path(reply.chart.filename).stem}-{row_id}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(charts.png(reply.chart))
+        self.console.print(Text(f"  chart: {path}", style="dim"))

@@ -82,6 +82,13 @@ class Bridge:
         inbound = Inbound(**fields, action=ActionEvent(**action) if action else None)
         outcome = self.dispatch(inbound)
         if response_url and not outcome.duplicate:
+            # A response_url takes no files: a reply with a chart was left to the sender.
+            inline = [i for i, r in enumerate(outcome.replies) if r.chart is None]
+            outcome = dataclasses.replace(
+                outcome,
+                replies=[outcome.replies[i] for i in inline],
+                outbox_ids=[outcome.outbox_ids[i] for i in inline if i < len(outcome.outbox_ids)],
+            )
             self.respond_later(
                 response_url,
                 outcome,

@@ -3,6 +3,10 @@
 Cards are posted with chat.postMessage and their ts is returned, so later `card_update` rows
 edit them in place (chat.update) and thread lines reply under them (thread_ts). Other messages
 are known by "conversation:ts", so an erasure can edit them too (`message_update` rows).
+A message's chart is drawn and uploaded after its text (files_upload_v2: a file is shared
+into a conversation, never ephemerally, so an answer seen by the asker alone gets its chart
+in their DM). An upload that fails is retried with the row, text and all: the text may then
+show twice, the chart never goes missing.
 Failures are sorted for the delivery worker: rate limits come back with Slack's Retry-After,
 server errors and timeouts are retried with backoff, and errors no retry can fix (unknown
 channel, revoked token, invalid blocks) are permanent.
@@ -18,6 +22,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.channels.slack import render
 from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.messages import charts
+from bot.messages.reply import Chart
 from bot.services.outbox import MESSAGE_UPDATE
 
 log = logging.getLogger(__name__)
@@ -104,17 +110,36 @@ class SlackSender:
             answer = self.client.chat_postEphemeral(
                 channel=message.destination, user=message.ephemeral_to, **content
             )
+            if reply.chart is not None:
+                self._upload(reply.chart, self._dm(message.ephemeral_to))
             return _str(answer.get("message_ts"))
         if message.thread_card_key and message.card_ref:
             content["thread_ts"] = message.card_ref
         answer = self.client.chat_postMessage(
             channel=message.destination, unfurl_links=False, unfurl_media=False, **content
         )
+        if reply.chart is not None:
+            self._upload(reply.chart, str(answer.get("channel") or message.destination))
         if message.kind == "card":
             return _str(answer.get("ts"))
         # A message is known by its conversation and ts; a DM's conversation is not the user id
         # it was posted to, and chat.update needs the conversation.
         return message_ref(answer.get("channel"), answer.get("ts"))
+
+    def _dm(self, user: str) -> str:
+        return str(self.client.conversations_open(users=user)["channel"]["id"])
+
+    def _upload(self, chart: Chart, conversation: str) -> None:
+        """The chart as a PNG file shared into `conversation` (a C, G or D id)."""
+        if conversation[:1] in ("U", "W"):
+            conversation = self._dm(conversation)
+        self.client.files_upload_v2(
+            channel=conversation,
+            file=charts.png(chart),
+            filename=chart.filename,
+            title=chart.title,
+            alt_txt=chart.title[:1000],
+        )
 
     def _edit(self, message: OutgoingMessage, content: dict[str, Any]) -> str | None:
         """Edit a delivered message (erasure). Ephemeral messages, and messages Slack no longer

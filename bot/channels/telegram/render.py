@@ -21,6 +21,7 @@ from bot.messages.reply import Action, Reply
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
 MAX_PLACEHOLDER = 64
 PARSE_MODE = "HTML"
@@ -219,3 +220,10 @@ def render_card(reply: Reply, *, limit: int = MAX_TEXT) -> Rendered:
         cut = pack(blocks(reply), limit - 2)[0]
         text = cut + "\n…"
     return Rendered(text, keyboard(reply.actions))
+
+
+def caption(text: str) -> str:
+    """A photo's caption: the chart's title, escaped, within Telegram's 1,024 characters."""
+    if len(text) > MAX_CAPTION:
+        text = text[: MAX_CAPTION - 1] + "…"
+    return _wrap("b", html.escape(text, quote=False))

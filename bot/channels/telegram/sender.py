@@ -1,6 +1,7 @@
 """Delivers Telegram outbox rows: messages, cards with their keyboards, edits in place (of
-cards, and of delivered messages on erasure), and thread lines as replies to the card;
-platform errors become `DeliveryError`s the worker acts on.
+cards, and of delivered messages on erasure), thread lines as replies to the card, and a
+message's chart as a photo (sendPhoto) captioned with its title, after the text; platform
+errors become `DeliveryError`s the worker acts on.
 
 Why a private event loop: python-telegram-bot is asyncio-only, while the delivery worker is
 synchronous and runs in its own thread (or a test's). Each send runs to completion on a loop
@@ -30,9 +31,10 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.app import CHANNEL, make_bot
-from bot.channels.telegram.render import PARSE_MODE, Rendered, render, render_card
+from bot.channels.telegram.render import PARSE_MODE, Rendered, caption, render, render_card
 from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.messages import charts
 from bot.services.outbox import MESSAGE_UPDATE
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,16 @@ class TelegramSender:
         sent: Message | None = None
         for part in render(message.reply):
             sent = await self._post(chat_id, part, reply_to)
+        chart = message.reply.chart
+        if chart is not None:
+            # The picture follows the text, as a photo captioned with its title.
+            sent = await self.bot.send_photo(
+                chat_id,
+                charts.png(chart),
+                caption=caption(chart.title),
+                parse_mode=PARSE_MODE,
+                filename=chart.filename,
+            )
         return message_ref(sent) if sent is not None else None
 
     async def _post(
