@@ -28,6 +28,7 @@ from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
 from bot.handlers import bulk as bulk_commands
 from bot.handlers import offers as offer_commands
+from bot.handlers import reports as report_commands
 from bot.handlers import search as search_commands
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
@@ -89,6 +90,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     search_commands.register(commands)
     offer_commands.register(commands)
     bulk_commands.register(commands)
+    report_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

@@ -25,6 +25,7 @@ from bot.cli.jobs import digest_command, jobs_app, parse_instant
 from bot.cli.outbox import outbox_app
 from bot.cli.people import people_app
 from bot.cli.privacy import applicant_app
+from bot.cli.report import report_command
 from bot.config import ConfigError, load_config
 from bot.domain.errors import UserError
 from bot.environment import Environment
@@ -46,6 +47,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(applicant_app, name="applicant")
 app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
+app.command("report")(report_command)
 
 
 @app.command()
@@ -60,6 +62,10 @@ def console(
             "--at", help="start the clock at this ISO time (after `jobs run-due --at`); it runs on"
         ),
     ] = None,
+    files: Annotated[
+        Path,
+        typer.Option("--files", help="where charts are written (a terminal shows no pictures)"),
+    ] = Path("var") / "console-files",
     config: ConfigOption = None,
 ) -> None:
     """Chat with hirebot in this terminal, as a configured team member. Reads piped stdin too."""
@@ -78,7 +84,7 @@ def console(
         scheduler = Scheduler(hirebot.tasks, hirebot.clock)
         scheduler.start()
         try:
-            ConsoleSession(hirebot, key, sys.stdin, out).run()
+            ConsoleSession(hirebot, key, sys.stdin, out, files).run()
         finally:
             scheduler.stop()
 

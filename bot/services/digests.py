@@ -19,8 +19,8 @@ from bot.domain.stages import StageKind
 from bot.messages.bulk import bulk_actions
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut_list, duration, local_time, plural
-from bot.messages.reply import Action, Reply
-from bot.services import people, tasks
+from bot.messages.reply import Action, Chart, Reply
+from bot.services import people, reports, tasks
 from bot.services import search as saved_searches
 from bot.services.context import Context
 from storage.models import Applicant, ScheduledTask
@@ -312,9 +312,21 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
     reply = build_digest(ctx, person, _since(ctx, task, person), searches=found)
     if reply is None:
         return "nothing new: not sent"
+    if person.digest.frequency == "weekly":
+        reply = reply.model_copy(update={"chart": weekly_chart(ctx, person)})
     if people.tell(ctx, people.row(ctx, key), reply):
         saved_searches.mark_reported(ctx, found)
     return "sent"
+
+
+def weekly_chart(ctx: Context, person: PersonSpec) -> Chart | None:
+    """The weekly digest's picture: the funnel and the time in each stage of the person's
+    roles over the report's default period (no interviewer figures: those stay in `report`,
+    for those allowed to see them)."""
+    roles = roles_of(ctx, person)
+    if not roles:
+        return None
+    return reports.chart(ctx, reports.build(ctx, roles=roles))
 
 
 def role_scope(ctx: Context, role: RoleSpec) -> Scope:
