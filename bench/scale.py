@@ -41,6 +41,7 @@ from storage.models import OutboxMessage, Panelist, ScheduledTask
 
 QUERY_TARGET_MS = 50.0
 DIGEST_TARGET_MS = 500.0
+REPORT_TARGET_S = 2.0
 RUN_DUE_TARGET_S = 10.0
 BIG_TABLES = (
     "applicants",
@@ -242,6 +243,7 @@ def queries(
             note=f"plans in var/bench/explain-{db}.txt",
         )
     )
+    report(c, mode, db, big, small, sizes)
     builder = digest_builder()
     if builder is None:
         c.add(
@@ -276,6 +278,42 @@ def queries(
             + (f"; full scans: {'; '.join(scans)[:200]}" if scans else ""),
         )
     )
+
+
+def report(
+    c: Collected, mode: Mode, db: str, big: Hirebot, small: Hirebot, sizes: tuple[int, int]
+) -> None:
+    """`report period=all` over every applicant (the worst case: the whole history), built
+    as the command builds it (numbers and chart spec), and the PNG drawn once."""
+    from bot.messages import charts
+
+    spreads = {
+        label: timed(partial(_report, hirebot), max(3, mode.query_reps // 4), warmup=1)
+        for label, hirebot in (("small", small), ("big", big))
+    }
+    reply = _report(big)
+    drawn = timed(partial(charts.png, reply.chart), 3, warmup=1)
+    spread, small_ms = spreads["big"], spreads["small"].median
+    c.add(
+        Result(
+            "3 scale",
+            f"report, every role, all time, {db}",
+            f"{spread.show('{:.0f}')} ms at {sizes[1]:,}",
+            target=f"< {REPORT_TARGET_S:.0f} s",
+            ok=spread.median < REPORT_TARGET_S * 1000,
+            baseline=f"{small_ms:.0f} ms at {sizes[0]:,} (×{spread.median / small_ms:.2f})",
+            note=f"{reply.text[:60]}…; chart drawn in {drawn.median:.0f} ms",
+        )
+    )
+
+
+def _report(hirebot: Hirebot) -> Any:
+    from bot.services import reports
+
+    with hirebot.uow() as uow:
+        ctx = hirebot.tasks.context(uow, datetime.now(UTC))
+        built = reports.build(ctx, period_days=None)
+        return reports.as_reply(ctx, built)
 
 
 def _digest(hirebot: Hirebot, builder: Any) -> Any:

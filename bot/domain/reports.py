@@ -1,7 +1,9 @@
 """Hiring reports as pure arithmetic over facts: the funnel, time to hire, time in each stage,
 offers, sources and interviewers. No I/O: the service hands in rows read from the stage moves,
 offers, interviews and feedback (which outlive an erasure), so the numbers are the same before
-and after a candidate's personal data is erased.
+and after a candidate's personal data is erased. The facts come pre-digested by the database
+(how far each applicant got, each stay's length in days: storage/reports.py), so a report over
+100,000 applicants is one pass over a few hundred thousand small tuples.
 
 The report is about a cohort: the applicants who applied within the period, followed to today.
 Interviewer figures cover the interviews held within the period. Medians and quartiles use the
@@ -11,8 +13,9 @@ answer a spreadsheet does.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +26,6 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.stages import StageKind
 
-DAY = 86_400.0
 DEFAULT_PERIOD_DAYS = 90
 MAX_PERIOD_DAYS = 3660
 NO_SOURCE = "(not recorded)"
@@ -54,21 +56,31 @@ def parse_period(word: str) -> int | None:
     return days
 
 
-class ApplicantFact(NamedTuple):
-    id: int
+class CohortGroup(NamedTuple):
+    """The applicants of one role, source, current stage and furthest rank, counted."""
+
     role: str  # role key
     source: str
-    created_at: datetime
     stage: str  # where they are now
     erased: bool
+    furthest: int | None  # the highest `progress_ranks` rank among the stages moved to
+    size: int
 
 
-class MoveFact(NamedTuple):
-    """One stage move, in order of time per applicant (the storage query sorts them)."""
+class StayGroup(NamedTuple):
+    """Stays in a stage (from the move into it to the next move, or until now for those
+    still there) of one length, to the hour, counted; `over` when past the stage's limit."""
 
-    applicant_id: int
-    to_stage: str
-    at: datetime
+    role: str
+    stage: str
+    hours: float
+    over: bool
+    size: int
+
+
+class HireFact(NamedTuple):
+    role: str
+    days: float  # from applying to the move to a hired stage
 
 
 class PanelFact(NamedTuple):
@@ -95,15 +107,31 @@ class Spread:
     high: float
 
     @classmethod
-    def of(cls, days: Sequence[float]) -> Spread | None:
-        if not days:
+    def of(cls, days: Iterable[float]) -> Spread | None:
+        return cls.counted((d, 1) for d in days)
+
+    @classmethod
+    def counted(cls, values: Iterable[tuple[float, int]]) -> Spread | None:
+        """From (value, how many times) pairs: the quartiles of `statistics.quantiles(…,
+        method="inclusive")` over the values repeated, without building that list."""
+        pairs = sorted((v, n) for v, n in values if n > 0)
+        total = sum(n for _v, n in pairs)
+        if not total:
             return None
-        ordered = sorted(days)
-        if len(ordered) == 1:
-            only = ordered[0]
+        ends = list(itertools.accumulate(n for _v, n in pairs))
+
+        def nth(index: int) -> float:
+            return pairs[bisect.bisect_right(ends, index)][0]
+
+        if total == 1:
+            only = pairs[0][0]
             return cls(1, only, only, only, only, only)
-        p25, median, p75 = statistics.quantiles(ordered, n=4, method="inclusive")
-        return cls(len(ordered), median, p25, p75, ordered[0], ordered[-1])
+        quartiles = []
+        for i in (1, 2, 3):
+            j, delta = divmod(i * (total - 1), 4)
+            quartiles.append((nth(j) * (4 - delta) + nth(j + 1) * delta) / 4)
+        p25, median, p75 = quartiles
+        return cls(total, median, p25, p75, pairs[0][0], pairs[-1][0])
 
 
 @dataclass(frozen=True)
@@ -206,10 +234,17 @@ def _merged_stages(roles: Sequence[RoleSpec]) -> list[tuple[str, str, int | None
     return list(seen.values())
 
 
+def progress_ranks(roles: Sequence[RoleSpec]) -> dict[tuple[str, str], int]:
+    """(role, stage) -> the stage's place on the role's way forward (open stages, then
+    hired): how far an applicant got is the highest rank among the stages moved to."""
+    return {(r.key, key): rank for r in roles for rank, key in enumerate(_progress(r))}
+
+
 def build(
     roles: Sequence[RoleSpec],
-    applicants: Iterable[ApplicantFact],
-    moves: Iterable[MoveFact],
+    cohort: Iterable[CohortGroup],
+    stays: Iterable[StayGroup],
+    hires: Iterable[HireFact],
     offer_statuses: Iterable[str],
     panels: Iterable[PanelFact],
     *,
@@ -218,103 +253,74 @@ def build(
     feedback_hours: int,
 ) -> Report:
     by_key = {r.key: r for r in roles}
-    order = {r.key: {k: i for i, k in enumerate(_progress(r))} for r in roles}
+    ranks = progress_ranks(roles)
     kinds = {r.key: {s.key: s.kind for s in r.pipeline.stages} for r in roles}
-    facts = {a.id: a for a in applicants if a.role in by_key}
-    furthest: dict[int, int] = {}
-    stays = _Stays(kinds, {key: limit for key, _label, limit in _merged_stages(roles)})
-    hire_days: dict[str, list[float]] = defaultdict(list)
-    previous: MoveFact | None = None
-    for move in moves:
-        fact = facts.get(move.applicant_id)
-        if fact is None:
-            continue
-        if previous is not None:
-            if previous.applicant_id == move.applicant_id:
-                stays.add(previous.to_stage, fact.role, previous.at, move.at)
-            else:
-                stays.still_there(previous, facts[previous.applicant_id], now)
-        previous = move
-        index = order[fact.role].get(move.to_stage)
-        if index is not None and index > furthest.get(fact.id, -1):
-            furthest[fact.id] = index
-        if kinds[fact.role].get(move.to_stage) is StageKind.HIRED:
-            hire_days[fact.role].append((move.at - fact.created_at).total_seconds() / DAY)
-    if previous is not None:
-        stays.still_there(previous, facts[previous.applicant_id], now)
-
+    merged = _merged_stages(roles)
+    groups: list[tuple[CohortGroup, int]] = []  # each with how far its applicants got
     outcomes = {"open": 0, "hired": 0, "rejected": 0, "withdrawn": 0}
     waiting: dict[str, int] = defaultdict(int)
-    for fact in facts.values():
-        kind = kinds[fact.role].get(fact.stage)
-        index = order[fact.role].get(fact.stage)
-        if index is not None and index > furthest.get(fact.id, -1):
-            furthest[fact.id] = index  # a stage set without a recorded move still counts
-        if kind is StageKind.OPEN:
-            outcomes["open"] += 1
-            waiting[fact.stage] += 1
-        elif kind is StageKind.HIRED:
-            outcomes["hired"] += 1
-        else:
-            outcomes[fact.stage if fact.stage in outcomes else "rejected"] += 1
-
-    merged = _merged_stages(roles)
     reached: dict[str, int] = defaultdict(int)
-    for fact in facts.values():
-        depth = furthest.get(fact.id, 0)
-        for key in _progress(by_key[fact.role])[: depth + 1]:
-            reached[key] += 1
+    for group in cohort:
+        if group.role not in by_key:
+            continue
+        # a current stage set without a recorded move still counts as reached
+        depth = max(group.furthest or 0, ranks.get((group.role, group.stage), 0))
+        groups.append((group, depth))
+        for key in _progress(by_key[group.role])[: depth + 1]:
+            reached[key] += group.size
+        kind = kinds[group.role].get(group.stage)
+        if kind is StageKind.OPEN:
+            outcomes["open"] += group.size
+            waiting[group.stage] += group.size
+        elif kind is StageKind.HIRED:
+            outcomes["hired"] += group.size
+        else:
+            outcomes[group.stage if group.stage in outcomes else "rejected"] += group.size
     funnel: list[FunnelStep] = []
     for key, label, _limit in merged:
         before = funnel[-1].reached if funnel else None
         count = reached[key]
         funnel.append(FunnelStep(key, label, count, count / before if before else None))
 
+    stay_days: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    over: dict[str, int] = defaultdict(int)
+    for stay in stays:
+        if stay.role not in by_key or kinds[stay.role].get(stay.stage) is not StageKind.OPEN:
+            continue
+        stay_days[stay.stage].append((stay.hours / 24, stay.size))
+        if stay.over:
+            over[stay.stage] += stay.size
     stage_times = tuple(
-        StageTime(key, label, limit, Spread.of(stays.days[key]), stays.over[key], waiting[key])
+        StageTime(key, label, limit, Spread.counted(stay_days[key]), over[key], waiting[key])
         for key, label, limit in merged
         if any(kinds[r.key].get(key) is StageKind.OPEN for r in roles)
     )
-    hires = tuple(RoleHires(r.key, r.title, Spread.of(hire_days[r.key])) for r in roles)
+    hire_days: dict[str, list[float]] = defaultdict(list)
+    for hire in hires:
+        hire_days[hire.role].append(hire.days)
     return Report(
         roles=tuple(r.key for r in roles),
         since=since,
         now=now,
-        applicants=len(facts),
+        applicants=sum(g.size for g, _depth in groups),
         outcomes=outcomes,
         funnel=tuple(funnel),
         stage_times=stage_times,
-        time_to_hire=hires,
+        time_to_hire=tuple(RoleHires(r.key, r.title, Spread.of(hire_days[r.key])) for r in roles),
         offers=count_offers(offer_statuses),
-        sources=rank_sources(facts.values(), furthest, kinds),
+        sources=rank_sources(groups, kinds),
         interviewers=interviewers(panels, now=now, feedback_hours=feedback_hours),
     )
 
 
-class _Stays:
-    """Every stay in an open stage, in days, and how many ran past the stage's limit."""
-
-    def __init__(
-        self, kinds: dict[str, dict[str, StageKind]], limits: dict[str, int | None]
-    ) -> None:
-        self.kinds = kinds
-        self.limits = limits
-        self.days: dict[str, list[float]] = defaultdict(list)
-        self.over: dict[str, int] = defaultdict(int)
-
-    def add(self, stage: str, role: str, start: datetime, end: datetime) -> None:
-        if self.kinds[role].get(stage) is not StageKind.OPEN:
-            return
-        days = (end - start).total_seconds() / DAY
-        self.days[stage].append(days)
-        limit = self.limits.get(stage)
-        if limit is not None and days > limit:
-            self.over[stage] += 1
-
-    def still_there(self, last: MoveFact, fact: ApplicantFact, now: datetime) -> None:
-        """An applicant's last move: if they are still in that stage, the stay runs until now."""
-        if fact.stage == last.to_stage:
-            self.add(last.to_stage, fact.role, last.at, now)
+def stage_limits(roles: Sequence[RoleSpec]) -> dict[tuple[str, str], int]:
+    """(role, stage) -> days a stay may last, for the open stages that have a limit."""
+    return {
+        (r.key, s.key): s.time_limit_days
+        for r in roles
+        for s in r.pipeline.stages
+        if s.is_open and s.time_limit_days
+    }
 
 
 def count_offers(statuses: Iterable[str]) -> Offers:
@@ -330,38 +336,30 @@ def count_offers(statuses: Iterable[str]) -> Offers:
     )
 
 
-def source_of(fact: ApplicantFact) -> str:
+def source_of(group: CohortGroup) -> str:
     """How sources are grouped: case and spacing ignored; an erased applicant's source was
     erased with the rest of their data (a source can name a referrer), so it is its own row."""
-    if fact.erased:
+    if group.erased:
         return ERASED_SOURCE
-    cleaned = " ".join(fact.source.split()).lower()
+    cleaned = " ".join(group.source.split()).lower()
     return cleaned or NO_SOURCE
 
 
 def rank_sources(
-    facts: Iterable[ApplicantFact],
-    furthest: dict[int, int],
-    kinds: dict[str, dict[str, StageKind]],
+    groups: Iterable[tuple[CohortGroup, int]], kinds: dict[str, dict[str, StageKind]]
 ) -> tuple[SourceRank, ...]:
     """Sources by how far their applicants get: the average number of stages passed, then
-    hires, then size."""
-    groups: dict[str, list[ApplicantFact]] = defaultdict(list)
-    for fact in facts:
-        groups[source_of(fact)].append(fact)
-    ranked = []
-    for source, members in groups.items():
-        depths = [furthest.get(f.id, 0) for f in members]
-        hired = sum(1 for f in members if kinds[f.role].get(f.stage) is StageKind.HIRED)
-        ranked.append(
-            SourceRank(
-                source,
-                len(members),
-                sum(depths) / len(depths),
-                sum(1 for d in depths if d > 0),
-                hired,
-            )
-        )
+    hires, then size. `groups` carry how far each group's applicants got."""
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # n, depth, past, hired
+    for group, depth in groups:
+        row = tally[source_of(group)]
+        row[0] += group.size
+        row[1] += depth * group.size
+        row[2] += group.size if depth > 0 else 0
+        row[3] += group.size if kinds[group.role].get(group.stage) is StageKind.HIRED else 0
+    ranked = [
+        SourceRank(src, n, total / n, past, hired) for src, (n, total, past, hired) in tally.items()
+    ]
     ranked.sort(key=lambda s: (-s.depth, -s.hired, -s.applicants, s.source))
     return tuple(ranked)
 

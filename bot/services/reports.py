@@ -19,6 +19,7 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput
 from bot.domain.interviews import RATINGS
 from bot.domain.permissions import Permission, TeamRole
+from bot.domain.stages import StageKind
 from bot.messages.format import plural
 from bot.messages.reply import Bar, Chart, Panel, Reply
 from bot.services.context import Context
@@ -56,13 +57,26 @@ def build(
     now = ctx.clock.now()
     since = now - timedelta(days=period_days) if period_days is not None else None
     keys = {row.id: row.key for row in ctx.uow.roles.all()}
-    role_ids = [rid for rid, key in keys.items() if key in {r.key for r in chosen}]
+    ids = {key: rid for rid, key in keys.items()}
+    role_ids = [ids[r.key] for r in chosen if r.key in ids]
     people = {row.id: row.key for row in ctx.uow.people.all()}
-    applicants = [
-        calc.ApplicantFact(aid, keys[rid], source, at, stage, erased)
-        for aid, rid, source, at, stage, erased in ctx.uow.reports.applicants(role_ids, since)
+    ranks = {(ids[role], stage): n for (role, stage), n in calc.progress_ranks(chosen).items()}
+    cohort = [
+        calc.CohortGroup(keys[rid], source, stage, erased, furthest, n)
+        for rid, source, stage, erased, furthest, n in ctx.uow.reports.cohort(
+            role_ids, since, ranks
+        )
     ]
-    moves = [calc.MoveFact(*row) for row in ctx.uow.reports.moves(role_ids, since)]
+    limits = {(ids[role], stage): days for (role, stage), days in calc.stage_limits(chosen).items()}
+    stays = [
+        calc.StayGroup(keys[rid], stage, hours, over, n)
+        for rid, stage, hours, over, n in ctx.uow.reports.stays(role_ids, since, now, limits)
+    ]
+    hired = {s.key for r in chosen for s in r.pipeline.stages if s.kind is StageKind.HIRED}
+    hires = [
+        calc.HireFact(keys[rid], days)
+        for rid, days in ctx.uow.reports.hires(role_ids, since, hired)
+    ]
     panels = [
         calc.PanelFact(
             interview_id,
@@ -79,8 +93,9 @@ def build(
     ]
     return calc.build(
         chosen,
-        applicants,
-        moves,
+        cohort,
+        stays,
+        hires,
         ctx.uow.reports.offer_statuses(role_ids, since),
         panels,
         now=now,

@@ -51,36 +51,50 @@ def test_spread_quartiles_are_a_spreadsheets() -> None:
 
 
 def build(
-    applicants: list[calc.ApplicantFact],
-    moves: list[calc.MoveFact],
+    cohort: list[calc.CohortGroup],
+    stays: list[calc.StayGroup] = [],  # noqa: B006 - read only
     panels: list[calc.PanelFact] = [],  # noqa: B006 - read only
 ) -> calc.Report:
-    return calc.build([ROLE], applicants, moves, [], panels, now=NOW, since=None, feedback_hours=24)
+    return calc.build([ROLE], cohort, stays, [], [], panels, now=NOW, since=None, feedback_hours=24)
+
+
+def test_counted_quartiles_are_those_of_the_values_repeated() -> None:
+    values = [(1.0, 3), (2.0, 2), (4.0, 1), (5.0, 1), (60.0, 1)]
+    repeated = [v for v, n in values for _ in range(n)]
+    assert calc.Spread.counted(values) == calc.Spread.of(repeated)
+    assert calc.Spread.counted(values) == calc.Spread(8, 2.0, 1.0, 4.25, 1.0, 60.0)
 
 
 def test_a_skipped_stage_counts_as_reached_and_closing_moves_do_not() -> None:
-    applicants = [
-        calc.ApplicantFact(1, "be", "Referral ", day(0), "interview", False),
-        calc.ApplicantFact(2, "be", "referral", day(0), "rejected", False),
+    ranks = calc.progress_ranks([ROLE])
+    cohort = [
+        # moved straight from applied to interview
+        calc.CohortGroup("be", "Referral ", "interview", False, ranks[("be", "interview")], 1),
+        # rejected from applied: a closing move reaches nothing
+        calc.CohortGroup("be", "referral", "rejected", False, ranks[("be", "applied")], 1),
+        # a current stage with no recorded move still counts
+        calc.CohortGroup("be", "", "screening", False, None, 2),
     ]
-    moves = [
-        calc.MoveFact(1, "applied", day(0)),
-        calc.MoveFact(1, "interview", day(3)),  # straight to interview
-        calc.MoveFact(2, "applied", day(0)),
-        calc.MoveFact(2, "rejected", day(1)),
-    ]
-    report = build(applicants, moves)
-    assert [s.reached for s in report.funnel][:5] == [2, 1, 1, 1, 0]
-    assert report.funnel[1].conversion == 0.5
-    [referral] = report.sources  # case and spacing ignored
+    report = build(cohort)
+    assert [s.reached for s in report.funnel][:5] == [4, 3, 1, 1, 0]
+    assert report.funnel[1].conversion == 0.75
+    assert report.outcomes == {"open": 3, "hired": 0, "rejected": 1, "withdrawn": 0}
+    referral, none = report.sources  # case and spacing ignored
     assert (referral.source, referral.applicants, referral.depth) == ("referral", 2, 1.5)
-    applied, *_rest = report.stage_times
-    assert applied.spread == calc.Spread.of([3, 1])
-    interview = next(s for s in report.stage_times if s.stage == "interview")
-    assert interview.spread is not None
-    assert interview.spread.median == 27
-    assert interview.over_limit == 1
-    assert interview.waiting_now == 1
+    assert (none.source, none.applicants, none.past_first) == (calc.NO_SOURCE, 2, 2)
+
+
+def test_stays_are_measured_against_their_limit() -> None:
+    stays = [
+        calc.StayGroup("be", "applied", 24, False, 2),
+        calc.StayGroup("be", "applied", 96, True, 1),
+        calc.StayGroup("be", "rejected", 10, False, 5),  # closed stages are not stays
+    ]
+    applied = build([], stays).stage_times[0]
+    assert applied.spread == calc.Spread.of([1, 1, 4])
+    assert applied.over_limit == 1
+    assert applied.limit_days == 3
+    assert calc.stage_limits([ROLE])[("be", "applied")] == 3
 
 
 def test_a_panel_of_one_is_compared_with_the_applicants_other_scorecards() -> None:
@@ -99,8 +113,8 @@ def test_an_interview_still_to_come_counts_for_nobody() -> None:
 
 
 def test_csv_cells_never_run_as_formulas() -> None:
-    applicants = [calc.ApplicantFact(1, "be", '=HYPERLINK("x")', day(0), "applied", False)]
-    text = as_csv(build(applicants, [calc.MoveFact(1, "applied", day(0))]))
+    cohort = [calc.CohortGroup("be", '=HYPERLINK("x")', "applied", False, 0, 1)]
+    text = as_csv(build(cohort))
     assert "'=hyperlink" in text
     assert "\n=" not in text
     assert ",=" not in text
