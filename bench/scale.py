@@ -291,7 +291,10 @@ def report(
         label: timed(partial(_report, hirebot), max(3, mode.query_reps // 4), warmup=1)
         for label, hirebot in (("small", small), ("big", big))
     }
+    cpu = time.process_time()
     reply = _report(big)
+    cpu = time.process_time() - cpu  # this process's own work (SQLite runs in it): on a
+    # shared, loaded machine the wall time also counts the waits for a core
     drawn = timed(partial(charts.png, reply.chart), 3, warmup=1)
     spread, small_ms = spreads["big"], spreads["small"].median
     c.add(
@@ -302,7 +305,7 @@ def report(
             target=f"< {REPORT_TARGET_S:.0f} s",
             ok=spread.median < REPORT_TARGET_S * 1000,
             baseline=f"{small_ms:.0f} ms at {sizes[0]:,} (×{spread.median / small_ms:.2f})",
-            note=f"{reply.text[:60]}…; chart drawn in {drawn.median:.0f} ms",
+            note=f"CPU {cpu * 1000:.0f} ms; chart drawn in {drawn.median:.0f} ms",
         )
     )
 

@@ -60,14 +60,22 @@ def build(
     ids = {key: rid for rid, key in keys.items()}
     role_ids = [ids[r.key] for r in chosen if r.key in ids]
     people = {row.id: row.key for row in ctx.uow.people.all()}
-    ranks = {(ids[role], stage): n for (role, stage), n in calc.progress_ranks(chosen).items()}
+    ranks = {
+        (ids[role], stage): n
+        for (role, stage), n in calc.progress_ranks(chosen).items()
+        if role in ids
+    }
     cohort = [
         calc.CohortGroup(keys[rid], source, stage, erased, furthest, n)
         for rid, source, stage, erased, furthest, n in ctx.uow.reports.cohort(
             role_ids, since, ranks
         )
     ]
-    limits = {(ids[role], stage): days for (role, stage), days in calc.stage_limits(chosen).items()}
+    limits = {
+        (ids[role], stage): days
+        for (role, stage), days in calc.stage_limits(chosen).items()
+        if role in ids
+    }
     stays = [
         calc.StayGroup(keys[rid], stage, hours, over, n)
         for rid, stage, hours, over, n in ctx.uow.reports.stays(role_ids, since, now, limits)
