@@ -3,6 +3,11 @@ cards, and of delivered messages on erasure), thread lines as replies to the car
 message's chart as a photo (sendPhoto) captioned with its title, after the text; platform
 errors become `DeliveryError`s the worker acts on.
 
+A message longer than Telegram's 4,096 characters goes as several, one after another; its
+reference names every part (`chat:first+gap+gap…`, each part's id as the gap from the one
+before, usually 1), so that an edit (erasure, a spent offer request) reaches all of them. The
+gaps keep a long message's reference within the outbox's 100-character column.
+
 Why a private event loop: python-telegram-bot is asyncio-only, while the delivery worker is
 synchronous and runs in its own thread (or a test's). Each send runs to completion on a loop
 owned by this sender, so PTB's request encoding and error mapping (RetryAfter, Forbidden, ...)
@@ -13,6 +18,7 @@ caller at a time use the loop, as an event loop runs in one thread at a time.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import warnings
@@ -50,15 +56,46 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+REF_MAX = 100  # outbox_messages.external_ref
+CONTINUED = "(continued above)"  # what a part left over after an edit shows
+
+
 def message_ref(message: Message) -> str:
     return f"{message.chat_id}:{message.message_id}"
 
 
-def parse_ref(ref: str | None) -> tuple[int, int] | None:
-    chat, sep, message_id = (ref or "").partition(":")
-    if not sep or not chat.lstrip("-").isdigit() or not message_id.isdigit():
+def parts_ref(chat_id: int, message_ids: list[int]) -> str:
+    """The reference of a message sent in parts: the chat, the first id, then each next id as
+    its gap from the one before. Parts past what the column holds are left out (logged): they
+    cannot be edited later."""
+    ref = f"{chat_id}:{message_ids[0]}"
+    for before, after in itertools.pairwise(message_ids):
+        step = f"+{after - before}"
+        if len(ref) + len(step) > REF_MAX:
+            log.warning("a %d-part message's later parts cannot be edited", len(message_ids))
+            break
+        ref += step
+    return ref
+
+
+def parse_parts(ref: str | None) -> tuple[int, list[int]] | None:
+    """The chat and every part's message id, from `parts_ref` or `message_ref`."""
+    chat, sep, ids = (ref or "").partition(":")
+    first, *steps = ids.split("+")
+    if not sep or not chat.lstrip("-").isdigit() or not first.isdigit():
         return None
-    return int(chat), int(message_id)
+    if not all(step.isdigit() for step in steps):
+        return None
+    message_ids = [int(first)]
+    for step in steps:
+        message_ids.append(message_ids[-1] + int(step))
+    return int(chat), message_ids
+
+
+def parse_ref(ref: str | None) -> tuple[int, int] | None:
+    """The chat and the (first) message a reference names: a card is one message."""
+    parsed = parse_parts(ref)
+    return None if parsed is None else (parsed[0], parsed[1][0])
 
 
 class TelegramSender:
@@ -127,20 +164,21 @@ class TelegramSender:
         card = parse_ref(message.card_ref) if message.thread_card_key else None
         if card is not None and card[0] == chat_id:
             reply_to = ReplyParameters(message_id=card[1], allow_sending_without_reply=True)
-        sent: Message | None = None
-        for part in render(message.reply):
-            sent = await self._post(chat_id, part, reply_to)
+        sent = [await self._post(chat_id, part, reply_to) for part in render(message.reply)]
         chart = message.reply.chart
         if chart is not None:
-            # The picture follows the text, as a photo captioned with its title.
-            sent = await self.bot.send_photo(
+            # The picture follows the text, as a photo captioned with its title; the reference
+            # names the text's parts, which an edit can reach (a photo has no text to edit).
+            photo = await self.bot.send_photo(
                 chat_id,
                 charts.png(chart),
                 caption=caption(chart.title),
                 parse_mode=PARSE_MODE,
                 filename=chart.filename,
             )
-        return message_ref(sent) if sent is not None else None
+            if not sent:
+                return message_ref(photo)
+        return parts_ref(chat_id, [m.message_id for m in sent]) if sent else None
 
     async def _post(
         self, chat_id: int, part: Rendered, reply_to: ReplyParameters | None = None
@@ -181,26 +219,36 @@ class TelegramSender:
         return message.card_ref
 
     async def _edit(self, message: OutgoingMessage) -> str | None:
-        """Edit a delivered message (erasure) to its new text, without buttons. Only the last
-        part of a message split at 4,096 characters is known; one Telegram no longer lets the
-        bot edit is logged and skipped, never posted anew."""
-        ref = parse_ref(message.card_ref)
-        if ref is None:
+        """Edit a delivered message (erasure, a spent request) to its new text, without buttons:
+        every part of one that was sent in parts, the new text's parts in order and
+        `CONTINUED` in those left over. A part Telegram no longer lets the bot edit is logged
+        and skipped, never posted anew."""
+        parsed = parse_parts(message.card_ref)
+        if parsed is None:
             log.warning("no platform id for the message to edit in %s", message.destination)
             return None
-        part = render(message.reply)[0]
+        chat_id, message_ids = parsed
+        texts = [part.text for part in render(message.reply)]
+        if len(texts) > len(message_ids):  # longer than before: the last part ends it
+            log.warning("an edit of %s is cut to its %d parts", message.card_ref, len(message_ids))
+        for index, message_id in enumerate(message_ids):
+            await self._edit_part(
+                chat_id, message_id, texts[index] if index < len(texts) else CONTINUED
+            )
+        return message.card_ref
+
+    async def _edit_part(self, chat_id: int, message_id: int, text: str) -> None:
         try:
             await self.bot.edit_message_text(
-                part.text,
-                chat_id=ref[0],
-                message_id=ref[1],
+                text,
+                chat_id=chat_id,
+                message_id=message_id,
                 parse_mode=PARSE_MODE,
                 link_preview_options=NO_PREVIEW,
             )
         except BadRequest as exc:
-            text = exc.message.lower()
-            if "not found" in text or "can't be edited" in text:
-                log.warning("message %s cannot be edited: %s", message.card_ref, exc.message)
-            elif "not modified" not in text:
+            problem = exc.message.lower()
+            if "not found" in problem or "can't be edited" in problem:
+                log.warning("message %s:%s cannot be edited: %s", chat_id, message_id, exc.message)
+            elif "not modified" not in problem:
                 raise
-        return message.card_ref

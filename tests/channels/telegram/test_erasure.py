@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FrozenClock
-from tests.channels.telegram.conftest import GROUP, HINA, SECRET, WEBHOOK_URL, Telegram
+from tests.channels.telegram.conftest import GROUP, HINA, SANA, SECRET, WEBHOOK_URL, Telegram
 from tests.cli_runner import run_cli
 
 ADD = "/add senior-backend 'Ayesha Khan' email=ayesha@example.com phone=0301-7654321"
@@ -63,3 +63,41 @@ def test_erasure_edits_her_card_and_the_private_messages_about_her(
             assert "Ayesha" not in text
             assert "7654321" not in text
     assert "Applicant #1: closed" in telegram.last(HINA)  # without her name
+
+
+def test_erasure_edits_every_part_of_a_message_sent_in_parts(
+    telegram: Telegram,
+    clock: FrozenClock,
+    database_url: str,
+    telegram_config_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    telegram.say(ADD)
+    note = " ".join(f"Ayesha Khan answered question {n} well." for n in range(220))  # ~8,500
+    telegram.say(f"/note 1 {note}")
+    telegram.deliver()
+    before = set(telegram.fake.messages[SANA])
+    telegram.say("/notes 1")
+    telegram.deliver()
+    parts = sorted(set(telegram.fake.messages[SANA]) - before)
+    assert len(parts) >= 3  # split at 4,096 characters
+    before_erasure = [telegram.fake.messages[SANA][p]["plain_text"] for p in parts]
+    assert all("Ayesha" in text for text in before_erasure[1:])  # the note, in every part
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram.fake.token)
+    monkeypatch.setenv("TELEGRAM_API_URL", telegram.fake.base_url)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", WEBHOOK_URL)
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", SECRET)
+    code, output = run_cli(
+        database_url, clock, "applicant", "erase", "1", "--yes", config=telegram_config_path
+    )
+    assert code == 0, output
+    telegram.deliver()
+
+    edited = {int(c.params["message_id"]) for c in telegram.fake.calls_to("editMessageText")}
+    assert set(parts) <= edited
+    shown = [telegram.fake.messages[SANA][p]["plain_text"] for p in parts]
+    assert "personal data was erased" in shown[0]
+    assert shown[1:] == ["(continued above)"] * (len(parts) - 1)
+    for text in telegram.texts(SANA):
+        assert "Ayesha" not in text

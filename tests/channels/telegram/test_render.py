@@ -21,7 +21,13 @@ from bot.channels.telegram.render import (
     render,
     render_card,
 )
-from bot.channels.telegram.sender import parse_ref, retry_seconds
+from bot.channels.telegram.sender import (
+    REF_MAX,
+    parse_parts,
+    parse_ref,
+    parts_ref,
+    retry_seconds,
+)
 from bot.messages.reply import Action, Field, InputRequest, Reply
 from tests.fakes.telegram_api import parse_html
 
@@ -132,3 +138,22 @@ def test_card_references() -> None:
     assert parse_ref("-1001:42") == (-1001, 42)
     assert parse_ref(None) is None
     assert parse_ref("C0HIRES:1.2") is None
+
+
+def test_a_message_sent_in_parts_is_known_by_every_part() -> None:
+    ref = parts_ref(-1001, [40, 41, 45, 46])
+    assert ref == "-1001:40+1+4+1"
+    assert parse_parts(ref) == (-1001, [40, 41, 45, 46])
+    assert parse_parts("1003:7") == (1003, [7])  # one part, as every reference was before
+    assert parse_ref(ref) == (-1001, 40)
+    assert parse_parts("1003:7+x") is None
+    assert parse_parts("1003:+1") is None
+
+
+def test_a_reference_stays_within_its_column() -> None:
+    ids = list(range(1_000_000, 1_000_200))
+    ref = parts_ref(-1001234567890, ids)
+    assert len(ref) <= REF_MAX
+    parsed = parse_parts(ref)
+    assert parsed is not None
+    assert parsed[1] == ids[: len(parsed[1])]  # the first parts, in order
