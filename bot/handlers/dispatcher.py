@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -19,54 +18,24 @@ from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import FieldErrors, NotFound, UserError
 from bot.flows.engine import FlowEngine
+from bot.handlers import linking
+from bot.handlers.inbound import ActionEvent, Inbound, Outcome, actor_for, new_correlation_id
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation
 from bot.messages.reply import Field, Reply, error
-from bot.services import audit, outbox, people
+from bot.services import audit, outbox
 from bot.services.context import Actor, Context
 from storage.unit_of_work import UnitOfWork
+
+# The door's shapes live in bot/handlers/inbound.py; channels import them from here.
+__all__ = ["ActionEvent", "Dispatcher", "Inbound", "Outcome", "actor_for", "new_correlation_id"]
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ActionEvent:
-    id: str
-    value: str
-    input: str | None = None
-
-
-@dataclass(frozen=True)
-class Inbound:
-    """A native event translated: who, where, and either a text command or a button action."""
-
-    channel: str
-    user_ref: str
-    conversation: str
-    text: str | None = None
-    action: ActionEvent | None = None
-    dedup_key: str | None = None
-    shared_conversation: bool = False
-    deliver_inline: bool = False
-    correlation_id: str | None = None
-
-
-@dataclass
-class Outcome:
-    correlation_id: str
-    replies: list[Reply] = field(default_factory=list)
-    outbox_ids: list[int] = field(default_factory=list)
-    duplicate: bool = False
-    person_key: str | None = None
-
-
 # `start CODE`, `/start CODE`, or a slash command's `/hire start CODE`.
 _START_CODE = re.compile(r"^(?:/\w+\s+)?/?start\s+([A-Za-z0-9_-]{8,64})$", re.IGNORECASE)
-
-
-def new_correlation_id() -> str:
-    return uuid.uuid4().hex[:16]
 
 
 class Dispatcher:
@@ -96,8 +65,6 @@ class Dispatcher:
         if code is not None:
             # `start CODE` in a private chat binds the account, on every channel that links
             # accounts with codes (it is the one entry open to people hirebot does not know).
-            from bot.handlers import linking
-
             return linking.start(
                 self,
                 channel=inbound.channel,
@@ -239,12 +206,3 @@ class Dispatcher:
             ctx.uow.flush()
             ids.append(row.id)
         return ids
-
-
-def actor_for(uow: UnitOfWork, catalog: Catalog, channel: str, user_ref: str) -> Actor:
-    """Who is speaking: the team member behind the channel identity, or a stranger."""
-    row = people.resolve(uow, catalog, channel, user_ref)
-    spec = catalog.people.get(row.key) if row is not None else None
-    if row is None or spec is None:
-        return Actor(channel=channel, ref=user_ref)
-    return Actor(channel=channel, ref=user_ref, person_id=row.id, person=spec)

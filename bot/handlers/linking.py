@@ -9,15 +9,19 @@ audit log (never the code itself), and the reply queued in the outbox.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import UserError
-from bot.handlers.dispatcher import Dispatcher, Outcome, actor_for, new_correlation_id
+from bot.handlers.inbound import Outcome, actor_for, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import Reply, error, success
 from bot.services import audit, linking, outbox
 from bot.services.context import Actor, Context
+
+if TYPE_CHECKING:  # the dispatcher hands to this module: it imports it
+    from bot.handlers.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
 
