@@ -322,6 +322,9 @@ class ApplicantDraft(BaseModel):
         `problems` are errors the caller already found (an unknown role), reported together.
         """
         found: dict[str, str] = dict(problems or {})
+        if "role_key" in fields:  # the role is the caller's own argument, never a field
+            found["role_key"] = "unknown field; the role goes in the form's role field"
+            fields = {k: v for k, v in fields.items() if k != "role_key"}
         try:
             draft = cls._validate(role_key, fields, phone_region)
         except ValidationError as exc:

@@ -89,6 +89,23 @@ def test_a_form_needs_the_right_to_add_and_a_readable_body(app: Hirebot) -> None
     assert applicants(app) == 0
 
 
+def test_a_role_key_in_the_form_is_refused_not_replaced(app: Hirebot) -> None:
+    """The role is the form's `role` field; a `role_key` beside it (a forged or stale form) is
+    an unknown field, reported with the others, never silently overridden."""
+    reply = only(
+        click(
+            app,
+            ADD_APPLICANT,
+            json.dumps({"role": "senior-backend", "role_key": "data-eng", "name": "Ayesha"}),
+        )
+    )
+    assert reply.kind == "error"
+    problems = {f.label: f.value for f in reply.fields}
+    assert set(problems) == {"role_key"}
+    assert "the role goes in the form's role field" in problems["role_key"]
+    assert applicants(app) == 0
+
+
 def test_home_shows_my_roles_pipeline_and_my_queues(app: Hirebot) -> None:
     say(app, "add senior-backend Ayesha")
     say(app, "add senior-backend Bilal")
