@@ -22,13 +22,13 @@ from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
-from storage.leases import LeaseRepository
 from storage.link_codes import LinkCodeRepository
 from storage.offers import OfferRepository
 from storage.outbox import CardPostRepository, OutboxRepository
 from storage.people import PersonRepository, RoleRepository
 from storage.personal_data import PersonalDataRepository
 from storage.pipeline import PipelineRepository
+from storage.queue import QueueRepository
 from storage.reports import ReportRepository
 from storage.searches import ApplicantSearchRepository, SavedSearchRepository
 from storage.tasks import TaskRepository
@@ -56,9 +56,9 @@ class UnitOfWork:
     personal_data: PersonalDataRepository
     flow_runs: FlowRunRepository
     checkins: CheckinRepository
-    leases: LeaseRepository
     files: ApplicantFileRepository
     contacts: ChannelContactRepository
+    queue: QueueRepository  # the claimed-work queue over the inbox, outbox and tasks tables
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -85,9 +85,9 @@ class UnitOfWork:
         self.personal_data = PersonalDataRepository(self.session)
         self.flow_runs = FlowRunRepository(self.session)
         self.checkins = CheckinRepository(self.session)
-        self.leases = LeaseRepository(self.session)
         self.files = ApplicantFileRepository(self.session)
         self.contacts = ChannelContactRepository(self.session)
+        self.queue = QueueRepository(self.session)
         return self
 
     def __exit__(

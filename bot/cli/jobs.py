@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.common import ConfigOption, console_without_chat, fail, open_app, system_context
+from storage.queue import TASKS
 
 jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
 
@@ -40,7 +41,7 @@ def list_jobs(
     statuses = ["pending", "running", "failed"] + (["done", "cancelled"] if show_all else [])
     out = Console(highlight=False)
     with open_app(config) as hirebot, hirebot.uow() as uow:
-        rows = uow.tasks.listing(statuses=statuses, limit=limit)
+        rows = uow.queue.listing(TASKS, statuses, limit)
         table = Table(
             "id", "kind", "subject", "due (UTC)", "status", "attempts", "result / last error"
         )

@@ -46,7 +46,7 @@ def age(delta: timedelta) -> str:
 
 
 def _state(row: OutboxMessage) -> str:
-    if row.status in outbox_admin.OPEN and row.attempts > 0:
+    if row.status in outbox_admin.OPEN and row.last_error:
         return "failed"
     return row.status
 

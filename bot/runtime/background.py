@@ -1,6 +1,6 @@
-"""What the background queues (outbox delivery, the inbox) share: a thread that repeats a pass
-(at once while the pass finds work, otherwise after an interval or as soon as someone calls
-`wake()`), and the backoff between attempts of a failed item."""
+"""The one background loop type: a thread that repeats a pass (at once while the pass finds work,
+otherwise after an interval or as soon as someone calls `wake()`). The inbox, delivery and the
+task runner each run in one."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
-
-BACKOFF_BASE = 2.0
-
-
-def backoff(attempts: int, cap: float) -> float:
-    """Seconds before the next attempt: 2, 4, 8, … up to `cap`."""
-    return float(min(cap, BACKOFF_BASE ** max(attempts, 1)))
 
 
 class PassLoop:

@@ -1,4 +1,5 @@
-"""Leases on claimed work, shared by the inbox, the outbox delivery and the scheduled-task runner.
+"""Leases on claimed work: the one heartbeat of the work queue (bot/runtime/work.py), for the
+inbox, outbox delivery and the scheduled-task runner alike.
 
 A claimed row carries who holds it (`claimed_by`, this process's worker id) and until when
 (a short lease, LEASE). While a handler runs, a heartbeat thread pushes the lease of every row
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from storage.leases import LeasedTable
+from storage.queue import QueueTable
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -89,7 +90,7 @@ class Leases:
 
     def __init__(
         self,
-        leased: LeasedTable,
+        leased: QueueTable,
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
         *,
@@ -130,15 +131,15 @@ class Leases:
         if not ids:
             return 0
         with self.uow_factory() as uow:
-            renewed = uow.leases.renew(self.leased, ids, self.holder, self.clock.now() + LEASE)
+            renewed = uow.queue.renew(self.leased, ids, self.holder, self.clock.now() + LEASE)
             uow.commit()
         return renewed
 
     def recover(self) -> int:
         """Hand back the rows held by processes of this machine that have ended (at start-up)."""
         with self.uow_factory() as uow:
-            gone = [h for h in uow.leases.holders(self.leased) if holder_is_gone(h, self.holder)]
-            released = uow.leases.release(self.leased, gone, self.clock.now())
+            gone = [h for h in uow.queue.holders(self.leased) if holder_is_gone(h, self.holder)]
+            released = uow.queue.take_back(self.leased, gone, self.clock.now())
             uow.commit()
         if released:
             log.warning(

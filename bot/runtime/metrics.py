@@ -10,7 +10,8 @@ Each `Metrics` owns its own `CollectorRegistry` (one per Server), so two servers
 - `hirebot_outbox_messages{channel,state}` and `hirebot_outbox_oldest_pending_age_seconds
   {channel}`: read from the database at scrape time, so every replica reports the shared queue.
 - `hirebot_inbox_events{state}`: platform events recorded but not yet handled (pending,
-  working) or given up (failed), read from the database at scrape time.
+  working) or given up (failed), and `hirebot_scheduled_tasks{state}` (pending, running,
+  failed) for due work: both read from the database at scrape time by the one queue collector.
 - `hirebot_delivery_sent_total{channel}`, `hirebot_delivery_failures_total{channel,outcome}`
   (outcome: retry, dead, crash): from the delivery loop's per-pass stats.
 - `hirebot_scheduler_runs_total{job,result}`: call `Metrics.scheduler_run(job, result)` after each
@@ -23,6 +24,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -36,6 +38,7 @@ from bot.clock import Clock
 from bot.delivery.worker import DeliveryStats
 from bot.handlers.dispatcher import Dispatcher, Inbound, Outcome
 from bot.inbox.inbox import Inbox
+from bot.runtime.work import WorkQueue
 from bot.services import outbox_admin
 from storage.unit_of_work import UnitOfWork
 
@@ -82,27 +85,29 @@ class OutboxCollector(Collector):
         yield age
 
 
-class InboxCollector(Collector):
-    """Inbound events waiting to be handled: the backlog behind the acknowledgements."""
+class QueueCollector(Collector):
+    """One work queue's open and given-up rows by state (bot/runtime/work.py), read from the
+    database at scrape time: the backlog every replica shares. The inbox and the scheduled tasks
+    are reported this way."""
 
-    def __init__(self, inbox: Inbox) -> None:
-        self.inbox = inbox
+    def __init__(self, name: str, about: str, queue: WorkQueue[Any]) -> None:
+        self.name = name
+        self.about = about
+        self.queue = queue
+        states = queue.table.states
+        self.states = (*states.open, states.given_up)
 
     def describe(self) -> list[Metric]:
         return []
 
     def collect(self) -> Iterator[Metric]:
-        gauge = GaugeMetricFamily(
-            "hirebot_inbox_events",
-            "Inbound platform events by state (pending, working = being handled, failed)",
-            labels=["state"],
-        )
+        gauge = GaugeMetricFamily(self.name, self.about, labels=["state"])
         try:
-            counts = self.inbox.counts(("pending", "working", "failed"))
+            counts = self.queue.counts(self.states)
         except Exception:  # a scrape must answer even when the database does not
-            log.exception("could not read inbox metrics")
+            log.exception("could not read %s metrics", self.queue.table.name)
             return
-        for state in ("pending", "working", "failed"):
+        for state in self.states:
             gauge.add_metric([state], counts.get(state, 0))
         yield gauge
 
@@ -144,7 +149,22 @@ class Metrics:
         self.registry.register(OutboxCollector(uow_factory, clock))
 
     def watch_inbox(self, inbox: Inbox) -> None:
-        self.registry.register(InboxCollector(inbox))
+        self.registry.register(
+            QueueCollector(
+                "hirebot_inbox_events",
+                "Inbound platform events by state (pending, working = being handled, failed)",
+                inbox.queue,
+            )
+        )
+
+    def watch_tasks(self, queue: WorkQueue[Any]) -> None:
+        self.registry.register(
+            QueueCollector(
+                "hirebot_scheduled_tasks",
+                "Scheduled tasks not finished, by state (pending, running, failed = given up)",
+                queue,
+            )
+        )
 
     def instrument(self, dispatcher: Dispatcher) -> None:
         """Count and time every `dispatcher.handle` call (re-pointed if already instrumented)."""

@@ -219,6 +219,7 @@ def build_server(
         metrics.watch_inbox(hirebot.inbox)
         inbox = server.inbox
         server.health_checks["inbox"] = lambda: "ok" if inbox.alive else "stopped"
+    metrics.watch_tasks(hirebot.tasks.queue)
     hirebot.tasks.on_run.append(partial(_count_runs, metrics))
     if scheduler:
         server.scheduler = Scheduler(hirebot.tasks, hirebot.clock)

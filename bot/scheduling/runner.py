@@ -1,6 +1,7 @@
-"""Runs due tasks: claims rows (SKIP LOCKED on PostgreSQL) with a short lease renewed while the
-batch runs (bot/runtime/leases.py), runs each claimed batch in one unit of work as the system
-(a failing task is replayed alone), and records the result. Several replicas can run this at once.
+"""Runs due tasks: the work queue (bot/runtime/work.py) claims rows with a short lease renewed
+while the batch runs; this runs each claimed batch in one unit of work as the system (a failing
+task is replayed alone, and the queue's retry policy says when it runs again). Several replicas
+can run this at once.
 
 `run_due(now)` takes the instant to run at, which is how `hirebot jobs run-due --at` and the
 tests move time. That instant decides what is due and what the tasks see as "now"; what they
@@ -22,10 +23,10 @@ from bot.domain.errors import UserError
 from bot.flows.engine import FlowEngine
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
-from bot.runtime.leases import Leases
+from bot.runtime.work import Claimed, RetryPolicy, WorkQueue
 from bot.services.context import Actor, Context
-from storage import leases
 from storage.models import ScheduledTask
+from storage.queue import TASKS
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ Prefetch = Callable[[UnitOfWork, list[ScheduledTask]], object]
 RETRY_DELAY = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 BATCH = 100
+POLICY = RetryPolicy(
+    MAX_ATTEMPTS, first=RETRY_DELAY.total_seconds(), cap=RETRY_DELAY.total_seconds()
+)
 
 
 @dataclass
@@ -61,7 +65,10 @@ class TaskRunner:
         self.uow_factory = uow_factory
         self.clock = clock
         # Leases are on the process's clock whatever instant a run acts as of.
-        self.leases = Leases(leases.TASKS, uow_factory, clock or SystemClock())
+        self.queue: WorkQueue[None] = WorkQueue(
+            TASKS, uow_factory, clock or SystemClock(), POLICY, batch=BATCH
+        )
+        self.leases = self.queue.leases
         self.catalog = catalog
         self.channels = channels
         self.flows = flows
@@ -92,7 +99,7 @@ class TaskRunner:
             try:
                 self._run_batch(claimed, now, report)
             finally:
-                self.leases.drop(claimed)
+                self.queue.drop(c.id for c in claimed)
         if report.total:
             self._plan(now)  # what just ran may be recurring: plan its next occurrence now
         for callback in self.on_run:
@@ -107,14 +114,8 @@ class TaskRunner:
             except Exception:  # planning again next pass is harmless; running due work is not
                 log.exception("planning recurring work failed")
 
-    def _claim(self, now: datetime) -> list[int]:
-        with self.uow_factory() as uow:
-            claimed = uow.tasks.claim(
-                now, BATCH, self.leases.until(), self.leases.holder, self.leases.clock.now()
-            )
-            uow.commit()
-        self.leases.hold(claimed)
-        return claimed
+    def _claim(self, now: datetime) -> list[Claimed[None]]:
+        return self.queue.claim(now=now)
 
     def context(self, uow: UnitOfWork, now: datetime) -> Context:
         return Context(
@@ -128,11 +129,12 @@ class TaskRunner:
             sending_clock=self.clock,
         )
 
-    def _run_batch(self, task_ids: list[int], now: datetime, report: RunReport) -> None:
+    def _run_batch(self, claimed: list[Claimed[None]], now: datetime, report: RunReport) -> None:
         """The claimed tasks in one transaction: one commit per batch instead of one per task
         (10,000 due reminders are 100 commits, not 10,000). If any task fails, the batch rolls
         back and each task runs alone, so a failure still costs only its own task."""
         ran: Counter[str] = Counter()
+        task_ids = [c.id for c in claimed]
         with self.uow_factory() as uow:
             tasks = {t.id: t for t in uow.tasks.by_ids(task_ids)}
             held = [
@@ -155,10 +157,7 @@ class TaskRunner:
                 # Marked done together at the end: a task row changed after each handler
                 # would be flushed by the next handler's first query, one UPDATE per task.
                 for task, result in results:
-                    task.status = "done"
-                    task.result = result[:500]
-                    task.finished_at = now
-                    task.lease_until = None
+                    uow.queue.done_row(TASKS, task, now, result=result[:500])
                     ran[task.kind] += 1
                 uow.commit()
             except Exception as exc:  # replayed one by one below, where failures are recorded
@@ -170,13 +169,13 @@ class TaskRunner:
         if tasks:
             report.ran.update(ran)
             return
-        for task_id in task_ids:
-            self._run_one(task_id, now, report)
+        for item in claimed:
+            self._run_one(item, now, report)
 
-    def _run_one(self, task_id: int, now: datetime, report: RunReport) -> None:
+    def _run_one(self, item: Claimed[None], now: datetime, report: RunReport) -> None:
         with self.uow_factory() as uow:
             ctx = self.context(uow, now)
-            task = uow.tasks.get(task_id)
+            task = uow.tasks.get(item.id)
             if task is None:
                 return
             handler = self.handlers.get(task.kind)
@@ -186,29 +185,15 @@ class TaskRunner:
                         raise UserError(f"no handler for task kind '{task.kind}'")
                     result = handler(ctx, task)
                 except Exception as exc:  # a failing task must not stop the others
+                    kind = task.kind
                     uow.rollback()
-                    self._failed(task_id, now, exc)
-                    report.failed[task.kind] += 1
+                    self._failed(item, now, exc)
+                    report.failed[kind] += 1
                     return
-                task.status = "done"
-                task.result = result[:500]
-                task.finished_at = now
-                task.lease_until = None
+                uow.queue.done_row(TASKS, task, now, result=result[:500])
                 uow.commit()
                 report.ran[task.kind] += 1
 
-    def _failed(self, task_id: int, now: datetime, exc: Exception) -> None:
-        log.warning("task %s failed: %s", task_id, exc, exc_info=not isinstance(exc, UserError))
-        with self.uow_factory() as uow:
-            task = uow.tasks.get(task_id)
-            if task is None:
-                return
-            task.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            task.lease_until = None
-            if task.attempts >= MAX_ATTEMPTS:
-                task.status = "failed"
-                task.finished_at = now
-            else:
-                task.status = "pending"
-                task.due_at = now + RETRY_DELAY
-            uow.commit()
+    def _failed(self, item: Claimed[None], now: datetime, exc: Exception) -> None:
+        log.warning("task %s failed: %s", item.id, exc, exc_info=not isinstance(exc, UserError))
+        self.queue.failed(item, f"{type(exc).__name__}: {exc}", now=now)

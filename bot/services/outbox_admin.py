@@ -1,8 +1,9 @@
 """Operating the outbox: what is waiting, what keeps failing, what gave up, and a second chance.
 
-"Failed" is not a status of its own: it is a pending row that has been tried and will be tried
-again (attempts > 0, a last error). "Dead" rows were refused for good or ran out of attempts;
-`retry` puts one back in the queue with a fresh attempt budget.
+"Failed" is not a status of its own: it is an open row that has been tried and will be tried
+again (it has a last error). "Dead" rows were refused for good or ran out of attempts;
+`retry` puts one back in the queue with a fresh attempt budget. The counts and listings are the
+work queue's (storage/queue.py), as for the inbox and scheduled tasks.
 """
 
 from __future__ import annotations
@@ -15,10 +16,21 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import OutboxMessage
-from storage.outbox import OPEN_STATUSES, VIEWS
+from storage.queue import OUTBOX
 from storage.unit_of_work import UnitOfWork
 
-OPEN = OPEN_STATUSES
+OPEN = OUTBOX.states.open
+DEAD = OUTBOX.states.given_up
+# What an operator's view of the outbox means in rows: (states, has an error, newest first).
+VIEW_ROWS: dict[str, tuple[tuple[str, ...] | None, bool | None, bool]] = {
+    "pending": (OPEN, False, False),
+    "failed": (OPEN, True, False),
+    "dead": ((DEAD,), None, False),
+    "sent": ((OUTBOX.states.done,), None, True),
+    "open": ((*OPEN, DEAD), None, False),
+    "all": (None, None, True),
+}
+VIEWS = tuple(VIEW_ROWS)
 
 
 @dataclass(frozen=True)
@@ -38,17 +50,19 @@ def listing(
     """Oldest first, so the head of each conversation's queue is on top."""
     if view not in VIEWS:
         raise InvalidInput(f"unknown view '{view}' (views: {', '.join(VIEWS)})")
-    return uow.outbox.listing(view=view, channel=channel, limit=limit)
+    states, errored, newest_first = VIEW_ROWS[view]
+    return uow.queue.listing(
+        OUTBOX, states, limit, scope=channel, errored=errored, newest_first=newest_first
+    )
 
 
 def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
     """Counts per channel. Sent rows pile up forever, so scrapes count only open and dead ones."""
     counts: dict[str, dict[str, int]] = {}
-    for channel, status, attempts, count in uow.outbox.counts_by_attempts(
-        include_sent=include_sent
-    ):
+    states = None if include_sent else (*OPEN, DEAD)
+    for (channel, status, errored), count in uow.queue.counts(OUTBOX, states).items():
         bucket = counts.setdefault(channel, {})
-        key = "failed" if status in OPEN and attempts > 0 else status
+        key = "failed" if status in OPEN and errored else status
         bucket[key] = bucket.get(key, 0) + count
     oldest = oldest_open(uow)
     return [
@@ -67,7 +81,7 @@ def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
 
 def oldest_open(uow: UnitOfWork) -> dict[str, datetime]:
     """When the oldest undelivered message of each channel was queued: the delivery lag."""
-    return uow.outbox.oldest_open()
+    return uow.queue.oldest_open(OUTBOX)
 
 
 def retry(ctx: Context, message_id: int) -> OutboxMessage:
@@ -96,4 +110,4 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
 
 
 def dead_ids(uow: UnitOfWork, channel: str | None = None) -> list[int]:
-    return uow.outbox.dead_ids(channel)
+    return uow.queue.given_up_ids(OUTBOX, channel)

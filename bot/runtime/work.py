@@ -1,0 +1,330 @@
+"""The claimed-work queue as its users see it: claim, hold the lease, record each result, back
+off, give up, purge, count, list and retry, the same for the inbox, outbox delivery and the
+task runner. Each of those only says how to handle one item (or, for tasks, one batch).
+
+The queries are in storage/queue.py (one `UPDATE … RETURNING` per claim, SKIP LOCKED on
+PostgreSQL, SQLite's single writer otherwise); the lease heartbeat is bot/runtime/leases.py;
+`RetryPolicy` is the one backoff rule, honouring a platform's retry-after.
+
+Public surface, for a queue of its own (a channel's or an integration's): build a
+`WorkQueue(QueueTable, uow_factory, clock, RetryPolicy(...))`, then either `run_pass(handle)`
+(per-item, in order per lane) or `claim()` + `done()` / `failed()` / `release()` with
+`drop()` once the items are recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from bot.clock import Clock
+from bot.runtime.leases import Leases
+from storage.queue import ClaimedRow, QueueTable
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often an item is tried and how long it waits between tries: `first` seconds after the
+    first failure, doubling up to `cap`; a platform's retry-after, when it gives one, instead."""
+
+    max_attempts: int
+    first: float = 2.0
+    cap: float = 300.0
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> float:
+        if retry_after is not None:
+            return max(0.0, retry_after)
+        return float(min(self.cap, self.first * 2 ** max(attempts - 1, 0)))
+
+    def next_try(
+        self,
+        attempts: int,
+        now: datetime,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+    ) -> datetime | None:
+        """When to try again after `attempts` tries, or None: give up."""
+        if permanent or attempts >= self.max_attempts:
+            return None
+        return now + timedelta(seconds=self.delay(attempts, retry_after))
+
+
+@dataclass(frozen=True)
+class Claimed(Generic[T]):
+    """One claimed item: its row's id, attempts (this one included), lane, and what the queue's
+    `load` read for it in the claim's transaction."""
+
+    id: int
+    attempts: int
+    lane: tuple[str, ...]
+    data: T
+
+
+@dataclass
+class PassStats:
+    done: int = 0
+    retried: int = 0
+    given_up: int = 0
+    waiting: int = 0  # claimed, handed back: an earlier item of their lane failed this pass
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def worked(self) -> int:
+        return self.done + self.retried + self.given_up
+
+
+class Retry(Exception):
+    """Raised by a handler: this attempt failed; `retry_after` (seconds) if the platform said
+    when to come back, `permanent` if trying again cannot help."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Keeping:
+    """How long finished rows stay (None: kept; the outbox's sent rows are its history)."""
+
+    done: timedelta
+    given_up: timedelta
+    every: timedelta = timedelta(minutes=10)
+
+
+class WorkQueue(Generic[T]):
+    def __init__(
+        self,
+        table: QueueTable,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        policy: RetryPolicy,
+        *,
+        load: Callable[[UnitOfWork, list[ClaimedRow]], dict[int, T]] | None = None,
+        batch: int = 20,
+        scope: str | None = None,
+        keeping: Keeping | None = None,
+    ) -> None:
+        """`load` reads, in the claim's transaction, what handling needs of each claimed row;
+        `scope` keeps to the rows of one value of the table's scope column (a channel)."""
+        self.table = table
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.policy = policy
+        self.load = load
+        self.batch = batch
+        self.scope = scope
+        self.keeping = keeping
+        self.leases = Leases(table, uow_factory, clock)
+        self._last_purge = clock.now()
+
+    # Claiming -----------------------------------------------------------------------------
+
+    def claim(self, *, now: datetime | None = None, limit: int | None = None) -> list[Claimed[T]]:
+        """Claim due items (due at `now`, default the clock's), held until dropped."""
+        lease_now = self.clock.now()
+        with self.uow_factory() as uow:
+            rows = uow.queue.claim(
+                self.table,
+                now=now or lease_now,
+                lease_now=lease_now,
+                lease_until=self.leases.until(),
+                holder=self.leases.holder,
+                limit=limit or self.batch,
+                scope=self.scope,
+            )
+            data: dict[int, Any] = self.load(uow, rows) if self.load and rows else {}
+            uow.commit()
+        self.leases.hold(r.id for r in rows)
+        # Without a `load`, data is None (the task runner reads its rows in its own batch).
+        return [Claimed(r.id, r.attempts, r.lane, data.get(r.id)) for r in rows]  # type: ignore[arg-type]
+
+    def drop(self, ids: Iterable[int]) -> None:
+        """These items are recorded (or handed back): their lease is no longer renewed."""
+        self.leases.drop(ids)
+
+    # Recording ----------------------------------------------------------------------------
+
+    def done(self, ids: Sequence[int], **values: Any) -> None:
+        if ids:
+            with self.uow_factory() as uow:
+                uow.queue.done(self.table, ids, self.clock.now(), **values)
+                uow.commit()
+
+    def release(self, ids: Sequence[int]) -> None:
+        if ids:
+            with self.uow_factory() as uow:
+                uow.queue.release(self.table, ids, self.clock.now())
+                uow.commit()
+
+    def failed(
+        self,
+        item: Claimed[Any],
+        error: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        now: datetime | None = None,
+    ) -> datetime | None:
+        """Record a failed attempt: when it is tried again, or None if it was given up."""
+        at = self.policy.next_try(
+            item.attempts, now or self.clock.now(), retry_after=retry_after, permanent=permanent
+        )
+        with self.uow_factory() as uow:
+            uow.queue.failed(self.table, item.id, error[:2000], at)
+            uow.commit()
+        return at
+
+    # One pass, per item -------------------------------------------------------------------
+
+    def run_pass(
+        self,
+        handle: Callable[[Claimed[T]], R],
+        *,
+        record_each: Callable[[UnitOfWork, Claimed[T], R], None] | None = None,
+        done_values: dict[str, Any] | None = None,
+        around: Callable[[Claimed[T]], Any] | None = None,
+    ) -> PassStats:
+        """Claim, handle each item in order, record the outcome.
+
+        A handler that raises fails its item (`Retry` says how) and holds the rest of its lane
+        back until the next pass. Done items are marked together at the end of the pass, or,
+        with `record_each`, each in its own transaction right after it is handled (delivery:
+        a sent message is recorded before the next one goes). `around(item)` is a context
+        manager entered while the item is handled (the correlation id in the logs)."""
+        claimed = self.claim()
+        try:
+            stats = PassStats()
+            blocked: set[tuple[str, ...]] = set()
+            done: list[int] = []
+            released: list[int] = []
+            for item in claimed:
+                if item.lane and item.lane in blocked:
+                    released.append(item.id)
+                    stats.waiting += 1
+                    continue
+                if not self._handle(item, handle, record_each, done, stats, around):
+                    blocked.add(item.lane)
+                time.sleep(0)  # let waiting acknowledgements have the GIL between items
+            self.done(done, **(done_values or {}))
+            self.release(released)
+            self.purge_now_and_then()
+            return stats
+        finally:  # whatever happened, this pass holds nothing any more
+            self.drop(i.id for i in claimed)
+
+    def _handle(
+        self,
+        item: Claimed[T],
+        handle: Callable[[Claimed[T]], R],
+        record_each: Callable[[UnitOfWork, Claimed[T], R], None] | None,
+        done: list[int],
+        stats: PassStats,
+        around: Callable[[Claimed[T]], Any] | None,
+    ) -> bool:
+        with around(item) if around is not None else _nothing():
+            try:
+                result = handle(item)
+            except Retry as exc:
+                self._count(
+                    item,
+                    self.failed(
+                        item, str(exc), retry_after=exc.retry_after, permanent=exc.permanent
+                    ),
+                    str(exc),
+                    stats,
+                )
+                return False
+            except Exception as exc:  # a handler's bug must not stop the queue
+                log.exception("%s item %s failed", self.table.name, item.id)
+                problem = f"{type(exc).__name__}: {exc}"
+                self._count(item, self.failed(item, problem), problem, stats)
+                return False
+            if record_each is None:
+                done.append(item.id)
+            else:
+                with self.uow_factory() as uow:
+                    uow.queue.done(self.table, [item.id], self.clock.now())
+                    record_each(uow, item, result)
+                    uow.commit()
+            stats.done += 1
+            return True
+
+    def _count(
+        self, item: Claimed[T], again: datetime | None, problem: str, stats: PassStats
+    ) -> None:
+        stats.errors.append(problem)
+        if again is None:
+            stats.given_up += 1
+            log.warning(
+                "%s item %s given up after %d attempts: %s",
+                self.table.name,
+                item.id,
+                item.attempts,
+                problem,
+            )
+        else:
+            stats.retried += 1
+            log.info("%s item %s retries at %s: %s", self.table.name, item.id, again, problem)
+
+    # Keeping and operating ----------------------------------------------------------------
+
+    def purge_now_and_then(self) -> int:
+        """Finished rows past their keeping time go, at most once per `keeping.every`."""
+        now = self.clock.now()
+        if self.keeping is None or now - self._last_purge < self.keeping.every:
+            return 0
+        self._last_purge = now
+        with self.uow_factory() as uow:
+            purged = uow.queue.purge(
+                self.table,
+                done_before=now - self.keeping.done,
+                given_up_before=now - self.keeping.given_up,
+            )
+            uow.commit()
+        if purged:
+            log.info("%s: %d finished rows past their keeping time purged", self.table.name, purged)
+        return purged
+
+    def retry(self, ids: Sequence[int] | None = None) -> tuple[list[int], list[int]]:
+        """Given-up items (these, or all) back in line with a fresh set of attempts; returns
+        (retried, not given up or unknown)."""
+        with self.uow_factory() as uow:
+            result = uow.queue.retry(self.table, ids, self.clock.now(), self.scope)
+            uow.commit()
+        return result
+
+    def counts(self, states: Sequence[str] | None = None) -> dict[str, int]:
+        """Rows by stored state (of this queue's scope, if it has one)."""
+        with self.uow_factory() as uow:
+            raw = uow.queue.counts(self.table, states)
+        out: dict[str, int] = {}
+        for (scope, state, _err), n in raw.items():
+            if self.scope is None or scope == self.scope:
+                out[state] = out.get(state, 0) + n
+        return out
+
+    def pending(self) -> int:
+        """Items not finished yet (waiting or being worked on)."""
+        return sum(self.counts(self.table.states.open).values())
+
+
+class _nothing:  # noqa: N801 (a null context manager, cheaper than contextlib's per item)
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
