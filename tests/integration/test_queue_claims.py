@@ -13,7 +13,7 @@ import pytest
 
 from bot.bootstrap import Hirebot
 from bot.clock import FrozenClock
-from bot.runtime.work import Claimed, RetryPolicy
+from bot.runtime.work import RetryPolicy
 from tests.helpers import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -99,7 +99,7 @@ def test_a_claim_keeps_lane_order_and_counts_an_attempt(app: Hirebot, clock: Fro
     for n, lane in enumerate(["alice", "alice", "bob"]):
         app.inbox.receive("chat", f"ev-{n}", lane, {"n": n})
     queue = app.inbox.queue
-    first: list[Claimed[object]] = list(queue.claim(limit=1))  # alice's first only
+    first = queue.claim(limit=1)  # alice's first only
     assert [c.lane for c in first] == [("alice",)]
     rest = queue.claim()
     assert [c.lane for c in rest] == [("bob",)]  # alice's second waits behind her first
