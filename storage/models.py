@@ -244,6 +244,8 @@ class InboundEvent(Base):
     done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(100))  # worker id (bot/runtime/leases.py)
+    # Minted when the event was accepted at the door; the logs of its handling carry it.
+    correlation_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class ChannelContact(Base):

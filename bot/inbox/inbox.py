@@ -3,8 +3,9 @@
 Why: a hirebot command is a database transaction of several milliseconds, while Slack wants
 its acknowledgement within 3 s and retries otherwise, and Telegram resends an update until it
 gets a 200. So an adapter's HTTP route only checks the request (signature, secret), writes the
-event here (one INSERT, shared with the other requests of the moment: writer.py; a
-redelivery, same platform key, is skipped at the door) and answers; `run_pending` then claims
+event here (one INSERT, shared with the other requests of the moment by the group commit,
+bot/runtime/group_commit.py; a redelivery, same platform key, is skipped at the door) and
+answers; `run_pending` then claims
 events in order per lane (a person's requests stay in order), hands each to its channel's
 processor, and marks the pass done in one statement.
 
@@ -27,8 +28,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.inbox.writer import GroupWriter
+from bot.handlers.dispatcher import new_correlation_id
+from bot.logging_setup import correlation
+from bot.runtime.group_commit import GroupCommit
 from bot.runtime.work import Claimed, Keeping, RetryPolicy, WorkQueue
+from storage.inbox import insert_new
 from storage.models import InboundEvent
 from storage.queue import INBOX, ClaimedRow
 from storage.unit_of_work import UnitOfWork
@@ -49,6 +53,7 @@ OPEN_STATUSES = INBOX.states.open
 class Event:
     channel: str
     payload: dict[str, Any]
+    correlation_id: str
 
 
 @dataclass
@@ -60,7 +65,10 @@ class InboxStats:
 
 
 def _events(uow: UnitOfWork, rows: list[ClaimedRow]) -> dict[int, Event]:
-    return {r.id: Event(r.channel, r.payload) for r in uow.inbox.by_ids([c.id for c in rows])}
+    return {
+        r.id: Event(r.channel, r.payload, r.correlation_id or "-")
+        for r in uow.inbox.by_ids([c.id for c in rows])
+    }
 
 
 class Inbox:
@@ -89,7 +97,10 @@ class Inbox:
         self.processors: dict[str, Processor] = {}
         # Called after a new event is written (the server wakes its inbox loop).
         self.on_receive: list[Callable[[], None]] = []
-        self._writer = GroupWriter(engine)
+        self.engine = engine
+        self._writer: GroupCommit[dict[str, Any], bool] = GroupCommit(
+            "hirebot-inbox-writer", self._insert
+        )
 
     @property
     def max_attempts(self) -> int:
@@ -100,8 +111,18 @@ class Inbox:
         policy = self.queue.policy
         self.queue.policy = RetryPolicy(value, policy.first, policy.cap)
 
-    def receive(self, channel: str, key: str, lane: str, payload: dict[str, Any]) -> bool:
-        """Record one event; False if this key was already received (a redelivery)."""
+    def receive(
+        self,
+        channel: str,
+        key: str,
+        lane: str,
+        payload: dict[str, Any],
+        *,
+        correlation_id: str | None = None,
+    ) -> bool:
+        """Record one event; False if this key was already received (a redelivery). The
+        correlation id (minted here unless the door already has one) stays with the event and
+        is bound in the logs while it is handled."""
         now = self.clock.now()
         values = {
             "received_at": now,
@@ -112,8 +133,9 @@ class Inbox:
             "status": INBOX.states.waiting,
             "attempts": 0,
             "next_attempt_at": now,
+            "correlation_id": (correlation_id or new_correlation_id())[:32],
         }
-        new = self._writer.insert(values)
+        new = self._writer.submit(values)
         if new:
             for callback in self.on_receive:
                 callback()
@@ -121,11 +143,26 @@ class Inbox:
             log.info("inbound %s was already received; ignored", key)
         return new
 
+    def _insert(self, batch: Sequence[dict[str, Any]]) -> list[bool]:
+        """One multi-row INSERT for the events that queued up; which of them were new (the
+        same key twice in one batch: only the first)."""
+        with self.engine.begin() as conn:
+            added = insert_new(conn, batch)
+        new = []
+        for values in batch:
+            new.append(values["key"] in added)
+            added.discard(values["key"])
+        return new
+
     def run_pending(self) -> InboxStats:
         """One pass: claim due events, handle them in order per lane, record the outcome. A
         handled event loses its payload at once: what was said is in the audit log (redacted)
         and in the change itself; the key stays, to recognise a redelivery."""
-        stats = self.queue.run_pass(self._process, done_values={"payload": {}})
+        stats = self.queue.run_pass(
+            self._process,
+            done_values={"payload": {}},
+            around=lambda event: correlation(event.data.correlation_id),
+        )
         return InboxStats(stats.done, stats.retried, stats.given_up, stats.waiting)
 
     def _process(self, event: Claimed[Event]) -> None:

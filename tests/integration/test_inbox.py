@@ -190,8 +190,8 @@ def test_handled_and_failed_events_are_purged_after_a_while(
 
 
 def test_concurrent_receipts_share_a_commit_and_each_learns_if_it_was_new(app: Hirebot) -> None:
-    """Group commit (bot/inbox/writer.py): requests that arrive while a write is under way go
-    in the next one, so 60 receipts cost a few transactions, not 60."""
+    """Group commit (bot/runtime/group_commit.py): requests that arrive while a write is under
+    way go in the next one, so 60 receipts cost a few transactions, not 60."""
     app.inbox.receive("chat", "ev-0", "lane", {"n": 0})  # already there: its repeats are not new
     inserts: list[int] = []
     first = threading.Event()
@@ -225,3 +225,39 @@ def test_concurrent_receipts_share_a_commit_and_each_learns_if_it_was_new(app: H
     assert sum(results.values()) == 49  # ev-1 … ev-49 once each; ev-0 was there before
     assert len(rows(app)) == 50
     assert len(inserts) == 2  # the first receipt alone, then the 59 that queued behind it
+
+
+def test_the_correlation_id_minted_at_the_door_is_kept_and_bound_while_handling(
+    app: Hirebot,
+) -> None:
+    from bot.logging_setup import _correlation
+
+    seen: list[str] = []
+    app.inbox.processors["chat"] = lambda _payload: seen.append(_correlation.get())
+    app.inbox.receive("chat", "given", "alice", {"n": 1}, correlation_id="door0123")
+    app.inbox.receive("chat", "minted", "bob", {"n": 2})
+    stored = {k: r.correlation_id for k, r in rows(app).items()}
+    assert stored["given"] == "door0123"
+    assert stored["minted"] not in (None, "", "door0123")
+    assert handle_inbox(app) == 2
+    assert seen == ["door0123", stored["minted"]]
+
+
+def test_an_inbound_is_stored_and_read_back_by_one_codec() -> None:
+    from bot.handlers import inbound_codec
+    from bot.handlers.dispatcher import ActionEvent, Inbound
+
+    clicked = Inbound(
+        "slack",
+        "U1",
+        "C1",
+        action=ActionEvent("advance", "12:screening", "<@U2> *bold*"),
+        dedup_key="trigger-1",
+        shared_conversation=True,
+        correlation_id="abc",
+    )
+    typed = Inbound("slack", "U1", "D1", text="show 12")
+    for inbound in (clicked, typed):
+        assert inbound_codec.load(inbound_codec.dump(inbound)) == inbound
+    with pytest.raises(ValueError, match="user_ref"):
+        inbound_codec.load({"channel": "slack", "conversation": "C1"})

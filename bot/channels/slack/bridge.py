@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -22,9 +21,11 @@ from typing import Any
 from bot.bootstrap import Hirebot
 from bot.channels.slack import render
 from bot.channels.slack.responder import Responder
-from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome, new_correlation_id
+from bot.handlers import inbound_codec
+from bot.handlers.dispatcher import Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import error
+from bot.runtime.group_commit import GroupCommit
 from bot.services import outbox
 
 log = logging.getLogger(__name__)
@@ -56,30 +57,32 @@ class Bridge:
     def __init__(self, hirebot: Hirebot, *, workers: int = 4) -> None:
         self.hirebot = hirebot
         self.responder = Responder(hirebot, self.mark_sent, workers=workers)
-        self._lock = threading.Lock()
-        self._unmarked: list[int] = []  # outbox ids delivered inline, not yet marked sent
-        self._marking = threading.Lock()
+        # Outbox ids delivered inline, marked sent together with the others of the moment.
+        self._marks: GroupCommit[list[int], None] = GroupCommit(
+            "hirebot-slack-marks", self._write_marks
+        )
 
     def receive(self, inbound: Inbound, response_url: str = "") -> bool:
-        """Record the event for the inbox loop; False if Slack delivered it before."""
+        """Record the event for the inbox loop; False if Slack delivered it before. Its
+        correlation id is minted here, at the door, and stays with it."""
         cid = inbound.correlation_id or new_correlation_id()
         inbound = dataclasses.replace(inbound, correlation_id=cid)
         key = inbound.dedup_key or f"slack:{cid}"
         payload = {
-            **dataclasses.asdict(inbound),
+            "inbound": inbound_codec.dump(inbound),
             "response_url": response_url,
             "received_at": self.hirebot.clock.now().isoformat(),
         }
         with correlation(cid):
-            return self.hirebot.inbox.receive(CHANNEL, key, f"slack:{inbound.user_ref}", payload)
+            return self.hirebot.inbox.receive(
+                CHANNEL, key, f"slack:{inbound.user_ref}", payload, correlation_id=cid
+            )
 
     def process(self, payload: dict[str, Any]) -> None:
         """Handle one recorded event; the answer goes to its response_url, if it has one."""
-        fields = dict(payload)
-        response_url = str(fields.pop("response_url", "") or "")
-        received = fields.pop("received_at", None)
-        action = fields.pop("action", None)
-        inbound = Inbound(**fields, action=ActionEvent(**action) if action else None)
+        inbound = inbound_codec.load(payload["inbound"])
+        response_url = str(payload.get("response_url") or "")
+        received = payload.get("received_at")
         outcome = self.dispatch(inbound)
         if response_url and not outcome.duplicate:
             # A response_url takes no files: a reply with a chart was left to the sender.
@@ -115,33 +118,20 @@ class Bridge:
     def mark_sent(self, outcome: Outcome, indexes: Sequence[int] | None = None) -> None:
         """Record that the replies at `indexes` (all by default) were delivered inline.
 
-        Marks made while another thread is writing are written by it in the same transaction
-        (group commit): under load one transaction records many answers, not one each.
+        Marks made while another is being written go in the next transaction together (the
+        group commit, bot/runtime/group_commit.py): under load one transaction records many
+        answers, not one each.
         """
         ids = outcome.outbox_ids
         chosen = [ids[i] for i in indexes if i < len(ids)] if indexes is not None else list(ids)
-        if not chosen:
-            return
-        with self._lock:
-            self._unmarked.extend(chosen)
-        self._write_marks()
+        if chosen:
+            self._marks.submit(chosen)
 
-    def _write_marks(self) -> None:
-        while self._marking.acquire(blocking=False):
-            try:
-                while True:
-                    with self._lock:
-                        ids, self._unmarked = self._unmarked, []
-                    if not ids:
-                        break
-                    with self.hirebot.uow() as uow:
-                        outbox.mark_sent(uow, ids, self.hirebot.clock.now())
-                        uow.commit()
-            finally:
-                self._marking.release()
-            with self._lock:  # marks added between the last read and the release
-                if not self._unmarked:
-                    return
+    def _write_marks(self, batch: Sequence[list[int]]) -> list[None]:
+        with self.hirebot.uow() as uow:
+            outbox.mark_sent(uow, [i for ids in batch for i in ids], self.hirebot.clock.now())
+            uow.commit()
+        return [None] * len(batch)
 
     def respond_later(
         self,
@@ -169,10 +159,7 @@ class Bridge:
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for answers still being posted (shutdown, and tests that check what was sent)."""
-        self.responder.drain(timeout)
-        with self._marking:  # a mark another thread is still writing is written by now
-            pass
-        self._write_marks()
+        self.responder.drain(timeout)  # each mark is committed before its post returns
 
     def close(self) -> None:
         self.responder.close(timeout=10.0)
