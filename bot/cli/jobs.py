@@ -1,4 +1,5 @@
-"""`hirebot jobs …`: see the scheduled work and run what is due (also how tests move time)."""
+"""`hirebot jobs …`: see the scheduled work, run what is due (also how tests move time), and put
+tasks given up on back in line (the work queue's retry, as `hirebot inbox retry`)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,21 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from bot.cli.common import ConfigOption, console_without_chat, fail, open_app, system_context
+from bot.cli.common import (
+    ConfigOption,
+    console_without_chat,
+    err,
+    fail,
+    open_app,
+    system_context,
+)
 from storage.queue import TASKS
 
-jobs_app = typer.Typer(help="Scheduled work: list it, run what is due.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Scheduled work: list it, run what is due, retry failed tasks.", no_args_is_help=True
+)
 
 
 def parse_instant(value: str | None) -> datetime | None:
@@ -79,6 +90,28 @@ def run_due(
     if report.failed:
         failed = ", ".join(f"{kind} ×{n}" for kind, n in sorted(report.failed.items()))
         out.print(f"failed: {failed} (see `hirebot jobs list`)")
+        raise typer.Exit(1)
+
+
+@jobs_app.command()
+def retry(
+    ids: Annotated[list[int] | None, typer.Argument(help="task ids")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="every failed task")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Put failed tasks back in line, due now, with a fresh set of attempts."""
+    if not ids and not all_failed:
+        raise fail("name the task ids to retry, or pass --all-failed")
+    out = Console(highlight=False)
+    with open_app(config, console_without_chat()) as hirebot:
+        retried, refused = hirebot.tasks.queue.retry(None if all_failed else ids)
+    for task_id in retried:
+        out.print(f"{task_id}: back in line")
+    for task_id in refused:
+        err.print(Text(f"{task_id}: no failed task with that id", style="red"))
+    if not retried and not refused:
+        out.print("no failed tasks")
+    if refused:
         raise typer.Exit(1)
 
 

@@ -370,6 +370,52 @@ def test_jobs_cli_lists_and_runs_due_work(
         assert uow.session.scalars(select(Applicant)).one().name == "Bilal"
 
 
+def test_jobs_cli_retries_a_failed_task_through_the_queue(
+    team: Hirebot, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import yaml
+
+    from bot.cli import app as cli
+
+    config_file = tmp_path / "config.yaml"
+    config_file.write_text(yaml.safe_dump(team.config.model_dump(mode="json")))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HIREBOT_CONFIG", str(config_file))
+    monkeypatch.setenv("COLUMNS", "200")
+    now = team.clock.now()
+    with team.uow() as uow:
+        for key, status in (("broken", "failed"), ("fine", "pending")):
+            uow.tasks.add(
+                ScheduledTask(
+                    kind="interview.prep",
+                    subject=f"interview:{key}",
+                    key=key,
+                    due_at=now,
+                    status=status,
+                    attempts=3,
+                    last_error="RuntimeError: boom" if status == "failed" else None,
+                    created_at=now,
+                )
+            )
+        uow.commit()
+        ids = {t.key: t.id for t in uow.session.scalars(select(ScheduledTask))}
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["jobs", "retry"])
+    assert missing.exit_code == 2
+    refused = runner.invoke(cli, ["jobs", "retry", str(ids["fine"])])
+    assert refused.exit_code == 1
+    assert "no failed task with that id" in refused.output
+    retried = runner.invoke(cli, ["jobs", "retry", "--all-failed"])
+    assert retried.exit_code == 0, retried.output
+    assert f"{ids['broken']}: back in line" in retried.output
+    with team.uow() as uow:
+        task = uow.session.get(ScheduledTask, ids["broken"])
+        assert task is not None
+        assert (task.status, task.attempts) == ("pending", 0)
+    again = runner.invoke(cli, ["jobs", "retry", "--all-failed"])
+    assert "no failed tasks" in again.output
+
+
 def test_a_milestone_checkin_held_by_quiet_hours_keeps_its_occasion(
     database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
 ) -> None:
