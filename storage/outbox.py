@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from storage.models import CardPost, OutboxMessage
+from storage.queue import OUTBOX
 from storage.repository import Repository
+
+OPEN_STATUSES = OUTBOX.states.open
 
 
 class OutboxRepository(Repository[OutboxMessage]):
