@@ -1,8 +1,8 @@
 """The inbox: platform events are recorded before they are acknowledged and handled after.
 
-Why: a hirebot command is a database transaction of several milliseconds, while Slack wants
-its acknowledgement within 3 s and retries otherwise, and Telegram resends an update until it
-gets a 200. So an adapter's HTTP route only checks the request (signature, secret), writes the
+Why: a hirebot command is a database transaction of several milliseconds, while a chat
+platform wants its acknowledgement within seconds and sends the event again otherwise (until it
+gets a 200). So an adapter's HTTP route only checks the request (signature, secret), writes the
 event here (one INSERT, shared with the other requests of the moment by the group commit,
 bot/runtime/group_commit.py; a redelivery, same platform key, is skipped at the door) and
 answers; `run_pending` then claims

@@ -5,7 +5,7 @@ marked sent. Written one by one, concurrent requests queue for SQLite's single w
 churn pooled connections), a commit each; here the calling threads hand their item to one writer
 thread and wait, and the writer writes whatever has queued up meanwhile with one `write(batch)`
 and one commit. Under load a commit serves tens of requests; alone, a request waits only for its
-own write. The one implementation, used by the inbox's `receive` and Slack's inline marks.
+own write. The one implementation, used by the inbox's `receive` and a channel's inline marks.
 
 No library does this for SQLAlchemy (a connection pool batches nothing); it is a condition
 variable, a list and a thread that ends when idle.

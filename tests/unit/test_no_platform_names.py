@@ -22,16 +22,6 @@ BEING_REWRITTEN = {
         "bot/runtime/server.py",
         "# loops (Telegram's Application, its sender's), and an asyncio loop cannot be run",
     ),
-    (
-        "bot/inbox/inbox.py",
-        "Why: a hirebot command is a database transaction of several milliseconds, while Slack "
-        "wants",
-    ),
-    (
-        "bot/inbox/inbox.py",
-        "its acknowledgement within 3 s and retries otherwise, and Telegram resends an update "
-        "until it",
-    ),
 }
 
 
