@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from bot.handlers.dispatcher import Inbound
+from bot.handlers.inbound import Inbound
 
 _ADAPTER: TypeAdapter[Inbound] = TypeAdapter(Inbound)
 

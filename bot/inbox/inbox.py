@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.handlers.dispatcher import new_correlation_id
+from bot.handlers.inbound import new_correlation_id
 from bot.logging_setup import correlation
 from bot.runtime.group_commit import GroupCommit
 from bot.runtime.work import Claimed, Keeping, RetryPolicy, WorkQueue
