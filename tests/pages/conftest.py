@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.runtime.server import Server, build_server
 from tests.channels.slack.harness import slack_env
 from tests.fakes.slack_api import FakeSlackAPI
@@ -74,6 +75,16 @@ class Site:
     url: str
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last, in every worker. Playwright's sync API keeps its event
+    loop marked as running on the main thread while the browser is open (a greenlet is
+    parked inside it), so a later test that runs an event loop there (the Telegram adapter's)
+    would fail with "Cannot run the event loop while another loop is running". xdist hands
+    each worker its tests in collection order, so after a worker's first browser test only
+    browser tests follow, and the one browser of the session still serves them all."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -107,6 +118,23 @@ def site(database_url: str, shipped_config: HirebotConfig, clock: FrozenClock) -
             thread.join(timeout=60)
             sock.close()
             hirebot.close()
+
+
+@pytest.fixture
+def careers(
+    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> Iterator[Hirebot]:
+    """hirebot with the careers pages on (at http://testserver) and the console, not served."""
+    env = {"HIREBOT_PUBLIC_URL": "http://testserver", "HIREBOT_SECRET_KEY": SECRET}
+    hirebot = bootstrap(
+        config=shipped_config,
+        database_url=database_url,
+        clock=clock,
+        channels=("console",),
+        env=Environment.model_validate(env),
+    )
+    yield hirebot
+    hirebot.close()
 
 
 @pytest.fixture(scope="session")

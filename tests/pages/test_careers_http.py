@@ -22,24 +22,9 @@ from bot.services import privacy
 from bot.services.context import Actor, Context
 from storage.models import Applicant, ApplicantFile, AuditEvent, ScheduledTask
 from tests.helpers import say, text_of
-from tests.pages.conftest import PDF, SECRET, docx
+from tests.pages.conftest import PDF, docx
 
 URL = "http://testserver"
-
-
-@pytest.fixture
-def careers(
-    database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
-) -> Iterator[Hirebot]:
-    hirebot = bootstrap(
-        config=shipped_config,
-        database_url=database_url,
-        clock=clock,
-        channels=("console",),
-        env=Environment.model_validate({"HIREBOT_PUBLIC_URL": URL, "HIREBOT_SECRET_KEY": SECRET}),
-    )
-    yield hirebot
-    hirebot.close()
 
 
 @pytest.fixture
