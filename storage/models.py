@@ -501,3 +501,26 @@ class ApplicantFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+class BookingOffer(Base):
+    """Interview times offered to a candidate, who picks one on the booking page
+    (/book/<token>); the interview is created from it as `schedule` creates one."""
+
+    __tablename__ = "booking_offers"
+    __table_args__ = (Index("ix_booking_offers_applicant", "applicant_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    stage: Mapped[str] = mapped_column(String(50))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    timezone: Mapped[str] = mapped_column(String(64))  # the recruiter's, for their replies
+    location: Mapped[str] = mapped_column(Text, default="")
+    interviewer_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    slots: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ISO starts, UTC
+    status: Mapped[str] = mapped_column(String(16))  # open, booked, closed
+    expires_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    booked_at: Mapped[datetime | None]
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))

@@ -70,6 +70,18 @@ class PersonRepository(Repository[Person]):
     def by_id(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
 
+    def lock(self, person_ids: Sequence[int]) -> None:
+        """Row locks on these people, in id order (no deadlock between two callers), held to
+        the end of the transaction: a candidate's booking checks the panel's free times and
+        books one while a parallel booking for the same people waits."""
+        if person_ids:
+            self.session.execute(
+                select(Person.id)
+                .where(Person.id.in_(sorted(set(person_ids))))
+                .order_by(Person.id)
+                .with_for_update()
+            ).all()
+
     def by_ids(self, person_ids: Sequence[int]) -> list[Person]:
         """These people in one query (while the caller holds the list, `by_id` finds them
         without a query)."""

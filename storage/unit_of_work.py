@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.applicants import ApplicantRepository, NoteRepository, StageMoveRepository
 from storage.audit import AuditRepository
+from storage.bookings import BookingOfferRepository
 from storage.checkins import CheckinRepository
 from storage.contacts import ChannelContactRepository
 from storage.files import ApplicantFileRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
     files: ApplicantFileRepository
     contacts: ChannelContactRepository
     queue: QueueRepository  # the claimed-work queue over the inbox, outbox and tasks tables
+    bookings: BookingOfferRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -88,6 +90,7 @@ class UnitOfWork:
         self.files = ApplicantFileRepository(self.session)
         self.contacts = ChannelContactRepository(self.session)
         self.queue = QueueRepository(self.session)
+        self.bookings = BookingOfferRepository(self.session)
         return self
 
     def __exit__(
