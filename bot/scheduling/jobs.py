@@ -10,7 +10,7 @@ from bot.flows import checkin as checkin_flow
 from bot.flows import feedback as feedback_flow
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
-from bot.services import applications, checkins, digests, interview_followups, privacy
+from bot.services import applications, bookings, checkins, digests, interview_followups, privacy
 from storage.models import Panelist, Person, ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
@@ -28,6 +28,7 @@ def register_jobs(runner: TaskRunner) -> None:
     runner.register(privacy.RETENTION, privacy.retention_sweep)
     runner.register(privacy.RETENTION_ERASE, privacy.retention_erase)
     runner.register(applications.APPLICATION_RECEIVED, applications.acknowledge)
+    runner.register(bookings.BOOKING_OFFERED, bookings.offered_to_candidate)
     runner.planners.append(partial(_plan, runner))
 
 

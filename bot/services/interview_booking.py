@@ -12,6 +12,7 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.interviews import parse_start
 from bot.domain.permissions import Permission
+from bot.domain.stages import Stage
 from bot.domain.suggest import did_you_mean
 from bot.messages.cards import card_key
 from bot.messages.format import interview_name, local_time
@@ -40,7 +41,8 @@ class ScheduleResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _interviewers(ctx: Context, keys: Sequence[str]) -> list[Person]:
+def interviewers(ctx: Context, keys: Sequence[str]) -> list[Person]:
+    """The panel by person keys, each once; NotFound naming an unknown one."""
     if not keys:
         raise InvalidInput("who interviews? add with=person,person (e.g. with=hina,lucas)")
     found: list[Person] = []
@@ -59,7 +61,7 @@ def _check_future(ctx: Context, starts_at: datetime) -> None:
         raise InvalidInput("that time has passed; pick a time in the future")
 
 
-def _check_location(location: str) -> str:
+def check_location(location: str) -> str:
     location = location.strip()
     if len(location) > LOCATION_MAX:
         raise InvalidInput(f"the location is {len(location):,} characters; at most {LOCATION_MAX}")
@@ -80,19 +82,11 @@ def _double_bookings(ctx: Context, interview: Interview, panel: Sequence[Person]
     return warnings
 
 
-def schedule(
-    ctx: Context,
-    applicant_id: int,
-    *,
-    day: str,
-    clock_time: str,
-    duration_minutes: int,
-    interviewer_keys: Sequence[str],
-    stage_word: str | None = None,
-    timezone: str | None = None,
-    location: str = "",
-) -> ScheduleResult:
-    ctx.actor.require(Permission.SCHEDULE)
+def interview_stage(
+    ctx: Context, applicant_id: int, stage_word: str | None
+) -> tuple[Applicant, RoleSpec, Stage]:
+    """Whom the interview is with and for which stage: the one `stage=` names, else the next
+    one interviews are held in. Shared with offered times (bookings), checked alike."""
     applicant = applicant_service.get(ctx, applicant_id)
     role = applicant_service.role_of(ctx, applicant)
     current = role.pipeline.get(applicant.stage)
@@ -106,10 +100,27 @@ def schedule(
             f"#{applicant.id} is in {current.label}, past the stages interviews are held in; "
             "say which interview this is with stage=…"
         )
+    return applicant, role, stage
+
+
+def schedule(
+    ctx: Context,
+    applicant_id: int,
+    *,
+    day: str,
+    clock_time: str,
+    duration_minutes: int,
+    interviewer_keys: Sequence[str],
+    stage_word: str | None = None,
+    timezone: str | None = None,
+    location: str = "",
+) -> ScheduleResult:
+    ctx.actor.require(Permission.SCHEDULE)
+    applicant, role, stage = interview_stage(ctx, applicant_id, stage_word)
     tz = timezone or (ctx.actor.person.timezone if ctx.actor.person else "UTC")
     starts_at = parse_start(day, clock_time, tz)
     _check_future(ctx, starts_at)
-    panel = _interviewers(ctx, interviewer_keys)
+    panel = interviewers(ctx, interviewer_keys)
     now = ctx.clock.now()
     interview = Interview(
         applicant_id=applicant.id,
@@ -117,7 +128,7 @@ def schedule(
         starts_at=starts_at,
         duration_minutes=duration_minutes,
         timezone=tz,
-        location=_check_location(location),
+        location=check_location(location),
         status="scheduled",
         cancel_reason="",
         created_by_id=ctx.actor.person_id,

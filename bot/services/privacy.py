@@ -24,7 +24,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.permissions import Permission
 from bot.messages.cards import card_key
 from bot.messages.reply import Reply
-from bot.services import audit, outbox, people, tasks
+from bot.services import audit, bookings, outbox, people, tasks
 from bot.services.context import Context
 from bot.services.open_work import close_open_work
 from bot.services.traces import ERASED, Traces
@@ -138,6 +138,8 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
     report.count("applicants")
     if files := uow.files.delete_of_applicant(applicant.id):
         report.count("applicant_files", files)
+    if offers := bookings.close_open(ctx, applicant.id):
+        report.count("booking_offers", offers)
     _scrub_about(ctx, found, applicant.id, report)
     _scrub_everywhere(ctx, found, report)
     report.cards_edited = _edit_cards(ctx, applicant.id)
