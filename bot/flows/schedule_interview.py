@@ -1,6 +1,7 @@
 """Guided scheduling: `schedule <applicant id>` alone, in a private conversation.
 
     day -> time -> interviewers (pick one or more, then Done) -> duration -> location -> confirm
+    day (several times instead) -> interviewers -> … -> confirm: the candidate picks one
 
 Each answer is checked as it is given (dates, times that daylight saving skips, unknown
 people); the interview itself is created by the same service as the one-line command.
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from bot.domain.bookings import parse_slots
 from bot.domain.errors import InvalidInput
 from bot.domain.interviews import parse_duration, parse_start
 from bot.domain.permissions import TeamRole
 from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.format import local_time
 from bot.messages.reply import Reply, success
-from bot.services import interview_booking
+from bot.services import bookings, interview_booking
 
 FLOW = "schedule_interview"
 DURATIONS = ("30m", "45m", "1h", "90m")
@@ -31,12 +33,17 @@ def _tz(session: FlowSession) -> str:
 class DayStep:
     def prompt(self, session: FlowSession) -> Prompt:
         return Prompt(
-            f"Which day? (YYYY-MM-DD, your timezone is {_tz(session)})",
-            hint="type the date",
+            f"Which day? (YYYY-MM-DD, your timezone is {_tz(session)}) Or several times for "
+            "the candidate to pick from on the booking page: 2026-12-07T10:00, 2026-12-08T11:00",
+            hint="type the date, or the times",
             free_text=True,
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
+        if "," in answer.value or "t" in answer.value.lower():
+            starts = parse_slots(answer.value, _tz(session), session.ctx.clock.now())
+            session.set(slots=",".join(s.strftime("%Y-%m-%dT%H:%M") for s in starts))
+            return "interviewers"
         try:
             day = date.fromisoformat(answer.value)
         except ValueError as exc:
@@ -127,8 +134,20 @@ class LocationStep:
 class ConfirmStep:
     def prompt(self, session: FlowSession) -> Prompt:
         data = session.data
-        starts = parse_start(str(data["day"]), str(data["time"]), _tz(session))
         names = ", ".join(session.ctx.catalog.person(k).name for k in data["with"])
+        if data.get("slots"):
+            times = parse_slots(str(data["slots"]), _tz(session), session.ctx.clock.now())
+            return Prompt(
+                f"Offer these times to applicant #{data['applicant_id']}?",
+                (Choice("yes", "Offer times", "primary"), Choice("cancel", "Cancel", "danger")),
+                lines=(
+                    *(f"Time: {local_time(s, _tz(session))}" for s in times),
+                    f"Duration: {data['duration']} minutes",
+                    f"Interviewers: {names}",
+                    f"Where: {data.get('location') or 'to be decided'}",
+                ),
+            )
+        starts = parse_start(str(data["day"]), str(data["time"]), _tz(session))
         return Prompt(
             f"Schedule interview for applicant #{data['applicant_id']}?",
             (Choice("yes", "Schedule", "primary"), Choice("cancel", "Cancel", "danger")),
@@ -141,7 +160,7 @@ class ConfirmStep:
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
-        if answer.value.lower() in {"yes", "schedule", "y"}:
+        if answer.value.lower() in {"yes", "schedule", "y", "offer times"}:
             return END
         raise InvalidInput("choose Schedule or Cancel")
 
@@ -168,6 +187,17 @@ class ScheduleInterviewFlow:
 
     def finish(self, session: FlowSession) -> list[Reply]:
         data = session.data
+        if data.get("slots"):
+            offered = bookings.offer(
+                session.ctx,
+                int(data["applicant_id"]),
+                slots=str(data["slots"]),
+                duration_minutes=int(data["duration"]),
+                interviewer_keys=list(data["with"]),
+                timezone=_tz(session),
+                location=str(data.get("location") or ""),
+            )
+            return [bookings.offered_reply(offered, int(data["applicant_id"]))]
         result = interview_booking.schedule(
             session.ctx,
             int(data["applicant_id"]),

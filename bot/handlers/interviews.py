@@ -12,6 +12,7 @@ from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import cut_list, local_time
 from bot.messages.reply import Reply, success
 from bot.services import applicants as applicant_service
+from bot.services import bookings, interview_followups
 from bot.services import feedback as feedback_service
 from bot.services import feedback_owed
 from bot.services import interview_booking as booking
@@ -20,8 +21,8 @@ from bot.services.context import Context
 from storage.models import Applicant, FlowRun, Interview, Panelist
 
 SCHEDULE_USAGE = (
-    "schedule <applicant id> [<YYYY-MM-DD> <HH:MM> with=person,person [duration=1h] "
-    "[stage=…] [tz=Area/City] [at=room or link]]"
+    "schedule <applicant id> [<YYYY-MM-DD> <HH:MM> | slots=<YYYY-MM-DDTHH:MM>,…] "
+    "[with=person,person [duration=1h] [stage=…] [tz=Area/City] [at=room or link]]"
 )
 COMMENT_PREVIEW = 1_500
 UPCOMING_PAGE = 20
@@ -39,7 +40,11 @@ def _stage_label(ctx: Context, applicant: Applicant | None, key: str) -> str:
 
 
 def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
-    positional, options = split_options(rest, {"with", "duration", "stage", "tz", "at"})
+    positional, options = split_options(rest, {"with", "duration", "stage", "tz", "at", "slots"})
+    if "slots" in options:
+        if positional:
+            raise InvalidInput(f"give a day and time or slots=…, not both; usage: {SCHEDULE_USAGE}")
+        return _offer(ctx, applicant_id, options)
     if len(positional) != 2:
         raise InvalidInput(f"usage: {SCHEDULE_USAGE}")
     result = booking.schedule(
@@ -70,6 +75,21 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
             lines=lines,
         )
     ]
+
+
+def _offer(ctx: Context, applicant_id: int, options: dict[str, str]) -> list[Reply]:
+    """`slots=`: the candidate picks one of these times on the booking page."""
+    offered = bookings.offer(
+        ctx,
+        applicant_id,
+        slots=options["slots"],
+        duration_minutes=parse_duration(options.get("duration", "1h")),
+        interviewer_keys=[k for k in options.get("with", "").split(",") if k.strip()],
+        stage_word=options.get("stage"),
+        timezone=options.get("tz"),
+        location=options.get("at", ""),
+    )
+    return [bookings.offered_reply(offered, applicant_id)]
 
 
 def schedule(ctx: Context, line: CommandLine) -> list[Reply]:
@@ -337,6 +357,7 @@ def register(commands: CommandSet) -> None:
             change,
             examples=(
                 "schedule 12 2026-11-25 15:00 with=hina,lucas duration=1h at=https://meet.example/abc",
+                "schedule 12 slots=2026-12-07T10:00,2026-12-07T15:00 with=hina,lucas",
             ),
         )
     )
