@@ -34,7 +34,9 @@ from bot.domain.careers import PublicSite
 from bot.domain.catalog import RoleSpec
 from bot.domain.errors import FieldErrors, InvalidInput, NotFound
 from bot.pages import forms
+from bot.pages.booking import BookingPages
 from bot.pages.csrf import COOKIE, FIELD, Csrf
+from bot.pages.csrf import LIFETIME as CSRF_LIFETIME
 from bot.pages.guard import PageGuard
 from bot.pages.mount import Prefixed
 from bot.pages.throttle import Throttle
@@ -46,7 +48,7 @@ from bot.services.cv_files import Upload
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-PREFIXES = ("/jobs", "/files", "/static/careers")
+PREFIXES = ("/jobs", "/book", "/files", "/static/careers")
 MAX_TEXT_PART = 64 * 1024  # one text field; the note's 10,000 characters fit
 EMPLOYMENT = {"full_time": "Full time", "contract": "Contract"}
 
@@ -77,6 +79,7 @@ class CareersPages:
         self.templates = Jinja2Templates(env=_environment())
         self.site: PublicSite | None = hirebot.catalog.public
         self.csrf = Csrf(self.site.secret) if self.site else None
+        self.booking = BookingPages(self)
         self.app = PageGuard(self._build(), too_large=self._too_large)
 
     def routes(self) -> list[BaseRoute]:
@@ -92,6 +95,9 @@ class CareersPages:
                 Route("/jobs/{role}/apply", self.apply_form, methods=["GET"]),
                 Route("/jobs/{role}/apply", self.apply, methods=["POST"]),
                 Route("/jobs/{role}/applied", self.applied, methods=["GET"]),
+                Route("/book/{token}", self.booking.page, methods=["GET"]),
+                Route("/book/{token}", self.booking.pick, methods=["POST"]),
+                Route("/book/{token}/other", self.booking.other_times, methods=["POST"]),
                 Route("/files/cv/{token}", self.download, methods=["GET"]),
                 Mount("/static/careers", StaticFiles(directory=HERE / "static")),
             ],
@@ -217,16 +223,20 @@ class CareersPages:
             recruiter=recruiter.name if recruiter else "",
             stage_label=role.pipeline.label,
         )
+        self.set_csrf_cookie(request, response, pair.cookie)
+        return response
+
+    def set_csrf_cookie(self, request: Request, response: Response, nonce: str) -> None:
+        """The nonce half of the CSRF pair, for every form on the pages."""
         response.set_cookie(
             COOKIE,
-            pair.cookie,
-            max_age=4 * 3600,
-            path="/jobs",
+            nonce,
+            max_age=int(CSRF_LIFETIME.total_seconds()),
+            path="/",
             secure=request.url.scheme == "https",
             httponly=True,
             samesite="strict",
         )
-        return response
 
     async def apply(self, request: Request) -> Response:
         if self.site is None or self.csrf is None:
