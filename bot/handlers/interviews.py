@@ -12,9 +12,8 @@ from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import cut_list, local_time
 from bot.messages.reply import Reply, success
 from bot.services import applicants as applicant_service
-from bot.services import bookings, interview_followups
+from bot.services import bookings, feedback_owed
 from bot.services import feedback as feedback_service
-from bot.services import feedback_owed
 from bot.services import interview_booking as booking
 from bot.services import interviews as interview_service
 from bot.services.context import Context
