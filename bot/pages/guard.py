@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.handlers.dispatcher import new_correlation_id
+from bot.handlers.inbound import new_correlation_id
 from bot.logging_setup import correlation
 
 log = logging.getLogger(__name__)
