@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import registry
 from bot.clock import Clock, configured
-from bot.config import HirebotConfig, load_config
+from bot.config import HirebotConfig, PersonConfig, load_config
 from bot.domain.catalog import Catalog
 from bot.environment import Environment
 from bot.flows.add_applicant import AddApplicantFlow
@@ -30,12 +30,13 @@ from bot.handlers import bulk as bulk_commands
 from bot.handlers import offers as offer_commands
 from bot.handlers import reports as report_commands
 from bot.handlers import search as search_commands
+from bot.handlers import team as team_commands
 from bot.handlers.dispatcher import Dispatcher
 from bot.handlers.registry import CommandSet
 from bot.inbox.inbox import Inbox
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import TaskRunner
-from bot.services.directory import sync_catalog
+from bot.services.directory import chat_people, sync_catalog
 from storage import migrate
 from storage.db import create_db_engine, create_session_factory, is_sqlite
 from storage.unit_of_work import UnitOfWork
@@ -64,6 +65,12 @@ class Hirebot:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
+    def use_catalog(self, catalog: Catalog) -> None:
+        """The people changed from chat: every part that reads the catalog takes the new one."""
+        self.catalog = catalog
+        self.dispatcher.catalog = catalog
+        self.tasks.catalog = catalog
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -91,6 +98,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     offer_commands.register(commands)
     bulk_commands.register(commands)
     report_commands.register(commands)
+    team_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 
@@ -132,6 +140,12 @@ def bootstrap(
     session_factory = create_session_factory(engine)
     with UnitOfWork(session_factory) as uow:
         sync_catalog(uow, catalog)
+
+    def reload_catalog() -> Catalog:
+        with UnitOfWork(session_factory) as uow:
+            return catalog_with_chat_people(config, uow)
+
+    catalog = reload_catalog()
     clock = clock or configured(env.clock)
     flows = build_flows()
     commands = build_commands(flows)
@@ -142,7 +156,7 @@ def bootstrap(
     tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows, clock=clock)
     register_jobs(tasks)
     inbox = Inbox(engine, lambda: UnitOfWork(session_factory), clock)
-    return Hirebot(
+    app = Hirebot(
         config,
         catalog,
         env,
@@ -155,3 +169,16 @@ def bootstrap(
         tasks,
         inbox,
     )
+    dispatcher.reload_catalog = reload_catalog
+    dispatcher.on_catalog.append(app.use_catalog)
+    return app
+
+
+def catalog_with_chat_people(config: HirebotConfig, uow: UnitOfWork) -> Catalog:
+    """config.yaml's catalog, with the people the database holds (added, changed or removed
+    from chat) in place of config.yaml's entries for them."""
+    entries, removed = chat_people(uow)
+    held = {e["key"] for e in entries} | removed
+    people = [p for p in config.people if p.key not in held]
+    people += [PersonConfig.model_validate(e) for e in entries]
+    return config.model_copy(update={"people": people}).catalog()

@@ -64,6 +64,9 @@ class Person(Base):
     roles: Mapped[list[Any]] = mapped_column(JSON, default=list)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The person's entry as config.yaml would write it, once added or changed from chat: from
+    # then on the database holds this person, and config.yaml no longer changes them.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
 
     identities: Mapped[list[PersonIdentity]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="person"

@@ -56,6 +56,10 @@ class Dispatcher:
         self.flows = flows
         # Called after a commit that queued messages for the delivery worker (it wakes up).
         self.on_commit: list[Callable[[], None]] = []
+        # Rebuilds the catalog from the database after a commit that changed people (set by
+        # the wiring); each of `on_catalog` then gets the new one (the task runner, the app).
+        self.reload_catalog: Callable[[], Catalog] | None = None
+        self.on_catalog: list[Callable[[Catalog], None]] = []
 
     def handle(self, inbound: Inbound) -> Outcome:
         if inbound.shared_conversation and inbound.text and _START_CODE.match(inbound.text.strip()):
@@ -119,6 +123,10 @@ class Dispatcher:
             self._record_inbound(ctx, inbound, failed)
             ids = self._enqueue_replies(ctx, inbound, replies)
             uow.commit()
+        if ctx.directory_changed and not failed and self.reload_catalog is not None:
+            self.catalog = self.reload_catalog()
+            for listener in self.on_catalog:
+                listener(self.catalog)
         if ctx.queued:  # a command answered inline leaves the delivery worker nothing to do
             for callback in self.on_commit:
                 callback()

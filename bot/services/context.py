@@ -65,6 +65,8 @@ class Context:
     # When queued messages may leave, if not `clock`: a scheduled run acting as of another
     # instant (`jobs run-due --at`) still sends what it produced now, not at that instant.
     sending_clock: Clock | None = None
+    # People or roles changed (services/team.py): the catalog is rebuilt after the commit.
+    directory_changed: bool = False
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""

@@ -1,6 +1,10 @@
-"""Keeps the roles and people tables in step with config.yaml, which is their source of truth."""
+"""Keeps the roles and people tables in step with config.yaml, except the people added or
+changed from chat (`people add|set|remove`, services/team.py): the database holds those, so
+config.yaml loads the team on first start and chat changes survive a restart."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from bot.domain.catalog import Catalog
 from storage.models import Person, Role
@@ -35,6 +39,8 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
     # address of someone no longer configured, an address config.yaml now gives someone else,
     # and a config-owned address config.yaml no longer gives its holder.
     for key, person_row in people.items():
+        if person_row.spec is not None:
+            continue  # held by the database since a change from chat
         spec_or_none = catalog.people.get(key)
         for identity in list(person_row.identities):
             configured = (
@@ -53,6 +59,8 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
     uow.flush()
     for key, person_spec in catalog.people.items():
         found = people.get(key)
+        if found is not None and found.spec is not None:
+            continue
         roles_list = sorted(r.value for r in person_spec.roles)
         if found is None:
             found = Person(
@@ -73,3 +81,17 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
         for channel, address in person_spec.identities.items():
             uow.people.set_identity(found, channel, address, linked_by="config")
     uow.commit()
+
+
+def chat_people(uow: UnitOfWork) -> tuple[list[dict[str, Any]], set[str]]:
+    """The entries of the people the database holds (added or changed from chat), and the keys
+    of those removed from chat: what the catalog takes instead of config.yaml's entries."""
+    entries, removed = [], set()
+    for row in uow.people.all():
+        if row.spec is None:
+            continue
+        if row.active:
+            entries.append(dict(row.spec))
+        else:
+            removed.add(row.key)
+    return entries, removed
