@@ -17,13 +17,25 @@ USAGE = (
 SET_FIELDS = {"name", "roles", "tz", "working_hours"}
 
 
+def _no_unknown_options(words: list[str], allowed: set[str]) -> None:
+    """A `key=value` this command does not take is refused, never read as part of a name."""
+    for word in words:
+        key, sep, _ = word.partition("=")
+        if sep:
+            raise InvalidInput(
+                f"'{key[:30]}' is not an option here (options: {', '.join(sorted(allowed))})"
+            )
+
+
 def people(ctx: Context, line: CommandLine) -> list[Reply]:
     tokens = line.tokens()
     verb = tokens[0].lower() if tokens else ""
     if not verb:
         return [_listing(ctx)]
     if verb == "add":
-        words, options = split_options(tokens[1:], {"key", "roles", "tz", "working_hours"})
+        allowed = {"key", "roles", "tz", "working_hours"}
+        words, options = split_options(tokens[1:], allowed)
+        _no_unknown_options(words, allowed)
         if not words:
             raise InvalidInput(f"whom? usage: {USAGE}")
         if "roles" not in options:
@@ -44,6 +56,7 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
         ]
     if verb == "set":
         words, options = split_options(tokens[1:], SET_FIELDS)
+        _no_unknown_options(words, SET_FIELDS)
         if len(words) != 1:
             raise InvalidInput(f"whom? usage: {USAGE}")
         row = team.change(ctx, words[0], options)
