@@ -79,7 +79,11 @@ def test_a_change_from_chat_outlives_config_yaml(
         assert field(whoami(app, "hina"), "Timezone") == "Timezone: Europe/Berlin"
         hours = app.catalog.person("hina").working_hours
         assert (f"{hours.start:%H:%M}", f"{hours.end:%H:%M}") == ("10:00", "16:00")
-        assert app.catalog.person("hina").identities == {"slack": "U0HINABAG"}
+        # her addresses from config.yaml go with her
+        assert app.catalog.person("hina").identities == (
+            shipped_config.catalog().person("hina").identities
+        )
+        assert app.catalog.person("hina").identities["slack"] == "U0HINABAG"
         removed = only(say(app, "people remove hina"))
         assert removed.kind == "success", removed.text
         assert "I don't know you yet" in only(say(app, "whoami", who="hina")).text
