@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, Renderer
 from bot.channels.console.plugin import PLUGIN as CONSOLE
+from bot.channels.email.plugin import PLUGIN as EMAIL
 from bot.channels.slack.plugin import PLUGIN as SLACK
 from bot.channels.telegram.plugin import PLUGIN as TELEGRAM
 from bot.channels.whatsapp.plugin import PLUGIN as WHATSAPP
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.environment import Environment
 
 # The one line a new channel adds.
-_PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, WHATSAPP, CONSOLE]
+_PLUGINS: list[ChannelPlugin] = [SLACK, TELEGRAM, WHATSAPP, EMAIL, CONSOLE]
 
 
 def plugins() -> tuple[ChannelPlugin, ...]:

@@ -71,6 +71,10 @@ class ChannelTraits:
     shared_conversations: bool = False
     # A person's address is their directory key (the local console): no identity is stored.
     implicit_address: bool = False
+    # The channel carries e-mail (calendar invitations, messages to candidates) rather than a
+    # conversation: hirebot's chat messages (replies, buttons, reminders) never go there, and
+    # the core finds it by this trait, never by its name.
+    mail: bool = False
     # Turns an address as a platform or config.yaml gives it into the stored form; raises
     # ValueError, with a message for people, when it is not one.
     normalise: Callable[[str], str] = _as_is

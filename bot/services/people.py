@@ -24,9 +24,11 @@ def spec(ctx: Context, person: Person) -> PersonSpec:
 
 def addresses(catalog: Catalog, person: Person) -> list[tuple[str, str]]:
     """(channel, address) for every channel the person can be reached on, in the catalog's
-    order of preference for private messages."""
+    order of preference for private messages (a mail channel carries no conversation)."""
     found: list[tuple[str, str]] = []
     for channel in catalog.channels:
+        if channel.mail:
+            continue
         address = (
             channel.implicit(person.key)
             if channel.implicit_address

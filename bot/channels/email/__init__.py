@@ -1,0 +1,1 @@
+"""The e-mail channel: calendar invitations and messages to candidates, over SMTP."""

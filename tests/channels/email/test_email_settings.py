@@ -1,0 +1,96 @@
+"""The e-mail channel's settings, pacing and message headers, without a server."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.channels.email.compose import compose
+from bot.channels.email.pacing import Pacer
+from bot.channels.email.plugin import address
+from bot.channels.email.settings import EmailSettings, parse_smtp_url
+from bot.environment import Environment, SettingsError
+from bot.messages.mail import Mail, Mailbox
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def settings(**values: str) -> EmailSettings:
+    return Environment.model_validate(values).channel_settings(EmailSettings)
+
+
+def test_the_three_url_forms() -> None:
+    starttls = parse_smtp_url("smtp://apikey:p%40ss@smtp.example.com:587")
+    assert (starttls.host, starttls.port, starttls.implicit_tls) == ("smtp.example.com", 587, False)
+    assert (starttls.username, starttls.password) == ("apikey", "p@ss")
+    assert str(starttls) == "smtp://smtp.example.com:587"  # never the password
+    assert parse_smtp_url("smtps://u:p@smtp.example.com").port == 465
+    assert parse_smtp_url("smtps://u:p@smtp.example.com").implicit_tls
+    relay = parse_smtp_url("smtp://localhost:25")
+    assert relay.local
+    assert relay.username is None
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("HIREBOT_SMTP_URL", "http://mail.example.com", "use smtp://"),
+        ("HIREBOT_SMTP_URL", "smtp://", "names no host"),
+        ("HIREBOT_SMTP_URL", "smtp://mail.example.com:port", "not a number"),
+        ("HIREBOT_MAIL_FROM", "hiring at example", "not an e-mail address"),
+        ("HIREBOT_SMTP_PER_MINUTE", "0", "greater than 0"),
+    ],
+)
+def test_a_bad_setting_names_its_variable(variable: str, value: str, said: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        settings(**{variable: value})
+    assert variable in str(raised.value)
+    assert said in str(raised.value)
+
+
+def test_addresses_are_checked_and_stored_in_one_form() -> None:
+    assert address(" Hina.Baig@Example.COM ") == "hina.baig@example.com"
+    with pytest.raises(ValueError, match="not an e-mail address"):
+        address("hina@")
+    with pytest.raises(ValueError, match="at most 128"):
+        address("h" * 60 + "@" + "d" * 60 + ".example.com")
+
+
+def test_pacing_spaces_messages_without_a_real_wait() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(30, monotonic=lambda: now[0], sleep=sleep)  # one every 2 s
+    assert pacer.wait() == 0.0
+    assert pacer.wait() == pytest.approx(2.0)
+    now[0] += 5.0  # a quiet spell: the next goes at once
+    assert pacer.wait() == 0.0
+    assert slept == [pytest.approx(2.0)]
+
+
+def test_headers_cannot_be_injected_and_names_are_quoted() -> None:
+    mail = Mail(
+        to=Mailbox(name='Ayesha "A", Khan\r\nBcc: x@evil.example', address="a@example.org"),
+        subject="Hello\r\nBcc: x@evil.example",
+        text="hi",
+        html="<p>hi</p>",
+    )
+    message = compose(
+        mail,
+        outbox_id=7,
+        created_at=NOW,
+        sender=Mailbox(name="hiring", address="hiring@example.com"),
+        now=NOW,
+    )
+    assert message["Bcc"] is None
+    assert message["To"].addresses[0].addr_spec == "a@example.org"
+    assert "\n" not in str(message["Subject"])
+    assert message["Message-ID"] == "<outbox.7.20261123090000@example.com>"
+    assert message["List-Unsubscribe"] is None  # only mail that can be unsubscribed from
+    raw = message.as_bytes()
+    assert b"\r\nBcc:" not in raw
