@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -197,8 +198,9 @@ class OutboxMessage(Base):
     )
     created_at: Mapped[datetime]
     channel: Mapped[str] = mapped_column(String(16))
-    destination: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(16), default="message")  # message, card, card_update
+    destination: Mapped[str] = mapped_column(String(320))  # an e-mail address may be this long
+    # message, card, card_update, message_update, email
+    kind: Mapped[str] = mapped_column(String(16), default="message")
     ephemeral_to: Mapped[str | None] = mapped_column(String(64))
     card_key: Mapped[str | None] = mapped_column(String(100))
     thread_card_key: Mapped[str | None] = mapped_column(String(100))
@@ -343,6 +345,11 @@ class Interview(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The calendar event's SEQUENCE: raised on every change calendars must replace the event
+    # for (a reschedule, the cancellation).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Whether the candidate gets the calendar invitation (`notify_candidate=no` says not).
+    notify_candidate: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     panelists: Mapped[list[Panelist]] = relationship(
         back_populates="interview", order_by="Panelist.id", lazy="selectin"

@@ -21,7 +21,8 @@ from storage.models import Applicant, FlowRun, Interview, Panelist
 
 SCHEDULE_USAGE = (
     "schedule <applicant id> [<YYYY-MM-DD> <HH:MM> | slots=<YYYY-MM-DDTHH:MM>,…] "
-    "[with=person,person [duration=1h] [stage=…] [tz=Area/City] [at=room or link]]"
+    "[with=person,person [duration=1h] [stage=…] [tz=Area/City] [at=room or link] "
+    "[notify_candidate=no]]"
 )
 COMMENT_PREVIEW = 1_500
 UPCOMING_PAGE = 20
@@ -38,8 +39,19 @@ def _stage_label(ctx: Context, applicant: Applicant | None, key: str) -> str:
     return role.pipeline.label(key) if role else key
 
 
+def _yes_no(value: str | None, name: str) -> bool:
+    """An option that is on unless said otherwise (`notify_candidate=no`)."""
+    if value is None or value.lower() in {"yes", "true", "on", "1"}:
+        return True
+    if value.lower() in {"no", "false", "off", "0"}:
+        return False
+    raise InvalidInput(f"{name} is yes or no, not '{value[:40]}'")
+
+
 def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
-    positional, options = split_options(rest, {"with", "duration", "stage", "tz", "at", "slots"})
+    positional, options = split_options(
+        rest, {"with", "duration", "stage", "tz", "at", "slots", "notify_candidate"}
+    )
     if "slots" in options:
         if positional:
             raise InvalidInput(f"give a day and time or slots=…, not both; usage: {SCHEDULE_USAGE}")
@@ -56,6 +68,7 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
         stage_word=options.get("stage"),
         timezone=options.get("tz"),
         location=options.get("at", ""),
+        notify_candidate=_yes_no(options.get("notify_candidate"), "notify_candidate"),
     )
     interview = result.interview
     lines = []
@@ -65,6 +78,8 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
             tz = ctx.catalog.person(person.key).timezone
             lines.append(f"{person.name}: {local_time(interview.starts_at, tz)}")
     lines += [f"⚠ {w}" for w in result.warnings]
+    if result.invited:
+        lines.append(f"Calendar invitations e-mailed: {result.invited}")
     return [
         success(
             f"Interview #{interview.id} scheduled for {local_time(interview.starts_at, _tz(ctx))} "

@@ -18,7 +18,7 @@ from bot.messages.cards import card_key
 from bot.messages.format import interview_name, local_time
 from bot.messages.reply import Reply
 from bot.services import applicants as applicant_service
-from bot.services import audit, interview_followups, outbox, people
+from bot.services import audit, interview_followups, invitations, outbox, people
 from bot.services.context import Context
 from bot.services.interviews import (
     applicant_of,
@@ -39,6 +39,7 @@ LOCATION_MAX = 500
 class ScheduleResult:
     interview: Interview
     warnings: list[str] = field(default_factory=list)
+    invited: int = 0  # calendar invitations e-mailed (services/invitations.py)
 
 
 def interviewers(ctx: Context, keys: Sequence[str]) -> list[Person]:
@@ -114,6 +115,7 @@ def schedule(
     stage_word: str | None = None,
     timezone: str | None = None,
     location: str = "",
+    notify_candidate: bool = True,
 ) -> ScheduleResult:
     ctx.actor.require(Permission.SCHEDULE)
     applicant, role, stage = interview_stage(ctx, applicant_id, stage_word)
@@ -131,6 +133,8 @@ def schedule(
         location=check_location(location),
         status="scheduled",
         cancel_reason="",
+        sequence=0,
+        notify_candidate=notify_candidate,
         created_by_id=ctx.actor.person_id,
         created_at=now,
         updated_at=now,
@@ -167,7 +171,8 @@ def schedule(
     _thread_line(
         ctx, applicant, role, f"{interview_name(stage.label).capitalize()} scheduled with {names}"
     )
-    return ScheduleResult(interview, warnings)
+    invited = invitations.send(ctx, interview, applicant, role, "scheduled")
+    return ScheduleResult(interview, warnings, invited)
 
 
 def _thread_line(ctx: Context, applicant: Applicant, role: RoleSpec, text: str) -> None:
@@ -203,9 +208,10 @@ def reschedule(
     if duration_minutes is not None:
         interview.duration_minutes = duration_minutes
     interview.updated_at = ctx.clock.now()
+    interview.sequence += 1
     ctx.uow.flush()
     interview_followups.plan(ctx, interview)
-    applicant, _role = applicant_of(ctx, interview)
+    applicant, role = applicant_of(ctx, interview)
     panel = panel_people(ctx, interview)
     warnings = _double_bookings(ctx, interview, [p for _, p in panel])
     audit.domain_event(
@@ -227,7 +233,10 @@ def reschedule(
             ),
             applicant_id=applicant.id,
         )
-    return ScheduleResult(interview, warnings)
+    invited = invitations.send(
+        ctx, interview, applicant, role, "rescheduled", previous_start=before
+    )
+    return ScheduleResult(interview, warnings, invited)
 
 
 def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
@@ -238,6 +247,7 @@ def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
         raise InvalidInput(f"interview #{interview.id} is already {interview.status}")
     interview.status, interview.cancel_reason = "cancelled", reason.strip()[:2000]
     interview.updated_at = ctx.clock.now()
+    interview.sequence += 1
     interview_followups.withdraw(ctx, interview)
     applicant, role = applicant_of(ctx, interview)
     for panelist, person in panel_people(ctx, interview):
@@ -270,4 +280,5 @@ def cancel(ctx: Context, interview_id: int, reason: str) -> Interview:
         interview_id=interview.id,
     )
     _thread_line(ctx, applicant, role, f"Interview #{interview.id} cancelled")
+    invitations.send(ctx, interview, applicant, role, "cancelled")
     return interview

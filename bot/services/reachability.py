@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from hashlib import sha256
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog, RoleSpec
@@ -23,7 +24,12 @@ from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-_KINDS = {"card": "an applicant card", "card_update": "a card update", "message": "a message"}
+_KINDS = {
+    "card": "an applicant card",
+    "card_update": "a card update",
+    "message": "a message",
+    "email": "an e-mail",
+}
 
 
 def report_undeliverable(
@@ -39,8 +45,11 @@ def report_undeliverable(
     correlation_id: str = "-",
 ) -> list[int]:
     """Queue notices about `address` on `channel` being unreachable; returns the outbox ids."""
+    traits = catalog.channel(channel)
+    # An e-mail address is personal data: the dedup key (never scrubbed) holds a digest of it.
+    keyed = sha256(address.encode()).hexdigest()[:24] if traits and traits.mail else address
     with uow_factory() as uow:
-        key = f"unreachable:{channel}:{address}:{clock.now().date().isoformat()}"
+        key = f"unreachable:{channel}:{keyed}:{clock.now().date().isoformat()}"
         if uow.audit.seen(key):
             log.info("%s %s is unreachable again (already reported today)", channel, address)
             return []
@@ -52,7 +61,6 @@ def report_undeliverable(
             lost += f" about #{applicant_id}"
         person = uow.people.by_identity(channel, address)
         role = _role_at(catalog, channel, address)
-        traits = catalog.channel(channel)
         label = traits.label if traits is not None else channel
         informed: list[str] = []
         if role is not None:
@@ -62,6 +70,13 @@ def report_undeliverable(
                 f"the chat id in config.yaml); {lost} was not delivered."
             )
             informed = [role.recruiter]
+        elif person is not None and traits is not None and traits.mail:
+            subject = person.name
+            text = (
+                f"{person.name}'s e-mail address refused {lost}: {reason}. Fix their "
+                f"`{traits.person_key}` in config.yaml."
+            )
+            informed = _responsible(uow, catalog, person, applicant_id)
         elif person is not None:
             subject = person.name
             text = (
@@ -70,6 +85,17 @@ def report_undeliverable(
                 "not delivered."
             )
             informed = _responsible(uow, catalog, person, applicant_id)
+        elif traits is not None and traits.mail and applicant_id is not None:
+            # An e-mail to a candidate bounced for good: their recruiter checks the address.
+            applicant = uow.applicants.get(applicant_id)
+            name = applicant.name if applicant is not None else f"applicant #{applicant_id}"
+            subject = f"the candidate of #{applicant_id}"
+            text = (
+                f"{lost[0].upper()}{lost[1:]} to {name} could not be delivered: {reason}. "
+                f"Check their e-mail address (show {applicant_id})."
+            )
+            if applicant is not None and applicant.role.key in catalog.roles:
+                informed = [catalog.roles[applicant.role.key].recruiter]
         else:
             subject = f"{channel} user {address}"
             text = ""

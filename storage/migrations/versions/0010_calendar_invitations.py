@@ -1,0 +1,41 @@
+"""calendar invitations: an interview's SEQUENCE and whether the candidate is invited; outbox
+destinations long enough for any e-mail address
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-01 12:30:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("interviews", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sequence", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(
+            sa.Column("notify_candidate", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.alter_column(
+            "destination", existing_type=sa.String(length=100), type_=sa.String(length=320)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.alter_column(
+            "destination", existing_type=sa.String(length=320), type_=sa.String(length=100)
+        )
+    with op.batch_alter_table("interviews", schema=None) as batch_op:
+        batch_op.drop_column("notify_candidate")
+        batch_op.drop_column("sequence")
