@@ -24,7 +24,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.permissions import Permission
 from bot.messages.cards import card_key
 from bot.messages.reply import Reply
-from bot.services import audit, bookings, outbox, people, tasks
+from bot.services import audit, bookings, invitations, outbox, people, tasks
 from bot.services.context import Context
 from bot.services.open_work import close_open_work
 from bot.services.traces import ERASED, Traces
@@ -131,10 +131,15 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
         )
     found = traces_of(ctx, applicant)
     report = ErasureReport(applicant.id)
+    now = ctx.clock.now()
+    upcoming = [
+        i for i in uow.interviews.scheduled_for_applicant(applicant.id) if i.starts_at > now
+    ]
     # Closing open work first: the notices it queues name no one, and are not edited below.
     report.work_closed = close_open_work(ctx, applicant.id)
     delivered = _delivered_about(ctx, found, applicant.id)
-    _erase_applicant(applicant, ctx.clock.now())
+    _erase_emails_to_them(ctx, applicant, report)
+    _erase_applicant(applicant, now)
     report.count("applicants")
     if files := uow.files.delete_of_applicant(applicant.id):
         report.count("applicant_files", files)
@@ -144,6 +149,7 @@ def erase(ctx: Context, applicant_id: int) -> ErasureReport:
     _scrub_everywhere(ctx, found, report)
     report.cards_edited = _edit_cards(ctx, applicant.id)
     report.messages_edited = _edit_messages(ctx, found, delivered, applicant.id)
+    _cancel_invitations(ctx, applicant, upcoming)
     audit.domain_event(
         ctx,
         "applicant.erased",
@@ -196,6 +202,35 @@ def _erase_applicant(applicant: Applicant, now: datetime) -> None:
     applicant.email = applicant.email_normalized = applicant.phone = None
     applicant.links, applicant.location, applicant.source = {}, "", ""
     applicant.erased_at = now
+
+
+def _erase_emails_to_them(ctx: Context, applicant: Applicant, report: ErasureReport) -> None:
+    """E-mails addressed to them (invitations, messages) leave the outbox's content: the
+    address and the text go, one still waiting is never sent. Mail channels are found by
+    their trait, whether or not this process runs them (an erasure from the CLI)."""
+    mail = {c.name for c in ctx.catalog.channels if c.mail}
+    theirs = {e.lower() for e in (applicant.email, applicant.email_normalized) if e}
+    for message in ctx.uow.personal_data.linked(OutboxMessage, applicant.id):
+        if message.channel not in mail or message.destination.lower() not in theirs:
+            continue
+        message.destination = f"erased:{applicant.id}"
+        message.payload = MESSAGE_PLACEHOLDER.model_dump(mode="json")
+        message.last_error = None
+        if message.status in ("pending", "sending", "inline"):
+            message.status = "dead"
+            message.last_error = "the recipient's data was erased"
+        report.count("emails")
+
+
+def _cancel_invitations(ctx: Context, applicant: Applicant, cancelled: list[Interview]) -> None:
+    """The interviewers' calendars still hold the upcoming interviews erasure cancelled: a
+    cancellation under the same UID removes them (naming the erased placeholder only)."""
+    role = ctx.catalog.roles.get(applicant.role.key)
+    if role is None:
+        return
+    for interview in cancelled:
+        interview.sequence += 1
+        invitations.send(ctx, interview, applicant, role, "cancelled")
 
 
 def _scrub_about(ctx: Context, found: Traces, applicant_id: int, report: ErasureReport) -> None:
