@@ -27,6 +27,7 @@ from bot.flows.feedback import FeedbackFlow
 from bot.flows.schedule_interview import ScheduleInterviewFlow
 from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
 from bot.handlers import bulk as bulk_commands
+from bot.handlers import candidate_mail as candidate_mail_commands
 from bot.handlers import offers as offer_commands
 from bot.handlers import reports as report_commands
 from bot.handlers import search as search_commands
@@ -99,6 +100,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     bulk_commands.register(commands)
     report_commands.register(commands)
     team_commands.register(commands)
+    candidate_mail_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

@@ -27,6 +27,8 @@ from pydantic import (
 
 from bot.channels import registry
 from bot.domain.applicants import DEFAULT_PHONE_REGION
+from bot.domain.candidate_messages import KEYS as CANDIDATE_MESSAGE_KEYS
+from bot.domain.candidate_messages import CandidateMessaging, MessageTemplate
 from bot.domain.careers import Posting, PostingSection
 from bot.domain.catalog import (
     DEFAULT_ORGANIZATION,
@@ -49,6 +51,7 @@ from bot.domain.reasons import DEFAULT_REJECTION_REASONS, RejectionReasons
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 from bot.domain.suggest import did_you_mean
+from bot.messages.candidate_mail import check_template
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
@@ -168,6 +171,35 @@ class CareersConfig(_Strict):
         )
 
 
+CandidateMessageKey = Literal[CANDIDATE_MESSAGE_KEYS]  # type: ignore[valid-type]
+
+
+class MessageTemplateConfig(_Strict):
+    subject: str = Field(min_length=1, max_length=250)
+    body: str = Field(min_length=1, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _parses(self) -> MessageTemplateConfig:
+        for text in (self.subject, self.body):
+            check_template(text)
+        return self
+
+
+class CandidateMessagesConfig(_Strict):
+    """Messages to this role's candidates (docs/email.md)."""
+
+    send_unreviewed: bool = False
+    rejections: bool = True
+    templates: dict[CandidateMessageKey, MessageTemplateConfig] = Field(default_factory=dict)
+
+    def spec(self) -> CandidateMessaging:
+        return CandidateMessaging(
+            send_unreviewed=self.send_unreviewed,
+            rejections=self.rejections,
+            templates={k: MessageTemplate(v.subject, v.body) for k, v in self.templates.items()},
+        )
+
+
 class RoleConfig(_Strict):
     key: Key
     title: str = Field(min_length=1, max_length=120)
@@ -186,6 +218,7 @@ class RoleConfig(_Strict):
     question_bank: dict[Key, list[str]] = Field(default_factory=dict)
     practices: list[str] = Field(default_factory=list)
     careers: CareersConfig | None = None
+    candidate_messages: CandidateMessagesConfig = Field(default_factory=CandidateMessagesConfig)
 
     @property
     def employment_types(self) -> tuple[EmploymentType, ...]:
@@ -520,6 +553,7 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         summary=role.summary,
         practices=tuple(role.practices),
         posting=role.careers.posting() if role.careers else Posting(),
+        messages=role.candidate_messages.spec(),
     )
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.domain.applicants import DEFAULT_PHONE_REGION
+from bot.domain.candidate_messages import CandidateMessaging
 from bot.domain.careers import Posting, PublicSite
 from bot.domain.channels import ChannelTraits
 from bot.domain.errors import NotFound
@@ -74,6 +75,8 @@ class RoleSpec:
     offer_required: bool = True
     # What the careers page shows (bot/domain/careers.py); unpublished when absent.
     posting: Posting = field(default_factory=Posting)
+    # Messages to candidates: review, rejections, wording (domain/candidate_messages.py).
+    messages: CandidateMessaging = field(default_factory=CandidateMessaging)
 
     @property
     def hires_as(self) -> tuple[EmploymentType, ...]:
