@@ -124,6 +124,8 @@ class Applicant(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     years_experience: Mapped[int | None] = mapped_column(Integer)
     erased_at: Mapped[datetime | None]
+    # The candidate asked for no more e-mail but what their application needs (docs/email.md).
+    unsubscribed_at: Mapped[datetime | None]
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 

@@ -50,9 +50,11 @@ class CalendarEvent(BaseModel):
 
 
 class Mail(BaseModel):
-    """One e-mail to one recipient. `essential` mail (an invitation, its change) goes out even
-    to someone who unsubscribed from the rest; `unsubscribe_url` becomes the link in the body
-    and the `List-Unsubscribe` header."""
+    """One e-mail to one recipient. `essential` mail (an invitation, a rejection, an offer)
+    goes out even to a candidate who unsubscribed from the rest; the rest carry an unsubscribe
+    link for `applicant_id` (in the body and the `List-Unsubscribe` header). An offer's e-mail
+    (`offer_id`) carries Accept / Decline links. The links are signed when the mail is sent,
+    by the mail channel, which holds the deployment's key (bot/links/signing.py)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,7 +64,8 @@ class Mail(BaseModel):
     html: str
     reply_to: Mailbox | None = None
     essential: bool = True
-    unsubscribe_url: str | None = None
+    applicant_id: int | None = None
+    offer_id: int | None = None
     event: CalendarEvent | None = None
 
     def reply(self) -> Reply:

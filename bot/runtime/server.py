@@ -29,6 +29,7 @@ from bot.delivery.loop import DeliveryLoop
 from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
 from bot.pages.app import CareersPages
+from bot.links.pages import LinkPages
 from bot.runtime.background import PassLoop
 from bot.runtime.metrics import Metrics
 from bot.scheduling.runner import RunReport
@@ -60,6 +61,7 @@ class Server:
         api = IntakeAPI(self.hirebot, self.metrics, self.hirebot.dispatcher.on_commit)
         routes.extend(api.routes())
         routes.extend(CareersPages(self.hirebot, self.hirebot.dispatcher.on_commit).routes())
+        routes.extend(LinkPages(self.hirebot).routes())
         routes.extend(self.extra_routes)
         return Starlette(routes=routes, lifespan=self._lifespan)
 

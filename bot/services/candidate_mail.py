@@ -32,6 +32,10 @@ DRAFT, DISCARDED, PENDING = "draft", "discarded", "pending"
 KIND = "email"
 BULK_MAX = 50
 TEXT_MAX = 20_000
+# What a candidate who unsubscribed still gets: what their application needs them to know.
+ESSENTIAL = frozenset(
+    {kinds.INVITATION, kinds.RESCHEDULE, kinds.CANCELLATION, kinds.REJECTION, kinds.OFFER}
+)
 SEND, EDIT, DISCARD, SEND_ALL = "mail_send", "mail_edit", "mail_discard", "mail_send_all"
 
 
@@ -110,6 +114,11 @@ def draft(
         role = applicant_service.role_of(ctx, applicant)
         if not applicant.email or applicant.erased_at is not None:
             raise InvalidInput(f"#{applicant.id} has no e-mail address")
+        if applicant.unsubscribed_at is not None and template not in ESSENTIAL:
+            raise InvalidInput(
+                f"#{applicant.id} unsubscribed from e-mails like this one on "
+                f"{applicant.unsubscribed_at.date().isoformat()}"
+            )
         if template == kinds.REJECTION and not role.messages.rejections:
             raise InvalidInput(f"{role.title} sends no rejection e-mails (candidate_messages)")
         try:
@@ -129,7 +138,9 @@ def draft(
             text=rendered.text,
             html=rendered.html,
             reply_to=_reply_to(ctx, role, channel.name),
-            essential=template != kinds.FREE,
+            essential=template in ESSENTIAL,
+            applicant_id=applicant.id,
+            offer_id=_answerable_offer(ctx, applicant) if template == kinds.OFFER else None,
         )
         reviewed = not role.messages.send_unreviewed
         row = outbox.enqueue(
@@ -154,6 +165,12 @@ def draft(
             )
         out.append(Drafted(applicant, row, mail, reviewed))
     return out
+
+
+def _answerable_offer(ctx: Context, applicant: Applicant) -> int | None:
+    """The offer the candidate can answer by the e-mail's links: an approved one."""
+    offer = ctx.uow.offers.open_for(applicant.id)
+    return offer.id if offer is not None and offer.status == "approved" else None
 
 
 def _sent_event(ctx: Context, applicant: Applicant, mail: Mail, what: str) -> None:

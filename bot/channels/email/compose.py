@@ -8,14 +8,48 @@ derived from the outbox row, so a retry of the same row is the same message, nev
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
+from markupsafe import escape
+
 from bot.messages import calendar
 from bot.messages.mail import Mail, Mailbox
+
+
+@dataclass(frozen=True)
+class Links:
+    """The signed links of one message, made when it is sent (None: no link of that kind)."""
+
+    accept: str | None = None
+    decline: str | None = None
+    unsubscribe: str | None = None
+
+    def text(self) -> str:
+        parts = []
+        if self.accept and self.decline:
+            parts.append(f"To accept the offer: {self.accept}\nTo decline it: {self.decline}")
+        if self.unsubscribe:
+            parts.append(f"No more e-mails like this one: {self.unsubscribe}")
+        return "\n\n".join(parts)
+
+    def html(self) -> str:
+        parts = []
+        if self.accept and self.decline:
+            parts.append(
+                f'<p><a href="{escape(self.accept)}">Accept the offer</a> · '
+                f'<a href="{escape(self.decline)}">Decline it</a></p>'
+            )
+        if self.unsubscribe:
+            parts.append(
+                '<p style="color:#666;font-size:small">'
+                f'<a href="{escape(self.unsubscribe)}">No more e-mails like this one</a></p>'
+            )
+        return "\n".join(parts)
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -41,6 +75,7 @@ def compose(
     created_at: datetime,
     sender: Mailbox,
     now: datetime,
+    links: Links | None = None,
 ) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     message["From"] = mailbox(sender)
@@ -50,12 +85,17 @@ def compose(
     message["Subject"] = one_line(mail.subject, 250)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(outbox_id, created_at, sender.address.rpartition("@")[2])
-    if mail.unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
+    links = links or Links()
+    if links.unsubscribe:
+        message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
+    extra = links.text()
+    message.set_content(mail.text + (f"\n{extra}\n" if extra else ""))
+    html = mail.html
+    if links.html():
+        html = html.replace("</body>", links.html() + "\n</body>", 1)
+    message.add_alternative(html, subtype="html")
     if mail.event is not None:
         ics = calendar.invitation(mail.event, organizer=mail.reply_to or sender)
         message.add_alternative(

@@ -14,16 +14,18 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Callable
+from datetime import datetime
 from email.message import EmailMessage
 
 from bot.bootstrap import Hirebot
-from bot.channels.email.compose import compose
+from bot.channels.email.compose import Links, compose
 from bot.channels.email.pacing import Pacer
 from bot.channels.email.plugin import NAME
 from bot.channels.email.settings import EmailSettings, SmtpServer
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.environment import SettingsError
-from bot.messages.mail import Mailbox, mail_of
+from bot.links.signing import signer_of
+from bot.messages.mail import Mail, Mailbox, mail_of
 from bot.services.outbox import MESSAGE_UPDATE
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class EmailSender:
         self.timeout = settings.smtp_timeout
         self.pacer = pacer or Pacer(settings.smtp_per_minute)
         self.tls_context = tls_context
+        self.signer = signer_of(hirebot.env.public_url, hirebot.env.secret_key)
 
     def send(self, message: OutgoingMessage) -> str | None:
         if message.kind == MESSAGE_UPDATE:
@@ -78,13 +81,28 @@ class EmailSender:
             created_at = row.created_at
         if mail is None:
             raise DeliveryError(f"outbox row {message.id} carries no e-mail", retryable=False)
+        now = self.hirebot.clock.now()
         return compose(
             mail,
             outbox_id=message.id,
             created_at=created_at,
             sender=self.sender,
-            now=self.hirebot.clock.now(),
+            now=now,
+            links=self._links(mail, now),
         )
+
+    def _links(self, mail: Mail, now: datetime) -> Links:
+        """Signed here, at sending: the key is the deployment's, and an offer link's expiry
+        runs from when the candidate gets it."""
+        if self.signer is None:
+            return Links()
+        accept = decline = unsubscribe = None
+        if mail.offer_id is not None:
+            accept = self.signer.offer_answer(mail.offer_id, "accept", now)
+            decline = self.signer.offer_answer(mail.offer_id, "decline", now)
+        if not mail.essential and mail.applicant_id is not None:
+            unsubscribe = self.signer.unsubscribe(mail.applicant_id)
+        return Links(accept, decline, unsubscribe)
 
     def _connect(self) -> smtplib.SMTP:
         server = self.server

@@ -1,5 +1,5 @@
-"""calendar invitations: an interview's SEQUENCE and whether the candidate is invited; outbox
-destinations long enough for any e-mail address
+"""e-mail: an interview's calendar SEQUENCE and whether the candidate is invited; outbox
+destinations long enough for any e-mail address; when a candidate unsubscribed
 
 Revision ID: 0010
 Revises: 0009
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from storage.types import UTCDateTime
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -29,9 +31,13 @@ def upgrade() -> None:
         batch_op.alter_column(
             "destination", existing_type=sa.String(length=100), type_=sa.String(length=320)
         )
+    with op.batch_alter_table("applicants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unsubscribed_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("applicants", schema=None) as batch_op:
+        batch_op.drop_column("unsubscribed_at")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.alter_column(
             "destination", existing_type=sa.String(length=320), type_=sa.String(length=100)

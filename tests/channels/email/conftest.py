@@ -14,6 +14,8 @@ from bot.runtime.server import Server, build_server
 from tests.fakes.smtp_server import SmtpServer
 
 MAIL_FROM = "hiring@example.com"
+PUBLIC_URL = "https://hirebot.example"
+SECRET_KEY = "test-secret-key-of-32-characters"
 
 
 @pytest.fixture
@@ -34,7 +36,8 @@ def mail_app(
             "HIREBOT_MAIL_FROM_NAME": "Platform Engineering hiring",
             # The pacing is tested on its own (test_pacing.py); here it must not slow a run.
             "HIREBOT_SMTP_PER_MINUTE": "60000",
-            "HIREBOT_PUBLIC_URL": "https://hirebot.example",
+            "HIREBOT_PUBLIC_URL": PUBLIC_URL,
+            "HIREBOT_SECRET_KEY": SECRET_KEY,
         }
     )
     app = bootstrap(

@@ -82,8 +82,10 @@ def test_edit_replaces_the_text_and_dont_send_sends_nothing(
     deliver(server)
     message = only_to(smtp, CANDIDATE)
     assert (
-        part(message, "text/plain").get_content().replace("\r\n", "\n")
-        == "Dear Ayesha,\n\nSee you on Tuesday instead.\n"
+        part(message, "text/plain")
+        .get_content()
+        .replace("\r\n", "\n")
+        .startswith("Dear Ayesha,\n\nSee you on Tuesday instead.\n\nNo more e-mails like this")
     )
     assert "Monday" not in part(message, "text/html").get_content()
 
@@ -179,5 +181,5 @@ def test_a_role_may_send_unreviewed_with_its_own_wording(
     build_server(unreviewed_app, scheduler=False).delivery.run_pending()
     message = only_to(smtp, CANDIDATE)
     assert message["Subject"] == "Hi Ayesha"
-    assert part(message, "text/plain").get_content().strip() == "Got it."
+    assert part(message, "text/plain").get_content().startswith("Got it.\r\n")
     unreviewed_app.close()

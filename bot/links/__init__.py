@@ -1,0 +1,1 @@
+"""Links hirebot puts in e-mails, and the small pages `hirebot serve` answers them with."""
