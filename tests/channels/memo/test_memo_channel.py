@@ -94,6 +94,7 @@ def test_the_config_keys_are_the_channels_own() -> None:
         assert catalog.person("sana").identities == {
             "slack": "U0SANAMRZ",
             "whatsapp": "+923001234501",
+            "email": "sana.mirza@example.com",
             "memo": "m-sana",
         }
         assert catalog.role("senior-backend").channels["memo"] == ROOM
