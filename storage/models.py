@@ -68,6 +68,8 @@ class Person(Base):
     # The person's entry as config.yaml would write it, once added or changed from chat: from
     # then on the database holds this person, and config.yaml no longer changes them.
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    # The digest of the secret in their calendar feed's URL (services/calendar_feed.py).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     identities: Mapped[list[PersonIdentity]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="person"

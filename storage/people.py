@@ -67,6 +67,10 @@ class PersonRepository(Repository[Person]):
         else:
             found.address, found.linked_by, found.verified_at = address, linked_by, verified_at
 
+    def by_calendar_token(self, digest: str) -> Person | None:
+        """The person whose calendar feed URL carries this secret (its digest; unique)."""
+        return self.session.scalar(select(Person).where(Person.calendar_token == digest))
+
     def by_id(self, person_id: int) -> Person | None:
         return self.session.get(Person, person_id)
 

@@ -12,9 +12,9 @@ from bot.cli.common import ConfigOption, fail, open_app, system_context
 from bot.domain.errors import UserError
 from bot.environment import Environment
 from bot.messages.format import local_time
-from bot.services import linking
+from bot.services import calendar_feed, linking
 
-people_app = typer.Typer(help="People: link chat accounts.", no_args_is_help=True)
+people_app = typer.Typer(help="People: link chat accounts, calendar feeds.", no_args_is_help=True)
 
 
 def _channel_to_link(hirebot_env: Environment, asked: str | None) -> str:
@@ -68,3 +68,29 @@ def link(
                 out.print(line)
         else:
             out.print(f"send the bot, in a private chat: start {issued.code}")
+
+
+@people_app.command("calendar")
+def calendar(
+    person: Annotated[str, typer.Argument(help="person key from config.yaml")],
+    rotate: Annotated[
+        bool, typer.Option(help="a new URL; the old one stops working at once")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print the secret URL of PERSON's calendar feed (their upcoming interviews) to subscribe
+    to from any calendar app."""
+    out = Console(highlight=False, soft_wrap=True)
+    with open_app(config) as hirebot:
+        ctx = system_context(hirebot, None)
+        with ctx.uow:
+            try:
+                issued = calendar_feed.issue(ctx, person, rotate=rotate)
+            except UserError as exc:
+                raise fail(exc.message) from exc
+            ctx.uow.commit()
+        base = (hirebot.env.public_url or "").rstrip("/")
+        out.print(f"calendar feed for {issued.person_name}: {base}{issued.path()}")
+        if not base:
+            out.print("(HIREBOT_PUBLIC_URL is not set: put the server's address in front)")
+        out.print("subscribe to it from a calendar app; keep it secret (it lists interviews)")

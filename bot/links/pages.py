@@ -1,5 +1,6 @@
-"""The pages e-mail links open in `hirebot serve`: a candidate's answer to an offer, and
-unsubscribing from non-essential e-mail.
+"""The pages e-mail links open in `hirebot serve`: a candidate's answer to an offer,
+unsubscribing from non-essential e-mail, and a person's calendar feed (`/calendar/<token>.ics`,
+a wrong token 404).
 
 Opening a link (GET) only shows what it would do, with a button: mail scanners and link
 previews fetch links, and must never accept an offer. The button POSTs; the answer is then
@@ -25,7 +26,7 @@ from bot.bootstrap import Hirebot
 from bot.domain.errors import UserError
 from bot.links.signing import OFFER_PATH, UNSUBSCRIBE_PATH, BadLink, LinkSigner, digest, signer_of
 from bot.messages.reply import Reply
-from bot.services import audit, offers, people
+from bot.services import audit, calendar_feed, offers, people
 from bot.services.context import Actor, Context
 from storage.unit_of_work import UnitOfWork
 
@@ -69,7 +70,25 @@ class LinkPages:
         return [
             Route(OFFER_PATH + "{token}", self._offer, methods=["GET", "POST"]),
             Route(UNSUBSCRIBE_PATH + "{token}", self._unsubscribe, methods=["GET", "POST"]),
+            Route(calendar_feed.FEED_PATH + "{name}", self._calendar, methods=["GET"]),
         ]
+
+    async def _calendar(self, request: Request) -> Response:
+        name: str = request.path_params["name"]
+        if not name.endswith(".ics"):
+            return Response("not found", status_code=404, media_type="text/plain")
+        body = await run_in_threadpool(self._feed, name.removesuffix(".ics"))
+        if body is None:
+            return Response("not found", status_code=404, media_type="text/plain")
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def _feed(self, token: str) -> bytes | None:
+        with self.hirebot.uow() as uow:
+            return calendar_feed.feed(self._context(uow), token)
 
     def _context(self, uow: UnitOfWork) -> Context:
         return Context(

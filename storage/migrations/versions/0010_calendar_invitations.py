@@ -1,5 +1,6 @@
 """e-mail: an interview's calendar SEQUENCE and whether the candidate is invited; outbox
-destinations long enough for any e-mail address; when a candidate unsubscribed
+destinations long enough for any e-mail address; when a candidate unsubscribed; a person's
+calendar feed token
 
 Revision ID: 0010
 Revises: 0009
@@ -33,9 +34,15 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("applicants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("unsubscribed_at", UTCDateTime(), nullable=True))
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("calendar_token", sa.String(length=64), nullable=True))
+        batch_op.create_unique_constraint("uq_people_calendar_token", ["calendar_token"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_people_calendar_token", type_="unique")
+        batch_op.drop_column("calendar_token")
     with op.batch_alter_table("applicants", schema=None) as batch_op:
         batch_op.drop_column("unsubscribed_at")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
