@@ -61,11 +61,6 @@ class Environment(BaseSettings):
             return None
         return PublicSite(str(self.public_url).rstrip("/"), self.secret_key)
 
-    # The base URL people reach `hirebot serve` at (links in e-mails: offer answers,
-    # unsubscribe), and the key those links are signed with.
-    public_url: str | None = Field(default=None, alias="HIREBOT_PUBLIC_URL", pattern=r"^https?://")
-    secret_key: str | None = Field(default=None, alias="HIREBOT_SECRET_KEY", min_length=16)
-
     _variables: dict[str, str] = PrivateAttr(default_factory=dict)
     _channels: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
 

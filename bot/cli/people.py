@@ -89,7 +89,8 @@ def calendar(
             except UserError as exc:
                 raise fail(exc.message) from exc
             ctx.uow.commit()
-        base = (hirebot.env.public_url or "").rstrip("/")
+        site = hirebot.env.public_site()
+        base = site.url.rstrip("/") if site is not None else ""
         out.print(f"calendar feed for {issued.person_name}: {base}{issued.path()}")
         if not base:
             out.print("(HIREBOT_PUBLIC_URL is not set: put the server's address in front)")

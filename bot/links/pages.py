@@ -64,7 +64,7 @@ def page(
 class LinkPages:
     def __init__(self, hirebot: Hirebot) -> None:
         self.hirebot = hirebot
-        self.signer: LinkSigner | None = signer_of(hirebot.env.public_url, hirebot.env.secret_key)
+        self.signer: LinkSigner | None = signer_of(hirebot.env.public_site())
 
     def routes(self) -> list[BaseRoute]:
         return [

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from bot.domain.careers import PublicSite
+
 Answer = Literal["accept", "decline"]
 OFFER_LINK_DAYS = 14
 OFFER_SALT, UNSUBSCRIBE_SALT = "hirebot.offer-answer", "hirebot.unsubscribe"
@@ -86,6 +88,7 @@ class LinkSigner:
         return data
 
 
-def signer_of(public_url: str | None, secret: str | None) -> LinkSigner | None:
-    """Links need both settings; without them e-mails carry none (docs/email.md)."""
-    return LinkSigner(secret, public_url) if public_url and secret else None
+def signer_of(site: PublicSite | None) -> LinkSigner | None:
+    """Links need HIREBOT_PUBLIC_URL and its key; without them e-mails carry none
+    (docs/email.md)."""
+    return LinkSigner(site.secret, site.url) if site is not None else None

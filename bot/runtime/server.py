@@ -28,8 +28,8 @@ from bot.channels.base import ChannelRuntime
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
-from bot.pages.app import CareersPages
 from bot.links.pages import LinkPages
+from bot.pages.app import CareersPages
 from bot.runtime.background import PassLoop
 from bot.runtime.metrics import Metrics
 from bot.scheduling.runner import RunReport

@@ -61,7 +61,7 @@ class EmailSender:
         self.timeout = settings.smtp_timeout
         self.pacer = pacer or Pacer(settings.smtp_per_minute)
         self.tls_context = tls_context
-        self.signer = signer_of(hirebot.env.public_url, hirebot.env.secret_key)
+        self.signer = signer_of(hirebot.env.public_site())
 
     def send(self, message: OutgoingMessage) -> str | None:
         if message.kind == MESSAGE_UPDATE:

@@ -12,7 +12,7 @@ from bot.bootstrap import Hirebot
 from bot.cli import app as cli
 from bot.clock import FrozenClock
 from bot.runtime.server import Server
-from tests.channels.email.conftest import PUBLIC_URL
+from tests.channels.email.conftest import PUBLIC_URL, SECRET_KEY
 from tests.channels.email.test_invitations import CANDIDATE, SCHEDULE, applicant_in_interview
 from tests.cli_runner import cli_env
 from tests.helpers import only, say
@@ -21,7 +21,10 @@ PHONE = "03017654321"
 
 
 def feed_url(database_url: str, clock: FrozenClock, *args: str) -> tuple[int, str]:
-    env = cli_env(database_url, clock) | {"HIREBOT_PUBLIC_URL": PUBLIC_URL}
+    env = cli_env(database_url, clock) | {
+        "HIREBOT_PUBLIC_URL": PUBLIC_URL,
+        "HIREBOT_SECRET_KEY": SECRET_KEY,
+    }
     result = CliRunner().invoke(cli, ["people", "calendar", *args], env=env)
     return result.exit_code, result.output
 
