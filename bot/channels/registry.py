@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, Renderer
 from bot.channels.console.plugin import PLUGIN as CONSOLE
-from bot.channels.email.plugin import PLUGIN as EMAIL
 from bot.channels.slack.plugin import PLUGIN as SLACK
+from bot.channels.smtp.plugin import PLUGIN as EMAIL
 from bot.channels.telegram.plugin import PLUGIN as TELEGRAM
 from bot.channels.whatsapp.plugin import PLUGIN as WHATSAPP
 from bot.domain.channels import ChannelTraits, SendLimits

@@ -94,7 +94,7 @@ def edit_action(ctx: Context, value: str, text: str | None) -> list[Reply]:
 
 
 def ask_edit(ctx: Context, value: str, _input: str | None) -> list[Reply]:
-    """A channel that asks for text by message (Telegram) tapped Edit: ask for the new text."""
+    """A channel that asks for text by message tapped Edit: ask for the new text."""
     action = Action(id=service.EDIT, label="Edit", value=value, input_prompt=EDIT_PROMPT)
     return [
         Reply(

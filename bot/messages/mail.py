@@ -3,7 +3,7 @@ bodies, and the calendar event it carries (an interview invitation, its update o
 
 The core renders the bodies (in the recipient's timezone) and stores this beside the outbox
 row's `Reply` (`payload["mail"]`), so the row alone says everything that leaves; the mail
-channel turns it into MIME and the calendar part when it sends (bot/channels/email/).
+channel turns it into MIME and the calendar part when it sends.
 """
 
 from __future__ import annotations

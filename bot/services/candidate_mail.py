@@ -97,7 +97,7 @@ def draft(
     ctx.actor.require(Permission.MOVE)
     channel = mail_channel(ctx)
     if channel is None:
-        raise InvalidInput("e-mail is not set up here (HIREBOT_SMTP_URL; see docs/email.md)")
+        raise InvalidInput("e-mail is not set up here (see docs/email.md)")
     if template not in kinds.KEYS:
         raise InvalidInput(f"no message '{template[:30]}'; messages are {', '.join(kinds.KEYS)}")
     if template == kinds.FREE and not message.strip():

@@ -146,7 +146,7 @@ def test_refusals_name_the_problem_and_draft_nothing(mail_app: Hirebot) -> None:
 def test_without_email_set_up_the_command_says_so(app: Hirebot) -> None:
     say(app, f"add senior-backend 'Ayesha Khan' email={CANDIDATE}")
     reply = only(say(app, "email 1 rejection"))
-    assert "HIREBOT_SMTP_URL" in reply.text
+    assert "e-mail is not set up" in reply.text
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.channels.email.compose import compose
-from bot.channels.email.pacing import Pacer
-from bot.channels.email.plugin import address
-from bot.channels.email.settings import EmailSettings, parse_smtp_url
+from bot.channels.smtp.compose import compose
+from bot.channels.smtp.pacing import Pacer
+from bot.channels.smtp.plugin import address
+from bot.channels.smtp.settings import EmailSettings, parse_smtp_url
 from bot.environment import Environment, SettingsError
 from bot.messages.mail import Mail, Mailbox
 

@@ -10,8 +10,8 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from bot.bootstrap import Hirebot
-from bot.channels.email.plugin import NAME
-from bot.channels.email.sender import EmailSender
+from bot.channels.smtp.plugin import NAME
+from bot.channels.smtp.sender import EmailSender
 from bot.delivery.sender import Sender
 
 

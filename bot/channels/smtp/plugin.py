@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from email_validator import EmailNotValidError, validate_email
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
-from bot.channels.email.settings import EmailSettings
+from bot.channels.smtp.settings import EmailSettings
 from bot.domain.channels import ChannelTraits
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def _enabled(env: Environment) -> bool:
 
 
 def _runtime(hirebot: Hirebot) -> ChannelRuntime:
-    from bot.channels.email.runtime import EmailRuntime
+    from bot.channels.smtp.runtime import EmailRuntime
 
     return EmailRuntime(hirebot)
 

@@ -18,10 +18,10 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from bot.bootstrap import Hirebot
-from bot.channels.email.compose import Links, compose
-from bot.channels.email.pacing import Pacer
-from bot.channels.email.plugin import NAME
-from bot.channels.email.settings import EmailSettings, SmtpServer
+from bot.channels.smtp.compose import Links, compose
+from bot.channels.smtp.pacing import Pacer
+from bot.channels.smtp.plugin import NAME
+from bot.channels.smtp.settings import EmailSettings, SmtpServer
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.environment import SettingsError
 from bot.links.signing import signer_of
