@@ -2,8 +2,8 @@
 destinations long enough for any e-mail address; when a candidate unsubscribed; a person's
 calendar feed token
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 12:30:00
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
