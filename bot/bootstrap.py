@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
@@ -18,6 +18,7 @@ from bot.channels import registry
 from bot.clock import Clock, configured
 from bot.config import HirebotConfig, PersonConfig, load_config
 from bot.domain.catalog import Catalog
+from bot.domain.trackers import Tracker
 from bot.environment import Environment
 from bot.flows.add_applicant import AddApplicantFlow
 from bot.flows.bulk import BulkFlow
@@ -25,7 +26,16 @@ from bot.flows.checkin import CheckinFlow
 from bot.flows.engine import FlowEngine
 from bot.flows.feedback import FeedbackFlow
 from bot.flows.schedule_interview import ScheduleInterviewFlow
-from bot.handlers import applicants, asking, forms, general, home, interviews, schedules
+from bot.handlers import (
+    applicants,
+    asking,
+    forms,
+    general,
+    home,
+    interviews,
+    milestones,
+    schedules,
+)
 from bot.handlers import bulk as bulk_commands
 from bot.handlers import candidate_mail as candidate_mail_commands
 from bot.handlers import offers as offer_commands
@@ -38,6 +48,7 @@ from bot.inbox.inbox import Inbox
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import TaskRunner
 from bot.services.directory import chat_people, sync_catalog
+from bot.trackers import registry as tracker_registry
 from storage import migrate
 from storage.db import create_db_engine, create_session_factory, is_sqlite
 from storage.unit_of_work import UnitOfWork
@@ -62,6 +73,8 @@ class Hirebot:
     channels: frozenset[str]
     tasks: TaskRunner
     inbox: Inbox
+    # A client for each task tracker whose credentials the environment holds, by kind.
+    trackers: dict[str, Tracker] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -101,6 +114,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     report_commands.register(commands)
     team_commands.register(commands)
     candidate_mail_commands.register(commands)
+    milestones.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 
@@ -156,7 +170,8 @@ def bootstrap(
         lambda: UnitOfWork(session_factory), catalog, commands, clock, active, flows
     )
     tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows, clock=clock)
-    register_jobs(tasks)
+    trackers = tracker_registry.build_all(env)
+    register_jobs(tasks, trackers)
     inbox = Inbox(engine, lambda: UnitOfWork(session_factory), clock)
     app = Hirebot(
         config,
@@ -170,6 +185,7 @@ def bootstrap(
         active,
         tasks,
         inbox,
+        trackers,
     )
     dispatcher.reload_catalog = reload_catalog
     dispatcher.on_catalog.append(app.use_catalog)

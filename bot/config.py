@@ -52,6 +52,8 @@ from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 from bot.domain.suggest import did_you_mean
 from bot.messages.candidate_mail import check_template
+from bot.domain.trackers import TITLE_MAX, TrackerSpec
+from bot.trackers import registry as trackers
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
@@ -200,6 +202,50 @@ class CandidateMessagesConfig(_Strict):
         )
 
 
+class TrackerConfig(_Strict):
+    """A role's `tracker:`: `kind` (jira, trello, asana) and the keys that kind needs (a Jira
+    `project`; a Trello `board` and `list`; an Asana `workspace` and `project`), with
+    optional `labels` on every item and an Asana `section`. See docs/trackers.md."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str
+    labels: list[Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[^\s]+$")]] = Field(
+        default_factory=list
+    )
+    section: str = Field(default="", max_length=100)
+
+    @model_validator(mode="after")
+    def _known(self) -> TrackerConfig:
+        known = trackers.kinds()
+        if self.kind not in known:
+            raise ValueError(
+                f"kind: unknown tracker '{self.kind}'{did_you_mean(self.kind, known)} "
+                f"(trackers: {', '.join(known)})"
+            )
+        entry = trackers.plugin(self.kind)
+        options = self.model_extra or {}
+        for key in entry.required:
+            if not str(options.get(key) or "").strip():
+                raise ValueError(f"{self.kind} needs '{key}'")
+        allowed = {*entry.required, *entry.optional}
+        for key in options:
+            if key not in allowed:
+                raise ValueError(
+                    f"'{key}' is not a {self.kind} key{did_you_mean(key, allowed)} "
+                    f"(keys: {', '.join(sorted(allowed))})"
+                )
+        return self
+
+    def spec(self) -> TrackerSpec:
+        return TrackerSpec(
+            kind=self.kind,
+            options={k: str(v) for k, v in (self.model_extra or {}).items()},
+            labels=tuple(self.labels),
+            section=self.section,
+        )
+
+
 class RoleConfig(_Strict):
     key: Key
     title: str = Field(min_length=1, max_length=120)
@@ -219,6 +265,12 @@ class RoleConfig(_Strict):
     practices: list[str] = Field(default_factory=list)
     careers: CareersConfig | None = None
     candidate_messages: CandidateMessagesConfig = Field(default_factory=CandidateMessagesConfig)
+    # Where the role's hires' work is tracked, and the steps of their onboarding (one item
+    # each in that tracker when an offer is accepted; docs/trackers.md).
+    tracker: TrackerConfig | None = None
+    onboarding: list[Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]] = Field(
+        default_factory=list, max_length=50
+    )
 
     @property
     def employment_types(self) -> tuple[EmploymentType, ...]:
@@ -554,6 +606,8 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         practices=tuple(role.practices),
         posting=role.careers.posting() if role.careers else Posting(),
         messages=role.candidate_messages.spec(),
+        tracker=role.tracker.spec() if role.tracker else None,
+        onboarding=tuple(step.strip() for step in role.onboarding),
     )
 
 

@@ -538,3 +538,50 @@ class BookingOffer(Base):
     created_at: Mapped[datetime]
     booked_at: Mapped[datetime | None]
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interviews.id"))
+
+
+class TrackerItem(Base):
+    """An item hirebot made (or is making) in a role's task tracker for a hire: a milestone of
+    the accepted offer, an onboarding step, or a scope change / blocker from a check-in.
+    `key` is hirebot's own, also written on the item, so creation is idempotent; `kind` is
+    empty when the role names no tracker and hirebot alone keeps the item."""
+
+    __tablename__ = "tracker_items"
+    __table_args__ = (
+        Index("ix_tracker_items_applicant", "applicant_id", "purpose", "position"),
+        Index("ix_tracker_items_external", "kind", "external_id"),
+        Index("ix_tracker_items_due", "purpose", "state", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"))
+    kind: Mapped[str] = mapped_column(String(16), default="")
+    purpose: Mapped[str] = mapped_column(String(16))  # milestone, onboarding, scope-change, …
+    position: Mapped[int] = mapped_column(Integer)  # the milestone's number (1, 2, …)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    due: Mapped[date | None]
+    state: Mapped[str] = mapped_column(String(16))  # pending, open, done, failed
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TrackerWebhook(Base):
+    """A webhook hirebot registered with a tracker (`hirebot trackers register`): what it
+    watches, the tracker's id for it, and the secret its deliveries are signed with when the
+    tracker hands one out at the handshake (Asana) rather than taking one from hirebot."""
+
+    __tablename__ = "tracker_webhooks"
+    __table_args__ = (UniqueConstraint("kind", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(200))  # the project, board or resource watched
+    external_id: Mapped[str] = mapped_column(String(120), default="")
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]

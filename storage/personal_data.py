@@ -26,6 +26,7 @@ from storage.models import (
     SavedSearch,
     ScheduledTask,
     StageMove,
+    TrackerItem,
 )
 from storage.repository import Queries
 
@@ -47,6 +48,7 @@ _FREE_TEXT: dict[Any, tuple[str, ...]] = {
     CheckinResponse: ("answers",),
     SavedSearch: ("query",),
     ScheduledTask: ("result", "last_error"),
+    TrackerItem: ("title", "last_error"),
 }
 
 

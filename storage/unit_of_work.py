@@ -33,6 +33,7 @@ from storage.queue import QueueRepository
 from storage.reports import ReportRepository
 from storage.searches import ApplicantSearchRepository, SavedSearchRepository
 from storage.tasks import TaskRepository
+from storage.trackers import TrackerItemRepository, TrackerWebhookRepository
 
 
 class UnitOfWork:
@@ -61,6 +62,8 @@ class UnitOfWork:
     contacts: ChannelContactRepository
     queue: QueueRepository  # the claimed-work queue over the inbox, outbox and tasks tables
     bookings: BookingOfferRepository
+    tracker_items: TrackerItemRepository
+    tracker_webhooks: TrackerWebhookRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -91,6 +94,8 @@ class UnitOfWork:
         self.contacts = ChannelContactRepository(self.session)
         self.queue = QueueRepository(self.session)
         self.bookings = BookingOfferRepository(self.session)
+        self.tracker_items = TrackerItemRepository(self.session)
+        self.tracker_webhooks = TrackerWebhookRepository(self.session)
         return self
 
     def __exit__(

@@ -18,6 +18,7 @@ from bot.domain.reasons import DEFAULT_REASONS, RejectionReasons
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import Pipeline, Stage
 from bot.domain.suggest import did_you_mean
+from bot.domain.trackers import TrackerSpec
 
 # The defaults config.yaml falls back to are the defaults of these dataclasses (bot/config.py
 # reads them from here), so each is written once.
@@ -77,6 +78,9 @@ class RoleSpec:
     posting: Posting = field(default_factory=Posting)
     # Messages to candidates: review, rejections, wording (domain/candidate_messages.py).
     messages: CandidateMessaging = field(default_factory=CandidateMessaging)
+    # Where its hires' milestones and onboarding steps are tracked (None: in hirebot only).
+    tracker: TrackerSpec | None = None
+    onboarding: tuple[str, ...] = ()
 
     @property
     def hires_as(self) -> tuple[EmploymentType, ...]:

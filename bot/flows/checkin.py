@@ -65,6 +65,7 @@ class StartStep:
                 Choice("snooze", "Snooze a day"),
             ),
             title="Check-in",
+            lines=tuple(_milestones(session)),
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
@@ -78,6 +79,12 @@ class StartStep:
             session.set(outcome="snoozed")
             return END
         raise InvalidInput("choose Start, Skip this one, or Snooze a day")
+
+
+def _milestones(session: FlowSession) -> list[str]:
+    """The hire's milestones with their state, above the first question."""
+    checkin = session.ctx.uow.checkins.get(int(session.data["checkin_id"]))
+    return checkins.milestone_lines(session.ctx, checkin) if checkin is not None else []
 
 
 class QuestionStep:

@@ -11,6 +11,7 @@ from bot.messages.format import cut, duration, local_time, plural
 from bot.messages.reply import Field, Reply
 from bot.services import applicants as service
 from bot.services import cv_files
+from bot.services import trackers
 from bot.services.applicants import AddResult, MoveResult
 from bot.services.context import Context
 from storage.models import Applicant
@@ -57,6 +58,11 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
         for n in latest
     ]
     lines += panel_lines(ctx, applicant.id, applicant.name)
+    lines += [
+        f"{v.item.purpose} {v.number}: {v.title} — {v.state.value}"
+        + (f" · {v.url}" if v.url else "")
+        for v in trackers.items_of(ctx, applicant)
+    ]
     total_notes = ctx.uow.notes.count(applicant.id)
     footer = f"{plural(total_notes, 'note')} · history {applicant.id} for the timeline"
     actions = applicant_actions(applicant, role) if ctx.actor.can(Permission.MOVE) else []

@@ -10,12 +10,22 @@ from bot.flows import checkin as checkin_flow
 from bot.flows import feedback as feedback_flow
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
-from bot.services import applications, bookings, checkins, digests, interview_followups, privacy
+from bot.services import (
+    applications,
+    bookings,
+    checkins,
+    digests,
+    interview_followups,
+    privacy,
+    trackers,
+)
 from storage.models import Panelist, Person, ScheduledTask
 from storage.unit_of_work import UnitOfWork
 
 
-def register_jobs(runner: TaskRunner) -> None:
+def register_jobs(runner: TaskRunner, tracker_clients: trackers.Clients | None = None) -> None:
+    """`tracker_clients`: the task trackers the wiring built (bot/trackers/), by kind."""
+    clients = tracker_clients or {}
     followups = interview_followups
     runner.register(followups.PREP, followups.send_prep)
     runner.register(followups.REQUEST, feedback_flow.request_feedback)
@@ -29,6 +39,8 @@ def register_jobs(runner: TaskRunner) -> None:
     runner.register(privacy.RETENTION_ERASE, privacy.retention_erase)
     runner.register(applications.APPLICATION_RECEIVED, applications.acknowledge)
     runner.register(bookings.BOOKING_OFFERED, bookings.offered_to_candidate)
+    runner.register(trackers.PUSH, partial(trackers.push, clients))
+    runner.register(trackers.DONE, partial(trackers.send_state, clients))
     runner.planners.append(partial(_plan, runner))
 
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.permissions import Permission
 from bot.domain.stages import StageKind
+from bot.domain.trackers import Purpose, reports_something
 from bot.messages.format import cut, local_time
 from bot.messages.reply import Reply
 from bot.services import applicants as applicant_service
-from bot.services import audit, people, tasks
+from bot.services import audit, people, tasks, trackers
 from bot.services.context import Context
 from storage.models import Checkin, CheckinResponse, FlowRun, Person, ScheduledTask
 
@@ -245,15 +246,49 @@ def record(ctx: Context, run: FlowRun, status: str) -> Reply:
         f"{questions.get(key, key)} — {cut(text, ANSWER_PREVIEW) if text else '(no answer)'}"
         for key, text in answers.items()
     ]
-    milestones = [f"Milestone: {m['title']} by {m['due']}" for m in checkin.milestones]
+    reported = _report_to_tracker(ctx, checkin, answers)
     people.tell(
         ctx,
         manager,
         Reply(
             title=f"Check-in from {name} ({run.data.get('occasion', 'weekly')})",
             text=f"Answered {local_time(now, ctx.catalog.person(manager.key).timezone)}.",
-            lines=lines + milestones,
+            lines=lines + milestone_lines(ctx, checkin) + reported,
         ),
         applicant_id=checkin.applicant_id,
     )
     return Reply(kind="success", text=f"Thanks! {manager.name} gets a summary.")
+
+
+# Which check-in answers report something the tracker should hold, and as what.
+REPORTED = {"scope": Purpose.SCOPE_CHANGE, "blockers": Purpose.BLOCKER}
+
+
+def milestone_lines(ctx: Context, checkin: Checkin) -> list[str]:
+    """The hire's milestones with their state (done, due soon, late) and link, as the
+    tracker last reported them; the check-in's own list when nothing is tracked."""
+    applicant = ctx.uow.applicants.get(checkin.applicant_id)
+    items = ctx.uow.tracker_items.for_applicant(checkin.applicant_id, Purpose.MILESTONE.value)
+    if applicant is None or not items:
+        return [f"Milestone: {m['title']} by {m['due']}" for m in checkin.milestones]
+    return [
+        f"Milestone {v.number}: {v.title}"
+        + (f" by {v.due.isoformat()}" if v.due else "")
+        + f" — {v.state.value}"
+        + (f" · {v.url}" if v.url else "")
+        for v in trackers.views(ctx, applicant, items)
+    ]
+
+
+def _report_to_tracker(ctx: Context, checkin: Checkin, answers: dict[str, str]) -> list[str]:
+    """A scope change or a blocker in the answers becomes an item (labelled as such); the
+    manager's summary says so."""
+    lines = []
+    for key, purpose in REPORTED.items():
+        answer = str(answers.get(key) or "")
+        if reports_something(answer):
+            item = trackers.report_from_checkin(ctx, checkin.applicant_id, purpose, answer)
+            if item is not None:
+                where = f"an item in {item.kind}" if item.kind else "an item"
+                lines.append(f"Recorded as {where} labelled {purpose.value}: {item.title}")
+    return lines

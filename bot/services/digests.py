@@ -192,10 +192,28 @@ def overdue_feedback(
     return Section("Feedback overdue", lines, total, scope.see("overdue"))
 
 
+def late_milestones(
+    ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
+) -> Section:
+    """Hires' milestones past their due day and not done (as their tracker last said): the
+    digest leads with them."""
+    today = scope.now.astimezone(ZoneInfo(scope.timezone)).date()
+    total, rows = ctx.uow.tracker_items.late_milestones(list(scope.by_id), today, limit, offset)
+    lines = [
+        f"#{a.id} {a.name}: milestone {item.position} {item.title} — due "
+        f"{item.due.isoformat() if item.due else '?'}, "
+        f"{plural((today - item.due).days if item.due else 0, 'day')} late"
+        + (f" · {item.url}" if item.url else "")
+        for item, a in rows
+    ]
+    return Section("Late milestones", lines, total, scope.see("late"))
+
+
 SectionBuilder = Callable[[Context, Scope, int, int], Section]
 
 # `digest <key>` pages through one section; the keys are what the pointers name.
 SECTIONS: dict[str, SectionBuilder] = {
+    "late": late_milestones,
     "decisions": decisions,
     "new": new_applicants,
     "moves": stage_moves,
@@ -242,6 +260,7 @@ def build_digest(
         )
     tz = person.timezone
     now = scope.now
+    late = late_milestones(ctx, scope)
     decided = decisions(ctx, scope)
     actions = decided.actions
     new = new_applicants(ctx, scope)
@@ -251,7 +270,7 @@ def build_digest(
     stale = stuck(ctx, scope)
     found = searches if searches is not None else saved_searches.for_digest(ctx, person.key)
     matching = Section("Your saved searches", found.lines, len(found.lines), "searches")
-    sections = [decided, new, matching, moves, upcoming, overdue, stale]
+    sections = [late, decided, new, matching, moves, upcoming, overdue, stale]
     if not any(s.lines for s in sections) and not (
         force or ctx.catalog.schedules.digest_when_empty
     ):

@@ -32,7 +32,7 @@ from bot.domain.permissions import Permission, TeamRole
 from bot.domain.stages import WITHDRAWN, StageKind
 from bot.messages.reply import Action, Field, Reply
 from bot.services import applicants as applicant_service
-from bot.services import audit, offer_gate, people
+from bot.services import audit, offer_gate, people, trackers
 from bot.services.applicants import MoveResult
 from bot.services.checkins import Milestone, parse_milestones
 from bot.services.context import Context
@@ -336,7 +336,8 @@ def _hired_stage(role: RoleSpec) -> str:
 
 
 def accept(ctx: Context, offer_id: int) -> Decided:
-    """The candidate said yes: the applicant moves to hired."""
+    """The candidate said yes: the applicant moves to hired, and the offer's milestones and
+    the role's onboarding steps become items in its tracker (bot/services/trackers.py)."""
     offer = get(ctx, offer_id, for_update=True)
     applicant = applicant_service.get(ctx, offer.applicant_id)
     if offer.status == OfferStatus.ACCEPTED:
@@ -361,6 +362,7 @@ def accept(ctx: Context, offer_id: int) -> Decided:
         applicant.id,
         offer_id=offer.id,
     )
+    trackers.plan_for_accepted(ctx, offer, applicant, role)
     return Decided(offer, applicant, changed=True, moved=moved)
 
 

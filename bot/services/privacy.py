@@ -38,6 +38,7 @@ from storage.models import (
     Offer,
     OutboxMessage,
     StageMove,
+    TrackerItem,
 )
 from storage.unit_of_work import UnitOfWork
 
@@ -90,6 +91,7 @@ def export(uow: UnitOfWork, applicant_id: int) -> dict[str, Any]:
         "messages": [_plain(m) for m in uow.personal_data.linked(OutboxMessage, applicant.id)],
         # What was sent and when; the content itself is downloaded from `show`'s link.
         "files": [_plain(f, skip=("data",)) for f in uow.files.of_applicant(applicant.id)],
+        "tracker_items": [_plain(t) for t in uow.personal_data.linked(TrackerItem, applicant.id)],
     }
 
 
@@ -269,6 +271,12 @@ def _scrub_about(ctx: Context, found: Traces, applicant_id: int, report: Erasure
     for run in uow.personal_data.flow_runs_about(applicant_id):
         run.data = found.scrub(run.data, about_them=True)
         report.count("flow_runs")
+    for item in uow.personal_data.linked(TrackerItem, applicant_id):
+        # hirebot's record of an item in a tracker: what was said about them goes; the item
+        # in the tracker itself is the team's (docs/privacy.md says what stays there)
+        item.title = found.scrub(item.title, about_them=True)
+        item.last_error = found.scrub(item.last_error, about_them=True)
+        report.count("tracker_items")
 
 
 def _scrub_everywhere(ctx: Context, found: Traces, report: ErasureReport) -> None:
