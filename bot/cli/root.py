@@ -26,6 +26,7 @@ from bot.cli.outbox import outbox_app
 from bot.cli.people import people_app
 from bot.cli.privacy import applicant_app
 from bot.cli.report import report_command
+from bot.cli.trackers import trackers_app
 from bot.config import ConfigError, load_config
 from bot.domain.errors import UserError
 from bot.environment import Environment
@@ -48,6 +49,7 @@ app.add_typer(applicant_app, name="applicant")
 app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
 app.command("report")(report_command)
+app.add_typer(trackers_app, name="trackers")
 
 
 @app.command()

@@ -35,6 +35,8 @@ from bot.runtime.metrics import Metrics
 from bot.scheduling.runner import RunReport
 from bot.scheduling.scheduler import Scheduler
 from bot.services.reachability import report_undeliverable
+from bot.trackers import registry as tracker_registry
+from bot.trackers.webhooks import TrackerWebhooks
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +169,15 @@ def _report_unreachable(hirebot: Hirebot, message: OutgoingMessage, reason: str)
     )
 
 
-def _inbox_loop(hirebot: Hirebot, runtimes: list[ChannelRuntime]) -> PassLoop | None:
-    """Events the channels' routes record are handled here, woken as each one is written."""
-    if not runtimes:
-        return None
+def _inbox_loop(
+    hirebot: Hirebot, runtimes: list[ChannelRuntime], trackers: TrackerWebhooks
+) -> PassLoop | None:
+    """Events the channels' and the trackers' routes record are handled here, woken as each
+    one is written."""
     inbox = hirebot.inbox
+    inbox.processors.update(trackers.processors())
+    if not runtimes and not hirebot.trackers:
+        return None
     for runtime in runtimes:
         inbox.processors[runtime.name] = runtime.process_event
 
@@ -214,8 +220,14 @@ def build_server(
     metrics.instrument(hirebot.dispatcher)
     metrics.watch_outbox(hirebot.uow, hirebot.clock)
     delivery.observers.append(metrics.observe_delivery)
+    trackers = TrackerWebhooks(hirebot, tracker_registry.verifiers(hirebot.env))
     server = Server(
-        hirebot, runtimes, delivery, inbox=_inbox_loop(hirebot, runtimes), metrics=metrics
+        hirebot,
+        runtimes,
+        delivery,
+        inbox=_inbox_loop(hirebot, runtimes, trackers),
+        extra_routes=trackers.routes(),
+        metrics=metrics,
     )
     if server.inbox is not None:
         metrics.watch_inbox(hirebot.inbox)
