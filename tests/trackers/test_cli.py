@@ -14,8 +14,12 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
+from bot.domain.trackers import Purpose
+from bot.services import trackers
+from bot.services.context import Actor, Context
 from tests.fakes.jira_api import FakeJira
 from tests.helpers import only, say
+from tests.integration.test_privacy import dump_all
 from tests.trackers.conftest import (
     PUBLIC_URL,
     Tracked,
@@ -117,3 +121,33 @@ def test_unknown_or_unconfigured_trackers_are_refused_plainly(
     missing = CliRunner().invoke(cli, ["trackers", "sync"], env=bare)
     assert missing.exit_code == 2
     assert "no tracker is configured" in missing.output
+
+
+def test_erasure_scrubs_hirebots_records_of_the_items(
+    setup: tuple[Tracked, dict[str, str]], jira: FakeJira
+) -> None:
+    t, env = setup
+    applicant_id = hire_with_offer(t.app, "Ayesha Khan")
+    with t.app.uow() as uow:
+        ctx = Context(
+            uow, t.app.catalog, t.app.clock, Actor("system", "test"), "c1", t.app.channels
+        )
+        trackers.report_from_checkin(
+            ctx, applicant_id, Purpose.SCOPE_CHANGE, "Ayesha Khan must also ship billing"
+        )
+        uow.commit()
+    run_tracker_work(t)
+    assert "ayesha khan" in dump_all(t.app)
+    exported = CliRunner().invoke(cli, ["applicant", "export", str(applicant_id)], env=env)
+    assert '"tracker_items"' in exported.output, exported.output
+    erased = CliRunner().invoke(cli, ["applicant", "erase", str(applicant_id), "--yes"], env=env)
+    assert erased.exit_code == 0, erased.output
+    everything = dump_all(t.app)
+    assert "ayesha khan" not in everything
+    assert "ayesha@example.com" not in everything
+    rows = items(t.app)
+    assert len(rows) == 8
+    assert all(r.external_id and r.url for r in rows)  # the links into the tracker stay
+    assert rows[-1].title.startswith("Scope change: ")
+    # what stays in the tracker is the team's (docs/privacy.md)
+    assert any("Ayesha Khan" in i["fields"]["summary"] for i in jira.issues.values())
