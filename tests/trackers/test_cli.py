@@ -38,9 +38,7 @@ def jira() -> Iterator[FakeJira]:
         yield fake
 
 
-def cli_env(
-    jira: FakeJira, database_url: str, config: Path, clock: FrozenClock
-) -> dict[str, str]:
+def cli_env(jira: FakeJira, database_url: str, config: Path, clock: FrozenClock) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
         "HIREBOT_CONFIG": str(config),
