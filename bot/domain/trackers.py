@@ -128,6 +128,7 @@ class ItemChange:
     due: date | None = None
     due_known: bool = False  # whether `due` was reported (None then means cleared)
     event_id: str = ""
+    refresh: bool = False  # the tracker said only that it changed: read it back
 
 
 class MilestoneState(StrEnum):

@@ -446,3 +446,13 @@ def tracked_roles(ctx: Context, kind: str) -> list[RoleSpec]:
     return [
         r for r in ctx.catalog.roles.values() if r.tracker is not None and r.tracker.kind == kind
     ]
+
+
+def spec_for(ctx: Context, kind: str, external_id: str) -> TrackerSpec | None:
+    """The tracker settings of the role an item belongs to; None if it is not hirebot's."""
+    item = ctx.uow.tracker_items.by_external(kind, external_id)
+    applicant = ctx.uow.applicants.get(item.applicant_id) if item is not None else None
+    if applicant is None:
+        return None
+    role = ctx.catalog.roles.get(applicant.role.key)
+    return role.tracker if role is not None and role.tracker is not None else None

@@ -34,6 +34,8 @@ class TrackerPlugin:
 
 PLUGINS: dict[str, TrackerPlugin] = {
     "jira": TrackerPlugin("jira", ("project",), ("issue_type",), "bot.trackers.jira"),
+    "trello": TrackerPlugin("trello", ("board", "list"), ("done_list",), "bot.trackers.trello"),
+    "asana": TrackerPlugin("asana", ("workspace", "project"), (), "bot.trackers.asana"),
 }
 
 

@@ -25,12 +25,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.domain.trackers import ItemChange
+from bot.domain.trackers import ItemChange, TrackerError, TrackerSpec
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
 from bot.services import trackers as service
 from bot.services.context import Actor, Context
 from storage.models import TrackerWebhook
+from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
@@ -174,24 +175,55 @@ class TrackerWebhooks:
         return JSONResponse({"ok": True})
 
     def process(self, kind: str, payload: dict[str, Any]) -> None:
-        """Apply one recorded delivery; raises (to be retried) if the database fails."""
+        """Apply one recorded delivery; raises (to be retried) if the database or, for a
+        change to read back, the tracker fails."""
         changes = self.verifiers[kind].changes(payload)
-        if not changes:
-            return
-        apply_changes(self.hirebot, changes)
+        known = [c for c in changes if not c.refresh]
+        known += self._read_back(kind, [c for c in changes if c.refresh])
+        if known:
+            apply_changes(self.hirebot, known)
+
+    def _read_back(self, kind: str, changes: Sequence[ItemChange]) -> list[ItemChange]:
+        """The items a tracker only said changed (Asana), as it reports them now."""
+        client = self.hirebot.trackers.get(kind)
+        if not changes or client is None:
+            return []
+        groups: dict[TrackerSpec, list[str]] = {}
+        with self.hirebot.uow() as uow:
+            ctx = system_context(self.hirebot, uow)
+            for change in changes:
+                spec = service.spec_for(ctx, kind, change.external_id)
+                if spec is not None:  # not one of hirebot's items: nothing to read
+                    groups.setdefault(spec, []).append(change.external_id)
+        out: list[ItemChange] = []
+        for spec, ids in groups.items():
+            try:
+                remote = client.fetch(spec, ids)
+            except TrackerError as exc:
+                raise RuntimeError(f"reading {kind} items back failed: {exc}") from exc
+            out += [
+                ItemChange(kind, r.external_id, done=r.done, due=r.due, due_known=True)
+                for r in remote
+            ]
+        return out
+
+
+def system_context(hirebot: Hirebot, uow: UnitOfWork) -> Context:
+    """What a tracker's change is applied as: the system, in one unit of work."""
+    return Context(
+        uow,
+        hirebot.catalog,
+        hirebot.clock,
+        Actor("system", "tracker"),
+        new_correlation_id(),
+        hirebot.channels,
+    )
 
 
 def apply_changes(hirebot: Hirebot, changes: Sequence[ItemChange]) -> list[str]:
     """Changes a tracker reported (webhook or sync), in one unit of work as the system."""
     with hirebot.uow() as uow:
-        ctx = Context(
-            uow,
-            hirebot.catalog,
-            hirebot.clock,
-            Actor("system", "tracker"),
-            new_correlation_id(),
-            hirebot.channels,
-        )
+        ctx = system_context(hirebot, uow)
         with correlation(ctx.correlation_id):
             results = [service.apply_change(ctx, change) for change in changes]
         uow.commit()
