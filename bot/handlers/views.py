@@ -10,8 +10,7 @@ from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
 from bot.messages.reply import Field, Reply
 from bot.services import applicants as service
-from bot.services import cv_files
-from bot.services import trackers
+from bot.services import cv_files, trackers
 from bot.services.applicants import AddResult, MoveResult
 from bot.services.context import Context
 from storage.models import Applicant

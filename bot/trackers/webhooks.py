@@ -82,11 +82,11 @@ def retry_after_of(headers: Mapping[str, str]) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def callback_url(public_url: str | None, kind: str, target: str = "") -> str:
+def callback_url(public_url: object | None, kind: str, target: str = "") -> str:
     """The URL a tracker calls, built from HIREBOT_PUBLIC_URL."""
     if not public_url:
         raise ValueError("set HIREBOT_PUBLIC_URL: trackers' webhooks are sent there")
-    url = public_url.rstrip("/") + PATH.format(kind=kind)
+    url = str(public_url).rstrip("/") + PATH.format(kind=kind)
     return f"{url}?target={target}" if target else url
 
 
@@ -143,7 +143,7 @@ class TrackerWebhooks:
         delivery = Delivery(
             {k.lower(): v for k, v in request.headers.items()},
             body,
-            callback_url(self.hirebot.env.public_url or "", kind, target)
+            callback_url(self.hirebot.env.public_url, kind, target)
             if self.hirebot.env.public_url
             else str(request.url),
             target,

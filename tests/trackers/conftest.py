@@ -21,6 +21,7 @@ from storage.models import ScheduledTask, TrackerItem
 from tests.helpers import only, say
 
 PUBLIC_URL = "https://hirebot.example.com"
+SECRET_KEY = "k" * 40  # HIREBOT_PUBLIC_URL needs one
 ROLE = "backend-contract"  # contract offers carry milestones
 MILESTONES = "milestones='Design doc:2026-12-15; API v1:2027-01-31'"
 OFFER = (
@@ -60,7 +61,9 @@ def make_tracked(
             database_url=database_url,
             clock=clock,
             channels=("console",),
-            env=Environment.model_validate({"HIREBOT_PUBLIC_URL": PUBLIC_URL, **env}),
+            env=Environment.model_validate(
+                {"HIREBOT_PUBLIC_URL": PUBLIC_URL, "HIREBOT_SECRET_KEY": SECRET_KEY, **env}
+            ),
         )
         made.append(app)
         server = build_server(app, [], scheduler=False)

@@ -22,6 +22,7 @@ from tests.helpers import only, say
 from tests.integration.test_privacy import dump_all
 from tests.trackers.conftest import (
     PUBLIC_URL,
+    SECRET_KEY,
     Tracked,
     hire_with_offer,
     items,
@@ -44,6 +45,7 @@ def cli_env(jira: FakeJira, database_url: str, config: Path, clock: FrozenClock)
         "HIREBOT_CONFIG": str(config),
         "HIREBOT_CLOCK": clock.now().isoformat(),
         "HIREBOT_PUBLIC_URL": PUBLIC_URL,
+        "HIREBOT_SECRET_KEY": SECRET_KEY,
         "JIRA_URL": jira.base_url,
         "JIRA_EMAIL": jira.email,
         "JIRA_API_TOKEN": jira.token,
