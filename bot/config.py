@@ -51,8 +51,8 @@ from bot.domain.reasons import DEFAULT_REJECTION_REASONS, RejectionReasons
 from bot.domain.schedules import QuietHours
 from bot.domain.stages import DEFAULT_STAGES, Pipeline, Stage, StageKind
 from bot.domain.suggest import did_you_mean
-from bot.messages.candidate_mail import check_template
 from bot.domain.trackers import TITLE_MAX, TrackerSpec
+from bot.messages.candidate_mail import check_template
 from bot.trackers import registry as trackers
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
