@@ -150,7 +150,8 @@ def bootstrap(
 ) -> Hirebot:
     env = env or Environment()
     config = config or load_config(config_path)
-    catalog = replace(config.catalog(), public=env.public_site())
+    public = env.public_site()
+    catalog = replace(config.catalog(), public=public)
     engine = create_db_engine(database_url or env.database_url)
     prepare_database(engine)
     session_factory = create_session_factory(engine)
@@ -159,7 +160,9 @@ def bootstrap(
 
     def reload_catalog() -> Catalog:
         with UnitOfWork(session_factory) as uow:
-            return catalog_with_chat_people(config, uow)
+            # The public site comes from the environment, not config.yaml: kept on every
+            # rebuild, or a change of people from chat would switch the careers pages off.
+            return replace(catalog_with_chat_people(config, uow), public=public)
 
     catalog = reload_catalog()
     clock = clock or configured(env.clock)

@@ -21,7 +21,7 @@ from bot.runtime.server import build_server
 from bot.services import privacy
 from bot.services.context import Actor, Context
 from storage.models import Applicant, ApplicantFile, AuditEvent, ScheduledTask
-from tests.helpers import say, text_of
+from tests.helpers import only, say, text_of
 from tests.pages.conftest import PDF, docx
 
 URL = "http://testserver"
@@ -153,3 +153,12 @@ def test_the_pages_are_off_without_a_public_url(
         hirebot.close()
     with pytest.raises((SettingsError, ValueError), match="HIREBOT_SECRET_KEY"):
         Environment.model_validate({"HIREBOT_PUBLIC_URL": URL})
+
+
+def test_a_change_of_the_team_from_chat_keeps_the_pages_on(client: TestClient, careers: Hirebot):
+    """The catalog is rebuilt when people change from chat; the public site, which comes from
+    the environment rather than config.yaml, must survive the rebuild."""
+    added = only(say(careers, "people add Zara Hussain roles=interviewer tz=Europe/London"))
+    assert added.kind == "success", added.text
+    assert careers.catalog.public is not None
+    assert client.get("/jobs").status_code == 200
