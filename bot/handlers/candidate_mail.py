@@ -8,40 +8,18 @@ from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.handlers.parsing import CommandLine, parse_id
 from bot.handlers.registry import Command, CommandSet
-from bot.messages.cards import display_name
-from bot.messages.format import cut, plural
+from bot.messages.format import plural
 from bot.messages.reply import Action, InputRequest, Reply, success
-from bot.services import applicants as applicant_service
 from bot.services import candidate_mail as service
 from bot.services.context import Context
 
 USAGE = f"email <applicant id>[,<id>…] <{'|'.join(kinds.KEYS)}> [text for a free message]"
 SHOWN_MAX = 10  # drafts shown in full; the rest are listed, and Send all covers them
-TEXT_SHOWN = 2_500
-EDIT_PROMPT = "The new text of the e-mail (it replaces the whole text, greeting and signature)"
+EDIT_PROMPT = service.EDIT_PROMPT
 
 
 def _ids(word: str) -> list[int]:
     return [parse_id(part, USAGE) for part in word.split(",") if part.strip()]
-
-
-def _draft_reply(ctx: Context, drafted: service.Drafted) -> Reply:
-    applicant, row, mail = drafted.applicant, drafted.row, drafted.mail
-    role = applicant_service.role_of(ctx, applicant)
-    who = f"#{applicant.id} {display_name(applicant, role)}"
-    if not drafted.reviewed:
-        return success(f"E-mailed {who}: {mail.subject} (this role sends without review)")
-    ref = str(row.id)
-    return Reply(
-        title=f"Draft e-mail to {who}: {mail.subject}",
-        text=cut(mail.text, TEXT_SHOWN),
-        actions=[
-            Action(id=service.SEND, label="Send", value=ref, style="primary"),
-            Action(id=service.EDIT, label="Edit", value=ref, input_prompt=EDIT_PROMPT),
-            Action(id=service.DISCARD, label="Don't send", value=ref, style="danger"),
-        ],
-        footer=f"draft #{row.id}: nothing reaches the candidate until you press Send",
-    )
 
 
 def email(ctx: Context, line: CommandLine) -> list[Reply]:
@@ -49,7 +27,7 @@ def email(ctx: Context, line: CommandLine) -> list[Reply]:
     if len(head) < 2:
         raise InvalidInput(f"usage: {USAGE}")
     drafts = service.draft(ctx, _ids(head[0]), head[1].lower(), text)
-    replies = [_draft_reply(ctx, d) for d in drafts[:SHOWN_MAX]]
+    replies = [service.review_reply(ctx, d) for d in drafts[:SHOWN_MAX]]
     waiting = [d for d in drafts if d.reviewed]
     if len(waiting) > 1:
         ids = [d.row.id for d in waiting]
@@ -90,7 +68,7 @@ def send_all_action(ctx: Context, value: str, _input: str | None) -> list[Reply]
 def edit_action(ctx: Context, value: str, text: str | None) -> list[Reply]:
     if text is None:
         return ask_edit(ctx, value, None)
-    return [_draft_reply(ctx, service.edit(ctx, parse_id(value, "edit"), text))]
+    return [service.review_reply(ctx, service.edit(ctx, parse_id(value, "edit"), text))]
 
 
 def ask_edit(ctx: Context, value: str, _input: str | None) -> list[Reply]:

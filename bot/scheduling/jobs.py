@@ -11,8 +11,10 @@ from bot.flows import feedback as feedback_flow
 from bot.scheduling import recurring
 from bot.scheduling.runner import TaskRunner
 from bot.services import (
+    applicants,
     applications,
     bookings,
+    candidate_mail,
     checkins,
     digests,
     interview_followups,
@@ -39,6 +41,7 @@ def register_jobs(runner: TaskRunner, tracker_clients: trackers.Clients | None =
     runner.register(privacy.RETENTION_ERASE, privacy.retention_erase)
     runner.register(applications.APPLICATION_RECEIVED, applications.acknowledge)
     runner.register(bookings.BOOKING_OFFERED, bookings.offered_to_candidate)
+    runner.register(applicants.REJECTION_MAIL, candidate_mail.rejection_job)
     runner.register(trackers.PUSH, partial(trackers.push, clients))
     runner.register(trackers.DONE, partial(trackers.send_state, clients))
     runner.planners.append(partial(_plan, runner))

@@ -12,10 +12,14 @@ from bot.domain.errors import InvalidInput, InvalidMove, NotFound
 from bot.domain.permissions import Permission
 from bot.domain.reasons import OTHER, ReasonChoice
 from bot.domain.stages import REJECTED, WITHDRAWN, Stage
-from bot.services import audit, notify, offer_gate
+from bot.services import audit, notify, offer_gate, tasks
 from bot.services.context import Context
+from bot.services.invitations import mail_channel
 from storage.models import Applicant, Note, Role, StageMove
 from storage.repository import Page
+
+# The task that drafts a rejected candidate's e-mail (services/candidate_mail.rejection_job).
+REJECTION_MAIL = "candidate.rejection_mail"
 
 
 @dataclass(frozen=True)
@@ -224,18 +228,39 @@ def reject(
     ctx: Context, applicant_id: int, choice: ReasonChoice, *, expected_from: str | None = None
 ) -> MoveResult:
     """Reject for one of the configured reasons (or `other`, with its note); the reason's key is
-    in the audit event so reports can group rejections. A candidate's e-mail about it, where
-    e-mail is configured, belongs here too: bulk rejections call this once per applicant."""
+    in the audit event so reports can group rejections; where e-mail is set up, the candidate's
+    rejection e-mail is drafted for review (bulk rejections call this once per applicant)."""
     if choice.reason.key == OTHER and not choice.note.strip():
         reasons = ", ".join(ctx.catalog.rejection_reasons.keys)
         raise InvalidInput(f"say why: reject {applicant_id} reason=<{reasons}> [note]")
-    return move(
+    result = move(
         ctx,
         applicant_id,
         REJECTED,
         choice.text(),
         expected_from=expected_from,
         reason_key=choice.reason.key,
+    )
+    if result.changed:
+        _plan_rejection_mail(ctx, result.applicant)
+    return result
+
+
+def _plan_rejection_mail(ctx: Context, applicant: Applicant) -> None:
+    """Where e-mail is set up and the role sends rejections: a task, in the rejection's own
+    transaction (so it runs once and survives a restart), that drafts the kind rejection for
+    the recruiter to review (services/candidate_mail.rejection_job). A bulk rejection comes
+    through here once per applicant, so each gets its own personalised draft."""
+    role = role_of(ctx, applicant)
+    if mail_channel(ctx) is None or not role.messages.rejections or not applicant.email:
+        return
+    now = ctx.clock.now()
+    tasks.schedule(
+        ctx,
+        REJECTION_MAIL,
+        f"applicant:{applicant.id}",
+        now,
+        key=f"{REJECTION_MAIL}:{applicant.id}:{now.isoformat()}",
     )
 
 

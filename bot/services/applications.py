@@ -3,18 +3,19 @@ in the role's channel, dedup by role + email, the audit trail), plus the CV file
 "application received" hook.
 
 The hook is a scheduled task of kind APPLICATION_RECEIVED, written in the same transaction
-as the applicant, so it survives a restart and runs once. Its job here only records that no
-message channel to candidates is configured; a channel that can reach candidates (e-mail)
-registers its own job for the kind and sends the acknowledgement.
+as the applicant, so it survives a restart and runs once. Its job drafts the "application
+received" e-mail for the recruiter to review where e-mail is set up (services/candidate_mail),
+and records that nothing was sent where it is not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.domain import candidate_messages
 from bot.domain.applicants import FieldValue
 from bot.domain.errors import NotFound
-from bot.services import audit, cv_files, intake, tasks
+from bot.services import audit, candidate_mail, cv_files, intake, tasks
 from bot.services.context import Actor, Context
 from bot.services.cv_files import Upload
 from bot.services.intake import Submission
@@ -80,5 +81,9 @@ def apply(
 
 
 def acknowledge(ctx: Context, task: ScheduledTask) -> str:
-    """The default job for APPLICATION_RECEIVED: no channel reaches candidates here."""
-    return "no candidate channel configured; nothing sent"
+    """The job for APPLICATION_RECEIVED: the "application received" e-mail, drafted for the
+    recruiter to review (sent at once for a role that sends unreviewed); where e-mail is not
+    set up, nothing, and the task's result says so."""
+    return candidate_mail.draft_for_recruiter(
+        ctx, int(task.subject.split(":", 1)[1]), candidate_messages.RECEIVED
+    )

@@ -19,14 +19,16 @@ from bot.domain.catalog import RoleSpec
 from bot.domain.errors import InvalidInput, InvalidMove, NotFound
 from bot.domain.permissions import Permission
 from bot.messages.candidate_mail import TemplateProblem, html_of, render
-from bot.messages.format import interview_name, local_time
+from bot.messages.cards import display_name
+from bot.messages.format import cut, interview_name, local_time
 from bot.messages.mail import Mail, Mailbox, mail_of, payload_with
+from bot.messages.reply import Action, Reply, success
 from bot.services import applicants as applicant_service
-from bot.services import audit, outbox
+from bot.services import audit, outbox, people
 from bot.services.context import Context
 from bot.services.invitations import mail_channel
 from bot.services.offers import kind_text, pay_text
-from storage.models import Applicant, OutboxMessage
+from storage.models import Applicant, OutboxMessage, ScheduledTask
 
 DRAFT, DISCARDED, PENDING = "draft", "discarded", "pending"
 KIND = "email"
@@ -37,6 +39,8 @@ ESSENTIAL = frozenset(
     {kinds.INVITATION, kinds.RESCHEDULE, kinds.CANCELLATION, kinds.REJECTION, kinds.OFFER}
 )
 SEND, EDIT, DISCARD, SEND_ALL = "mail_send", "mail_edit", "mail_discard", "mail_send_all"
+EDIT_PROMPT = "The new text of the e-mail (it replaces the whole text, greeting and signature)"
+TEXT_SHOWN = 2_500
 
 
 @dataclass(frozen=True)
@@ -256,3 +260,55 @@ def discard(ctx: Context, outbox_id: int) -> Drafted:
         applicant.id,
     )
     return Drafted(applicant, row, mail, True)
+
+
+def review_reply(ctx: Context, drafted: Drafted) -> Reply:
+    """What the recruiter sees of a draft: its text with Send / Edit / Don't send (or, for a
+    role that sends unreviewed, that it went)."""
+    applicant, row, mail = drafted.applicant, drafted.row, drafted.mail
+    role = applicant_service.role_of(ctx, applicant)
+    who = f"#{applicant.id} {display_name(applicant, role)}"
+    if not drafted.reviewed:
+        return success(f"E-mailed {who}: {mail.subject} (this role sends without review)")
+    ref = str(row.id)
+    return Reply(
+        title=f"Draft e-mail to {who}: {mail.subject}",
+        text=cut(mail.text, TEXT_SHOWN),
+        actions=[
+            Action(id=SEND, label="Send", value=ref, style="primary"),
+            Action(id=EDIT, label="Edit", value=ref, input_prompt=EDIT_PROMPT),
+            Action(id=DISCARD, label="Don't send", value=ref, style="danger"),
+        ],
+        footer=f"draft #{row.id}: nothing reaches the candidate until you press Send",
+    )
+
+
+def draft_for_recruiter(ctx: Context, applicant_id: int, template: str) -> str:
+    """A draft hirebot makes on its own (an application received, a rejection): written like
+    one the recruiter asked for, then put in front of the role's recruiter in chat to review.
+    Nothing is drafted where e-mail is not set up, the candidate has no address (or was
+    erased), unsubscribed from this kind, or the role sends no such message; the reason is
+    the task's result, so `hirebot jobs` shows why nothing went."""
+    if mail_channel(ctx) is None:
+        return "e-mail is not set up; nothing drafted"
+    applicant = ctx.uow.applicants.get(applicant_id)
+    if applicant is None or applicant.erased_at is not None or not applicant.email:
+        return "no e-mail address; nothing drafted"
+    if applicant.unsubscribed_at is not None and template not in ESSENTIAL:
+        return "the candidate unsubscribed; nothing drafted"
+    role = applicant_service.role_of(ctx, applicant)
+    if template == kinds.REJECTION and not role.messages.rejections:
+        return "the role sends no rejection e-mails"
+    drafted = draft(ctx, [applicant_id], template)[0]
+    if not drafted.reviewed:
+        return f"sent without review (#{drafted.row.id})"
+    recruiter = ctx.uow.people.by_key(role.recruiter)
+    if recruiter is None or not people.tell(
+        ctx, recruiter, review_reply(ctx, drafted), applicant_id=applicant.id
+    ):
+        return f"drafted #{drafted.row.id}; the recruiter could not be told (see `outbox`)"
+    return f"drafted #{drafted.row.id} for {recruiter.name} to review"
+
+
+def rejection_job(ctx: Context, task: ScheduledTask) -> str:
+    return draft_for_recruiter(ctx, int(task.subject.split(":", 1)[1]), kinds.REJECTION)
