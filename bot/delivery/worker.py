@@ -14,8 +14,9 @@ crash in that window is the only way a message can go out twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from bot.clock import Clock
 from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
@@ -138,14 +139,13 @@ class DeliveryWorker:
         except Exception:  # the row is dead either way; the notice is best effort
             log.exception("could not report %s as unreachable", message.destination)
 
-    def _sent(self, uow: UnitOfWork, item: Claimed[OutgoingMessage], ref: str | None) -> None:
-        """After the queue marked the row sent, in the same transaction: the platform's id, and
-        where a card was posted (later edits and thread lines go there)."""
+    def _sent(
+        self, uow: UnitOfWork, item: Claimed[OutgoingMessage], ref: str | None
+    ) -> Mapping[str, Any]:
+        """In the transaction that marks the row sent: where a card was posted (later edits
+        and thread lines go there); returns the platform's id, which the queue sets in the
+        same statement that marks the row sent."""
         message = item.data
-        row = uow.outbox.get(message.id)
-        if row is None:
-            return
-        row.external_ref = ref
         if message.kind == "card" and message.card_key and ref:
             post = uow.cards.find(self.channel, message.card_key, message.destination)
             if post is None:
@@ -160,3 +160,4 @@ class DeliveryWorker:
                 )
             else:
                 post.message_ref = ref
+        return {"external_ref": ref}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -194,7 +194,7 @@ class WorkQueue(Generic[T]):
         self,
         handle: Callable[[Claimed[T]], R],
         *,
-        record_each: Callable[[UnitOfWork, Claimed[T], R], None] | None = None,
+        record_each: Callable[[UnitOfWork, Claimed[T], R], Mapping[str, Any]] | None = None,
         done_values: dict[str, Any] | None = None,
         around: Callable[[Claimed[T]], Any] | None = None,
     ) -> PassStats:
@@ -203,7 +203,8 @@ class WorkQueue(Generic[T]):
         A handler that raises fails its item (`Retry` says how) and holds the rest of its lane
         back until the next pass. Done items are marked together at the end of the pass, or,
         with `record_each`, each in its own transaction right after it is handled (delivery:
-        a sent message is recorded before the next one goes). `around(item)` is a context
+        a sent message is recorded before the next one goes); `record_each` returns the
+        item's own columns to set with it (delivery: the platform's id). `around(item)` is a context
         manager entered while the item is handled (the correlation id in the logs)."""
         claimed = self.claim()
         try:
@@ -230,7 +231,7 @@ class WorkQueue(Generic[T]):
         self,
         item: Claimed[T],
         handle: Callable[[Claimed[T]], R],
-        record_each: Callable[[UnitOfWork, Claimed[T], R], None] | None,
+        record_each: Callable[[UnitOfWork, Claimed[T], R], Mapping[str, Any]] | None,
         done: list[int],
         stats: PassStats,
         around: Callable[[Claimed[T]], Any] | None,
@@ -257,8 +258,12 @@ class WorkQueue(Generic[T]):
                 done.append(item.id)
             else:
                 with self.uow_factory() as uow:
-                    uow.queue.done(self.table, [item.id], self.clock.now())
-                    record_each(uow, item, result)
+                    # The recorder's own columns go into the one `done` statement: a second
+                    # UPDATE of the row in this transaction would make PostgreSQL re-check
+                    # its foreign keys (the row's version is then this transaction's), and
+                    # wait behind any handler holding the applicant's row.
+                    values = record_each(uow, item, result)
+                    uow.queue.done(self.table, [item.id], self.clock.now(), **values)
                     uow.commit()
             stats.done += 1
             return True
