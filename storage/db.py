@@ -7,7 +7,8 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +146,21 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A part of the session's transaction that may fail on its own: an exception inside
+    undoes its writes and leaves the rest of the transaction standing.
+
+    pysqlite opens SQLite's transaction only at the first write, so a SAVEPOINT before one
+    would start a transaction of its own that its RELEASE commits, out of the caller's hands;
+    on SQLite the transaction is therefore opened first, as a write (BEGIN IMMEDIATE, which
+    also takes the process's writer lock)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not getattr(raw, "in_transaction", True):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with session.begin_nested():
+        yield

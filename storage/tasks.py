@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from storage.db import savepoint
 from storage.models import ScheduledTask
 from storage.repository import Repository
 
@@ -51,7 +52,7 @@ class TaskRepository(Repository[ScheduledTask]):
         """Add `task` unless a task with its key exists (another replica planned it first: the
         unique key holds); False then, and the caller's transaction carries on (a savepoint)."""
         try:
-            with self.session.begin_nested():
+            with savepoint(self.session):
                 self.session.add(task)
         except IntegrityError:
             return False

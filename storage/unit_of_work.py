@@ -19,6 +19,7 @@ from storage.audit import AuditRepository
 from storage.bookings import BookingOfferRepository
 from storage.checkins import CheckinRepository
 from storage.contacts import ChannelContactRepository
+from storage.db import savepoint
 from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
 from storage.inbox import InboxRepository
@@ -116,18 +117,8 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A part of the transaction that may fail on its own (one applicant of a bulk action):
-        an exception inside undoes its writes and leaves the rest of the transaction standing.
-
-        pysqlite opens SQLite's transaction only at the first write, so a SAVEPOINT before one
-        would start a transaction of its own that its RELEASE commits, out of the caller's
-        hands; on SQLite the transaction is therefore opened first, as a write (BEGIN
-        IMMEDIATE, which also takes the process's writer lock, storage/db.py)."""
-        connection = self.session.connection()
-        if connection.dialect.name == "sqlite":
-            raw = connection.connection.dbapi_connection
-            if not getattr(raw, "in_transaction", True):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-        with self.session.begin_nested():
+        an exception inside undoes its writes and leaves the rest standing (storage/db.py)."""
+        with savepoint(self.session):
             yield
 
     def flush(self) -> None:

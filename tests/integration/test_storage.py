@@ -102,3 +102,25 @@ def test_sqlite_connections_use_wal_and_foreign_keys(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()
+
+
+def test_a_task_planned_first_in_a_transaction_is_undone_with_it(app: Hirebot) -> None:
+    """`add_once` keeps its insert in a savepoint; as the first write of a transaction, that
+    savepoint must not commit on its own when it is released (pysqlite would let it)."""
+    from storage.models import ScheduledTask
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    task = ScheduledTask(
+        kind="digest",
+        subject="person:1",
+        key="k-undone",
+        due_at=now,
+        status="pending",
+        attempts=0,
+        created_at=now,
+    )
+    with app.uow() as uow:
+        assert uow.tasks.add_once(task)
+        uow.rollback()
+    with app.uow() as uow:
+        assert uow.tasks.by_key("k-undone") is None
