@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
+from bot.runtime.body_limit import BodyTooLarge, read_limited
 from bot.runtime.metrics import Metrics
 from bot.services import intake
 from bot.services.context import Context
@@ -31,11 +32,6 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 CORRELATION_HEADER = "X-Correlation-Id"
 _CID = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
-_BODY_METHODS = {"POST", "PUT", "PATCH"}
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -77,7 +73,7 @@ class RequestGuard:
                     await _json(send_with_id, *refusal)
                 else:
                     try:
-                        body_receive = await self._limited(scope, headers, receive)
+                        body_receive = await read_limited(scope, receive, self.max_body)
                     except BodyTooLarge:
                         await _json(
                             send_with_id,
@@ -100,38 +96,6 @@ class RequestGuard:
         if not hmac.compare_digest(offered.strip().encode(), self.token.encode()):
             return 401, "wrong bearer token"
         return None
-
-    async def _limited(self, scope: Scope, headers: dict[str, str], receive: Receive) -> Receive:
-        """Read the body up to the limit (refusing early on Content-Length), then replay it."""
-        if scope["method"] not in _BODY_METHODS:
-            return receive
-        declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body:
-            raise BodyTooLarge
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return replay
 
     async def _after(self, scope: Scope, state: dict[str, Any], status: int, cid: str) -> None:
         # The API's own router replaces the outer Mount in scope["route"] once it has run.

@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.handlers.inbound import new_correlation_id
 from bot.logging_setup import correlation
+from bot.runtime.body_limit import BodyTooLarge, read_limited
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,8 @@ HEADERS = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
-_BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 TooLarge = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass
@@ -71,41 +67,9 @@ class PageGuard:
 
         with correlation(state["correlation_id"]):
             try:
-                body_receive = await self._limited(scope, receive)
+                body_receive = await read_limited(scope, receive, self.max_body)
             except BodyTooLarge:
                 log.info("careers pages: a body over %d bytes refused", self.max_body)
                 await self.too_large(scope, receive, with_headers)
                 return
             await self.app(scope, body_receive, with_headers)
-
-    async def _limited(self, scope: Scope, receive: Receive) -> Receive:
-        """Read the body up to the limit (refusing at once on Content-Length), then replay it."""
-        if scope["method"] not in _BODY_METHODS:
-            return receive
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_body:
-            raise BodyTooLarge
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise BodyTooLarge
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return replay
