@@ -8,7 +8,7 @@ from bot.domain.stages import StageKind
 from bot.handlers.interviews import panel_lines
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut, duration, local_time, plural
-from bot.messages.reply import Field, Reply
+from bot.messages.reply import Action, Field, Reply
 from bot.services import applicants as service
 from bot.services import cv_files, trackers
 from bot.services.applicants import AddResult, MoveResult
@@ -64,14 +64,22 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
     ]
     total_notes = ctx.uow.notes.count(applicant.id)
     footer = f"{plural(total_notes, 'note')} · history {applicant.id} for the timeline"
-    actions = applicant_actions(applicant, role) if ctx.actor.can(Permission.MOVE) else []
     return Reply(
         title=f"#{applicant.id} {applicant.name}",
         fields=fields,
         lines=lines,
-        actions=[a for a in actions if a.id != "details"],
+        actions=details_actions(ctx, applicant, role),
         footer=footer,
     )
+
+
+def details_actions(ctx: Context, applicant: Applicant, role: RoleSpec) -> list[Action]:
+    """The buttons under an applicant's details (the card's, less "details" itself), for
+    those who may move applicants. Built on their own for answers that keep only these: the
+    details' reads (notes, files, panel, trackers) would be thrown away."""
+    if not ctx.actor.can(Permission.MOVE):
+        return []
+    return [a for a in applicant_actions(applicant, role) if a.id != "details"]
 
 
 def _file_fields(ctx: Context, applicant: Applicant) -> list[Field]:
@@ -185,5 +193,5 @@ def added_reply(ctx: Context, role: RoleSpec, result: AddResult) -> Reply:
         kind="success",
         text=f"Added #{applicant.id} {applicant.name} to {role.title} "
         f"({role.pipeline.label(applicant.stage)}).{where}",
-        actions=applicant_details(ctx, applicant).actions,
+        actions=details_actions(ctx, applicant, role),
     )
