@@ -9,7 +9,7 @@ role's card only shows the stage moves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -254,27 +254,53 @@ def _already(ctx: Context, offer: Offer) -> str:
     )
 
 
-def approve(ctx: Context, offer_id: int) -> Decided:
+def _open_for(
+    ctx: Context,
+    offer_id: int,
+    target: OfferStatus,
+    allowed: Collection[OfferStatus],
+    *,
+    by_approver: bool = False,
+) -> tuple[Offer, Applicant] | Decided:
+    """The locked offer and its applicant for a decision that moves it to `target`; a
+    repeated decision is answered as unchanged, one from a state it cannot leave is refused.
+    What approve, deny, accept, decline and withdraw share (a repeated tap or command must
+    change nothing twice)."""
     offer = get(ctx, offer_id, for_update=True)
-    _decidable(ctx, offer)
+    if by_approver:
+        _decidable(ctx, offer)
     applicant = applicant_service.get(ctx, offer.applicant_id)
-    if offer.status != OfferStatus.PENDING_APPROVAL:
-        if offer.status == OfferStatus.APPROVED:
-            return Decided(offer, applicant, changed=False)
+    if offer.status == target:
+        return Decided(offer, applicant, changed=False)
+    if offer.status not in allowed:
         raise InvalidMove(_already(ctx, offer))
+    return offer, applicant
+
+
+def _reason(reason: str, usage: str) -> str:
+    """A decision's reason, cleaned; an empty one is refused with the command's usage."""
+    cleaned = clean_text(reason, what="reason", limit=REASON_MAX)
+    if not cleaned:
+        raise InvalidInput(f"say why: {usage} <reason>")
+    return cleaned
+
+
+def approve(ctx: Context, offer_id: int) -> Decided:
+    opened = _open_for(
+        ctx, offer_id, OfferStatus.APPROVED, (OfferStatus.PENDING_APPROVAL,), by_approver=True
+    )
+    if isinstance(opened, Decided):
+        return opened
+    offer, applicant = opened
     now = ctx.clock.now()
     offer.status, offer.decided_at, offer.updated_at = OfferStatus.APPROVED.value, now, now
     offer_gate.retire_request(ctx, offer, f"{ctx.actor.name} approved it.")
-    audit.domain_event(
-        ctx,
-        "offer.approved",
-        f"{ctx.actor.name} approved offer #{offer.id} to {applicant.name}",
-        applicant.id,
-        offer_id=offer.id,
-    )
-    _tell_creator(
+    return _approver_decided(
         ctx,
         offer,
+        applicant,
+        "offer.approved",
+        f"{ctx.actor.name} approved offer #{offer.id} to {applicant.name}",
         Reply(
             kind="success",
             title=f"Offer #{offer.id} for #{applicant.id} {applicant.name} is approved",
@@ -282,50 +308,50 @@ def approve(ctx: Context, offer_id: int) -> Decided:
             f"offer accept {offer.id} · offer decline {offer.id} <reason>",
         ),
     )
-    return Decided(offer, applicant, changed=True)
 
 
 def deny(ctx: Context, offer_id: int, reason: str) -> Decided:
     """The approver declines: the offer closes with the reason; the applicant stays put."""
-    reason = clean_text(reason, what="reason", limit=REASON_MAX)
-    if not reason:
-        raise InvalidInput(f"say why: offer deny {offer_id} <reason>")
-    offer = get(ctx, offer_id, for_update=True)
-    _decidable(ctx, offer)
-    applicant = applicant_service.get(ctx, offer.applicant_id)
-    if offer.status != OfferStatus.PENDING_APPROVAL:
-        if offer.status == OfferStatus.DECLINED_BY_MANAGER:
-            return Decided(offer, applicant, changed=False)
-        raise InvalidMove(_already(ctx, offer))
+    reason = _reason(reason, f"offer deny {offer_id}")
+    opened = _open_for(
+        ctx,
+        offer_id,
+        OfferStatus.DECLINED_BY_MANAGER,
+        (OfferStatus.PENDING_APPROVAL,),
+        by_approver=True,
+    )
+    if isinstance(opened, Decided):
+        return opened
+    offer, applicant = opened
     now = ctx.clock.now()
     offer.status = OfferStatus.DECLINED_BY_MANAGER.value
     offer.decided_at, offer.updated_at, offer.decision_reason = now, now, reason
     offer_gate.retire_request(ctx, offer, f"{ctx.actor.name} declined it: {reason}")
-    audit.domain_event(
-        ctx,
-        "offer.declined_by_manager",
-        f"{ctx.actor.name} declined offer #{offer.id} to {applicant.name}: {reason}",
-        applicant.id,
-        offer_id=offer.id,
-    )
-    _tell_creator(
+    return _approver_decided(
         ctx,
         offer,
+        applicant,
+        "offer.declined_by_manager",
+        f"{ctx.actor.name} declined offer #{offer.id} to {applicant.name}: {reason}",
         Reply(
             title=f"Offer #{offer.id} for #{applicant.id} {applicant.name} was declined",
             text=f"{ctx.actor.name} declined it: {reason}",
             footer=f"Draft a new one with: offer {applicant.id} pay=… start=… terms=…",
         ),
     )
+
+
+def _approver_decided(
+    ctx: Context, offer: Offer, applicant: Applicant, event: str, summary: str, reply: Reply
+) -> Decided:
+    """The approver's decision recorded as a domain event, and told to whoever drafted the
+    offer (unless they decided it themselves, or have left)."""
+    audit.domain_event(ctx, event, summary, applicant.id, offer_id=offer.id)
+    if offer.created_by_id is not None and offer.created_by_id != ctx.actor.person_id:
+        creator = ctx.uow.people.by_id(offer.created_by_id)
+        if creator is not None and creator.active:
+            people.tell(ctx, creator, reply, applicant_id=offer.applicant_id)
     return Decided(offer, applicant, changed=True)
-
-
-def _tell_creator(ctx: Context, offer: Offer, reply: Reply) -> None:
-    if offer.created_by_id is None or offer.created_by_id == ctx.actor.person_id:
-        return
-    creator = ctx.uow.people.by_id(offer.created_by_id)
-    if creator is not None and creator.active:
-        people.tell(ctx, creator, reply, applicant_id=offer.applicant_id)
 
 
 def _hired_stage(role: RoleSpec) -> str:
@@ -338,16 +364,16 @@ def _hired_stage(role: RoleSpec) -> str:
 def accept(ctx: Context, offer_id: int) -> Decided:
     """The candidate said yes: the applicant moves to hired, and the offer's milestones and
     the role's onboarding steps become items in its tracker (bot/services/trackers.py)."""
-    offer = get(ctx, offer_id, for_update=True)
-    applicant = applicant_service.get(ctx, offer.applicant_id)
-    if offer.status == OfferStatus.ACCEPTED:
-        return Decided(offer, applicant, changed=False)
+    opened = _open_for(
+        ctx, offer_id, OfferStatus.ACCEPTED, (OfferStatus.APPROVED, OfferStatus.PENDING_APPROVAL)
+    )
+    if isinstance(opened, Decided):
+        return opened
+    offer, applicant = opened
     if offer.status == OfferStatus.PENDING_APPROVAL:
         raise InvalidMove(
             f"offer #{offer.id} still waits for {_name(ctx, offer.approver_id)}'s approval"
         )
-    if offer.status != OfferStatus.APPROVED:
-        raise InvalidMove(_already(ctx, offer))
     role = applicant_service.role_of(ctx, applicant)
     now = ctx.clock.now()
     offer.status, offer.updated_at = OfferStatus.ACCEPTED.value, now
@@ -368,15 +394,11 @@ def accept(ctx: Context, offer_id: int) -> Decided:
 
 def decline(ctx: Context, offer_id: int, reason: str) -> Decided:
     """The candidate said no: the application closes as withdrawn, with their reason."""
-    reason = clean_text(reason, what="reason", limit=REASON_MAX)
-    if not reason:
-        raise InvalidInput(f"say why: offer decline {offer_id} <reason>")
-    offer = get(ctx, offer_id, for_update=True)
-    applicant = applicant_service.get(ctx, offer.applicant_id)
-    if offer.status == OfferStatus.DECLINED:
-        return Decided(offer, applicant, changed=False)
-    if offer.status not in OPEN_STATUSES:
-        raise InvalidMove(_already(ctx, offer))
+    reason = _reason(reason, f"offer decline {offer_id}")
+    opened = _open_for(ctx, offer_id, OfferStatus.DECLINED, OPEN_STATUSES)
+    if isinstance(opened, Decided):
+        return opened
+    offer, applicant = opened
     now = ctx.clock.now()
     offer.status, offer.updated_at, offer.decision_reason = (
         OfferStatus.DECLINED.value,
@@ -400,12 +422,10 @@ def decline(ctx: Context, offer_id: int, reason: str) -> Decided:
 def withdraw(ctx: Context, offer_id: int, reason: str) -> Decided:
     """The team takes an open offer back (to revise it); the applicant stays in their stage."""
     reason = clean_text(reason, what="reason", limit=REASON_MAX)
-    offer = get(ctx, offer_id, for_update=True)
-    applicant = applicant_service.get(ctx, offer.applicant_id)
-    if offer.status == OfferStatus.WITHDRAWN:
-        return Decided(offer, applicant, changed=False)
-    if offer.status not in OPEN_STATUSES:
-        raise InvalidMove(_already(ctx, offer))
+    opened = _open_for(ctx, offer_id, OfferStatus.WITHDRAWN, OPEN_STATUSES)
+    if isinstance(opened, Decided):
+        return opened
+    offer, applicant = opened
     offer_gate.withdraw(ctx, offer, applicant, reason)
     return Decided(offer, applicant, changed=True)
 
