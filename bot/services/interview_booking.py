@@ -4,7 +4,7 @@ panel and records a domain event. Callers commit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -148,31 +148,47 @@ def schedule(
     warnings = _double_bookings(ctx, interview, panel)
     interview_followups.plan(ctx, interview)
     names = ", ".join(p.name for p in panel)
-    audit.domain_event(
+    _announce(
         ctx,
-        "interview.scheduled",
-        f"{ctx.actor.name} scheduled {interview_name(stage.label, article=True)} "
-        f"(#{interview.id}) with {names} "
-        f"for {local_time(starts_at, tz)}",
-        applicant.id,
-        interview_id=interview.id,
+        interview,
+        applicant,
+        panel,
+        (
+            "interview.scheduled",
+            f"{ctx.actor.name} scheduled "
+            f"{interview_name(stage.label, article=True)} (#{interview.id}) with {names} "
+            f"for {local_time(starts_at, tz)}",
+        ),
+        f"Interview #{interview.id}: {applicant.name} ({role.title})",
+        lambda _person: f"You are on the panel for the {interview_name(stage.label)}.",
     )
-    for person in panel:
-        people.tell(
-            ctx,
-            person,
-            Reply(
-                title=f"Interview #{interview.id}: {applicant.name} ({role.title})",
-                text=f"You are on the panel for the {interview_name(stage.label)}.",
-                fields=when_fields(ctx, interview, person),
-            ),
-            applicant_id=applicant.id,
-        )
     _thread_line(
         ctx, applicant, role, f"{interview_name(stage.label).capitalize()} scheduled with {names}"
     )
     invited = invitations.send(ctx, interview, applicant, role, "scheduled")
     return ScheduleResult(interview, warnings, invited)
+
+
+def _announce(
+    ctx: Context,
+    interview: Interview,
+    applicant: Applicant,
+    panel: Sequence[Person],
+    event: tuple[str, str],
+    title: str,
+    text: Callable[[Person], str],
+) -> None:
+    """A new or moved interview: the domain `event` (kind, summary) recorded, and each
+    panelist told in a private message, with its time in their own timezone (which is why
+    the text is made per person)."""
+    audit.domain_event(ctx, *event, applicant.id, interview_id=interview.id)
+    for person in panel:
+        people.tell(
+            ctx,
+            person,
+            Reply(title=title, text=text(person), fields=when_fields(ctx, interview, person)),
+            applicant_id=applicant.id,
+        )
 
 
 def _thread_line(ctx: Context, applicant: Applicant, role: RoleSpec, text: str) -> None:
@@ -214,25 +230,19 @@ def reschedule(
     applicant, role = applicant_of(ctx, interview)
     panel = panel_people(ctx, interview)
     warnings = _double_bookings(ctx, interview, [p for _, p in panel])
-    audit.domain_event(
+    _announce(
         ctx,
-        "interview.rescheduled",
-        f"{ctx.actor.name} moved interview #{interview.id} from {local_time(before, tz)} "
-        f"to {local_time(starts_at, tz)}",
-        applicant.id,
-        interview_id=interview.id,
+        interview,
+        applicant,
+        [p for _, p in panel],
+        (
+            "interview.rescheduled",
+            f"{ctx.actor.name} moved interview #{interview.id} from "
+            f"{local_time(before, tz)} to {local_time(starts_at, tz)}",
+        ),
+        f"Interview #{interview.id} with {applicant.name} moved",
+        lambda person: f"Was {when_for(ctx, person, before)}.",
     )
-    for _panelist, person in panel:
-        people.tell(
-            ctx,
-            person,
-            Reply(
-                title=f"Interview #{interview.id} with {applicant.name} moved",
-                text=f"Was {when_for(ctx, person, before)}.",
-                fields=when_fields(ctx, interview, person),
-            ),
-            applicant_id=applicant.id,
-        )
     invited = invitations.send(
         ctx, interview, applicant, role, "rescheduled", previous_start=before
     )

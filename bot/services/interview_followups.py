@@ -9,8 +9,10 @@ The feedback request itself opens a conversation, so its flow runs it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.domain.catalog import PersonSpec
 from bot.messages.format import interview_name
 from bot.messages.reply import Action, Field, Reply
 from bot.services import feedback_owed, people, tasks
@@ -131,23 +133,43 @@ def _panelist_of(ctx: Context, task: ScheduledTask) -> Panelist | None:
     return panelist
 
 
-def remind(ctx: Context, task: ScheduledTask) -> str:
-    """First nudge, within the interviewer's working hours, batching everything they owe."""
+def _still_to_chase(
+    ctx: Context, task: ScheduledTask, done: str, stamp: Callable[[Panelist], datetime | None]
+) -> Panelist | str:
+    """The panelist a reminder or an escalation is about, or why it no longer runs: the
+    feedback came, or an earlier batch already `done` (`reminded`, `escalated`) it."""
     panelist = _panelist_of(ctx, task)
     if panelist is None:
         return "skipped: feedback no longer pending"
-    if panelist.reminded_at is not None:
-        return "skipped: already reminded in a batch"
+    if stamp(panelist) is not None:
+        return f"skipped: already {done} in a batch"
+    return panelist
+
+
+def _outside_hours(
+    ctx: Context, task: ScheduledTask, spec: PersonSpec, now: datetime, why: str
+) -> str | None:
+    """Deferred to when `spec`'s working hours open, if they are closed now."""
+    opens = spec.working_hours.next_open(now, spec.timezone)
+    return tasks.defer(ctx, task, opens, why) if opens > now else None
+
+
+def remind(ctx: Context, task: ScheduledTask) -> str:
+    """First nudge, within the interviewer's working hours, batching everything they owe."""
+    panelist = _still_to_chase(ctx, task, "reminded", lambda p: p.reminded_at)
+    if isinstance(panelist, str):
+        return panelist
     now = ctx.clock.now()
     if panelist.snoozed_until and panelist.snoozed_until > now:
         return tasks.defer(ctx, task, panelist.snoozed_until, "snoozed")
     person = ctx.uow.people.by_id(panelist.person_id)
     if person is None:
         return "skipped: person gone"
-    spec = ctx.catalog.person(person.key)
-    opens = spec.working_hours.next_open(now, spec.timezone)
-    if opens > now:
-        return tasks.defer(ctx, task, opens, "outside working hours")
+    deferred = _outside_hours(
+        ctx, task, ctx.catalog.person(person.key), now, "outside working hours"
+    )
+    if deferred is not None:
+        return deferred
     owed = [
         p
         for p in ctx.uow.interviews.owed_by(person.id)
@@ -172,18 +194,17 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
 
 def escalate(ctx: Context, task: ScheduledTask) -> str:
     """Still missing: tell the hiring manager, batching everything late for their roles."""
-    panelist = _panelist_of(ctx, task)
-    if panelist is None:
-        return "skipped: feedback no longer pending"
-    if panelist.escalated_at is not None:
-        return "skipped: already escalated in a batch"
+    panelist = _still_to_chase(ctx, task, "escalated", lambda p: p.escalated_at)
+    if isinstance(panelist, str):
+        return panelist
     now = ctx.clock.now()
     applicant, role = applicant_of(ctx, panelist.interview)
     manager = people.row(ctx, role.hiring_manager)
-    manager_spec = ctx.catalog.person(manager.key)
-    opens = manager_spec.working_hours.next_open(now, manager_spec.timezone)
-    if opens > now:
-        return tasks.defer(ctx, task, opens, "outside the manager's working hours")
+    deferred = _outside_hours(
+        ctx, task, ctx.catalog.person(manager.key), now, "outside the manager's working hours"
+    )
+    if deferred is not None:
+        return deferred
     due_before = now - timedelta(hours=ctx.catalog.interviews.escalation_hours)
     late = _late_for_manager(ctx, manager, due_before)
     lines = []
