@@ -18,6 +18,7 @@ from bot.bootstrap import DatabaseNotReady, Hirebot, bootstrap
 from bot.channels import registry
 from bot.clock import ShiftedClock, configured
 from bot.config import ConfigError
+from bot.domain.errors import UserError
 from bot.domain.permissions import TeamRole
 from bot.environment import Environment, SettingsError
 from bot.handlers.dispatcher import new_correlation_id
@@ -96,3 +97,19 @@ def system_context(hirebot: Hirebot, person_key: str | None) -> Context:
     return Context(
         uow, hirebot.catalog, hirebot.clock, actor, new_correlation_id(), hirebot.channels
     )
+
+
+@contextmanager
+def system_work(
+    config: Path | None, channels: tuple[str, ...] = ()
+) -> Iterator[tuple[Hirebot, Context]]:
+    """The app and a system context inside its open unit of work, for a chore that calls one
+    service: a `UserError` it raises ends the command with its message (exit 2), and nothing
+    is committed unless the caller commits."""
+    with open_app(config, channels) as hirebot:
+        ctx = system_context(hirebot, None)
+        with ctx.uow:
+            try:
+                yield hirebot, ctx
+            except UserError as exc:
+                raise fail(exc.message) from exc

@@ -17,7 +17,7 @@ from bot.cli.common import (
     err,
     fail,
     open_app,
-    system_context,
+    system_work,
 )
 from storage.queue import TASKS
 
@@ -124,21 +124,15 @@ def digest_command(
 ) -> None:
     """A person's digest, as it would be sent now: printed, or sent to them."""
     from bot.channels import registry
-    from bot.domain.errors import UserError
     from bot.services import digests, people
 
     out = Console(highlight=False, soft_wrap=True)
-    with open_app(config) as hirebot:
-        ctx = system_context(hirebot, None)
-        with ctx.uow:
-            try:
-                spec = hirebot.catalog.person(person)
-                reply = digests.preview(ctx, spec)
-                if not preview:
-                    people.tell(ctx, people.row(ctx, spec.key), reply)
-                    ctx.uow.commit()
-            except UserError as exc:
-                raise fail(exc.message) from exc
+    with system_work(config) as (hirebot, ctx):
+        spec = hirebot.catalog.person(person)
+        reply = digests.preview(ctx, spec)
+        if not preview:
+            people.tell(ctx, people.row(ctx, spec.key), reply)
+            ctx.uow.commit()
         for text in registry.renderer("console")(reply):
             out.print(text, end="", markup=False, emoji=False)  # as typed, never styled
         if not preview:

@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 
 from bot.channels import registry
-from bot.cli.common import ConfigOption, fail, open_app, system_context
-from bot.domain.errors import UserError
+from bot.cli.common import ConfigOption, fail, system_work
 from bot.environment import Environment
 from bot.messages.format import local_time
 from bot.services import calendar_feed, linking
@@ -46,19 +45,11 @@ def link(
     from datetime import timedelta
 
     out = Console(highlight=False, soft_wrap=True)
-    with open_app(config) as hirebot:
-        ctx = system_context(hirebot, None)
-        with ctx.uow:
-            try:
-                issued = linking.create_code(
-                    ctx,
-                    person,
-                    channel=_channel_to_link(hirebot.env, channel),
-                    ttl=timedelta(hours=hours),
-                )
-            except UserError as exc:
-                raise fail(exc.message) from exc
-            ctx.uow.commit()
+    with system_work(config) as (hirebot, ctx):
+        issued = linking.create_code(
+            ctx, person, channel=_channel_to_link(hirebot.env, channel), ttl=timedelta(hours=hours)
+        )
+        ctx.uow.commit()
         spec = hirebot.catalog.person(issued.person_key)
         out.print(f"link code for {issued.person_name} ({issued.person_key}): {issued.code}")
         out.print(f"valid until {local_time(issued.expires_at, spec.timezone)}, once")
@@ -81,14 +72,9 @@ def calendar(
     """Print the secret URL of PERSON's calendar feed (their upcoming interviews) to subscribe
     to from any calendar app."""
     out = Console(highlight=False, soft_wrap=True)
-    with open_app(config) as hirebot:
-        ctx = system_context(hirebot, None)
-        with ctx.uow:
-            try:
-                issued = calendar_feed.issue(ctx, person, rotate=rotate)
-            except UserError as exc:
-                raise fail(exc.message) from exc
-            ctx.uow.commit()
+    with system_work(config) as (hirebot, ctx):
+        issued = calendar_feed.issue(ctx, person, rotate=rotate)
+        ctx.uow.commit()
         site = hirebot.env.public_site()
         base = site.url.rstrip("/") if site is not None else ""
         out.print(f"calendar feed for {issued.person_name}: {base}{issued.path()}")
