@@ -154,7 +154,12 @@ class BookingPages:
         )
         return fields, good
 
-    async def pick(self, request: Request) -> Response:
+    async def _posted(
+        self, request: Request, refused: str, kept: str = ""
+    ) -> tuple[str, dict[str, str], BookingView] | Response:
+        """What a pick and an "other times" post share before they differ: the pages are on,
+        the form is read (throttled) and the offer still open; a bad CSRF token shows the
+        page again with the `refused` notice, the `kept` field's text still in its box."""
         if self.pages.site is None:
             return self.pages._switched_off(request)
         token = str(request.path_params["token"])
@@ -167,14 +172,19 @@ class BookingPages:
         except (BookingUnavailable, NotFound) as exc:
             return self._closed(request, exc)
         if not good:
-            return self._show(
-                request,
-                token,
-                view,
-                status=403,
-                notice="We could not confirm your pick came from this page. Nothing was "
-                "booked; please pick again.",
-            )
+            other = fields.get(kept, "") if kept else ""
+            return self._show(request, token, view, status=403, other=other, notice=refused)
+        return token, fields, view
+
+    async def pick(self, request: Request) -> Response:
+        posted = await self._posted(
+            request,
+            "We could not confirm your pick came from this page. Nothing was booked; "
+            "please pick again.",
+        )
+        if isinstance(posted, Response):
+            return posted
+        token, fields, view = posted
         slot = fields.get("slot", "")
         if not slot:
             return self._show(
@@ -209,28 +219,16 @@ class BookingPages:
         )
 
     async def other_times(self, request: Request) -> Response:
-        if self.pages.site is None:
-            return self.pages._switched_off(request)
-        token = str(request.path_params["token"])
-        checked = await self._checked_form(request)
-        if isinstance(checked, Response):
-            return checked
-        fields, good = checked
-        try:
-            view = await run_in_threadpool(self._view, request, token)
-        except (BookingUnavailable, NotFound) as exc:
-            return self._closed(request, exc)
+        posted = await self._posted(
+            request,
+            "We could not confirm this came from this page. Nothing was sent; "
+            "please send it again.",
+            kept="other",
+        )
+        if isinstance(posted, Response):
+            return posted
+        token, fields, view = posted
         text = fields.get("other", "")
-        if not good:
-            return self._show(
-                request,
-                token,
-                view,
-                status=403,
-                other=text,
-                notice="We could not confirm this came from this page. Nothing was sent; "
-                "please send it again.",
-            )
         try:
             await run_in_threadpool(self._in_uow, request, bookings.ask_other_times, token, text)
         except (BookingUnavailable, NotFound) as exc:
