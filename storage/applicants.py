@@ -5,11 +5,44 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, union_all, update
+from sqlalchemy import Integer, Select, bindparam, func, or_, select, union_all, update
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import Applicant, Note, StageMove
 from storage.repository import Page, Repository
+
+# The merged page query, built once per (with a role, stage set): building the union of one
+# subquery per stage cost more than running it (over half of `list`'s time in the profile,
+# docs/benchmarks.md "Handling cost"). The role, the depth and the page are bound parameters;
+# the keys are bounded by the configured pipelines.
+_NEWEST_PER_STAGE: dict[tuple[bool, tuple[str, ...]], Select[tuple[int]]] = {}
+
+
+def _newest_per_stage_statement(with_role: bool, stages: tuple[str, ...]) -> Select[tuple[int]]:
+    found = _NEWEST_PER_STAGE.get((with_role, stages))
+    if found is not None:
+        return found
+    role = [Applicant.role_id == bindparam("role_id", type_=Integer)] if with_role else []
+    depth = bindparam("depth", type_=Integer)
+    parts = []
+    for stage in stages:
+        newest = (
+            select(Applicant.id)
+            .where(*role, Applicant.stage == stage)
+            .order_by(Applicant.id.desc())
+            .limit(depth)
+            .subquery()
+        )
+        parts.append(select(newest.c.id))
+    merged = union_all(*parts).subquery()
+    stmt = (
+        select(merged.c.id)
+        .order_by(merged.c.id.desc())
+        .limit(bindparam("per_page", type_=Integer))
+        .offset(bindparam("skip", type_=Integer))
+    )
+    _NEWEST_PER_STAGE[(with_role, stages)] = stmt
+    return stmt
 
 
 class ApplicantRepository(Repository[Applicant]):
@@ -135,27 +168,11 @@ class ApplicantRepository(Repository[Applicant]):
         SQLite one query over `stage IN (…)` sorts every matching applicant instead (70 ms for
         the open list at 100,000 applicants, 12 ms at 10,000); PostgreSQL plans that query
         well by itself (5 ms), so it keeps it."""
-        depth = page * per_page
-        role = [Applicant.role_id == role_id] if role_id is not None else []
-        parts = []
-        for stage in sorted(set(stages)):
-            newest = (
-                select(Applicant.id)
-                .where(*role, Applicant.stage == stage)
-                .order_by(Applicant.id.desc())
-                .limit(depth)
-                .subquery()
-            )
-            parts.append(select(newest.c.id))
-        merged = union_all(*parts).subquery()
-        return list(
-            self.session.scalars(
-                select(merged.c.id)
-                .order_by(merged.c.id.desc())
-                .limit(per_page)
-                .offset((page - 1) * per_page)
-            )
-        )
+        stmt = _newest_per_stage_statement(role_id is not None, tuple(sorted(set(stages))))
+        params = {"depth": page * per_page, "per_page": per_page, "skip": (page - 1) * per_page}
+        if role_id is not None:
+            params["role_id"] = role_id
+        return list(self.session.scalars(stmt, params))
 
     def stage_counts(self) -> dict[tuple[int, str], int]:
         rows = self.session.execute(
