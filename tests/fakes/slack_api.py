@@ -524,6 +524,8 @@ class FakeSlackAPI:
         self._dm_channels: dict[str, str] = {}  # user ids joined by "," -> D/G channel id
         self._failures: dict[str, deque[_Failure]] = {}
         self._response_url_uses: dict[str, int] = {}  # accepted posts by response_url key
+        # The client's (host, port) of each post to a response_url: one per TCP connection.
+        self.response_url_peers: list[tuple[str, int]] = []
         self._expired_response_urls: set[str] = set()
         self.files: dict[str, SlackFile] = {}  # file id -> upload, once announced
         self._ts_counter = 0
@@ -1039,6 +1041,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", extra)
         elif url.path.startswith("/response_url/") and self.command == "POST":
             key = unquote(url.path.removeprefix("/response_url/"))
+            with fake._changed:
+                fake.response_url_peers.append(self.client_address[:2])
             status, answer = fake._response_url_request(key, headers, params, parse_error)
             self._send(status, answer.encode(), "text/plain; charset=utf-8", {})
         else:

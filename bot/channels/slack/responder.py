@@ -9,6 +9,11 @@ asker's DM instead: its outbox rows are handed to the delivery worker, which kee
 a restart and retries them like any message. Shutting down does the same for answers still
 waiting for a retry. While retries go on, the rows already wait in the outbox for the DM, due
 after a lease (`LEASE`), so a process killed mid-retry loses nothing either.
+
+The posts go through one `httpx.Client` for the process, which keeps its connections to
+Slack alive between answers; slack_sdk's `WebhookClient` (urllib) opened a new HTTPS
+connection for every post, a connect and a TLS handshake per answer (docs/benchmarks.md,
+"Handling cost"). The body is the one `WebhookClient.send` builds.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.webhook import WebhookClient
+import httpx
 
 from bot.bootstrap import Hirebot
 from bot.channels.slack import render
@@ -66,6 +71,11 @@ class Responder:
         self.mark_sent = mark_sent
         self.retry_delays = tuple(retry_delays)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
+        # One pool of keep-alive connections for every worker (httpx's Client is thread-safe).
+        self._http = httpx.Client(
+            timeout=RESPONSE_TIMEOUT,
+            limits=httpx.Limits(max_connections=workers, max_keepalive_connections=workers),
+        )
         self._lock = threading.Condition()
         self._open: set[int] = set()  # ids of answers not yet posted nor handed over
         self._waiting: dict[int, Answer] = {}  # answers waiting for a retry
@@ -107,17 +117,12 @@ class Responder:
 
     def _post(self, answer: Answer) -> None:
         """Post the messages not yet posted, in order; on a failure retry later or fall back."""
-        client = WebhookClient(answer.response_url, timeout=RESPONSE_TIMEOUT)
         while answer.sent < len(answer.messages):
             message = answer.messages[answer.sent]
+            body = {"response_type": "ephemeral", "replace_original": False, **message.payload()}
             try:
-                reply = client.send(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    text=message.text,
-                    blocks=message.blocks,
-                )
-                status, problem = reply.status_code, f"{reply.status_code} {reply.body}"
+                reply = self._http.post(answer.response_url, json=body)
+                status, problem = reply.status_code, f"{reply.status_code} {reply.text}"
             except Exception as exc:  # timeouts, refused connections, DNS
                 status, problem = 0, f"{type(exc).__name__}: {exc}"
             if status == 200:
@@ -228,3 +233,4 @@ class Responder:
             self._give_up(answer, "hirebot is stopping")
         self.drain(timeout)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._http.close()

@@ -150,3 +150,10 @@ def test_an_answer_waiting_for_a_retry_survives_the_process_being_killed(
     [dm] = slack.api.calls_to("chat.postMessage")
     assert dm.params["channel"] == SANA
     assert "Sana Mirza" in text_of(dm.params)
+
+
+def test_answers_share_one_kept_alive_connection(slack: Slack) -> None:
+    for _ in range(3):
+        assert slack.ask("roles")
+    assert len(slack.api.response_url_peers) == 3
+    assert len(set(slack.api.response_url_peers)) == 1  # no new connection per answer
