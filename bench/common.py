@@ -46,13 +46,31 @@ class Mode:
     due_reps: int
     import_rows: int
     import_reps: int
+    # The paired sections (answers, sustained, burst, startup): bare app, then hirebot, this
+    # many times; each answer run sends this many requests one at a time (or stops at the
+    # seconds); sustained load is a fixed rate above hirebot's handling for some seconds; the
+    # burst is the 300 requests/s for 5 s.
+    pairs: int = 3
+    answer_requests: int = 60
+    answer_seconds: float = 15.0
+    sustained_rate: float = 200.0
+    sustained_seconds: float = 3.0
+    burst_rate: float = 300.0
+    burst_seconds: float = 5.0
+    startups: int = 3
 
 
-QUICK = Mode("quick", 10_000, 100_000, 1_000, 10_000, 1, 3.0, 3.0, 5, 1_000, 1, 5_000, 1)
+QUICK = Mode(
+    "quick", 10_000, 100_000, 1_000, 10_000, 1, 3.0, 3.0, 5, 1_000, 1, 5_000, 1,
+    pairs=1, answer_requests=20, answer_seconds=8.0, sustained_seconds=2.0, startups=1,
+)  # fmt: skip
 DEFAULT = Mode(
     "default", 100_000, 1_000_000, 10_000, 100_000, 2, 3.0, 4.0, 15, 10_000, 1, 10_000, 1
 )
-FULL = Mode("full", 100_000, 1_000_000, 10_000, 100_000, 3, 6.0, 8.0, 30, 10_000, 3, 100_000, 1)
+FULL = Mode(
+    "full", 100_000, 1_000_000, 10_000, 100_000, 3, 6.0, 8.0, 30, 10_000, 3, 100_000, 1,
+    pairs=5, answer_requests=150, answer_seconds=30.0, sustained_seconds=5.0, startups=5,
+)  # fmt: skip
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import create_engine, text
 
+from bench import launch
 from bench.common import (
     PYTHON,
     WORK,
@@ -37,7 +38,6 @@ from bench.common import (
     free_port,
     load_average,
     process,
-    rss_mb,
     wait_for_port,
 )
 from bench.payloads import SLACK_SECRET, TELEGRAM_SECRET, command_mix
@@ -262,21 +262,8 @@ def _measure(
 @contextlib.contextmanager
 def fake_api(kind: str) -> Iterator[str]:
     """A fake platform API in its own process; yields its base URL."""
-    proc = subprocess.Popen(
-        [PYTHON, "-m", "bench.servers", f"fake-{kind}"], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        if not line.startswith("READY "):
-            raise RuntimeError(f"fake {kind} API did not start: {line!r}")
-        yield line.removeprefix("READY ")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with launch.fake_platform(kind) as fake:
+        yield fake.url
 
 
 def _row(section: str, name: str, run: Run) -> str:
@@ -284,12 +271,6 @@ def _row(section: str, name: str, run: Run) -> str:
         f"{run.rps.show('{:,.0f}')} req/s, p50 {run.p50.show('{:.1f}')} ms, "
         f"p99 {run.p99.show('{:.1f}')} ms"
     )
-
-
-def _hirebot_serve(
-    env: dict[str, str], port: int, log: Path
-) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    return process([PYTHON, "-m", "bot", "serve", "--port", str(port)], env=env, log=log)
 
 
 def _hirebot_runs(
@@ -302,23 +283,25 @@ def _hirebot_runs(
     *,
     settle: float,
     memory: dict[str, float] | None = None,
+    layout: str = "one",
 ) -> list[Run]:
-    """`hirebot serve` on one database: each (scenario, source, fixed-rate runs too) measured,
-    every run waiting for the inbox to empty; with `memory`, RSS before and after."""
+    """hirebot on one database (one process or split, bench/launch.py): each (scenario,
+    source, fixed-rate runs too) measured, every run waiting for the inbox to empty; with
+    `memory`, RSS before and after (of every hirebot process)."""
     backlog = Backlog(url)
     port = free_port()
     try:
-        with _hirebot_serve(env, port, log) as proc:
-            wait_for_port(port, proc=proc)
+        with launch.hirebot(env, port, log, layout) as bot:
+            wait_for_port(port, proc=bot.web)
             time.sleep(settle)
             if memory is not None:
-                memory["idle"] = rss_mb(proc.pid)
+                memory["idle"] = bot.rss_mb()
             runs = [
                 _measure(driver, mode, port, scenario, source, rate_runs=rates, backlog=backlog)
                 for scenario, source, rates in scenarios
             ]
             if memory is not None:
-                memory["after"] = rss_mb(proc.pid)
+                memory["after"] = bot.rss_mb()
     finally:
         backlog.close()
     return runs
@@ -386,6 +369,7 @@ def slack(
     config_path: Path,
     open_ids: Sequence[int],
     memory: dict[str, dict[str, float]],
+    layout: str = "one",
 ) -> None:
     section = "1 slack"
     driver = Driver()
@@ -440,6 +424,7 @@ def slack(
                 [("slack-command", command_items, True), ("slack-click", pool, True)],
                 settle=2,
                 memory=memory.setdefault(db, {}),
+                layout=layout,
             )
             for label, run, key in (
                 ("/hire commands", cmd, "command"),
@@ -455,6 +440,7 @@ def telegram(
     databases: dict[str, str],
     config_path: Path,
     open_ids: Sequence[int],
+    layout: str = "one",
 ) -> None:
     section = "2 telegram"
     driver = Driver()
@@ -506,6 +492,7 @@ def telegram(
                 logs / f"hirebot-telegram-{db}.log",
                 [("telegram-command", command_items, False), ("telegram-tap", pool, False)],
                 settle=1,
+                layout=layout,
             )
             for label, run, key in (("commands", cmd, "command"), ("button taps", tap, "tap")):
                 name, best = _best(bare[key])

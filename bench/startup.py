@@ -1,0 +1,106 @@
+"""Benchmark 9: start-up to a healthy `/healthz`, from the process's spawn, and the idle
+resident memory, with every channel enabled (Slack, Telegram, WhatsApp and e-mail, each
+configured against its local fake), against the bare apps started the same way.
+
+The database is the seeded one, already at the head migration, so the figure is the start a
+restart of a running deployment pays. The bare counterpart is one app with both bare
+frameworks' routes (bench/servers.py `bare-all`: slack-bolt and python-telegram-bot, which
+initialises its bot against the fake as hirebot's channel does); there is no bare WhatsApp
+or e-mail app to add. Pairs alternate bare and hirebot (bench/paired.py).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from bench import launch
+from bench.common import PYTHON, Collected, Mode, Result, free_port, process, rss_mb
+from bench.paired import LOGS, Paired, one_minute_load, wait_healthy
+
+START_TARGET_S = 1.0
+RSS_TARGET_MB = 120.0
+SETTLE_S = 2.0  # idle memory is read this long after /healthz first answered
+
+
+def _env(fakes: dict[str, str], database_url: str, config_path: Path) -> dict[str, str]:
+    return {
+        **launch.base_env(database_url, config_path),
+        **launch.slack_env(fakes["slack"]),
+        **launch.telegram_env(fakes["telegram"]),
+        "WHATSAPP_TOKEN": fakes["whatsapp_token"],
+        "WHATSAPP_PHONE_NUMBER_ID": fakes["whatsapp_number"],
+        "WHATSAPP_APP_SECRET": fakes["whatsapp_secret"],
+        "WHATSAPP_VERIFY_TOKEN": "bench-verify-token",
+        "WHATSAPP_API_URL": fakes["whatsapp"],
+        "HIREBOT_SMTP_URL": fakes["smtp"],
+        "HIREBOT_MAIL_FROM": "hirebot@bench.example.com",
+    }
+
+
+def bare_start(fakes: dict[str, str]) -> tuple[float, float]:
+    """(seconds from spawn to a healthy /healthz, RSS MB once idle) of `bare-all`."""
+    port = free_port()
+    args = [PYTHON, "-m", "bench.servers", "bare-all", "--port", str(port)]
+    started = time.monotonic()
+    with process(
+        [*args, "--slack-api", fakes["slack"], "--api", fakes["telegram"]],
+        log=LOGS / "bare-all.log",
+    ) as proc:
+        wait_healthy(port, procs=[proc])
+        seconds = time.monotonic() - started
+        time.sleep(SETTLE_S)
+        return seconds, rss_mb(proc.pid)
+
+
+def hirebot_start(env: dict[str, str], layout: str, label: str) -> tuple[float, float]:
+    """The same for hirebot through its CLI (both processes' memory when split)."""
+    port = free_port()
+    started = time.monotonic()
+    with launch.hirebot(env, port, LOGS / f"hirebot-startup-{label}.log", layout) as bot:
+        wait_healthy(port, procs=bot.procs)
+        seconds = time.monotonic() - started
+        time.sleep(SETTLE_S)
+        return seconds, bot.rss_mb()
+
+
+def run(
+    c: Collected, mode: Mode, databases: dict[str, str], config_path: Path, layout: str
+) -> None:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    with launch.fake_everything() as fakes:
+        for db, url in databases.items():
+            print(f"startup ({db}, hirebot {layout}): load average {one_minute_load()}", flush=True)
+            env = _env(fakes, url, config_path)
+            start, memory = Paired(), Paired()
+            for _ in range(mode.startups):
+                load = one_minute_load()
+                bare_s, bare_mb = bare_start(fakes)
+                bot_s, bot_mb = hirebot_start(env, layout, db)
+                start.add(bare_s, bot_s, load)
+                memory.add(bare_mb, bot_mb, load)
+            c.add(
+                Result(
+                    "9 startup",
+                    f"`hirebot serve` ({layout}) spawn to healthy /healthz, every channel, {db}",
+                    f"{start.show('hirebot', '{:.2f}')} s",
+                    target=f"< {START_TARGET_S:.0f} s",
+                    ok=statistics.median(start.hirebot) < START_TARGET_S,
+                    baseline=f"bare Bolt + PTB: {start.show('bare', '{:.2f}')} s "
+                    f"(×{start.ratio:.1f})",
+                    note=start.load,
+                )
+            )
+            c.add(
+                Result(
+                    "9 startup",
+                    f"idle RSS, every channel enabled, {db}",
+                    f"{memory.show('hirebot', '{:.0f}')} MB",
+                    target=f"< {RSS_TARGET_MB:.0f} MB",
+                    ok=statistics.median(memory.hirebot) < RSS_TARGET_MB,
+                    baseline=f"bare Bolt + PTB: {memory.show('bare', '{:.0f}')} MB "
+                    f"(×{memory.ratio:.1f})",
+                    note=f"{SETTLE_S:.0f} s after healthy; {memory.load}",
+                )
+            )
