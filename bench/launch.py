@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, process, rss_mb
+from bench.common import PYTHON, ROOT, free_port, process, rss_mb
 from bench.payloads import SLACK_SECRET, TELEGRAM_SECRET
 from bench.servers import TELEGRAM_TOKEN, TOKEN
 
@@ -115,10 +115,13 @@ def base_env(database_url: str, config_path: Path) -> dict[str, str]:
 
 
 class Hirebot:
-    """The hirebot processes of one start: the web one first (it listens), then the worker."""
+    """The hirebot processes of one start: the web one first (it listens), then the worker;
+    `ports` are where each answers /healthz (the worker has a port of its own for it)."""
 
-    def __init__(self, procs: Sequence[subprocess.Popen[bytes]], layout: str) -> None:
-        self.procs, self.layout = list(procs), layout
+    def __init__(
+        self, procs: Sequence[subprocess.Popen[bytes]], layout: str, ports: Sequence[int]
+    ) -> None:
+        self.procs, self.layout, self.ports = list(procs), layout, list(ports)
 
     @property
     def web(self) -> subprocess.Popen[bytes]:
@@ -135,11 +138,14 @@ def hirebot(env: dict[str, str], port: int, log: Path, layout: str) -> Iterator[
     serve = [PYTHON, "-m", "bot", "serve", "--port", str(port)]
     if layout == "one":
         with process(serve, env=env, log=log) as proc:
-            yield Hirebot([proc], layout)
+            yield Hirebot([proc], layout, [port])
         return
     worker_log = log.with_name(log.stem + "-worker" + log.suffix)
+    worker_port = free_port()
     with (
         process([*serve, "--web"], env=env, log=log) as web,
-        process([PYTHON, "-m", "bot", "worker"], env=env, log=worker_log) as worker,
+        process(
+            [PYTHON, "-m", "bot", "worker", "--port", str(worker_port)], env=env, log=worker_log
+        ) as worker,
     ):
-        yield Hirebot([web, worker], layout)
+        yield Hirebot([web, worker], layout, [port, worker_port])

@@ -136,5 +136,6 @@ def hirebot_on(
     }
     port = free_port()
     with launch.hirebot(env, port, LOGS / f"hirebot-{label}.log", layout) as bot:
-        wait_healthy(port, procs=bot.procs)
+        for each in bot.ports:
+            wait_healthy(each, procs=bot.procs)
         yield port, bot

@@ -59,7 +59,8 @@ def hirebot_start(env: dict[str, str], layout: str, label: str) -> tuple[float, 
     port = free_port()
     started = time.monotonic()
     with launch.hirebot(env, port, LOGS / f"hirebot-startup-{label}.log", layout) as bot:
-        wait_healthy(port, procs=bot.procs)
+        for each in bot.ports:  # the worker's too, when split
+            wait_healthy(each, procs=bot.procs)
         seconds = time.monotonic() - started
         time.sleep(SETTLE_S)
         return seconds, bot.rss_mb()

@@ -292,7 +292,8 @@ def _hirebot_runs(
     port = free_port()
     try:
         with launch.hirebot(env, port, log, layout) as bot:
-            wait_for_port(port, proc=bot.web)
+            for each, proc in zip(bot.ports, bot.procs, strict=True):
+                wait_for_port(each, proc=proc)
             time.sleep(settle)
             if memory is not None:
                 memory["idle"] = bot.rss_mb()
