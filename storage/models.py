@@ -70,6 +70,10 @@ class Person(Base):
     spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
     # The digest of the secret in their calendar feed's URL (services/calendar_feed.py).
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The end of their absence (`people off KEY until=DATE`, services/absence.py): the end of
+    # that date in their timezone. A column, not part of `spec`, so being away never takes a
+    # person over from config.yaml; past instants mean nothing.
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, default=None)
 
     identities: Mapped[list[PersonIdentity]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", back_populates="person"

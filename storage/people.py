@@ -99,3 +99,11 @@ class PersonRepository(Repository[Person]):
 
     def all(self) -> Sequence[Person]:
         return self.session.scalars(select(Person).order_by(Person.id)).all()
+
+    def away(self, now: datetime) -> Sequence[Person]:
+        """The active people whose absence ends after `now` (the team is small: no index)."""
+        return self.session.scalars(
+            select(Person)
+            .where(Person.active.is_(True), Person.away_until > now)
+            .order_by(Person.id)
+        ).all()

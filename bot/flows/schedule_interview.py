@@ -19,7 +19,7 @@ from bot.domain.permissions import TeamRole
 from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
 from bot.messages.format import local_time
 from bot.messages.reply import Reply, success
-from bot.services import bookings, interview_booking
+from bot.services import absence, bookings, interview_booking
 
 FLOW = "schedule_interview"
 DURATIONS = ("30m", "45m", "1h", "90m")
@@ -148,6 +148,8 @@ class ConfirmStep:
                 ),
             )
         starts = parse_start(str(data["day"]), str(data["time"]), _tz(session))
+        panel = interview_booking.interviewers(session.ctx, list(data["with"]))
+        away = absence.scheduling_warnings(session.ctx, panel, starts)
         return Prompt(
             f"Schedule interview for applicant #{data['applicant_id']}?",
             (Choice("yes", "Schedule", "primary"), Choice("cancel", "Cancel", "danger")),
@@ -156,6 +158,7 @@ class ConfirmStep:
                 f"Duration: {data['duration']} minutes",
                 f"Interviewers: {names}",
                 f"Where: {data.get('location') or 'to be decided'}",
+                *(f"⚠ {w}" for w in away),
             ),
         )
 

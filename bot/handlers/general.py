@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
+from bot.handlers import absence
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.format import plural
@@ -53,6 +54,7 @@ def register(commands: CommandSet) -> None:
                     Field(label="Roles", value=", ".join(sorted(r.value for r in person.roles))),
                     Field(label="Timezone", value=person.timezone),
                     Field(label="Identities", value="; ".join(identities)),
+                    *absence.whoami_fields(ctx),
                 ],
                 lines=[f"can {p.value}" for p in Permission if person.can(p)],
             )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
+from bot.handlers import absence
 from bot.handlers.parsing import CommandLine, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
 from bot.services import team
+from bot.services.absence import away_people
 from bot.services.context import Context
 
 USAGE = (
     "people · people add <name> roles=a,b [tz=…] [working_hours=09:00-17:00] [key=…] · "
-    "people set <key> [name=…] [roles=…] [tz=…] [working_hours=…] · people remove <key>"
+    "people set <key> [name=…] [roles=…] [tz=…] [working_hours=…] · people remove <key> · "
+    + absence.USAGE
 )
 SET_FIELDS = {"name", "roles", "tz", "working_hours"}
 
@@ -32,6 +35,8 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
     verb = tokens[0].lower() if tokens else ""
     if not verb:
         return [_listing(ctx)]
+    if verb in absence.VERBS:
+        return absence.run(ctx, verb, tokens[1:])
     if verb == "add":
         allowed = {"key", "roles", "tz", "working_hours"}
         words, options = split_options(tokens[1:], allowed)
@@ -70,8 +75,10 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
 
 
 def _listing(ctx: Context) -> Reply:
+    away = away_people(ctx)
     lines = [
         f"{p.key} — {p.name}: {', '.join(sorted(r.value for r in p.roles))} · {p.timezone}"
+        + absence.note(ctx, p.key, away)
         for p in ctx.catalog.people.values()
     ]
     return Reply(title="People", lines=lines, footer=USAGE)
@@ -89,6 +96,8 @@ def register(commands: CommandSet) -> None:
                 "people add Zara Hussain roles=interviewer tz=Asia/Karachi",
                 "people set hina tz=Europe/Berlin working_hours=09:00-17:00",
                 "people remove zara",
+                "people off hina until=2026-12-24",
+                "people back hina",
             ),
         )
     )

@@ -33,8 +33,8 @@ from bot.domain.permissions import Permission
 from bot.domain.stages import Stage
 from bot.messages.format import interview_name, local_time
 from bot.messages.reply import Field, Reply
+from bot.services import absence, audit, interview_booking, people, tasks
 from bot.services import applicants as applicant_service
-from bot.services import audit, interview_booking, people, tasks
 from bot.services.context import Actor, Context
 from storage.models import Applicant, BookingOffer, Interview, Person
 
@@ -137,6 +137,8 @@ def offer(
         for start in starts
         for clash in _clashes(ctx, panel, start, duration_minutes)
     ]
+    for start in starts:
+        warnings += absence.scheduling_warnings(ctx, panel, start, f"{local_time(start, tz)}: ")
     tasks.schedule(
         ctx, BOOKING_OFFERED, f"booking:{row.id}", now, key=f"{BOOKING_OFFERED}:{row.id}"
     )

@@ -16,8 +16,8 @@ from bot.domain.stages import StageKind
 from bot.domain.trackers import Purpose, reports_something
 from bot.messages.format import cut, local_time
 from bot.messages.reply import Reply
+from bot.services import absence, audit, people, tasks, trackers
 from bot.services import applicants as applicant_service
-from bot.services import audit, people, tasks, trackers
 from bot.services.context import Context
 from storage.models import Checkin, CheckinResponse, FlowRun, Person, ScheduledTask
 
@@ -215,6 +215,9 @@ def due(ctx: Context, task: ScheduledTask) -> Due | str:
     if ctx.uow.flow_runs.open_about(f"checkin:{checkin.id}"):
         return "skipped: the previous check-in is still open"
     milestone = re.search(r":(day-\d+)", task.key)  # also when deferred (key gets a suffix)
+    back = absence.away_until(person, now)
+    if back is not None:  # away: a weekly one is skipped, a milestone's waits for them
+        return tasks.defer(ctx, task, back, "away") if milestone else "skipped: away"
     occasion = milestone.group(1) if milestone else "weekly"
     return Due(checkin, person, occasion)
 

@@ -20,7 +20,7 @@ from bot.messages.bulk import bulk_actions
 from bot.messages.cards import applicant_actions
 from bot.messages.format import cut_list, duration, local_time, plural
 from bot.messages.reply import Action, Chart, Reply
-from bot.services import people, reports, tasks
+from bot.services import absence, people, reports, tasks
 from bot.services import search as saved_searches
 from bot.services.context import Context
 from storage.models import Applicant, ScheduledTask
@@ -324,6 +324,9 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
     person = ctx.catalog.people.get(key)
     if person is None or person.digest.frequency == "off":
         return "skipped: no digest configured"
+    row = people.row(ctx, key)
+    if absence.away_until(row, ctx.clock.now()) is not None:
+        return "skipped: away"  # digests pause while they are away
     deferred = tasks.hold_for_quiet_hours(ctx, task, person)
     if deferred:
         return deferred
@@ -333,7 +336,7 @@ def send_digest(ctx: Context, task: ScheduledTask) -> str:
         return "nothing new: not sent"
     if person.digest.frequency == "weekly":
         reply = reply.model_copy(update={"chart": weekly_chart(ctx, person)})
-    if people.tell(ctx, people.row(ctx, key), reply):
+    if people.tell(ctx, row, reply):
         saved_searches.mark_reported(ctx, found)
     return "sent"
 
@@ -377,7 +380,9 @@ def pipeline_checkin(ctx: Context, task: ScheduledTask) -> str:
     )
     told = 0
     for key in dict.fromkeys((role.hiring_manager, role.recruiter)):
-        told += people.tell(ctx, people.row(ctx, key), reply)
+        row = people.row(ctx, key)
+        if absence.away_until(row, scope.now) is None:  # paused while they are away
+            told += people.tell(ctx, row, reply)
     return f"sent to {told}"
 
 
@@ -391,6 +396,8 @@ def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
     if not stale.lines:
         return "nobody stuck"
     recruiter = people.row(ctx, role.recruiter)
+    if absence.away_until(recruiter, ctx.clock.now()) is not None:
+        return "skipped: the recruiter is away"
     people.tell(
         ctx,
         recruiter,

@@ -17,8 +17,8 @@ from bot.domain.suggest import did_you_mean
 from bot.messages.cards import card_key
 from bot.messages.format import interview_name, local_time
 from bot.messages.reply import Reply
+from bot.services import absence, audit, interview_followups, invitations, outbox, people
 from bot.services import applicants as applicant_service
-from bot.services import audit, interview_followups, invitations, outbox, people
 from bot.services.context import Context
 from bot.services.interviews import (
     applicant_of,
@@ -146,6 +146,7 @@ def schedule(
     ctx.uow.flush()
     ctx.uow.interviews.reload(interview)
     warnings = _double_bookings(ctx, interview, panel)
+    warnings += absence.scheduling_warnings(ctx, panel, starts_at)
     interview_followups.plan(ctx, interview)
     names = ", ".join(p.name for p in panel)
     _announce(
@@ -230,6 +231,7 @@ def reschedule(
     applicant, role = applicant_of(ctx, interview)
     panel = panel_people(ctx, interview)
     warnings = _double_bookings(ctx, interview, [p for _, p in panel])
+    warnings += absence.scheduling_warnings(ctx, [p for _, p in panel], starts_at)
     _announce(
         ctx,
         interview,

@@ -5,6 +5,11 @@ the hiring manager. Callers commit.
 
 The feedback request itself opens a conversation, so its flow runs it
 (`bot/flows/feedback.py` `request_feedback`) and asks `feedback_due` here who to ask.
+
+Someone away (services/absence.py) gets no prep and is not asked for feedback; their feedback
+is still owed, so their reminder is planned as anyone's, and when it falls due while they are
+away it goes to the rest of the panel instead, or, with nobody else on it, waits until they are
+back.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import datetime, timedelta
 from bot.domain.catalog import PersonSpec
 from bot.messages.format import interview_name
 from bot.messages.reply import Action, Field, Reply
-from bot.services import feedback_owed, people, tasks
+from bot.services import absence, feedback_owed, people, tasks
 from bot.services.context import Context
 from bot.services.interviews import (
     Panel,
@@ -76,8 +81,9 @@ def send_prep(ctx: Context, task: ScheduledTask) -> str:
     competencies = [c for c in role.scorecard if not c.stages or interview.stage in c.stages]
     questions = role.question_bank.get(interview.stage, ())
     sent = 0
+    now = ctx.clock.now()
     for panelist, person in panel_people(ctx, interview):
-        if panelist.feedback_status != "pending":
+        if panelist.feedback_status != "pending" or absence.away_until(person, now):
             continue
         fields = when_fields(ctx, interview, person)
         fields += [
@@ -119,7 +125,8 @@ def feedback_due(ctx: Context, task: ScheduledTask) -> tuple[Interview, list[Pan
             panelist_subject(panelist),
             now + timedelta(hours=settings.escalation_hours),
         )
-        asked.append((panelist, person))
+        if absence.away_until(person, now) is None:
+            asked.append((panelist, person))
     return interview, asked
 
 
@@ -165,6 +172,9 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
     person = ctx.uow.people.by_id(panelist.person_id)
     if person is None:
         return "skipped: person gone"
+    back = absence.away_until(person, now)
+    if back is not None:
+        return _while_away(ctx, task, panelist, person, back)
     deferred = _outside_hours(
         ctx, task, ctx.catalog.person(person.key), now, "outside working hours"
     )
@@ -190,6 +200,40 @@ def remind(ctx: Context, task: ScheduledTask) -> str:
         item.reminded_at = now
     people.tell(ctx, person, reply, applicant_id=panelist.interview.applicant_id)
     return f"reminded about {len(owed)}"
+
+
+def _while_away(
+    ctx: Context, task: ScheduledTask, panelist: Panelist, person: Person, back: datetime
+) -> str:
+    """An away interviewer's reminder: to the rest of the panel (those not away themselves),
+    else held until they are back (it then waits for their working hours as any reminder)."""
+    now = ctx.clock.now()
+    interview = panelist.interview
+    others = [
+        other
+        for _, other in panel_people(ctx, interview)
+        if other.id != person.id and other.active and absence.away_until(other, now) is None
+    ]
+    if not others:
+        return tasks.defer(ctx, task, back, f"{person.key} away")
+    applicant, role = applicant_of(ctx, interview)
+    stage = interview_name(role.pipeline.label(interview.stage))
+    for other in others:
+        tz = ctx.catalog.person(other.key).timezone
+        people.tell(
+            ctx,
+            other,
+            Reply(
+                title=f"Reminder: feedback on interview #{interview.id} with {applicant.name}",
+                text=(
+                    f"{person.name} is {absence.shown(back, tz)} and has not given feedback on "
+                    f"the {stage}; the rest of the panel's feedback matters all the more."
+                ),
+                fields=when_fields(ctx, interview, other),
+            ),
+            applicant_id=applicant.id,
+        )
+    return f"{person.key} away: reminder sent to {len(others)} of the panel"
 
 
 def escalate(ctx: Context, task: ScheduledTask) -> str:
