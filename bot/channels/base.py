@@ -34,8 +34,10 @@ class ChannelRuntime(Protocol):
         """Handle one event that this channel's route recorded in the inbox; raise to retry."""
         ...
 
-    def start(self) -> None:
-        """Start background connections (Socket Mode, long polling); return immediately."""
+    def start(self, *, inbound: bool = True) -> None:
+        """Start background connections (Socket Mode, long polling); return immediately.
+        `inbound=False` in a worker process (`hirebot worker`): only what handling and sending
+        need; the web process receives (webhook registration, polling, Socket Mode)."""
         ...
 
     def stop(self) -> None: ...

@@ -1,4 +1,4 @@
-"""The `hirebot` command: console, serve, database, configuration, import and export."""
+"""The `hirebot` command: console, serve and worker, database, configuration, import and export."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from bot.cli.outbox import outbox_app
 from bot.cli.people import people_app
 from bot.cli.privacy import applicant_app
 from bot.cli.report import report_command
+from bot.cli.serving import serve, worker
 from bot.cli.trackers import trackers_app
 from bot.config import ConfigError, load_config
 from bot.domain.errors import UserError
@@ -50,6 +51,8 @@ app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
 app.command("report")(report_command)
 app.add_typer(trackers_app, name="trackers")
+app.command("serve")(serve)
+app.command("worker")(worker)
 
 
 @app.command()
@@ -89,25 +92,6 @@ def console(
             ConsoleSession(hirebot, key, sys.stdin, out, files).run()
         finally:
             scheduler.stop()
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    config: ConfigOption = None,
-) -> None:
-    """Run the server: the chat channels' webhooks, delivery of queued messages, /healthz."""
-    from bot.runtime.server import build_server, freeze_startup_heap, run
-
-    with open_app(config) as hirebot:
-        if not hirebot.channels:
-            err.print(
-                "note: no chat channel configured (set a channel's token: docs/configuration.md)"
-            )
-        server = build_server(hirebot)
-        freeze_startup_heap()
-        run(server, host, port)
 
 
 @db_app.command("upgrade")

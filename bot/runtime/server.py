@@ -1,4 +1,11 @@
-"""`hirebot serve`: one ASGI app carrying every channel's webhooks, plus the delivery loop.
+"""`hirebot serve` and `hirebot worker`: the ASGI app carrying every channel's webhooks, and
+the loops that handle what they record (inbox, delivery, scheduler).
+
+One process runs both by default (role `all`). Split (docs/deploy.md), the web process (role
+`web`: routes, the inbox's durable write, the acknowledgement) shares neither the GIL nor the
+CPU with handling, and the worker (role `worker`: the loops, and only /healthz and /metrics
+over HTTP) is woken through the database (bot/runtime/wakeup.py). The queue's claims make
+any number of each safe.
 
 Channels are chosen by the environment: each channel in `bot/channels/registry.py` whose
 credentials are set contributes a runtime. The console channel is interactive and not part of
@@ -32,6 +39,7 @@ from bot.links.pages import LinkPages
 from bot.pages.app import CareersPages
 from bot.runtime.background import PassLoop
 from bot.runtime.metrics import Metrics
+from bot.runtime.wakeup import INBOX, OUTBOX, Announcer, Waker
 from bot.scheduling.runner import RunReport
 from bot.scheduling.scheduler import Scheduler
 from bot.services.reachability import report_undeliverable
@@ -39,6 +47,9 @@ from bot.trackers import registry as tracker_registry
 from bot.trackers.webhooks import TrackerWebhooks
 
 log = logging.getLogger(__name__)
+
+ALL, WEB, WORKER = "all", "web", "worker"
+ROLES = (ALL, WEB, WORKER)
 
 
 @dataclass
@@ -52,12 +63,18 @@ class Server:
     # More /healthz checks by name (e.g. "scheduler"): each returns "ok" or what is wrong.
     health_checks: dict[str, Callable[[], str]] = field(default_factory=dict)
     scheduler: Scheduler | None = None
+    role: str = ALL
+    # Split processes: the web side announces new work, the worker wakes on it.
+    announcer: Announcer | None = None
+    waker: Waker | None = None
 
     def asgi(self) -> Starlette:
         routes: list[BaseRoute] = [
             Route("/healthz", self._health, methods=["GET"]),
             Route("/metrics", self.metrics.endpoint, methods=["GET"]),
         ]
+        if self.role == WORKER:  # no doors: the web process records what comes in
+            return Starlette(routes=routes, lifespan=self._lifespan)
         for runtime in self.runtimes:
             routes.extend(runtime.routes())
         api = IntakeAPI(self.hirebot, self.metrics, self.hirebot.dispatcher.on_commit)
@@ -79,18 +96,25 @@ class Server:
             await asyncio.to_thread(self.stop)
 
     def start(self) -> None:
-        self.recover()
+        if self.role != WEB:  # the web process takes no work, so it hands none back
+            self.recover()
         for runtime in self.runtimes:
-            runtime.start()
+            runtime.start(inbound=self.role != WORKER)
+        if self.announcer is not None:
+            self.announcer.start()
         if self.inbox is not None:
             self.inbox.start()
         self.delivery.start()
         if self.scheduler is not None:
             self.scheduler.start()
+        if self.waker is not None:
+            self.waker.start()
 
     def stop(self) -> None:
         """Work in flight finishes first (a scheduler tick, an event, a send), then the clients
         close; what was not started stays queued in the database for the next start."""
+        if self.waker is not None:
+            self.waker.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         if self.inbox is not None:
@@ -98,6 +122,8 @@ class Server:
         self.delivery.stop()
         for runtime in self.runtimes:
             runtime.stop()
+        if self.announcer is not None:
+            self.announcer.stop()
 
     def recover(self) -> None:
         """Before taking new work: what a killed process of this machine was handling is
@@ -112,6 +138,8 @@ class Server:
                 log.exception("taking back the work of a stopped process failed")
 
     async def _health(self, _request: Request) -> JSONResponse:
+        """The web process reports the database and its channels' doors; the worker the
+        database and its loops (inbox, delivery, scheduler, wake-up); `all` reports both."""
         checks: dict[str, object] = {}
         healthy = True
         try:
@@ -121,8 +149,10 @@ class Server:
         except Exception as exc:  # reported, not raised
             checks["database"] = f"error: {type(exc).__name__}"
             healthy = False
-        checks["delivery"] = "ok" if self.delivery.alive or not self.delivery.workers else "stopped"
-        healthy = healthy and checks["delivery"] == "ok"
+        if self.role != WEB:
+            delivering = self.delivery.alive or not self.delivery.workers
+            checks["delivery"] = "ok" if delivering else "stopped"
+            healthy = healthy and delivering
         for name, check in self.health_checks.items():
             try:
                 checks[name] = check()
@@ -131,7 +161,7 @@ class Server:
             healthy = healthy and checks[name] == "ok"
         checks["channels"] = {r.name: r.health() for r in self.runtimes}
         return JSONResponse(
-            {"status": "ok" if healthy else "unhealthy", "checks": checks},
+            {"status": "ok" if healthy else "unhealthy", "role": self.role, "checks": checks},
             status_code=200 if healthy else 503,
         )
 
@@ -202,9 +232,14 @@ def build_server(
     runtimes: list[ChannelRuntime] | None = None,
     *,
     scheduler: bool = True,
+    role: str = ALL,
 ) -> Server:
-    """`scheduler=False` leaves scheduled work to explicit `hirebot.tasks.run_due` calls (tests)."""
+    """`scheduler=False` leaves scheduled work to explicit `hirebot.tasks.run_due` calls (tests).
+    `role` is ALL (one process), WEB (routes only) or WORKER (loops only)."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     runtimes = channel_runtimes(hirebot) if runtimes is None else runtimes
+    handles = role != WEB
     workers = [
         DeliveryWorker(
             hirebot.uow,
@@ -212,10 +247,11 @@ def build_server(
             hirebot.clock,
             on_unreachable=partial(_report_unreachable, hirebot),
         )
-        for runtime in runtimes
+        for runtime in (runtimes if handles else [])
     ]
     delivery = DeliveryLoop(workers, interval=0.5)
-    hirebot.dispatcher.on_commit.append(delivery.wake)
+    if handles:
+        hirebot.dispatcher.on_commit.append(delivery.wake)
     metrics = Metrics()
     metrics.instrument(hirebot.dispatcher)
     metrics.watch_outbox(hirebot.uow, hirebot.clock)
@@ -225,16 +261,23 @@ def build_server(
         hirebot,
         runtimes,
         delivery,
-        inbox=_inbox_loop(hirebot, runtimes, trackers),
+        inbox=_inbox_loop(hirebot, runtimes, trackers) if handles else None,
         extra_routes=trackers.routes(),
         metrics=metrics,
+        role=role,
     )
-    if server.inbox is not None:
+    if server.inbox is not None or role == WEB:
         metrics.watch_inbox(hirebot.inbox)
+    if server.inbox is not None:
         inbox = server.inbox
         server.health_checks["inbox"] = lambda: "ok" if inbox.alive else "stopped"
     metrics.watch_tasks(hirebot.tasks.queue)
     hirebot.tasks.on_run.append(partial(_count_runs, metrics))
+    if role == WEB:
+        _announce(server)
+        return server
+    if role == WORKER:
+        _wake_on_announcements(server)
     if scheduler:
         server.scheduler = Scheduler(hirebot.tasks, hirebot.clock)
         sched = server.scheduler
@@ -242,6 +285,25 @@ def build_server(
             "ok" if sched.alive and sched.last_error is None else sched.last_error or "stopped"
         )
     return server
+
+
+def _announce(server: Server) -> None:
+    """The web process: each recorded event, and each commit of its own (a modal, the API, the
+    careers pages), is announced to the workers."""
+    announcer = Announcer(server.hirebot.engine)
+    server.hirebot.inbox.on_receive.append(announcer.inbox)
+    server.hirebot.dispatcher.on_commit.append(announcer.outbox)
+    server.announcer = announcer
+
+
+def _wake_on_announcements(server: Server) -> None:
+    """The worker: its inbox and delivery loops wake on the web process's announcements."""
+    wake = {OUTBOX: server.delivery.wake}
+    if server.inbox is not None:
+        wake[INBOX] = server.inbox.wake
+    waker = Waker(server.hirebot.engine, wake)
+    server.waker = waker
+    server.health_checks["wakeup"] = waker.health
 
 
 def run(server: Server, host: str, port: int) -> None:

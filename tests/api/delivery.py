@@ -30,7 +30,7 @@ class DeliveryOnly:
     def process_event(self, payload: dict[str, Any]) -> None:
         raise AssertionError("no routes, so nothing is ever recorded for this channel")
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         return None
 
     def stop(self) -> None:

@@ -1,5 +1,6 @@
-"""`hirebot serve` as a real process with Telegram enabled, against the fake Bot API running in
-the test: for what only a process can show (signals, a kill -9, a restart)."""
+"""`hirebot serve` (or `serve --web` and `worker`) as real processes with Telegram enabled,
+against the fake Bot API running in the test: for what only a process can show (signals, a
+kill -9, a restart)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ def free_port() -> int:
 
 @dataclass
 class Served:
-    """One `hirebot serve` process; its stderr goes to a file (a pipe could fill and block it).
-    Update ids are the caller's: two processes in one test share the fake's numbering."""
+    """One `hirebot serve` (or `worker`) process; its stderr goes to a file (a pipe could fill
+    and block it). Update ids are the caller's: two processes in one test share the fake's
+    numbering."""
 
     proc: subprocess.Popen[bytes]
     port: int
@@ -51,14 +53,16 @@ class Served:
 
     def ready(self) -> bool:
         if self.proc.poll() is not None:
-            raise AssertionError(
-                f"hirebot serve exited with {self.proc.returncode}:\n" + self.stderr()
-            )
+            raise AssertionError(f"hirebot exited with {self.proc.returncode}:\n" + self.stderr())
         try:
             health = httpx.get(f"{self.url}/healthz", timeout=5).json()
         except (httpx.HTTPError, ValueError):
             return False
         return bool(health["checks"]["channels"]["telegram"]["ready"])
+
+    def health(self) -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{self.url}/healthz", timeout=10).json()
+        return answer
 
     def post(self, update: dict[str, Any]) -> None:
         """An update through the webhook, as Telegram sends it; it must be accepted."""
@@ -89,8 +93,11 @@ def hirebot_serve(
     log: Path,
     *,
     webhook: bool = True,
+    command: tuple[str, ...] = ("serve",),
+    wait: bool = True,
 ) -> Iterator[Served]:
-    """Start `hirebot serve` and wait until Telegram is ready; killed at the end if still up."""
+    """Start `hirebot <command>` (serve, `serve --web`, worker) and wait until Telegram is
+    ready (unless `wait` is False); killed at the end if still up."""
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_", "HIREBOT_"))
     }
@@ -107,7 +114,7 @@ def hirebot_serve(
     port = free_port()
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+            [sys.executable, "-m", "bot", *command, "--port", str(port)],
             cwd=ROOT,
             env=environ,
             stdout=subprocess.DEVNULL,
@@ -115,7 +122,8 @@ def hirebot_serve(
         )
     served = Served(proc, port, log)
     try:
-        wait_for(served.ready, "hirebot serve to start", STARTED_WITHIN)
+        if wait:
+            wait_for(served.ready, f"hirebot {' '.join(command)} to start", STARTED_WITHIN)
         yield served
     finally:
         if proc.poll() is None:

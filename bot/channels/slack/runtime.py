@@ -84,11 +84,12 @@ class SlackRuntime:
     def process_event(self, payload: dict[str, Any]) -> None:
         self.bridge.process(payload)
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         """The bot identity is resolved and Socket Mode connects in the background (both keep
-        trying), so serving never waits for Slack."""
+        trying), so serving never waits for Slack. A worker (`inbound=False`) opens no Socket
+        Mode connection: events come in through the web process."""
         self.identity.start()
-        if not self.socket_mode_enabled or self._connector is not None:
+        if not inbound or not self.socket_mode_enabled or self._connector is not None:
             return
         self._stop.clear()
         self.socket_mode = SocketModeHandler(

@@ -30,7 +30,7 @@ class EmailRuntime:
     def process_event(self, payload: dict[str, Any]) -> None:
         raise RuntimeError("the e-mail channel records no inbound events")
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         return None
 
     def stop(self) -> None:

@@ -80,6 +80,7 @@ class TelegramRuntime:
         self.handlers = register(self.application, hirebot)
         self._sender = TelegramSender(hirebot)
         self._engine: _LoopThread | None = None
+        self._inbound = True  # False in a worker: updates arrive through the web process
         self._ready = False
         self._error: str | None = None
         self._starting: asyncio.Task[None] | None = None
@@ -92,6 +93,8 @@ class TelegramRuntime:
 
     @property
     def mode(self) -> str:
+        if not self._inbound:
+            return "worker"
         return "webhook" if self.webhook_url else "polling"
 
     def sender(self) -> Sender:
@@ -102,14 +105,16 @@ class TelegramRuntime:
             return []
         return [Route(WEBHOOK_PATH, self._webhook, methods=["POST"])]
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         """Connect (getMe), publish the command menu, then set the webhook or start polling.
+        A worker (`inbound=False`) only connects: the web process receives the updates.
 
         Waits for the first attempt only; if Telegram cannot be reached, the attempt is repeated
         in the background (with a growing pause) until it works or the runtime stops.
         """
         if self._engine is not None:
             return
+        self._inbound = inbound
         self._engine = _LoopThread("hirebot-telegram")
         first = self._engine.submit(self._start_until_ready())
         try:
@@ -143,6 +148,8 @@ class TelegramRuntime:
     async def _start(self) -> None:
         app = self.application
         await app.initialize()
+        if not self._inbound:
+            return
         try:
             await app.bot.set_my_commands(self.handlers.bot_commands())
         except TelegramError as exc:  # the menu is a convenience

@@ -147,7 +147,7 @@ class WhatsAppRuntime:
             Route(WEBHOOK_PATH, self._webhook, methods=["POST"]),
         ]
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         return None
 
     def stop(self) -> None:

@@ -106,7 +106,7 @@ class MemoRuntime:
             )
         )
 
-    def start(self) -> None:
+    def start(self, *, inbound: bool = True) -> None:
         return None
 
     def stop(self) -> None:
