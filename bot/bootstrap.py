@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels import registry
 from bot.clock import Clock, configured
-from bot.config import HirebotConfig, PersonConfig, load_config
+from bot.config import HirebotConfig, load_config
+from bot.directory import ConfigDirectory
 from bot.domain.catalog import Catalog
 from bot.domain.trackers import Tracker
 from bot.environment import Environment
@@ -40,6 +41,7 @@ from bot.handlers import bulk as bulk_commands
 from bot.handlers import candidate_mail as candidate_mail_commands
 from bot.handlers import offers as offer_commands
 from bot.handlers import reports as report_commands
+from bot.handlers import roles as role_commands
 from bot.handlers import search as search_commands
 from bot.handlers import team as team_commands
 from bot.handlers.dispatcher import Dispatcher
@@ -47,7 +49,8 @@ from bot.handlers.registry import CommandSet
 from bot.inbox.inbox import Inbox
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import TaskRunner
-from bot.services.directory import chat_people, sync_catalog
+from bot.services.catalog_source import CatalogSource
+from bot.services.directory import sync_catalog
 from bot.trackers import registry as tracker_registry
 from storage import migrate
 from storage.db import create_db_engine, create_session_factory, is_sqlite
@@ -73,14 +76,22 @@ class Hirebot:
     channels: frozenset[str]
     tasks: TaskRunner
     inbox: Inbox
+    # The catalog kept in step with the database's generation (services/catalog_source.py).
+    source: CatalogSource
+    directory: ConfigDirectory
     # A client for each task tracker whose credentials the environment holds, by kind.
     trackers: dict[str, Tracker] = field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
+    def fresh_catalog(self) -> Catalog:
+        """The catalog, rebuilt first if another process changed people or roles (the start
+        of a careers-page or API request)."""
+        return self.source.current()
+
     def use_catalog(self, catalog: Catalog) -> None:
-        """The people changed from chat: every part that reads the catalog takes the new one."""
+        """People or roles changed: every part that reads the catalog takes the new one."""
         self.catalog = catalog
         self.dispatcher.catalog = catalog
         self.tasks.catalog = catalog
@@ -113,6 +124,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     bulk_commands.register(commands)
     report_commands.register(commands)
     team_commands.register(commands)
+    role_commands.register(commands)
     candidate_mail_commands.register(commands)
     milestones.register(commands)
     commands.add_action("flow", flows.on_choice)
@@ -157,14 +169,13 @@ def bootstrap(
     session_factory = create_session_factory(engine)
     with UnitOfWork(session_factory) as uow:
         sync_catalog(uow, catalog)
-
-    def reload_catalog() -> Catalog:
-        with UnitOfWork(session_factory) as uow:
-            # The public site comes from the environment, not config.yaml: kept on every
-            # rebuild, or a change of people from chat would switch the careers pages off.
-            return replace(catalog_with_chat_people(config, uow), public=public)
-
-    catalog = reload_catalog()
+    directory = ConfigDirectory(config, public)
+    with UnitOfWork(session_factory) as uow:
+        generation = uow.catalog_generation.current()
+        catalog = directory.build(uow)
+    source = CatalogSource(
+        lambda: UnitOfWork(session_factory), directory.build, catalog, generation
+    )
     clock = clock or configured(env.clock)
     flows = build_flows()
     commands = build_commands(flows)
@@ -172,7 +183,9 @@ def bootstrap(
     dispatcher = Dispatcher(
         lambda: UnitOfWork(session_factory), catalog, commands, clock, active, flows
     )
+    dispatcher.source, dispatcher.directory = source, directory
     tasks = TaskRunner(lambda: UnitOfWork(session_factory), catalog, active, flows, clock=clock)
+    tasks.source = source
     trackers = tracker_registry.build_all(env)
     register_jobs(tasks, trackers)
     inbox = Inbox(engine, lambda: UnitOfWork(session_factory), clock)
@@ -188,18 +201,9 @@ def bootstrap(
         active,
         tasks,
         inbox,
+        source,
+        directory,
         trackers,
     )
-    dispatcher.reload_catalog = reload_catalog
-    dispatcher.on_catalog.append(app.use_catalog)
+    source.listeners.append(app.use_catalog)
     return app
-
-
-def catalog_with_chat_people(config: HirebotConfig, uow: UnitOfWork) -> Catalog:
-    """config.yaml's catalog, with the people the database holds (added, changed or removed
-    from chat) in place of config.yaml's entries for them."""
-    entries, removed = chat_people(uow)
-    held = {e["key"] for e in entries} | removed
-    people = [p for p in config.people if p.key not in held]
-    people += [PersonConfig.model_validate(e) for e in entries]
-    return config.model_copy(update={"people": people}).catalog()

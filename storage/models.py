@@ -44,7 +44,8 @@ class Base(DeclarativeBase):
 
 
 class Role(Base):
-    """An opening; its pipeline, scorecard and question bank live in config.yaml, keyed by `key`."""
+    """An opening; its pipeline, scorecard and question bank come from config.yaml, keyed by
+    `key`, until it is opened or changed from chat or imported (`spec`)."""
 
     __tablename__ = "roles"
 
@@ -52,6 +53,19 @@ class Role(Base):
     key: Mapped[str] = mapped_column(String(50), unique=True)
     title: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The role's entry as config.yaml would write it, once opened or changed from chat (or
+    # imported): from then on the database holds this role, and config.yaml no longer changes it.
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+
+
+class CatalogGeneration(Base):
+    """One row: a number bumped in the same transaction as every change of people or roles, so
+    each process sees cheaply that its catalog is out of date (services/catalog_source.py)."""
+
+    __tablename__ = "catalog_generations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Person(Base):

@@ -22,6 +22,7 @@ from storage.contacts import ChannelContactRepository
 from storage.db import savepoint
 from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
+from storage.generations import CatalogGenerationRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
 from storage.link_codes import LinkCodeRepository
@@ -65,6 +66,8 @@ class UnitOfWork:
     bookings: BookingOfferRepository
     tracker_items: TrackerItemRepository
     tracker_webhooks: TrackerWebhookRepository
+    # bumped with every change of people or roles (services/catalog_source.py)
+    catalog_generation: CatalogGenerationRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -97,6 +100,7 @@ class UnitOfWork:
         self.bookings = BookingOfferRepository(self.session)
         self.tracker_items = TrackerItemRepository(self.session)
         self.tracker_webhooks = TrackerWebhookRepository(self.session)
+        self.catalog_generation = CatalogGenerationRepository(self.session)
         return self
 
     def __exit__(

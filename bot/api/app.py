@@ -134,7 +134,8 @@ class IntakeAPI:
         with self.hirebot.uow() as uow:
             yield Context(
                 uow,
-                self.hirebot.catalog,
+                # roles opened, changed or closed by any process count from this request on
+                self.hirebot.source.current(uow),
                 self.hirebot.clock,
                 intake.api_actor(),
                 request.state.correlation_id,

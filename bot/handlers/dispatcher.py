@@ -25,6 +25,7 @@ from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation
 from bot.messages.reply import Field, Reply, error
 from bot.services import audit, outbox
+from bot.services.catalog_source import CatalogSource, Directory
 from bot.services.context import Actor, Context
 from storage.unit_of_work import UnitOfWork
 
@@ -56,10 +57,11 @@ class Dispatcher:
         self.flows = flows
         # Called after a commit that queued messages for the delivery worker (it wakes up).
         self.on_commit: list[Callable[[], None]] = []
-        # Rebuilds the catalog from the database after a commit that changed people (set by
-        # the wiring); each of `on_catalog` then gets the new one (the task runner, the app).
-        self.reload_catalog: Callable[[], Catalog] | None = None
-        self.on_catalog: list[Callable[[Catalog], None]] = []
+        # The catalog in step with the database (set by the wiring): checked at the start of
+        # each event, rebuilt after a commit that changed people or roles; `directory` checks
+        # such a change before it commits (services/catalog_source.py).
+        self.source: CatalogSource | None = None
+        self.directory: Directory | None = None
 
     def handle(self, inbound: Inbound) -> Outcome:
         if inbound.shared_conversation and inbound.text and _START_CODE.match(inbound.text.strip()):
@@ -93,6 +95,8 @@ class Dispatcher:
             if inbound.dedup_key and uow.audit.seen(inbound.dedup_key):
                 log.info("duplicate delivery %s ignored", inbound.dedup_key)
                 return Outcome(cid, duplicate=True)
+            if self.source is not None:  # another process may have changed people or roles
+                self.catalog = self.source.current(uow)
             actor = self._resolve(uow, inbound)
             ctx = Context(
                 uow,
@@ -104,6 +108,7 @@ class Dispatcher:
                 conversation=inbound.conversation,
                 private=not inbound.shared_conversation,
                 flows=self.flows,
+                directory=self.directory,
             )
             failed = False
             try:
@@ -122,11 +127,12 @@ class Dispatcher:
                     ctx.applicant_id = None
             self._record_inbound(ctx, inbound, failed)
             ids = self._enqueue_replies(ctx, inbound, replies)
+            changed = ctx.directory_changed and not failed
+            if changed:  # every process sees it at its next event or pass
+                uow.catalog_generation.bump()
             uow.commit()
-        if ctx.directory_changed and not failed and self.reload_catalog is not None:
-            self.catalog = self.reload_catalog()
-            for listener in self.on_catalog:
-                listener(self.catalog)
+        if changed and self.source is not None:
+            self.catalog = self.source.refresh()
         if ctx.queued:  # a command answered inline leaves the delivery worker nothing to do
             for callback in self.on_commit:
                 callback()

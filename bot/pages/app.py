@@ -116,6 +116,13 @@ class CareersPages:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 405:
             return self.message(request, 405, "Not allowed", "This page cannot do that.")
+        if exc.status_code == 410:
+            return self.message(
+                request,
+                410,
+                "Applications are closed",
+                "This role no longer takes applications. See the open roles at /jobs.",
+            )
         return self.message(
             request, exc.status_code, "Page not found", "There is no page at this address."
         )
@@ -165,13 +172,20 @@ class CareersPages:
         role = self.hirebot.catalog.roles.get(str(request.path_params["role"]).lower())
         if role is None or not role.posting.published:
             raise HTTPException(404)
+        if role.closed:
+            raise HTTPException(410)
         return role
+
+    async def _fresh(self) -> None:
+        """Roles opened, changed or closed by any process count from this request on."""
+        await run_in_threadpool(self.hirebot.fresh_catalog)
 
     # pages ---------------------------------------------------------------------------
 
     async def jobs(self, request: Request) -> Response:
         if self.site is None:
             return self._switched_off(request)
+        await self._fresh()
         roles = self.hirebot.catalog.published_roles()
         return self.page(
             request, "jobs.html", title="Open roles", roles=roles, employment=EMPLOYMENT
@@ -180,12 +194,14 @@ class CareersPages:
     async def job(self, request: Request) -> Response:
         if self.site is None:
             return self._switched_off(request)
+        await self._fresh()
         role = self._role(request)
         return self.page(request, "job.html", title=role.title, role=role, employment=EMPLOYMENT)
 
     async def apply_form(self, request: Request) -> Response:
         if self.site is None:
             return self._switched_off(request)
+        await self._fresh()
         role = self._role(request)
         return self._form(request, role, dict.fromkeys(forms.NAMES, ""), {})
 
@@ -241,6 +257,7 @@ class CareersPages:
     async def apply(self, request: Request) -> Response:
         if self.site is None or self.csrf is None:
             return self._switched_off(request)
+        await self._fresh()
         role = self._role(request)
         address = request.client.host if request.client else "unknown"
         if not self.throttle.allow("apply", address):

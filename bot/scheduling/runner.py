@@ -24,6 +24,7 @@ from bot.flows.engine import FlowEngine
 from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
 from bot.runtime.work import Claimed, RetryPolicy, WorkQueue
+from bot.services.catalog_source import CatalogSource
 from bot.services.context import Actor, Context
 from storage.models import ScheduledTask
 from storage.queue import TASKS
@@ -77,6 +78,9 @@ class TaskRunner:
         self.on_run: list[Callable[[RunReport], None]] = []
         # Called before and after every pass, each in its own unit of work (recurring jobs).
         self.planners: list[Callable[[UnitOfWork, datetime], object]] = []
+        # The catalog in step with the database (set by the wiring), checked at each pass: a
+        # role opened or a person added by another process counts in this one's work.
+        self.source: CatalogSource | None = None
 
     def register(
         self, kind: str, handler: TaskHandler, *, prefetch: Prefetch | None = None
@@ -91,6 +95,8 @@ class TaskRunner:
 
     def run_due(self, now: datetime, *, limit: int | None = None) -> RunReport:
         report = RunReport()
+        if self.source is not None:
+            self.catalog = self.source.current()
         self._plan(now)
         while limit is None or report.total < limit:
             claimed = self._claim(now)

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.domain.catalog import Catalog, PersonSpec
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.permissions import Permission, require
+from bot.services.catalog_source import Directory
 from storage.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -65,8 +66,12 @@ class Context:
     # When queued messages may leave, if not `clock`: a scheduled run acting as of another
     # instant (`jobs run-due --at`) still sends what it produced now, not at that instant.
     sending_clock: Clock | None = None
-    # People or roles changed (services/team.py): the catalog is rebuilt after the commit.
+    # People or roles changed (services/team.py, services/roles.py): the catalog's generation
+    # is bumped with the commit, and the catalog rebuilt after it.
     directory_changed: bool = False
+    # config.yaml and the database together, to check such a change before it commits (None:
+    # a caller that changes neither).
+    directory: Directory | None = None
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""

@@ -1,6 +1,7 @@
-"""Keeps the roles and people tables in step with config.yaml, except the people added or
-changed from chat (`people add|set|remove`, services/team.py): the database holds those, so
-config.yaml loads the team on first start and chat changes survive a restart."""
+"""Keeps the roles and people tables in step with config.yaml, except the people and roles
+added or changed from chat (`people …`, services/team.py; `role …`, services/roles.py) or by
+`hirebot config import`: the database holds those, so config.yaml loads the team and the roles
+on first start and changes made since survive a restart."""
 
 from __future__ import annotations
 
@@ -18,15 +19,16 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
     linking live only in the database, so a person keeps a linked one that config.yaml does
     not override.
     """
+    uow.catalog_generation.ensure()
     roles = {role.key: role for role in uow.roles.all()}
     for key, spec in catalog.roles.items():
         row = roles.get(key)
         if row is None:
             uow.roles.add(Role(key=key, title=spec.title, active=True))
-        else:
+        elif row.spec is None:  # else held by the database since a change from chat
             row.title, row.active = spec.title, True
     for key, row in roles.items():
-        if key not in catalog.roles:
+        if key not in catalog.roles and row.spec is None:
             row.active = False
 
     people = {person.key: person for person in uow.people.all()}
