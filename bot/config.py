@@ -271,6 +271,9 @@ class RoleConfig(_Strict):
     onboarding: list[Annotated[str, Field(min_length=1, max_length=TITLE_MAX)]] = Field(
         default_factory=list, max_length=50
     )
+    # A closed role takes no new applications (careers page, intake API, chat); its applicants
+    # stay where they are (`role close|reopen`, docs/commands.md).
+    closed: bool = False
 
     @property
     def employment_types(self) -> tuple[EmploymentType, ...]:
@@ -608,6 +611,7 @@ def _role_spec(role: RoleConfig) -> RoleSpec:
         messages=role.candidate_messages.spec(),
         tracker=role.tracker.spec() if role.tracker else None,
         onboarding=tuple(step.strip() for step in role.onboarding),
+        closed=role.closed,
     )
 
 

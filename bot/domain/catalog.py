@@ -81,6 +81,8 @@ class RoleSpec:
     # Where its hires' milestones and onboarding steps are tracked (None: in hirebot only).
     tracker: TrackerSpec | None = None
     onboarding: tuple[str, ...] = ()
+    # Closed to new applications (`role close`); its applicants are still worked on.
+    closed: bool = False
 
     @property
     def hires_as(self) -> tuple[EmploymentType, ...]:
@@ -190,8 +192,8 @@ class Catalog:
     public: PublicSite | None = None
 
     def published_roles(self) -> list[RoleSpec]:
-        """The roles the careers page lists, in config.yaml's order."""
-        return [r for r in self.roles.values() if r.posting.published]
+        """The roles the careers page lists, in config.yaml's order (a closed one is not)."""
+        return [r for r in self.roles.values() if r.posting.published and not r.closed]
 
     def channel(self, name: str) -> ChannelTraits | None:
         return next((c for c in self.channels if c.name == name), None)

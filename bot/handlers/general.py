@@ -90,6 +90,8 @@ def register(commands: CommandSet) -> None:
                 )
             questions = sum(len(q) for q in role.question_bank.values())
             fields.append(Field(label="Question bank", value=plural(questions, "question")))
+            if role.closed:
+                fields.append(Field(label="Applications", value="closed (role reopen)"))
             return [
                 Reply(
                     title=f"{role.title} ({role.key})",
@@ -104,7 +106,7 @@ def register(commands: CommandSet) -> None:
             open_count = sum(counts.get((rid, s.key), 0) for s in role.pipeline.stages if s.is_open)
             lines.append(
                 f"{role.key} — {role.title}, {role.location or 'anywhere'}: "
-                f"{plural(open_count, 'open applicant')}"
+                f"{plural(open_count, 'open applicant')}" + (" (closed)" if role.closed else "")
             )
         return [
             Reply(

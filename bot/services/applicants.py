@@ -44,6 +44,11 @@ def role_of(ctx: Context, applicant: Applicant) -> RoleSpec:
     return spec
 
 
+def closed_message(role: RoleSpec) -> str:
+    """Why a closed role takes nobody new (`role close`), and how it opens again."""
+    return f"{role.title} ({role.key}) is closed to new applications (role reopen {role.key})"
+
+
 def get(ctx: Context, applicant_id: int) -> Applicant:
     ctx.actor.require(Permission.VIEW)
     applicant = ctx.uow.applicants.get(applicant_id)
@@ -71,6 +76,8 @@ def add_many(
     known: dict[tuple[str, str], Applicant] = {}
     for key in {d.role_key for d in drafts}:
         role = ctx.catalog.role(key)
+        if role.closed:
+            raise InvalidInput(closed_message(role))
         row = ctx.uow.roles.by_key(role.key)
         if row is None:
             raise NotFound(f"role '{role.key}' is not in the database; restart to sync config")

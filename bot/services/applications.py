@@ -44,7 +44,7 @@ def apply(
     commits. A second application with the same email returns the first, unchanged (the
     page says the same either way, so it tells nobody who has applied)."""
     role = ctx.catalog.roles.get(role_key.strip().lower())
-    if role is None or not role.posting.published:
+    if role is None or not role.posting.published or role.closed:
         raise NotFound("this role is not open for applications")
     submission = intake.submit(
         ctx,

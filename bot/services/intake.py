@@ -132,6 +132,8 @@ def submit(
         role_spec = ctx.catalog.role(role_key)
     except UserError as exc:
         found["role"] = exc.message
+    if role_spec is not None and role_spec.closed:
+        found["role"] = service.closed_message(role_spec)
     for name in required:
         value = fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
