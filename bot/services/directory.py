@@ -5,8 +5,6 @@ on first start and changes made since survive a restart."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.domain.catalog import Catalog
 from storage.models import Person, Role
 from storage.unit_of_work import UnitOfWork
@@ -83,17 +81,3 @@ def sync_catalog(uow: UnitOfWork, catalog: Catalog) -> None:
         for channel, address in person_spec.identities.items():
             uow.people.set_identity(found, channel, address, linked_by="config")
     uow.commit()
-
-
-def chat_people(uow: UnitOfWork) -> tuple[list[dict[str, Any]], set[str]]:
-    """The entries of the people the database holds (added or changed from chat), and the keys
-    of those removed from chat: what the catalog takes instead of config.yaml's entries."""
-    entries, removed = [], set()
-    for row in uow.people.all():
-        if row.spec is None:
-            continue
-        if row.active:
-            entries.append(dict(row.spec))
-        else:
-            removed.add(row.key)
-    return entries, removed
