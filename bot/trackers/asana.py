@@ -10,6 +10,10 @@ Webhooks: creating one makes Asana send a handshake with `X-Hook-Secret`, which 
 echoes and keeps (tracker_webhooks); every later delivery carries `X-Hook-Signature`, the hex
 HMAC-SHA256 of the body with that secret. Asana's events name what changed, not its new value,
 so a delivery is applied by reading the task back.
+
+The `asana` package is imported on first use (`_sdk`), not with this module: the tracker
+registry imports every tracker's module to see whether its credentials are set, and the
+package took over a third of `hirebot serve`'s start-up (docs/benchmarks.md, "Handling cost").
 """
 
 from __future__ import annotations
@@ -19,10 +23,9 @@ import hmac
 import threading
 from collections.abc import Sequence
 from datetime import date
+from types import ModuleType
 from typing import Any
 
-import asana
-from asana.rest import ApiException
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.trackers import ItemChange, NewItem, RemoteItem, TrackerError, TrackerSpec
@@ -58,8 +61,17 @@ def _key_of(notes: str) -> str:
     return ""
 
 
+def _sdk() -> ModuleType:
+    """The asana package (imported once, by the first call that talks to Asana)."""
+    import asana
+    import asana.rest
+
+    sdk: ModuleType = asana
+    return sdk
+
+
 def _error(exc: Exception, doing: str) -> TrackerError:
-    if isinstance(exc, ApiException):
+    if isinstance(exc, _sdk().rest.ApiException):
         status = int(exc.status or 0)
         headers = dict(exc.headers or {})
         text = f"Asana {status} while {doing}: {str(exc.body or exc.reason or '')[:300]}"
@@ -83,11 +95,11 @@ class AsanaTracker:
     def _api(self) -> Any:
         with self._lock:
             if self._client is None:
-                configuration = asana.Configuration()
+                configuration = _sdk().Configuration()
                 configuration.host = self.settings.api_url.rstrip("/")
                 configuration.access_token = self.settings.token or ""
                 configuration.retry_strategy = False  # the queue retries, not this thread
-                self._client = asana.ApiClient(configuration)
+                self._client = _sdk().ApiClient(configuration)
             return self._client
 
     def _call(self, doing: str, fn: Any, *args: Any) -> Any:
@@ -106,7 +118,7 @@ class AsanaTracker:
         )
 
     def _tasks(self, spec: TrackerSpec) -> list[dict[str, Any]]:
-        tasks = asana.TasksApi(self._call("connecting", self._api))
+        tasks = _sdk().TasksApi(self._call("connecting", self._api))
         found: list[dict[str, Any]] = self._call(
             "reading the project",
             lambda: list(
@@ -122,7 +134,7 @@ class AsanaTracker:
         return None
 
     def _tag_gids(self, workspace: str, names: Sequence[str]) -> list[str]:
-        tags = asana.TagsApi(self._call("connecting", self._api))
+        tags = _sdk().TagsApi(self._call("connecting", self._api))
         with self._lock:
             if any((workspace, n) not in self._tags for n in names):
                 found = self._call(
@@ -147,10 +159,10 @@ class AsanaTracker:
         """The Asana user with this e-mail, if there is one (404: leave the task unassigned)."""
         if not email:
             return None
-        users = asana.UsersApi(self._call("connecting", self._api))
+        users = _sdk().UsersApi(self._call("connecting", self._api))
         try:
             user = users.get_user(email, {"opt_fields": "gid"})
-        except ApiException as exc:
+        except _sdk().rest.ApiException as exc:
             if exc.status == 404:
                 return None
             raise _error(exc, "looking up the assignee") from exc
@@ -174,14 +186,14 @@ class AsanaTracker:
         assignee = self._assignee(item.assignee_email)
         if assignee:
             data["assignee"] = assignee
-        tasks = asana.TasksApi(self._call("connecting", self._api))
+        tasks = _sdk().TasksApi(self._call("connecting", self._api))
         task = self._call(
             "creating a task", tasks.create_task, {"data": data}, {"opt_fields": TASK_FIELDS}
         )
         return self._remote(task)
 
     def set_done(self, spec: TrackerSpec, external_id: str, done: bool) -> None:
-        tasks = asana.TasksApi(self._call("connecting", self._api))
+        tasks = _sdk().TasksApi(self._call("connecting", self._api))
         self._call(
             "updating the task", tasks.update_task, {"data": {"completed": done}}, external_id, {}
         )
@@ -192,7 +204,7 @@ class AsanaTracker:
 
     def register_webhook(self, spec: TrackerSpec, callback_url: str) -> str:
         """Asana sends the handshake to `callback_url` before it answers this call."""
-        hooks = asana.WebhooksApi(self._call("connecting", self._api))
+        hooks = _sdk().WebhooksApi(self._call("connecting", self._api))
         made = self._call(
             "registering the webhook",
             hooks.create_webhook,

@@ -5,6 +5,10 @@ earlier attempt's issue is one JQL search. The client is built on first use with
 `max_retries=0`: its own retry loop sleeps in the calling thread, while hirebot's queue
 (bot/services/trackers.py) waits for Retry-After and backs off without holding a worker.
 Webhooks registered with a secret carry `X-Hub-Signature: sha256=<hex HMAC of the body>`.
+
+`jira` is imported when a client is first built or a failure read, not with this module:
+the tracker registry imports every tracker's module to see whether its credentials are set,
+and `hirebot serve` should not pay for an SDK it does not use (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import logging
 import threading
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jira import JIRA, JIRAError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.trackers import ItemChange, NewItem, RemoteItem, TrackerError, TrackerSpec
 from bot.environment import Environment
 from bot.trackers.webhooks import Delivery, retry_after_of
+
+if TYPE_CHECKING:
+    from jira import JIRA
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,8 @@ class JiraSettings(BaseSettings):
 
 def _error(exc: Exception, doing: str) -> TrackerError:
     """A client failure as the queue sees it: rate limited, worth retrying, or not."""
+    from jira import JIRAError
+
     if isinstance(exc, JIRAError):
         status = exc.status_code or 0
         response = getattr(exc, "response", None)
@@ -87,6 +95,8 @@ class JiraTracker:
     def _jira(self) -> JIRA:
         with self._lock:
             if self._client is None:
+                from jira import JIRA
+
                 self._client = JIRA(
                     server=self.site,
                     basic_auth=(self.settings.email or "", self.settings.api_token or ""),

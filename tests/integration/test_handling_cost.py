@@ -3,6 +3,9 @@ promises: no reply part is read only to be thrown away, and the answers stay the
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,7 +13,10 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from bot.bootstrap import Hirebot
+from tests.conftest import ROOT
 from tests.helpers import only, say
+
+CONFIG = ROOT / "config.yaml"
 
 ADD = 'add senior-backend "Ayesha Khan" email=ayesha@example.com source=referral'
 
@@ -44,3 +50,41 @@ def test_add_answers_with_the_cards_buttons_without_reading_the_details(app: Hir
     shown = only(say(app, "show 1"))
     assert "strong on SQL" in "\n".join(shown.lines)
     assert [a.id for a in shown.actions] == ["advance", "schedule", "reject"]
+
+
+def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
+    app: Hirebot, database_url: str
+) -> None:
+    """A second start, Slack and Telegram on: no migration machinery (the schema is at head),
+    no tracker SDK without its credentials, no chart library before the first chart."""
+    probe = (
+        "import sys\n"
+        "from bot.bootstrap import bootstrap\n"
+        "from bot.environment import Environment\n"
+        "from bot.runtime.server import build_server\n"
+        f"hirebot = bootstrap(database_url={database_url!r}, config_path={str(CONFIG)!r},\n"
+        "    env=Environment())\n"
+        "build_server(hirebot, scheduler=False)\n"
+        "print(sorted(m for m in ('alembic', 'asana', 'jira', 'matplotlib') if m in sys.modules))\n"
+        "print(sorted(m for m in ('slack_sdk', 'telegram') if m in sys.modules))\n"
+    )
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "TELEGRAM_BOT_TOKEN": "123:abc",
+        "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    unused, used = done.stdout.strip().splitlines()[-2:]
+    assert unused == "[]"
+    assert used == "['slack_sdk', 'telegram']"  # the channels were built

@@ -124,3 +124,34 @@ def test_a_task_planned_first_in_a_transaction_is_undone_with_it(app: Hirebot) -
         uow.rollback()
     with app.uow() as uow:
         assert uow.tasks.by_key("k-undone") is None
+
+
+def test_the_cheap_head_check_agrees_with_alembic(app: Hirebot, tmp_path: Path) -> None:
+    head = migrate.head_revision(app.engine)
+    assert migrate.scripts_head() == head
+    assert migrate.stored_revisions(app.engine) == [head]
+    behind = create_db_engine(f"sqlite:///{tmp_path / 'behind.db'}")
+    try:
+        assert migrate.stored_revisions(behind) == []
+        assert not migrate.is_up_to_date(behind)
+        migrate.upgrade(behind, "0015")
+        assert migrate.stored_revisions(behind) == ["0015"]
+        assert not migrate.is_up_to_date(behind)
+        migrate.upgrade(behind)
+        assert migrate.is_up_to_date(behind)
+    finally:
+        behind.dispose()
+
+
+def test_scripts_that_are_not_one_chain_leave_the_answer_to_alembic(tmp_path: Path) -> None:
+    def script(name: str, revision: str, down: str | None) -> None:
+        down_text = f'"{down}"' if down else "None"
+        (tmp_path / f"{name}.py").write_text(
+            f'revision: str = "{revision}"\ndown_revision: str | None = {down_text}\n'
+        )
+
+    script("a", "0001", None)
+    script("b", "0002", "0001")
+    assert migrate.scripts_head.__wrapped__(tmp_path) == "0002"
+    script("c", "0003", "0001")  # a second branch off 0001
+    assert migrate.scripts_head.__wrapped__(tmp_path) is None

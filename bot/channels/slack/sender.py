@@ -10,6 +10,8 @@ show twice, the chart never goes missing.
 Failures are sorted for the delivery worker: rate limits come back with Slack's Retry-After,
 server errors and timeouts are retried with backoff, and errors no retry can fix (unknown
 channel, revoked token, invalid blocks) are permanent.
+The chart module (matplotlib) is imported by the first upload, not at start-up: most
+deployments seldom draw one, and it cost `hirebot serve` a tenth of its start.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.channels.slack import render
 from bot.delivery.sender import DeliveryError, OutgoingMessage
-from bot.messages import charts
 from bot.messages.reply import Chart
 from bot.services.outbox import MESSAGE_UPDATE
 
@@ -131,6 +132,8 @@ class SlackSender:
 
     def _upload(self, chart: Chart, conversation: str) -> None:
         """The chart as a PNG file shared into `conversation` (a C, G or D id)."""
+        from bot.messages import charts  # matplotlib: loaded when first needed
+
         if conversation[:1] in ("U", "W"):
             conversation = self._dm(conversation)
         self.client.files_upload_v2(

@@ -13,6 +13,9 @@ synchronous and runs in its own thread (or a test's). Each send runs to completi
 owned by this sender, so PTB's request encoding and error mapping (RetryAfter, Forbidden, ...)
 are kept, and the loop that serves webhooks is never blocked by a slow send. A lock lets one
 caller at a time use the loop, as an event loop runs in one thread at a time.
+
+The chart module (matplotlib) is imported by the first photo, not at start-up (a tenth of
+`hirebot serve`'s start, for a picture most deployments seldom send).
 """
 
 from __future__ import annotations
@@ -40,7 +43,6 @@ from bot.channels.telegram.app import CHANNEL, make_bot
 from bot.channels.telegram.render import PARSE_MODE, Rendered, caption, render, render_card
 from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import DeliveryError, OutgoingMessage
-from bot.messages import charts
 from bot.services.outbox import MESSAGE_UPDATE
 
 log = logging.getLogger(__name__)
@@ -167,6 +169,8 @@ class TelegramSender:
         sent = [await self._post(chat_id, part, reply_to) for part in render(message.reply)]
         chart = message.reply.chart
         if chart is not None:
+            from bot.messages import charts  # matplotlib: loaded when first needed
+
             # The picture follows the text, as a photo captioned with its title; the reference
             # names the text's parts, which an edit can reach (a photo has no text to edit).
             photo = await self.bot.send_photo(
