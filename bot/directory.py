@@ -12,11 +12,14 @@ and each entry in its config.yaml shape, for copying a role and for export and i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+import json
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from bot.channels import registry
 from bot.config import HirebotConfig, PersonConfig, RoleConfig
 from bot.domain.careers import PublicSite
 from bot.domain.catalog import Catalog
@@ -131,3 +134,120 @@ class ConfigDirectory:
 
     def build(self, uow: UnitOfWork) -> Catalog:
         return build_catalog(self.config, uow, self.public)
+
+
+# Export and import (`hirebot config export|import`, bot/cli/config_io.py) -----------------
+
+
+def _addresses_normalised(entry: dict[str, Any]) -> dict[str, Any]:
+    """Each channel's address in its stored form, so a number typed two ways is one value."""
+    out = dict(entry)
+    for channel in registry.traits():
+        key = channel.person_key
+        if key and out.get(key) is not None:
+            out[key] = channel.normalise(str(out[key]))
+    return out
+
+
+def normal_person(entry: dict[str, Any], config: HirebotConfig) -> dict[str, Any]:
+    return _addresses_normalised(person_entry(PersonConfig.model_validate(entry), config))
+
+
+def normal_role(entry: dict[str, Any]) -> dict[str, Any]:
+    return role_entry(RoleConfig.model_validate(entry))
+
+
+def current_entries(config: HirebotConfig, uow: UnitOfWork) -> dict[str, list[dict[str, Any]]]:
+    """The people and roles in force, each entry in one normal form (what export writes and
+    import compares against)."""
+    entries = merged(config, uow)
+    return {
+        "people": [normal_person(e, config) for e in entries["people"]],
+        "roles": [normal_role(e) for e in entries["roles"]],
+    }
+
+
+def exported(config: HirebotConfig, uow: UnitOfWork) -> dict[str, Any]:
+    """config.yaml as it would be written now: its settings, and the people and roles in force."""
+    document = config.model_dump(mode="json", exclude_defaults=True, exclude={"people", "roles"})
+    document.update(current_entries(config, uow))
+    for role in document["roles"]:
+        if "pay" in role:  # amounts as numbers, as people write them (exact as decimals)
+            role["pay"] = {
+                k: _amount(v) if k in {"min", "max"} else v for k, v in role["pay"].items()
+            }
+    return document
+
+
+def _amount(value: Any) -> int | float:
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One person or role an import adds, changes or removes: its entry before and after."""
+
+    kind: Literal["person", "role"]
+    key: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    # A person's addresses by channel, in stored form, as `after` gives them.
+    identities: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def verb(self) -> str:
+        return "add" if self.before is None else "remove" if self.after is None else "change"
+
+
+def plan_import(config: HirebotConfig, uow: UnitOfWork, incoming: HirebotConfig) -> list[Change]:
+    """What importing `incoming` changes: its people and roles become the ones in force (those
+    it lacks are removed); an entry equal to the one in force is no change."""
+    now = current_entries(config, uow)
+    changes: list[Change] = []
+    wanted_people = {p.key: p for p in incoming.people}
+    have_people = {e["key"]: e for e in now["people"]}
+    for key, person in wanted_people.items():
+        after = normal_person(person_entry(person, incoming), incoming)
+        before = have_people.get(key)
+        if before != after:
+            changes.append(Change("person", key, before, after, person.identities()))
+    changes += [
+        Change("person", key, before, None)
+        for key, before in have_people.items()
+        if key not in wanted_people
+    ]
+    wanted_roles = {r.key: r for r in incoming.roles}
+    have_roles = {e["key"]: e for e in now["roles"]}
+    for key, role in wanted_roles.items():
+        after = role_entry(role)
+        if have_roles.get(key) != after:
+            changes.append(Change("role", key, have_roles.get(key), after))
+    changes += [
+        Change("role", key, before, None)
+        for key, before in have_roles.items()
+        if key not in wanted_roles
+    ]
+    return changes
+
+
+def flatten(entry: dict[str, Any] | None, prefix: str = "") -> dict[str, str]:
+    """An entry as `path: value` lines (`pay.min`, `scorecard[2].name`), for a diff."""
+    out: dict[str, str] = {}
+    if entry is None:
+        return out
+    for key, value in entry.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        out.update(_flat(value, path))
+    return out
+
+
+def _flat(value: Any, path: str) -> dict[str, str]:
+    if isinstance(value, dict):
+        return flatten(value, path) if value else {path: "{}"}
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        found: dict[str, str] = {}
+        for index, item in enumerate(value):
+            found.update(_flat(item, f"{path}[{index}]"))
+        return found
+    return {path: json.dumps(value, ensure_ascii=False)}

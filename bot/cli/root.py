@@ -20,6 +20,7 @@ from bot.cli.common import (
     open_app,
     system_context,
 )
+from bot.cli.config_io import config_app
 from bot.cli.inbox import inbox_app
 from bot.cli.jobs import digest_command, jobs_app, parse_instant
 from bot.cli.outbox import outbox_app
@@ -51,6 +52,7 @@ app.command("digest")(digest_command)
 app.add_typer(people_app, name="people")
 app.command("report")(report_command)
 app.add_typer(trackers_app, name="trackers")
+app.add_typer(config_app, name="config")
 app.command("serve")(serve)
 app.command("worker")(worker)
 
