@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from starlette.routing import BaseRoute
 
 from bot.delivery.sender import Sender
 from bot.domain.channels import UNLIMITED, ChannelTraits, SendLimits
+from bot.domain.user_directory import UserDirectory
 from bot.messages.reply import Reply
 
 if TYPE_CHECKING:  # only for annotations: the config and the app import the registry
@@ -45,6 +46,16 @@ class ChannelRuntime(Protocol):
     def health(self) -> dict[str, object]:
         """A small status dict for /healthz."""
         ...
+
+
+@runtime_checkable
+class KeepsDirectory(Protocol):
+    """A runtime whose platform has a user directory the core may ask
+    (bot/domain/user_directory.py); the wiring gives it to the dispatcher by channel name."""
+
+    name: str
+
+    def directory(self) -> UserDirectory: ...
 
 
 class Renderer(Protocol):

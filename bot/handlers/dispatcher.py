@@ -11,12 +11,14 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog
 from bot.domain.errors import FieldErrors, NotFound, UserError
+from bot.domain.user_directory import UserDirectory
 from bot.flows.engine import FlowEngine
 from bot.handlers import linking
 from bot.handlers.inbound import ActionEvent, Inbound, Outcome, actor_for, new_correlation_id
@@ -33,6 +35,7 @@ from storage.unit_of_work import UnitOfWork
 __all__ = ["ActionEvent", "Dispatcher", "Inbound", "Outcome", "actor_for", "new_correlation_id"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # `start CODE`, `/start CODE`, or a slash command's `/hire start CODE`.
@@ -62,6 +65,8 @@ class Dispatcher:
         # such a change before it commits (services/catalog_source.py).
         self.source: CatalogSource | None = None
         self.directory: Directory | None = None
+        # The user directories of the channels the server runs (set by the wiring).
+        self.user_directories: dict[str, UserDirectory] = {}
 
     def handle(self, inbound: Inbound) -> Outcome:
         if inbound.shared_conversation and inbound.text and _START_CODE.match(inbound.text.strip()):
@@ -109,6 +114,7 @@ class Dispatcher:
                 private=not inbound.shared_conversation,
                 flows=self.flows,
                 directory=self.directory,
+                user_directories=self.user_directories,
             )
             failed = False
             try:
@@ -142,6 +148,25 @@ class Dispatcher:
             outbox_ids=ids,
             person_key=actor.person.key if actor.person else None,
         )
+
+    def apply(self, actor: Actor, change: Callable[[Context], T]) -> T:
+        """A change no command asked for (a channel's event about a person, such as their
+        timezone changing there), made as `actor` in one unit of work and committed; a change
+        of people bumps the catalog's generation and rebuilds it, as after a command."""
+        cid = new_correlation_id()
+        with correlation(cid), self.uow_factory() as uow:
+            if self.source is not None:
+                self.catalog = self.source.current(uow)
+            ctx = Context(
+                uow, self.catalog, self.clock, actor, cid, self.channels, directory=self.directory
+            )
+            result = change(ctx)
+            if ctx.directory_changed:
+                uow.catalog_generation.bump()
+            uow.commit()
+        if ctx.directory_changed and self.source is not None:
+            self.catalog = self.source.refresh()
+        return result
 
     def _link_code(self, inbound: Inbound) -> str | None:
         """The code in a private `start CODE` (or `/start CODE`) on a linkable channel."""

@@ -8,12 +8,13 @@ from bot.handlers import absence
 from bot.handlers.parsing import CommandLine, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
-from bot.services import team
+from bot.services import lookups, team
 from bot.services.absence import away_people
 from bot.services.context import Context
 
 USAGE = (
-    "people · people add <name> roles=a,b [tz=…] [working_hours=09:00-17:00] [key=…] · "
+    "people · people add <name|mention> roles=a,b [email=…] [tz=…] [working_hours=09:00-17:00] "
+    "[key=…] · "
     "people set <key> [name=…] [roles=…] [tz=…] [working_hours=…] · people remove <key> · "
     + absence.USAGE
 )
@@ -38,27 +39,7 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
     if verb in absence.VERBS:
         return absence.run(ctx, verb, tokens[1:])
     if verb == "add":
-        allowed = {"key", "roles", "tz", "working_hours"}
-        words, options = split_options(tokens[1:], allowed)
-        _no_unknown_options(words, allowed)
-        if not words:
-            raise InvalidInput(f"whom? usage: {USAGE}")
-        if "roles" not in options:
-            raise InvalidInput("give their roles: roles=interviewer (or recruiter, …)")
-        row = team.add(
-            ctx,
-            " ".join(words),
-            key=options.get("key"),
-            roles=options["roles"],
-            timezone=options.get("tz"),
-            working_hours=options.get("working_hours"),
-        )
-        return [
-            success(
-                f"Added {row.name} as {', '.join(row.roles)} ({row.timezone}); their key is "
-                f"'{row.key}'. They can link a chat account with: hirebot people link {row.key}"
-            )
-        ]
+        return [_add(ctx, tokens[1:])]
     if verb == "set":
         words, options = split_options(tokens[1:], SET_FIELDS)
         _no_unknown_options(words, SET_FIELDS)
@@ -72,6 +53,52 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
         row = team.remove(ctx, tokens[1])
         return [success(f"Removed {row.name} ({row.key}); their history stays.")]
     raise InvalidInput(f"usage: {USAGE}")
+
+
+def _add(ctx: Context, tokens: list[str]) -> Reply:
+    """`people add <name or mention> roles=… [email=…]`: a mention or an e-mail address is
+    looked up in the channels' directories (services/lookups.py) for their address there,
+    their timezone and, with no name typed, their name."""
+    allowed = {"key", "roles", "tz", "working_hours", "email"}
+    words, options = split_options(tokens, allowed)
+    _no_unknown_options(words, allowed)
+    if not words and "email" not in options:
+        raise InvalidInput(f"whom? usage: {USAGE}")
+    if "roles" not in options:
+        raise InvalidInput("give their roles: roles=interviewer (or recruiter, …)")
+    email = options.get("email")
+    mail = next((c for c in ctx.catalog.channels if c.mail), None)
+    if email is not None and mail is not None:
+        try:
+            email = mail.normalise(email)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+    found = lookups.find(ctx, words, email)
+    name = " ".join(found.words) or found.name
+    if not name:
+        raise InvalidInput("give their name: people add <name> email=… roles=…")
+    addresses = dict(found.addresses)
+    if email and mail is not None:
+        addresses[mail.name] = email
+    traits = [ctx.catalog.channel(name) for name in sorted(found.addresses)]
+    labels = ", ".join(t.label for t in traits if t is not None)
+    row = team.add(
+        ctx,
+        name,
+        key=options.get("key"),
+        roles=options["roles"],
+        timezone=options.get("tz") or found.timezone,
+        working_hours=options.get("working_hours"),
+        addresses=addresses,
+        source=f"looked up in {labels}" if labels else "",
+    )
+    lines = [f"Found in {labels}: their account there is linked."] if labels else []
+    lines += [f"Note: {note}" for note in found.notes]
+    return success(
+        f"Added {row.name} as {', '.join(row.roles)} ({row.timezone}); their key is "
+        f"'{row.key}'. They can link a chat account with: hirebot people link {row.key}",
+        lines=lines,
+    )
 
 
 def _listing(ctx: Context) -> Reply:

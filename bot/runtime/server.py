@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from bot.api.app import IntakeAPI
 from bot.bootstrap import Hirebot
 from bot.channels import registry
-from bot.channels.base import ChannelRuntime
+from bot.channels.base import ChannelRuntime, KeepsDirectory
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
@@ -240,6 +240,9 @@ def build_server(
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     runtimes = channel_runtimes(hirebot) if runtimes is None else runtimes
     handles = role != WEB
+    for runtime in runtimes:  # user directories the core may ask (`people add @mention`)
+        if isinstance(runtime, KeepsDirectory):
+            hirebot.dispatcher.user_directories[runtime.name] = runtime.directory()
     workers = [
         DeliveryWorker(
             hirebot.uow,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.clock import Clock
 from bot.domain.catalog import Catalog, PersonSpec
 from bot.domain.errors import NotFound, PermissionDenied
 from bot.domain.permissions import Permission, require
+from bot.domain.user_directory import UserDirectory
 from bot.services.catalog_source import Directory
 from storage.unit_of_work import UnitOfWork
 
@@ -72,6 +74,9 @@ class Context:
     # config.yaml and the database together, to check such a change before it commits (None:
     # a caller that changes neither).
     directory: Directory | None = None
+    # The user directories of the channels this deployment runs, by channel name (lookups
+    # when someone is added: services/lookups.py); empty where no channel keeps one.
+    user_directories: Mapping[str, UserDirectory] = field(default_factory=dict)
 
     def touch(self, applicant_id: int) -> None:
         """Remember which applicant this request concerns, so the audit log links to it."""

@@ -108,7 +108,11 @@ def add(
     roles: str,
     timezone: str | None,
     working_hours: str | None,
+    addresses: dict[str, str] | None = None,
+    source: str = "",
 ) -> Person:
+    """`addresses`: the person's address on each channel named (typed, or from a channel's
+    directory: services/lookups.py); `source` says where anything not typed came from."""
     ctx.actor.require(Permission.ADMIN)
     name = " ".join(name.split())
     if not name or len(name) > NAME_MAX:
@@ -135,16 +139,49 @@ def add(
     }
     if working_hours:
         entry["working_hours"] = parse_working_hours(working_hours, list(WorkingHours().days))
+    held = _free_addresses(ctx, addresses or {})
+    for channel, address in held.items():
+        traits = ctx.catalog.channel(channel)
+        if traits is not None and traits.person_key:
+            entry[traits.person_key] = address
     person = Person(key=key, name=name, roles=entry["roles"], timezone=tz, active=True, spec=entry)
     ctx.uow.people.add(person)
     ctx.uow.flush()
+    for channel, address in held.items():
+        ctx.uow.people.set_identity(person, channel, address, linked_by="chat")
     _record(
         ctx,
         "person.added",
-        f"{ctx.actor.name} added {name} ({key}) as {', '.join(entry['roles'])}, {tz}",
+        f"{ctx.actor.name} added {name} ({key}) as {', '.join(entry['roles'])}, {tz}"
+        + (f" ({source})" if source else ""),
         key,
     )
     return person
+
+
+def _free_addresses(ctx: Context, addresses: dict[str, str]) -> dict[str, str]:
+    """Each address in its stored form, refused when it is not one or someone else has it
+    (an address belongs to one person)."""
+    held: dict[str, str] = {}
+    for channel, address in addresses.items():
+        traits = ctx.catalog.channel(channel)
+        if traits is None:
+            continue
+        try:
+            normal = traits.normalise(address)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        holder = ctx.uow.people.identity(channel, normal)
+        owner = ctx.uow.people.by_id(holder.person_id) if holder is not None else None
+        if owner is not None and owner.active:
+            raise InvalidInput(
+                f"{traits.label} address {normal[:60]} is already {owner.name}'s ({owner.key})"
+            )
+        if owner is not None and holder is not None:
+            owner.identities.remove(holder)  # someone no longer on the team
+            ctx.uow.flush()
+        held[channel] = normal
+    return held
 
 
 def _held(ctx: Context, key: str) -> tuple[Person, dict[str, Any]]:

@@ -26,7 +26,8 @@ from bot.handlers.dispatcher import Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import error
 from bot.runtime.group_commit import GroupCommit
-from bot.services import outbox
+from bot.services import lookups, outbox
+from bot.services.context import Actor
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,30 @@ class Bridge:
                 CHANNEL, key, f"slack:{inbound.user_ref}", payload, correlation_id=cid
             )
 
+    def receive_user_change(self, user: str, timezone: str, event_id: str) -> bool:
+        """Record that a user's profile changed (their id and timezone only)."""
+        cid = new_correlation_id()
+        key = f"slack:event:{event_id}" if event_id else f"slack:{cid}"
+        payload = {"user_change": {"user": user, "tz": timezone}}
+        with correlation(cid):
+            return self.hirebot.inbox.receive(
+                CHANNEL, key, f"slack:{user}", payload, correlation_id=cid
+            )
+
+    def user_changed(self, user: str, timezone: str) -> str:
+        """A Slack profile changed: the team member there follows its timezone, changed by
+        hirebot itself (services/lookups.py)."""
+        actor = Actor("system", "hirebot (from Slack)")
+        return self.hirebot.dispatcher.apply(
+            actor, lambda ctx: lookups.timezone_followed(ctx, CHANNEL, user, timezone)
+        )
+
     def process(self, payload: dict[str, Any]) -> None:
         """Handle one recorded event; the answer goes to its response_url, if it has one."""
+        if "user_change" in payload:
+            change = payload["user_change"]
+            log.info("slack user_change: %s", self.user_changed(change["user"], change["tz"]))
+            return
         inbound = inbound_codec.load(payload["inbound"])
         response_url = str(payload.get("response_url") or "")
         received = payload.get("received_at")

@@ -1,4 +1,5 @@
-"""Events API: direct messages to hirebot are commands (or answers to a guided flow).
+"""Events API: direct messages to hirebot are commands (or answers to a guided flow), and
+`user_change` keeps a team member's timezone with their Slack profile's.
 
 A DM is recorded in the inbox and acknowledged; the inbox loop runs it, and the reply goes
 through the outbox (an event has no response_url), posted in the DM by the delivery worker.
@@ -34,4 +35,14 @@ def register(app: App, bridge: Bridge) -> None:
                 dedup_key=f"slack:event:{body.get('event_id')}" if body.get("event_id") else None,
             )
         )
+        ack()
+
+    @app.event("user_change")
+    def user_change(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user") if isinstance(event.get("user"), dict) else {}
+        assert isinstance(user, dict)
+        if user.get("id") and user.get("tz"):
+            bridge.receive_user_change(
+                str(user["id"]), str(user["tz"]), str(body.get("event_id") or "")
+            )
         ack()

@@ -22,10 +22,12 @@ from starlette.routing import BaseRoute, Route
 from bot.bootstrap import Hirebot
 from bot.channels.slack.app import build_app, web_client
 from bot.channels.slack.bridge import Bridge
+from bot.channels.slack.directory import SlackDirectory
 from bot.channels.slack.identity import BotIdentity
 from bot.channels.slack.sender import SlackSender
 from bot.channels.slack.settings import SlackSettings
 from bot.delivery.sender import Sender
+from bot.domain.user_directory import UserDirectory
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,10 @@ class SlackRuntime:
 
     def sender(self) -> Sender:
         return SlackSender(self.client)
+
+    def directory(self) -> UserDirectory:
+        """Slack's users for `people add @mention|email=…`, through the sender's client."""
+        return SlackDirectory(self.client)
 
     def routes(self) -> list[BaseRoute]:
         """Without a signing secret requests cannot be verified, so no endpoint is mounted."""
