@@ -10,7 +10,10 @@ It serves the methods hirebot calls: ``auth.test``, ``chat.postMessage``,
 a POST of the bytes to the upload URL it answers, ``files.completeUploadExternal``; both
 methods need the ``files:write`` scope, the bytes must be as long as announced, and a file is
 shared once, into a conversation id: C, D or G), plus POSTs to an interaction's
-``response_url``; any other method
+``response_url``, and the two directory lookups ``users.info`` (``users:read``; the
+``profile.email`` only with ``users:read.email``; ``user_not_found``) and
+``users.lookupByEmail`` (``users:read.email``; ``users_not_found``) over the workspace's
+members added with ``add_user``; any other method
 answers ``unknown_method``, as Slack does for a method it does not have.  It validates
 the Block Kit hirebot sends (section, actions, context, divider and input blocks; button,
 static select and text input elements; modal and home views) the way Slack does,
@@ -506,7 +509,7 @@ class FakeSlackAPI:
         bot_id: str = "B0001",
         app_id: str = "A0001",
         team_name: str = "Hirebot Test",
-        scopes: str = "chat:write,commands,im:write,files:write",
+        scopes: str = "chat:write,commands,im:write,files:write,users:read,users:read.email",
         bot_name: str = "hirebot",
     ) -> None:
         self.token = token
@@ -528,6 +531,7 @@ class FakeSlackAPI:
         self.response_url_peers: list[tuple[str, int]] = []
         self._expired_response_urls: set[str] = set()
         self.files: dict[str, SlackFile] = {}  # file id -> upload, once announced
+        self.users: dict[str, JsonDict] = {}  # user id -> the workspace member (add_user)
         self._ts_counter = 0
         self._id_counter = 0
         self._changed = threading.Condition()  # guards all state; notified on each call
@@ -543,6 +547,8 @@ class FakeSlackAPI:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
         }
 
     # Lifecycle ---------------------------------------------------------------------
@@ -636,6 +642,39 @@ class FakeSlackAPI:
     def error_next(self, method: str, error: str, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with HTTP 200 ``{"ok": false}``."""
         self._queue(method, _Failure(HTTPStatus.OK, error), times)
+
+    def add_user(
+        self,
+        user_id: str,
+        real_name: str,
+        *,
+        email: str = "",
+        tz: str = "America/Los_Angeles",
+        tz_label: str = "Pacific Standard Time",
+        tz_offset: int = -28800,
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> JsonDict:
+        """A workspace member, in the user object's shape ``users.info`` answers."""
+        user: JsonDict = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": real_name.lower().replace(" ", "."),
+            "deleted": deleted,
+            "real_name": real_name,
+            "tz": tz,
+            "tz_label": tz_label,
+            "tz_offset": tz_offset,
+            "is_bot": is_bot,
+            "profile": {
+                "real_name": real_name,
+                "display_name": real_name.split()[0] if real_name.split() else "",
+                "email": email,
+            },
+        }
+        with self._changed:
+            self.users[user_id] = user
+        return user
 
     def reset(self) -> None:
         """Forget recorded calls and queued failures (messages and views stay)."""
@@ -898,6 +937,32 @@ class FakeSlackAPI:
         granted = self.scopes.split(",")
         if scope not in granted:
             raise SlackMissingScope(scope, self.scopes)
+
+    def _shown_user(self, user: JsonDict) -> JsonDict:
+        """A member as the token may see them: no e-mail without ``users:read.email``."""
+        shown: JsonDict = json.loads(json.dumps(user))
+        if "users:read.email" not in self.scopes.split(","):
+            shown["profile"].pop("email", None)
+        if not shown["profile"].get("email"):
+            shown["profile"].pop("email", None)
+        return shown
+
+    def _users_info(self, params: JsonDict) -> JsonDict:
+        self._require_scope("users:read")
+        self._require(params, "user")
+        user = self.users.get(str(params["user"]))
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": self._shown_user(user)}
+
+    def _users_lookup_by_email(self, params: JsonDict) -> JsonDict:
+        self._require_scope("users:read.email")
+        self._require(params, "email")
+        wanted = str(params["email"]).strip().lower()
+        for user in self.users.values():
+            if str(user["profile"].get("email") or "").lower() == wanted:
+                return {"user": self._shown_user(user)}
+        raise SlackError("users_not_found")
 
     def _files_get_upload_url(self, params: JsonDict) -> JsonDict:
         """Step 1 of an upload: announce the file's name and size, get a URL for its bytes."""
