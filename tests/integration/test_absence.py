@@ -5,15 +5,20 @@ admins only, bad input refused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import Hirebot
+from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
+from bot.config import HirebotConfig
+from bot.environment import Environment
 from bot.messages.reply import Reply
 from storage.models import AuditEvent, ScheduledTask
 from tests.helpers import inbox, only, say
+from tests.integration.test_schedules import MONDAY, hire, variant, with_team
 
 ADD = "add senior-backend 'Ayesha Khan' email=ayesha@example.com"
 # Tuesday 24 Nov 2026, 15:00 in Karachi (UTC+5) = 10:00 UTC; one hour long.
@@ -212,3 +217,51 @@ def test_the_schedule_command_and_the_guided_flow_warn_about_an_absence(
     say(app, "1h")
     confirm = only(say(app, "skip"))
     assert "⚠ Lucas Meyer is away until 24 Nov 2026" in confirm.lines
+
+
+@pytest.fixture
+def team(database_url: str, shipped_config: HirebotConfig, clock: FrozenClock) -> Iterator[Hirebot]:
+    """The shipped team and Zara, a hire who can be checked in with."""
+    hirebot = bootstrap(
+        config=variant(shipped_config, with_team),
+        database_url=database_url,
+        clock=clock,
+        channels=("console",),
+        env=Environment.model_validate({}),
+    )
+    yield hirebot
+    hirebot.close()
+
+
+def results(app: Hirebot, kind: str) -> list[str]:
+    with app.uow() as uow:
+        return [
+            t.result or ""
+            for t in uow.session.scalars(
+                select(ScheduledTask).where(ScheduledTask.kind == kind).order_by(ScheduledTask.id)
+            )
+        ]
+
+
+def test_a_weekly_check_in_is_skipped_while_the_hire_is_away(
+    team: Hirebot, clock: FrozenClock
+) -> None:
+    hire(team)
+    assert only(say(team, "checkin start 1 as=zara")).kind == "success"
+    assert only(say(team, "people off zara until=2026-11-28")).kind == "success"
+    run_at(team, clock, MONDAY)
+    run_at(team, clock, datetime(2026, 11, 27, 11, 0, tzinfo=UTC))  # Friday 16:00 Karachi
+    assert "Check-in" not in titles(team, "zara")
+    assert "skipped: away" in results(team, "checkin")
+    run_at(team, clock, datetime(2026, 12, 4, 11, 0, tzinfo=UTC))  # back: the next Friday's
+    assert titles(team, "zara")[-1] == "Check-in"
+
+
+def test_a_stale_nudge_for_an_away_recruiter_is_skipped(app: Hirebot, clock: FrozenClock) -> None:
+    say(app, "add senior-backend A email=a@example.com")
+    say(app, "add senior-backend B email=b@example.com")
+    run_at(app, clock, MONDAY)
+    assert only(say(app, "people off sana until=2026-11-27")).kind == "success"
+    run_at(app, clock, datetime(2026, 11, 27, 4, 30, tzinfo=UTC))  # Fri 09:30 Karachi
+    assert not any("stuck" in t for t in titles(app, "sana"))
+    assert "skipped: the recruiter is away" in results(app, "stale_nudge")
