@@ -20,7 +20,16 @@ def correlation(cid: str) -> Iterator[None]:
         _correlation.reset(token)
 
 
-class _CorrelationFilter(logging.Filter):
+def current_correlation() -> str | None:
+    """The correlation id bound here, if any: an event's handling reuses the id its door
+    minted (the inbox binds it around each event) rather than minting another."""
+    cid = _correlation.get()
+    return None if cid == "-" else cid
+
+
+class CorrelationFilter(logging.Filter):
+    """Puts the bound correlation id on each record (`correlation_id`), for the formatters."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = _correlation.get()
         return True
@@ -42,7 +51,7 @@ class JsonFormatter(logging.Formatter):
 
 def configure(level: str = "WARNING", fmt: str = "text") -> None:
     handler = logging.StreamHandler()
-    handler.addFilter(_CorrelationFilter())
+    handler.addFilter(CorrelationFilter())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -119,7 +119,7 @@ class DeliveryWorker:
     def _send(self, item: Claimed[OutgoingMessage]) -> str | None:
         message = item.data
         try:
-            return self.sender.send(self._with_card_ref(message))
+            ref = self.sender.send(self._with_card_ref(message))
         except DeliveryError as exc:
             if exc.unreachable and self.on_unreachable is not None:  # dead either way
                 self._report(message, str(exc))
@@ -127,6 +127,8 @@ class DeliveryWorker:
         except Exception as exc:  # a sender bug must not stop the loop
             log.exception("sender %s crashed on outbox row %s", self.channel, message.id)
             raise self._retry(DeliveryError(f"{type(exc).__name__}: {exc}")) from exc
+        log.debug("outbox row %s sent on %s", message.id, self.channel)
+        return ref
 
     @staticmethod
     def _retry(exc: DeliveryError) -> Retry:

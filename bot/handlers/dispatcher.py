@@ -24,7 +24,7 @@ from bot.handlers import linking
 from bot.handlers.inbound import ActionEvent, Inbound, Outcome, actor_for, new_correlation_id
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
-from bot.logging_setup import correlation
+from bot.logging_setup import correlation, current_correlation
 from bot.messages.reply import Field, Reply, error
 from bot.services import audit, outbox
 from bot.services.catalog_source import CatalogSource, Directory
@@ -83,9 +83,13 @@ class Dispatcher:
                 conversation=inbound.conversation,
                 code=code,
                 dedup_key=inbound.dedup_key,
+                correlation_id=inbound.correlation_id,
             )
-        cid = inbound.correlation_id or new_correlation_id()
+        # The id minted at the door (carried in, or bound by the inbox around the event), so
+        # one id follows the event from the platform's request to the delivered reply.
+        cid = inbound.correlation_id or current_correlation() or new_correlation_id()
         with correlation(cid):
+            log.debug("%s %s handled", inbound.channel, "action" if inbound.action else "text")
             try:
                 return self._handle(inbound, cid)
             except IntegrityError:

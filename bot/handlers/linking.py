@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.errors import UserError
 from bot.handlers.inbound import Outcome, actor_for, new_correlation_id
-from bot.logging_setup import correlation
+from bot.logging_setup import correlation, current_correlation
 from bot.messages.reply import Reply, error, success
 from bot.services import audit, linking, outbox
 from bot.services.context import Actor, Context
@@ -34,10 +34,12 @@ def start(
     conversation: str,
     code: str | None,
     dedup_key: str | None = None,
+    correlation_id: str | None = None,
 ) -> Outcome:
     """Redeem `code` for this account, or explain how linking works; replies go to `conversation`
-    (a private chat: a code posted in a group is seen by others, so adapters send only those)."""
-    cid = new_correlation_id()
+    (a private chat: a code posted in a group is seen by others, so adapters send only those).
+    The correlation id is the door's, as for the dispatcher."""
+    cid = correlation_id or current_correlation() or new_correlation_id()
     with correlation(cid):
         try:
             outcome = _start(dispatcher, cid, channel, user_ref, conversation, code, dedup_key)

@@ -136,6 +136,7 @@ class Inbox:
             "correlation_id": (correlation_id or new_correlation_id())[:32],
         }
         new = self._writer.submit(values)
+        log.debug("inbound %s recorded as %s", key, values["correlation_id"])
         if new:
             for callback in self.on_receive:
                 callback()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot
-from bot.logging_setup import JsonFormatter, _CorrelationFilter
+from bot.logging_setup import CorrelationFilter, JsonFormatter
 from bot.services.outbox import reply_of
 from storage.models import Applicant, AuditEvent, OutboxMessage
 from tests.api.conftest import AUTH, TOKEN
@@ -305,7 +305,7 @@ def test_without_a_token_setting_the_api_says_it_is_off(
 def test_json_log_lines_carry_the_request_correlation_id(client: TestClient) -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(_CorrelationFilter())
+    handler.addFilter(CorrelationFilter())
     handler.setFormatter(JsonFormatter())
     logger = logging.getLogger("bot.api")
     logger.addHandler(handler)
