@@ -1,18 +1,25 @@
-"""The python-telegram-bot `Application` and its handlers: translate an update, call the core.
+"""The python-telegram-bot `Application` and its handlers: translate an update at the door,
+record it in the inbox, and handle the recorded event later.
 
-Each handler does three things: check where the update comes from (a private chat, or a role's
-group from config.yaml; anything else is ignored and logged), build an `Inbound` (or call the
-`start` entry for account linking), and hand it to the core in a worker thread, since the core
-is synchronous. Nothing is sent from here except protocol answers (`answerCallbackQuery`):
-every reply is an outbox row that the sender delivers.
+At the door (the webhook route, or PTB's polling receiver) each update runs through PTB's
+handlers, which check where it comes from (a private chat, or a role's group from
+config.yaml; anything else is ignored and logged) and translate it into an `Inbound`, stored
+in the inbox in the codec's form (bot/handlers/inbound_codec.py) like every channel's, with
+what only Telegram needs beside it: the callback query to answer, and whether it is the
+`/start` linking entry. The correlation id is minted there and stays with the event.
+`handle` then runs the core for a recorded event in the inbox's worker; nothing is sent from
+here except protocol answers (`answerCallbackQuery`): every reply is an outbox row that the
+sender delivers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, BotCommand, Message, Update
@@ -33,8 +40,9 @@ from telegram.request import HTTPXRequest
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.render import ASK, parse_callback, prompt_ref
 from bot.channels.telegram.settings import TelegramSettings
-from bot.handlers import linking
-from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
+from bot.handlers import inbound_codec, linking
+from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome, new_correlation_id
+from bot.logging_setup import correlation
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +52,11 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+# Set while a raw update recorded before the door translated updates is translated again
+# (`TelegramHandlers.translate`): the translation is caught here instead of being recorded.
+_CAUGHT: contextvars.ContextVar[list[dict[str, Any]] | None] = contextvars.ContextVar(
+    "telegram_caught", default=None
+)
 
 
 def tap_notice(outcome: Outcome) -> str | None:
@@ -163,8 +176,56 @@ class TelegramHandlers:
             deliver_inline=False,
         )
 
-    async def _dispatch(self, inbound: Inbound) -> Outcome:
-        return await asyncio.to_thread(self.dispatcher.handle, inbound)
+    async def _record(self, update: Update, inbound: Inbound, **extra: Any) -> None:
+        """Store the translated event in the inbox (its update_id is the key, so a redelivery
+        is skipped), with the correlation id minted here; `extra` is what only Telegram's
+        handling needs (`callback_query_id`, `start_code`). Raises if it cannot be recorded,
+        so the webhook answers 500 and Telegram delivers the update again."""
+        caught = _CAUGHT.get()
+        if caught is not None:  # a raw update from before: handled now, under its row's id
+            caught.append({"inbound": inbound_codec.dump(inbound), **extra})
+            return
+        cid = new_correlation_id()
+        stored = {"inbound": inbound_codec.dump(replace(inbound, correlation_id=cid)), **extra}
+        with correlation(cid):
+            await asyncio.to_thread(
+                self.hirebot.inbox.receive,
+                CHANNEL,
+                f"{CHANNEL}:update:{update.update_id}",
+                f"{CHANNEL}:{inbound.user_ref}",  # one person's updates are handled in order
+                stored,
+                correlation_id=cid,
+            )
+
+    async def translate(self, application: TelegramApp, update: Update) -> dict[str, Any] | None:
+        """The stored form of an update, by the same handlers as at the door, without
+        recording it: for inbox rows that still hold a raw update (written before the door
+        translated them; see `handle`). None if the handlers ignore it."""
+        caught: list[dict[str, Any]] = []
+        token = _CAUGHT.set(caught)
+        try:
+            await application.process_update(update)
+        finally:
+            _CAUGHT.reset(token)
+        if self.take_failure(update.update_id):
+            raise RuntimeError(f"telegram update {update.update_id} could not be translated")
+        return caught[0] if caught else None
+
+    def handle(self, stored: dict[str, Any]) -> Outcome:
+        """Run the core for one recorded event: the `/start` linking entry or the dispatcher
+        (the caller answers its callback query, if it has one, with `tap_notice`)."""
+        inbound = inbound_codec.load(stored["inbound"])
+        if "start_code" in stored:
+            return linking.start(
+                self.dispatcher,
+                channel=CHANNEL,
+                user_ref=inbound.user_ref,
+                conversation=inbound.conversation,
+                code=stored["start_code"],
+                dedup_key=inbound.dedup_key,
+                correlation_id=inbound.correlation_id,
+            )
+        return self.dispatcher.handle(inbound)
 
     # Listeners ------------------------------------------------------------------------------
 
@@ -176,15 +237,8 @@ class TelegramHandlers:
         if chat is None or user is None:
             return
         code = context.args[0] if context.args else None
-        await asyncio.to_thread(
-            linking.start,
-            self.dispatcher,
-            channel=CHANNEL,
-            user_ref=str(user.id),
-            conversation=str(chat.id),
-            code=code,
-            dedup_key=f"{CHANNEL}:{update.update_id}",
-        )
+        text = update.message.text if update.message is not None else None
+        await self._record(update, self._inbound(update, text=text or "/start"), start_code=code)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Any /command: the core parses it (`/list@bot open` works) and answers errors too."""
@@ -197,7 +251,7 @@ class TelegramHandlers:
             return  # meant for another bot in the group
         if name.lower() == "/start":
             return  # outside a private chat: a link code must not be posted in a group
-        await self._dispatch(self._inbound(update, text=message.text))
+        await self._record(update, self._inbound(update, text=message.text))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An answer to one of our forced-reply prompts runs its action; other text in a private
@@ -209,9 +263,9 @@ class TelegramHandlers:
         if ref is not None:
             action_id, value = ref
             action = ActionEvent(action_id, value, message.text)
-            await self._dispatch(self._inbound(update, action=action))
+            await self._record(update, self._inbound(update, action=action))
         elif message.chat.type == ChatType.PRIVATE:
-            await self._dispatch(self._inbound(update, text=message.text))
+            await self._record(update, self._inbound(update, text=message.text))
 
     @staticmethod
     def _answered_prompt(message: Message, bot_id: int) -> tuple[str, str] | None:
@@ -221,39 +275,39 @@ class TelegramHandlers:
         return prompt_ref(replied.text)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs the action or asks for text, then stops the spinner (answerCallbackQuery, not
-        awaited: the next update need not wait for Telegram's round trip). A tap that changed
-        nothing because it was already done (a double tap, an old button) says so in that
-        answer, where the person who tapped is looking."""
+        """Records the action (or the ask for text) with its callback query, which is answered
+        once the core has handled it (`handle`): a tap that changed nothing because it was
+        already done (a double tap, an old button) says so there, where the person who tapped
+        is looking. A tap that is not ours has its spinner stopped at once."""
         query = update.callback_query
         if query is None:
             return
-        notice: str | None = None
-        try:
-            parsed = parse_callback(query.data)
-            if parsed is None or query.message is None or not self._allowed(update):
-                log.info("ignoring tap %r in update %s", query.data, update.update_id)
-                return
-            kind, action_id, value = parsed
-            if kind == ASK:
-                action = ActionEvent("ask", f"{action_id}:{value}")
-            else:
-                action = ActionEvent(action_id, value)
-            notice = tap_notice(await self._dispatch(self._inbound(update, action=action)))
-        finally:
-            task = asyncio.get_running_loop().create_task(self._stop_spinner(update, notice))
-            self._answering.add(task)
-            task.add_done_callback(self._answering.discard)
+        parsed = parse_callback(query.data)
+        if parsed is None or query.message is None or not self._allowed(update):
+            log.info("ignoring tap %r in update %s", query.data, update.update_id)
+            if _CAUGHT.get() is None:
+                self.answer_later(query.get_bot(), query.id, None)
+            return
+        kind, action_id, value = parsed
+        if kind == ASK:
+            action = ActionEvent("ask", f"{action_id}:{value}")
+        else:
+            action = ActionEvent(action_id, value)
+        await self._record(update, self._inbound(update, action=action), callback_query_id=query.id)
+
+    def answer_later(self, bot: Bot, query_id: str, notice: str | None) -> None:
+        """Stop a tap's spinner (answerCallbackQuery) without awaiting it: the next update
+        need not wait for Telegram's round trip. Runs on the PTB loop, the caller's."""
+        task = asyncio.get_running_loop().create_task(self.stop_spinner(bot, query_id, notice))
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
 
     @staticmethod
-    async def _stop_spinner(update: Update, notice: str | None) -> None:
-        query = update.callback_query
-        if query is None:
-            return
+    async def stop_spinner(bot: Bot, query_id: str, notice: str | None) -> None:
         try:
-            await query.answer(notice)
+            await bot.answer_callback_query(query_id, notice)
         except TelegramError as exc:  # a retried update's query was already answered
-            log.info("answerCallbackQuery for update %s: %s", update.update_id, exc)
+            log.info("answerCallbackQuery %s: %s", query_id, exc)
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to or removed from a chat: logged, nothing queued there."""

@@ -3,10 +3,16 @@ polling otherwise, and the sender for the delivery loop.
 
 The PTB Application lives on an event loop of its own in a daemon thread, whatever server runs
 the webhook route: PTB's HTTP client belongs to the loop that created it, and uvicorn's (or a
-test client's) loop is not ours to keep. The webhook route checks the secret, records the
-update in the inbox (its update_id is the key, so a redelivery is skipped) and answers 200 at
-once; the inbox loop then hands each update to that loop, one at a time and in order per
-person, and a handler failure is retried from the inbox rather than by Telegram.
+test client's) loop is not ours to keep. The webhook route checks the secret, runs the update
+through PTB's handlers on that loop, which translate it and record it in the inbox (its
+update_id is the key, so a redelivery is skipped; bot/channels/telegram/app.py), and answers
+200 at once; long polling records what it receives the same way. The inbox loop then hands
+each recorded event to the core, one at a time and in order per person, and a failure is
+retried from the inbox rather than by Telegram.
+
+Transition: inbox rows written before the door translated updates hold the raw update; they
+are translated when they are handled (`process_event`), so none is lost at an upgrade. Rows
+live two days at most once handled, so this can go in a later release.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -28,7 +33,12 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.bootstrap import Hirebot
-from bot.channels.telegram.app import ALLOWED_UPDATES, CHANNEL, build_application, register
+from bot.channels.telegram.app import (
+    ALLOWED_UPDATES,
+    build_application,
+    register,
+    tap_notice,
+)
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import Sender
@@ -218,50 +228,56 @@ class TelegramRuntime:
             return JSONResponse({"ok": False, "error": "not JSON"}, status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
-        if self._engine is None or not self._ready:
+        engine = self._engine
+        if engine is None or not self._ready:
             return JSONResponse({"ok": False, "error": "starting"}, status_code=503)
-        try:
-            await run_in_threadpool(
-                self.hirebot.inbox.receive,
-                CHANNEL,
-                f"{CHANNEL}:update:{data['update_id']}",
-                lane_of(data),
-                data,
-            )
-        except Exception:  # the database is down: Telegram delivers the update again later
-            log.exception("telegram update %s could not be recorded", data["update_id"])
+        if await asyncio.wrap_future(engine.submit(self._door(data))):
+            # the database is down: Telegram delivers the update again later
+            log.error("telegram update %s could not be recorded", data["update_id"])
             return JSONResponse({"ok": False, "error": "not recorded"}, status_code=500)
         return JSONResponse({"ok": True})
 
-    def process_event(self, payload: dict[str, Any]) -> None:
-        """Handle one recorded update on the PTB loop; raises (to be retried) if it failed."""
-        engine = self._engine
-        if engine is None or not self._ready:
-            raise RuntimeError("telegram is not started")
-        if engine.run(self._process(payload), timeout=PROCESS_TIMEOUT):
-            raise RuntimeError(f"handling telegram update {payload.get('update_id')} failed")
-
-    async def _process(self, data: dict[str, Any]) -> bool:
-        """Runs on the engine loop; True if a handler failed."""
+    def _update(self, data: dict[str, Any]) -> Update | None:
         try:
-            update = Update.de_json(data, self.application.bot)
+            return Update.de_json(data, self.application.bot)
         except (KeyError, TypeError, ValueError) as exc:
             log.warning("unreadable telegram update %s: %s", data.get("update_id"), exc)
+            return None
+
+    async def _door(self, data: dict[str, Any]) -> bool:
+        """Runs on the engine loop: the update translated and recorded by the handlers; True
+        if that failed."""
+        update = self._update(data)
+        if update is None:
             return False
         await self.application.process_update(update)
         return self.handlers.take_failure(update.update_id)
 
+    def process_event(self, payload: dict[str, Any]) -> None:
+        """Handle one recorded event; raises (to be retried) if the core could not. A tap's
+        callback query is answered afterwards on the PTB loop."""
+        stored = payload
+        if "inbound" not in payload:  # a raw update recorded before the door translated
+            translated = self._on_engine(self._translate(payload))
+            if translated is None:
+                return
+            stored = translated
+        query = stored.get("callback_query_id")
+        notice: str | None = None
+        try:
+            notice = tap_notice(self.handlers.handle(stored))
+        finally:
+            if query and self._engine is not None and self._ready:
+                bot = self.application.bot
+                self._engine.submit(self.handlers.stop_spinner(bot, str(query), notice))
 
-def lane_of(data: dict[str, Any]) -> str:
-    """Updates from one person are handled in order: the sender's id, else the chat's."""
-    for kind in ("message", "callback_query", "my_chat_member", "edited_message"):
-        body = data.get(kind)
-        if not isinstance(body, dict):
-            continue
-        sender = body.get("from")
-        if isinstance(sender, dict) and sender.get("id") is not None:
-            return f"{CHANNEL}:{sender['id']}"
-        chat = body.get("chat")
-        if isinstance(chat, dict) and chat.get("id") is not None:
-            return f"{CHANNEL}:{chat['id']}"
-    return f"{CHANNEL}:-"
+    async def _translate(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        update = self._update(data)
+        return None if update is None else await self.handlers.translate(self.application, update)
+
+    def _on_engine(self, coro: Coroutine[Any, Any, T]) -> T:
+        engine = self._engine
+        if engine is None or not self._ready:
+            coro.close()
+            raise RuntimeError("telegram is not started")
+        return engine.run(coro, timeout=PROCESS_TIMEOUT)

@@ -37,6 +37,9 @@ def polling(
 
 
 def queued(telegram: Telegram, count: int) -> list[OutboxMessage]:
+    """The outbox once it holds `count` rows, after the inbox loop's pass (polled updates are
+    recorded in the inbox, as the webhook's are)."""
+    telegram.process()
     with telegram.hirebot.uow() as uow:
         rows = list(uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     return rows if len(rows) >= count else []
