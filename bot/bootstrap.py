@@ -39,6 +39,7 @@ from bot.handlers import (
 )
 from bot.handlers import bulk as bulk_commands
 from bot.handlers import candidate_mail as candidate_mail_commands
+from bot.handlers import following as following_commands
 from bot.handlers import offers as offer_commands
 from bot.handlers import reports as report_commands
 from bot.handlers import roles as role_commands
@@ -127,6 +128,7 @@ def build_commands(flows: FlowEngine) -> CommandSet:
     role_commands.register(commands)
     candidate_mail_commands.register(commands)
     milestones.register(commands)
+    following_commands.register(commands)
     commands.add_action("flow", flows.on_choice)
     return commands
 

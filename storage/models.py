@@ -240,6 +240,9 @@ class OutboxMessage(Base):
     # channels that report it after accepting a message; and when it said so.
     receipt: Mapped[str | None] = mapped_column(String(16))
     receipt_at: Mapped[datetime | None]
+    # How many parts of a reply too long for one platform message were accepted so far, for
+    # channels that split: a send resumed after a rate limit or a restart sends only the rest.
+    parts_sent: Mapped[int | None] = mapped_column(Integer)
 
 
 class InboundEvent(Base):
@@ -294,6 +297,22 @@ class ChannelContact(Base):
     alias: Mapped[str | None] = mapped_column(String(128))
     last_inbound_at: Mapped[datetime | None]
     invited_at: Mapped[datetime | None]
+
+
+class RoleFollower(Base):
+    """A team member who asked to be told about a role's applicants privately (`follow ROLE`):
+    where a channel has no shared conversations, the role's cards reach them this way."""
+
+    __tablename__ = "role_followers"
+    __table_args__ = (
+        UniqueConstraint("role_id", "person_id", name="uq_role_followers_role_person"),
+        Index("ix_role_followers_person", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
 
 
 class CardPost(Base):

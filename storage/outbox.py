@@ -112,6 +112,22 @@ class OutboxRepository(Repository[OutboxMessage]):
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
+    def card_queued(self, applicant_id: int, channel: str, card_key: str, destination: str) -> bool:
+        """Whether a card went, or is going, to this destination (read by the applicant's
+        index): an update for a card never queued there would have nothing to edit."""
+        found = self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.applicant_id == applicant_id,
+                OutboxMessage.kind == "card",
+                OutboxMessage.channel == channel,
+                OutboxMessage.card_key == card_key,
+                OutboxMessage.destination == destination,
+            )
+            .limit(1)
+        )
+        return found is not None
+
     def by_ids(self, ids: Sequence[int]) -> Sequence[OutboxMessage]:
         return self.session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).order_by(OutboxMessage.id)

@@ -22,6 +22,7 @@ from storage.contacts import ChannelContactRepository
 from storage.db import savepoint
 from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
+from storage.followers import RoleFollowerRepository
 from storage.generations import CatalogGenerationRepository
 from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
@@ -62,6 +63,7 @@ class UnitOfWork:
     checkins: CheckinRepository
     files: ApplicantFileRepository
     contacts: ChannelContactRepository
+    followers: RoleFollowerRepository
     queue: QueueRepository  # the claimed-work queue over the inbox, outbox and tasks tables
     bookings: BookingOfferRepository
     tracker_items: TrackerItemRepository
@@ -96,6 +98,7 @@ class UnitOfWork:
         self.checkins = CheckinRepository(self.session)
         self.files = ApplicantFileRepository(self.session)
         self.contacts = ChannelContactRepository(self.session)
+        self.followers = RoleFollowerRepository(self.session)
         self.queue = QueueRepository(self.session)
         self.bookings = BookingOfferRepository(self.session)
         self.tracker_items = TrackerItemRepository(self.session)

@@ -67,8 +67,11 @@ def applicant_actions(applicant: Applicant, role: RoleSpec) -> list[Action]:
     return actions
 
 
-def applicant_card(applicant: Applicant, role: RoleSpec, *, last_event: str = "") -> Reply:
-    """Shared-channel card: never email or phone, whatever the caller has."""
+def applicant_card(
+    applicant: Applicant, role: RoleSpec, *, last_event: str = "", contact: bool = False
+) -> Reply:
+    """The card: never email or phone, except on a private copy for a reader who may see them
+    (`contact`), where they are private fields that no shared destination accepts."""
     fields = [
         Field(label="Role", value=role.title),
         Field(label="Stage", value=role.pipeline.label(applicant.stage)),
@@ -88,6 +91,10 @@ def applicant_card(applicant: Applicant, role: RoleSpec, *, last_event: str = ""
         fields.append(Field(label="Experience", value=f"{years} year{'' if years == 1 else 's'}"))
     for kind, url in sorted(applicant.links.items()):
         fields.append(Field(label=kind.capitalize(), value=str(url)))
+    if contact and applicant.email:
+        fields.append(Field(label="Email", value=applicant.email, private=True))
+    if contact and applicant.phone:
+        fields.append(Field(label="Phone", value=applicant.phone, private=True))
     return Reply(
         kind="card",
         title=f"#{applicant.id} {display_name(applicant, role)}",
