@@ -57,6 +57,16 @@ class OutboxRepository(Repository[OutboxMessage]):
             execution_options={"synchronize_session": False},
         )
 
+    def note_parts(self, message_id: int, parts_sent: int, external_ref: str) -> None:
+        """A split reply's progress: `parts_sent` parts accepted, the last as `external_ref`
+        (one UPDATE on the primary key, committed by the caller at once)."""
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(parts_sent=parts_sent, external_ref=external_ref),
+            execution_options={"synchronize_session": False},
+        )
+
     def by_external_ref(self, channel: str, external_ref: str) -> OutboxMessage | None:
         """The sent message a platform's later report (a delivery receipt) names by its id."""
         return self.session.scalar(

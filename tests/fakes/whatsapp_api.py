@@ -146,6 +146,7 @@ class User:
 class Failure:
     code: int
     to: str | None
+    after: int = 0  # sends (to `to`) that pass before this one fails
 
 
 @dataclass
@@ -213,10 +214,11 @@ class FakeWhatsAppAPI:
                 self.users[key] = found
         return found
 
-    def fail_next(self, code: int, count: int = 1, *, to: str | None = None) -> None:
-        """Answer the next `count` sends (to `to`, if given) with error `code`."""
+    def fail_next(self, code: int, count: int = 1, *, to: str | None = None, after: int = 0) -> None:
+        """Answer the next `count` sends (to `to`, if given) with error `code`, once `after`
+        sends have passed (the middle of a split reply)."""
         with self._lock:
-            self._failures.extend(Failure(code, to) for _ in range(count))
+            self._failures.extend(Failure(code, to, after) for _ in range(count))
 
     def to(self, user: User) -> list[SentMessage]:
         """What the user's phone shows, oldest first."""
@@ -346,7 +348,9 @@ class FakeWhatsAppAPI:
                 ),
                 None,
             )
-            if failure is not None:
+            if failure is not None and failure.after > 0:
+                failure.after -= 1
+            elif failure is not None:
                 self._failures.remove(failure)
                 raise GraphError(failure.code, "as the fake was told")
             if kind != "template":

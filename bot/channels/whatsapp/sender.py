@@ -11,8 +11,11 @@
 - **Batching.** A text-only row goes out together with the person's next text-only rows when
   they fit one message; those rows are marked sent with the same message id, so a worker
   that claimed them finds them sent and sends nothing twice.
-- **Parts.** A reply longer than one message goes as several; the parts already accepted are
-  remembered, so a retry after a rate limit in the middle sends only the rest.
+- **Parts.** A reply longer than one message goes as several. Each accepted part is written
+  on the outbox row at once (`parts_sent`, and its message id as `external_ref`), in its own
+  short transaction, so a retry after a rate limit in the middle, or a restart, sends only the
+  rest. The one window left is a crash between Meta accepting a part and that write: that
+  part goes again (delivery is at least once, bot/delivery/worker.py).
 - Edits (cards updated in place, erasure's edits of delivered messages): the Cloud API
   cannot edit a sent message, so these are logged and marked done without a send.
 """
@@ -20,8 +23,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from datetime import datetime, timedelta
 
 import httpx
@@ -47,7 +48,6 @@ REINVITE_AFTER = timedelta(hours=24)
 WAIT_FOR_ANSWER = 6 * 3600.0  # seconds a row waits for the person to open the window
 NUMBER_RETRY = 1.0
 BATCH_ROWS = 10
-MAX_REMEMBERED = 1000
 
 # Meta's error codes, by what the delivery worker should do about them.
 RETRY_LATER = (wa_errors.ThrottlingError, wa_errors.ServiceUnavailable, wa_errors.UnknownError)
@@ -92,9 +92,6 @@ class WhatsAppSender:
             per_second=self.settings.messages_per_second,
             pair_interval=self.settings.pair_interval_seconds,
         )
-        # Outbox row id -> (parts accepted so far, the last one's message id).
-        self._progress: OrderedDict[int, tuple[int, str]] = OrderedDict()
-        self._lock = threading.Lock()
 
     # The delivery worker's entry ---------------------------------------------------------
 
@@ -103,22 +100,22 @@ class WhatsAppSender:
             log.info("whatsapp cannot edit sent messages; outbox row %s not sent", message.id)
             return message.card_ref
         to = message.ephemeral_to or message.destination
-        already = self._already_sent(message.id)
-        if already is not None:
-            return already
-        self._require_window(to)
+        already, done, ref = self._progress(message.id)
+        if already:
+            return ref
         parts, batched = self._parts(message, to)
-        with self._lock:
-            done, ref = self._progress.get(message.id, (0, ""))
+        if done >= len(parts):  # every part went before a restart; only the record was left
+            return ref or None
+        self._require_window(to)
         wait = self.pacer.reserve(to, len(parts) - done)
         if wait > 0:
             raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
         for index, part in enumerate(parts[done:], start=done):
-            ref = self._post(to, part, message.id, index)
-        with self._lock:
-            self._progress.pop(message.id, None)
+            ref = self._post(to, part)
+            if len(parts) > 1:
+                self._note_part(message.id, index + 1, ref)
         if batched:
-            self._mark_batched(batched, ref)
+            self._mark_batched(batched, ref or "")
         return ref or None
 
     # The window ------------------------------------------------------------------------------
@@ -175,13 +172,22 @@ class WhatsAppSender:
 
     # Parts, batches and posts ---------------------------------------------------------------
 
-    def _already_sent(self, outbox_id: int) -> str | None:
-        """A row another row's message carried already (batching) is not sent again."""
+    def _progress(self, outbox_id: int) -> tuple[bool, int, str | None]:
+        """(sent already, parts accepted so far, the last one's id) as the row records them: a
+        row another row's message carried (batching) is not sent again, nor a part that went
+        before a rate limit or a restart."""
         with self.hirebot.uow() as uow:
             row = uow.outbox.get(outbox_id)
-            if row is not None and row.status == "sent":
-                return row.external_ref or ""
-        return None
+            if row is None:
+                return False, 0, None
+            if row.status == "sent":
+                return True, 0, row.external_ref or ""
+            return False, row.parts_sent or 0, row.external_ref
+
+    def _note_part(self, outbox_id: int, parts_sent: int, ref: str) -> None:
+        with self.hirebot.uow() as uow:
+            uow.outbox.note_parts(outbox_id, parts_sent, ref)
+            uow.commit()
 
     def _parts(self, message: OutgoingMessage, to: str) -> tuple[list[Part], list[int]]:
         parts = render(message.reply)
@@ -209,7 +215,7 @@ class WhatsAppSender:
             uow.commit()
         log.info("outbox rows %s went with message %s", ids, ref)
 
-    def _post(self, to: str, part: Part, outbox_id: int, index: int) -> str:
+    def _post(self, to: str, part: Part) -> str:
         try:
             sent = self.client.send_message(
                 # pywa sends +digits as `to` and a user id as `recipient`
@@ -222,11 +228,7 @@ class WhatsAppSender:
             raise self._error(to, exc) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"network: {exc}") from exc
-        with self._lock:
-            self._progress[outbox_id] = (index + 1, sent.id)
-            while len(self._progress) > MAX_REMEMBERED:
-                self._progress.popitem(last=False)
-        return sent.id
+        return str(sent.id)
 
     def _error(self, to: str, exc: wa_errors.WhatsAppError) -> DeliveryError:
         text = f"whatsapp {exc.code}: {exc.message}"

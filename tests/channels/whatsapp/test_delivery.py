@@ -177,3 +177,45 @@ def test_a_user_known_only_by_their_user_id_is_found_and_answered_there(
     answers = [m for m in wa.fake.sent if "Sana Mirza" in m.text]
     assert len(answers) == 2
     assert answers[-1].to == "+923001234501"  # her address; Meta routes it to her either way
+
+
+def test_a_split_reply_resumes_after_a_restart_without_resending_or_dropping_parts(
+    database_url: str, whatsapp_config: HirebotConfig, fake: FakeWhatsAppAPI, clock: FrozenClock
+) -> None:
+    lines = [f"line {n:02d} " + "observation " * 8 for n in range(90)]  # ~9,000 characters
+    wa = start_whatsapp(database_url, whatsapp_config, fake, clock)
+    try:
+        wa.say('add senior-backend "Ayesha Khan"')
+        wa.say("note 1 " + "\n".join(lines))
+        wa.deliver()
+        before = len(wa.shown())
+        # Meta accepts the first part, then says to slow down; then hirebot stops.
+        fake.fail_next(130429, to=wa.sana.wa_id, after=1)
+        wa.say("notes 1")
+        wa.deliver()
+        first = wa.shown()[before:]
+        assert len(first) == 1
+        assert plain(first[0].text).endswith("⤵ continued below")
+        (row,) = [r for r in rows(wa) if r.status == "pending"]
+        assert row.parts_sent == 1
+        assert row.external_ref == first[0].wamid
+    finally:
+        wa.runtime.stop()
+        wa.hirebot.close()
+
+    again = start_whatsapp(database_url, whatsapp_config, fake, clock)
+    try:
+        clock.advance(timedelta(seconds=2))
+        again.deliver()
+        parts = [plain(p.text) for p in again.shown()[before:]]
+        assert len(parts) == 3
+        assert all(p.endswith("⤵ continued below") for p in parts[:-1])
+        shown = "\n".join(parts)
+        for line in lines:  # every line once: no part sent twice, none dropped
+            assert shown.count(line.strip()) == 1, line
+        (after,) = [r for r in rows(again) if r.id == row.id]
+        assert after.status == "sent"
+        assert after.external_ref == again.shown()[-1].wamid
+    finally:
+        again.runtime.stop()
+        again.hirebot.close()
