@@ -11,7 +11,7 @@ import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -54,6 +54,8 @@ from bot.domain.suggest import did_you_mean
 from bot.domain.trackers import TITLE_MAX, TrackerSpec
 from bot.messages.candidate_mail import check_template
 from bot.trackers import registry as trackers
+
+SectionT = TypeVar("SectionT", bound=BaseModel)
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 _KEY = re.compile(r"^[a-z][a-z0-9_\-]{0,49}$")
@@ -489,6 +491,36 @@ class HirebotConfig(_Strict):
     rejection_reasons: list[str] = Field(
         default_factory=lambda: list(DEFAULT_REJECTION_REASONS), min_length=1, max_length=30
     )
+    # Each channel's own settings, under its name, validated by the model the channel package
+    # declares (`ChannelPlugin.config`); secrets stay in the environment.
+    channels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_sections(cls, sections: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, section in sections.items():
+            plugin = registry.plugin(name)
+            if plugin is None:
+                known = [t.name for t in registry.traits()]
+                raise ValueError(
+                    f"unknown channel '{name}'{did_you_mean(name, known)} "
+                    f"(channels: {', '.join(known)})"
+                )
+            if plugin.config is None:
+                raise ValueError(f"{name}: the channel has no settings in config.yaml")
+            try:
+                plugin.config.model_validate(section or {})
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(str(p) for p in (name, *e['loc']))}: {e['msg']}"
+                    for e in exc.errors()
+                )
+                raise ValueError(problems) from None
+        return sections
+
+    def channel_config(self, name: str, model: type[SectionT]) -> SectionT:
+        """A channel's section of config.yaml as its model (its defaults when absent)."""
+        return model.model_validate(self.channels.get(name) or {})
 
     @field_validator("rejection_reasons")
     @classmethod

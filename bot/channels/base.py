@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from pydantic import BaseModel
 from starlette.routing import BaseRoute
 
 from bot.delivery.sender import Sender
@@ -93,3 +94,6 @@ class ChannelPlugin:
     render: Renderer = plain_text
     # How fast the platform accepts messages (the sender is the runtime's, built with it).
     send_limits: SendLimits = UNLIMITED
+    # The channel's own section of config.yaml (`channels: {name: …}`), a pydantic model the
+    # config validates it with; None: the channel has no settings there.
+    config: type[BaseModel] | None = None

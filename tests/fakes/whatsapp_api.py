@@ -11,7 +11,11 @@ there: the bearer token (401, code 190), the phone number id (400, code 100),
 characters; reply buttons 1–3 with titles of 1–20 characters and ids of at most 256, unique;
 lists with a button label of at most 20, 1–10 sections, at most 10 rows in all, row titles of
 24, descriptions of 72, ids of 200, unique; an interactive body of at most 1,024), and
-templates by name and language with their parameter count (132001, 132000). Its answers carry
+templates by name and language with their parameter count (132001, 132000). It also serves
+`POST /{version}/{phone_number_id}/media`, the multipart upload (`messaging_product`, `type`
+the MIME type, `file`; PNG or JPEG whose bytes are what the type says, at most 5 MB), which
+answers a media id, and takes `image` messages naming an uploaded id (or a link) with a
+caption of at most 1,024 characters. Its answers carry
 `wamid` ids. Like the Cloud API it refuses a free-form message to someone who has not written
 within 24 hours (131047), by the clock it is given. It can be told to answer 130429, 131056 or
 any other error for the next sends (`fail_next`).
@@ -32,6 +36,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP as HTTP_POLICY
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -51,6 +57,10 @@ MAX_ROW_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
 MAX_LIST_BUTTON = 20
+MAX_CAPTION = 1024
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+# Image types the Cloud API takes, with the bytes each file starts with.
+IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
 WINDOW = timedelta(hours=24)
 
 ERROR_TEXTS = {
@@ -101,6 +111,8 @@ class SentMessage:
             return str(self.body["interactive"]["body"]["text"])
         if self.type == "template":
             return f"[template {self.body['template']['name']}]"
+        if self.type == "image":
+            return str(self.body["image"].get("caption") or "")
         return ""
 
     @property
@@ -142,6 +154,15 @@ class User:
         return contact
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    """A file uploaded to `/media`, by its media id."""
+
+    mime_type: str
+    filename: str
+    content: bytes
+
+
 @dataclass
 class Failure:
     code: int
@@ -173,6 +194,7 @@ class FakeWhatsAppAPI:
         self.app_secret = app_secret
         self.display_number = "15550783881"
         self.sent: list[SentMessage] = []
+        self.media: dict[str, Uploaded] = {}
         self.refused: list[tuple[int, JsonDict]] = []
         self.requests = 0
         self.templates = Templates()
@@ -214,7 +236,9 @@ class FakeWhatsAppAPI:
                 self.users[key] = found
         return found
 
-    def fail_next(self, code: int, count: int = 1, *, to: str | None = None, after: int = 0) -> None:
+    def fail_next(
+        self, code: int, count: int = 1, *, to: str | None = None, after: int = 0
+    ) -> None:
         """Answer the next `count` sends (to `to`, if given) with error `code`, once `after`
         sends have passed (the middle of a split reply)."""
         with self._lock:
@@ -320,10 +344,12 @@ class FakeWhatsAppAPI:
         if headers.get("authorization") != f"Bearer {self.token}":
             raise GraphError(190, "Invalid OAuth access token", status=401)
         parts = path.strip("/").split("/")
-        if len(parts) != 3 or parts[0] != VERSION or parts[2] != "messages":
+        if len(parts) != 3 or parts[0] != VERSION or parts[2] not in ("messages", "media"):
             raise GraphError(100, f"Unknown path components: {path}")
         if parts[1] != self.phone_number_id:
             raise GraphError(100, f"Object with ID '{parts[1]}' does not exist")
+        if parts[2] == "media":
+            return self._upload(headers, raw)
         try:
             data = json.loads(raw)
         except ValueError:
@@ -337,6 +363,8 @@ class FakeWhatsAppAPI:
         {"text": _check_text, "interactive": _check_interactive}.get(kind, _no_check)(data)
         if kind == "template":
             self._check_template(data)
+        elif kind == "image":
+            self._check_image(data)
         elif kind not in ("text", "interactive"):
             raise GraphError(131009, f"message type {kind} is not modelled by the fake")
         with self._lock:
@@ -373,6 +401,51 @@ class FakeWhatsAppAPI:
             "messages": [{"id": wamid}],
         }
 
+    def _upload(self, headers: dict[str, str], raw: bytes) -> tuple[int, JsonDict]:
+        """`/media`: a multipart form, checked as the Cloud API checks an image upload."""
+        content_type = headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
+            raise GraphError(100, "media must be uploaded as multipart/form-data")
+        form = BytesParser(policy=HTTP_POLICY).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields: dict[str, tuple[str | None, bytes]] = {}
+        for part in form.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                fields[name] = (part.get_filename(), payload)
+        if fields.get("messaging_product", (None, b""))[1] != b"whatsapp":
+            raise GraphError(100, "messaging_product is required and must be whatsapp")
+        mime = fields.get("type", (None, b""))[1].decode()
+        if mime not in IMAGE_TYPES:
+            raise GraphError(131053, f"media type {mime or '(none)'} is not modelled by the fake")
+        filename, content = fields.get("file", (None, b""))
+        if not content:
+            raise GraphError(100, "file is required")
+        if len(content) > MAX_IMAGE_BYTES:
+            raise GraphError(131053, f"an image is at most 5 MB; this one is {len(content)} bytes")
+        if not content.startswith(IMAGE_TYPES[mime]):
+            raise GraphError(131053, f"the file is not a {mime} image")
+        with self._lock:
+            media_id = f"{next(self._ids) + 900000000000000}"
+            self.media[media_id] = Uploaded(mime, filename or "", content)
+        return 200, {"id": media_id}
+
+    def _check_image(self, data: JsonDict) -> None:
+        image = data.get("image") or {}
+        if ("id" in image) == ("link" in image):
+            raise GraphError(100, "image needs exactly one of id and link")
+        if "id" in image and str(image["id"]) not in self.media:
+            raise GraphError(100, f"media {image['id']} was not uploaded to this number")
+        caption = image.get("caption")
+        if caption is not None and len(str(caption)) > MAX_CAPTION:
+            raise GraphError(100, f"caption is {len(str(caption))} characters; at most 1024")
+
+    def image_of(self, sent: SentMessage) -> Uploaded:
+        """The uploaded file an image message showed."""
+        return self.media[str(sent.body["image"]["id"])]
+
     def _check_template(self, data: JsonDict) -> None:
         template = data.get("template") or {}
         key = (template.get("name"), (template.get("language") or {}).get("code"))
@@ -404,8 +477,12 @@ class FakeWhatsAppAPI:
                     status, body = fake._accept(self.path, headers, raw)
                 except GraphError as exc:
                     status, body = exc.status, exc.body()
+                    try:
+                        sent = json.loads(raw) if raw else {}
+                    except ValueError:  # a multipart upload
+                        sent = {"upload": len(raw)}
                     with fake._lock:
-                        fake.refused.append((exc.code, json.loads(raw or b"{}") if raw else {}))
+                        fake.refused.append((exc.code, sent))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import phonenumbers
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
-from bot.channels.whatsapp.settings import WhatsAppSettings
+from bot.channels.whatsapp.settings import WhatsAppConfig, WhatsAppSettings
 from bot.domain.channels import ChannelTraits, SendLimits
 from bot.messages.reply import Reply
 
@@ -96,4 +96,5 @@ PLUGIN = ChannelPlugin(
     link_instructions=_link_instructions,
     render=_render,
     send_limits=LIMITS,
+    config=WhatsAppConfig,
 )

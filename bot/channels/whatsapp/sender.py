@@ -16,6 +16,9 @@
   short transaction, so a retry after a rate limit in the middle, or a restart, sends only the
   rest. The one window left is a crash between Meta accepting a part and that write: that
   part goes again (delivery is at least once, bot/delivery/worker.py).
+- **Charts.** A reply's chart (a report's) is drawn as a PNG, uploaded to the number's media
+  (`/media`) and sent as an image message captioned with its title, after the text with the
+  numbers; it counts as the reply's last part.
 - Edits (cards updated in place, erasure's edits of delivered messages): the Cloud API
   cannot edit a sent message, so these are logged and marked done without a send.
 """
@@ -34,9 +37,11 @@ from bot.bootstrap import Hirebot
 from bot.channels.whatsapp.client import make_client
 from bot.channels.whatsapp.pacing import Pacer
 from bot.channels.whatsapp.plugin import NAME
-from bot.channels.whatsapp.render import Part, merged, render
-from bot.channels.whatsapp.settings import WhatsAppSettings
+from bot.channels.whatsapp.render import Part, merged, neutralise, render
+from bot.channels.whatsapp.settings import Purpose, WhatsAppConfig, WhatsAppSettings
 from bot.delivery.sender import DeliveryError, OutgoingMessage
+from bot.messages import charts
+from bot.messages.reply import Chart, Reply
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,9 @@ REINVITE_AFTER = timedelta(hours=24)
 WAIT_FOR_ANSWER = 6 * 3600.0  # seconds a row waits for the person to open the window
 NUMBER_RETRY = 1.0
 BATCH_ROWS = 10
+PNG = "image/png"
+MAX_CAPTION = 1024  # an image's caption
+REMINDER_ACTIONS = frozenset({"feedback_snooze", "feedback_absent"})
 
 # Meta's error codes, by what the delivery worker should do about them.
 RETRY_LATER = (wa_errors.ThrottlingError, wa_errors.ServiceUnavailable, wa_errors.UnknownError)
@@ -64,6 +72,23 @@ UNREACHABLE_CODES = frozenset(code for kind in UNREACHABLE for code in (kind.__e
 def window_open(last_inbound: datetime | None, now: datetime) -> bool:
     """Whether a free-form message may go now: the person wrote within the last 24 hours."""
     return last_inbound is not None and now - last_inbound < WINDOW - WINDOW_MARGIN
+
+
+def cut_caption(text: str) -> str:
+    return text if len(text) <= MAX_CAPTION else text[: MAX_CAPTION - 1] + "…"
+
+
+def purpose_of(reply: Reply) -> Purpose:
+    """Which template invites the person to what waits: a feedback reminder (its Snooze and
+    I-didn't-attend choices), a prompt (a question, or choices to make), or else news (a
+    digest, a card, a notice)."""
+    if any(a.id in REMINDER_ACTIONS for a in reply.actions):
+        return "reminder"
+    if reply.kind == "card":
+        return "digest"
+    if reply.asks is not None or reply.actions:
+        return "prompt"
+    return "digest"
 
 
 def invitation_params(name: str) -> list[dict[str, object]]:
@@ -86,6 +111,7 @@ class WhatsAppSender:
     def __init__(self, hirebot: Hirebot, client: WhatsApp | None = None) -> None:
         self.hirebot = hirebot
         self.settings = hirebot.env.channel_settings(WhatsAppSettings)
+        self.templates = hirebot.config.channel_config(NAME, WhatsAppConfig)
         self.client = client or make_client(self.settings)
         self.pacer = Pacer(
             hirebot.clock,
@@ -104,15 +130,21 @@ class WhatsAppSender:
         if already:
             return ref
         parts, batched = self._parts(message, to)
-        if done >= len(parts):  # every part went before a restart; only the record was left
+        chart = message.reply.chart
+        total = len(parts) + (1 if chart is not None else 0)  # the picture goes last
+        if done >= total:  # every part went before a restart; only the record was left
             return ref or None
-        self._require_window(to)
-        wait = self.pacer.reserve(to, len(parts) - done)
+        self._require_window(to, message.reply)
+        wait = self.pacer.reserve(to, total - done)
         if wait > 0:
             raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
-        for index, part in enumerate(parts[done:], start=done):
-            ref = self._post(to, part)
-            if len(parts) > 1:
+        for index in range(done, total):
+            if index < len(parts):
+                ref = self._post(to, parts[index])
+            else:
+                assert chart is not None
+                ref = self._post_chart(to, chart)
+            if total > 1:
                 self._note_part(message.id, index + 1, ref)
         if batched:
             self._mark_batched(batched, ref or "")
@@ -120,7 +152,7 @@ class WhatsAppSender:
 
     # The window ------------------------------------------------------------------------------
 
-    def _require_window(self, to: str) -> None:
+    def _require_window(self, to: str, reply: Reply) -> None:
         now = self.hirebot.clock.now()
         with self.hirebot.uow() as uow:
             contact = uow.contacts.find(NAME, to)
@@ -135,7 +167,7 @@ class WhatsAppSender:
                     f"(invited {invited:%Y-%m-%d %H:%M} UTC)",
                     retry_after=WAIT_FOR_ANSWER,
                 )
-        self._invite(to)
+        self._invite(to, purpose_of(reply))
         with self.hirebot.uow() as uow:
             uow.contacts.invited(NAME, to, now)
             uow.commit()
@@ -144,8 +176,9 @@ class WhatsAppSender:
             retry_after=WAIT_FOR_ANSWER,
         )
 
-    def _invite(self, to: str) -> None:
-        """The approved template that asks the person to open the conversation."""
+    def _invite(self, to: str, purpose: Purpose) -> None:
+        """The approved template for what waits, asking the person to open the conversation."""
+        template, language = self.templates.template(purpose, self.settings)
         name = self._first_name(to)
         wait = self.pacer.reserve(to)
         if wait > 0:
@@ -153,8 +186,8 @@ class WhatsAppSender:
         try:
             self.client.send_template(
                 to=to,  # pywa sends +digits as `to`, a user id as `recipient`
-                name=self.settings.template,
-                language=TemplateLanguage(self.settings.template_language),
+                name=template,
+                language=TemplateLanguage(language),
                 params=invitation_params(name),
             )
         except wa_errors.WhatsAppError as exc:
@@ -191,7 +224,12 @@ class WhatsAppSender:
 
     def _parts(self, message: OutgoingMessage, to: str) -> tuple[list[Part], list[int]]:
         parts = render(message.reply)
-        if message.kind != "message" or len(parts) != 1 or parts[0].choices is not None:
+        if (
+            message.kind != "message"
+            or len(parts) != 1
+            or parts[0].choices is not None
+            or message.reply.chart is not None
+        ):
             return parts, []
         with self.hirebot.uow() as uow:
             later = uow.outbox.open_after(NAME, message.destination, message.id, BATCH_ROWS)
@@ -199,6 +237,8 @@ class WhatsAppSender:
         replies, ids = [message.reply], []
         for row in rows:
             reply = reply_of(row)
+            if reply.chart is not None:  # a picture goes with its own message
+                break
             candidate = merged([*replies, reply])
             if candidate is None:
                 break
@@ -223,6 +263,25 @@ class WhatsAppSender:
                 text=part.text,
                 buttons=part.choices,
                 preview_url=False,
+            )
+        except wa_errors.WhatsAppError as exc:
+            raise self._error(to, exc) from exc
+        except httpx.HTTPError as exc:
+            raise DeliveryError(f"network: {exc}") from exc
+        return str(sent.id)
+
+    def _post_chart(self, to: str, chart: Chart) -> str:
+        """The chart drawn as a PNG, uploaded to the number's media, and sent as an image
+        captioned with its title (the numbers went as text before it)."""
+        try:
+            media = self.client.upload_media(
+                media=charts.png(chart),
+                mime_type=PNG,
+                filename=chart.filename,
+                media_type="image",
+            )
+            sent = self.client.send_image(
+                to=to, image=media, caption=cut_caption(neutralise(chart.title))
             )
         except wa_errors.WhatsAppError as exc:
             raise self._error(to, exc) from exc
