@@ -1,7 +1,7 @@
 """role followers, and the parts of a split reply already sent
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-01 15:20:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 from storage.types import UTCDateTime
 
-revision: str = "0018"
-down_revision: str | None = "0017"
+revision: str = "0019"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
