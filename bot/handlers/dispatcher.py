@@ -21,7 +21,14 @@ from bot.domain.errors import FieldErrors, NotFound, UserError
 from bot.domain.user_directory import UserDirectory
 from bot.flows.engine import FlowEngine
 from bot.handlers import linking
-from bot.handlers.inbound import ActionEvent, Inbound, Outcome, actor_for, new_correlation_id
+from bot.handlers.inbound import (
+    FIRST_DELIVERY,
+    ActionEvent,
+    Inbound,
+    Outcome,
+    actor_for,
+    new_correlation_id,
+)
 from bot.handlers.parsing import CommandLine
 from bot.handlers.registry import CommandSet
 from bot.logging_setup import correlation, current_correlation
@@ -29,6 +36,7 @@ from bot.messages.reply import Field, Reply, error
 from bot.services import audit, outbox
 from bot.services.catalog_source import CatalogSource, Directory
 from bot.services.context import Actor, Context
+from bot.services.directory_cache import DirectoryCache
 from storage.unit_of_work import UnitOfWork
 
 # The door's shapes live in bot/handlers/inbound.py; channels import them from here.
@@ -64,6 +72,9 @@ class Dispatcher:
         # each event, rebuilt after a commit that changed people or roles; `directory` checks
         # such a change before it commits (services/catalog_source.py).
         self.source: CatalogSource | None = None
+        # Who is behind each channel address, for the source's generation (no statement for
+        # a speaker seen before; services/directory_cache.py).
+        self.speakers = DirectoryCache()
         self.directory: Directory | None = None
         # The user directories of the channels the server runs (set by the wiring).
         self.user_directories: dict[str, UserDirectory] = {}
@@ -101,7 +112,7 @@ class Dispatcher:
 
     def _handle(self, inbound: Inbound, cid: str) -> Outcome:
         with self.uow_factory() as uow:
-            if inbound.dedup_key and uow.audit.seen(inbound.dedup_key):
+            if inbound.dedup_key and not FIRST_DELIVERY.get() and uow.audit.seen(inbound.dedup_key):
                 log.info("duplicate delivery %s ignored", inbound.dedup_key)
                 return Outcome(cid, duplicate=True)
             if self.source is not None:  # another process may have changed people or roles
@@ -181,7 +192,10 @@ class Dispatcher:
         return found.group(1) if found else None
 
     def _resolve(self, uow: UnitOfWork, inbound: Inbound) -> Actor:
-        return actor_for(uow, self.catalog, inbound.channel, inbound.user_ref)
+        generation = self.source.generation if self.source is not None else None
+        return actor_for(
+            uow, self.catalog, inbound.channel, inbound.user_ref, self.speakers, generation
+        )
 
     def _run(self, ctx: Context, inbound: Inbound) -> list[Reply]:
         if ctx.actor.person is None:

@@ -8,13 +8,22 @@ hirebot does not know yet) shares them without importing the dispatcher back.
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from bot.domain.catalog import Catalog
 from bot.messages.reply import Reply
 from bot.services import people
 from bot.services.context import Actor
+from bot.services.directory_cache import DirectoryCache
 from storage.unit_of_work import UnitOfWork
+
+# True while the inbox hands over an event it claimed for the first time. Its platform key was
+# checked once already, at the door (one INSERT that skips a redelivery), so the dispatcher
+# does not look the dedup key up in the audit log again for it; should the same key come
+# round anyway, the audit log's unique key refuses the second record and the whole handling
+# is rolled back as a duplicate. A retried event (attempt 2 or later) is looked up as before.
+FIRST_DELIVERY: ContextVar[bool] = ContextVar("hirebot_first_delivery", default=False)
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,23 @@ def new_correlation_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
-def actor_for(uow: UnitOfWork, catalog: Catalog, channel: str, user_ref: str) -> Actor:
-    """Who is speaking: the team member behind the channel identity, or a stranger."""
-    row = people.resolve(uow, catalog, channel, user_ref)
-    spec = catalog.people.get(row.key) if row is not None else None
-    if row is None or spec is None:
+def actor_for(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    channel: str,
+    user_ref: str,
+    speakers: DirectoryCache | None = None,
+    generation: int | None = None,
+) -> Actor:
+    """Who is speaking: the team member behind the channel identity, or a stranger; from
+    `speakers` when given with the catalog generation the event is handled at."""
+    if speakers is not None and generation is not None:
+        found = speakers.speaker(uow, catalog, generation, channel, user_ref)
+        person_id, key = (found.person_id, found.key) if found else (None, None)
+    else:
+        row = people.resolve(uow, catalog, channel, user_ref)
+        person_id, key = (row.id, row.key) if row else (None, None)
+    spec = catalog.people.get(key) if key is not None else None
+    if person_id is None or spec is None:
         return Actor(channel=channel, ref=user_ref)
-    return Actor(channel=channel, ref=user_ref, person_id=row.id, person=spec)
+    return Actor(channel=channel, ref=user_ref, person_id=person_id, person=spec)

@@ -80,6 +80,9 @@ def _start(
         if code:
             try:
                 person = linking.redeem(ctx, code, channel=channel, user_ref=user_ref)
+                # Who holds an address changed: every process's speaker cache starts over
+                # (services/directory_cache.py), this one's at its next event.
+                uow.catalog_generation.bump()
                 spec = dispatcher.catalog.people[person.key]
                 roles = ", ".join(sorted(r.value for r in spec.roles))
                 reply = success(

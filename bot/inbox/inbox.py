@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.handlers.inbound import new_correlation_id
+from bot.handlers.inbound import FIRST_DELIVERY, new_correlation_id
 from bot.logging_setup import correlation
 from bot.runtime.group_commit import GroupCommit
 from bot.runtime.work import Claimed, Keeping, RetryPolicy, WorkQueue
@@ -170,7 +170,13 @@ class Inbox:
         processor = self.processors.get(event.data.channel)
         if processor is None:
             raise LookupError(f"no {event.data.channel} channel is served here")
-        processor(event.data.payload)
+        # Claimed for the first time: the door already skipped any redelivery of its key, so
+        # the dispatcher's own look-up of it is spared (bot/handlers/inbound.py).
+        first = FIRST_DELIVERY.set(event.attempts == 1)
+        try:
+            processor(event.data.payload)
+        finally:
+            FIRST_DELIVERY.reset(first)
 
     def _claim(self) -> list[Claimed[Event]]:
         return self.queue.claim()

@@ -4,6 +4,7 @@ promises: no reply part is read only to be thrown away, and the answers stay the
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from bot.bootstrap import Hirebot
+from bot.bootstrap import Hirebot, bootstrap
+from bot.clock import FrozenClock
+from bot.config import HirebotConfig
 from tests.conftest import ROOT
 from tests.helpers import only, say
 
@@ -88,3 +91,40 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     unused, used = done.stdout.strip().splitlines()[-2:]
     assert unused == "[]"
     assert used == "['slack_sdk', 'telegram']"  # the channels were built
+
+
+def people_lookups(seen: list[str]) -> int:
+    """Statements that find who is behind an address (a console name is a person's key)."""
+    return sum(
+        1
+        for s in seen
+        if s.startswith("SELECT")
+        and (re.search(r'WHERE people\."?key"? =', s) or "JOIN person_identities" in s)
+    )
+
+
+def test_a_speaker_is_looked_up_once_per_catalog_generation(app: Hirebot) -> None:
+    say(app, "whoami")
+    with statements(app.engine) as seen:
+        assert only(say(app, "whoami")).kind == "info"
+    assert people_lookups(seen) == 0  # remembered
+    assert only(say(app, "people add Zara Hussain roles=interviewer")).kind == "success"
+    with statements(app.engine) as seen:
+        say(app, "whoami")
+    assert people_lookups(seen) == 1  # the directory changed: looked up again
+    assert only(say(app, "people remove hina")).kind == "success"
+    assert "I don't know you yet" in only(say(app, "whoami", who="hina")).text
+
+
+def test_a_person_removed_in_another_process_is_refused_at_their_next_event(
+    app: Hirebot, database_url: str, shipped_config: HirebotConfig, clock: FrozenClock
+) -> None:
+    other = bootstrap(
+        config=shipped_config, database_url=database_url, clock=clock, channels=("console",)
+    )
+    try:
+        assert "Hina Baig" in only(say(app, "whoami", who="hina")).plain_text()  # remembered
+        assert only(say(other, "people remove hina")).kind == "success"
+        assert "I don't know you yet" in only(say(app, "whoami", who="hina")).text
+    finally:
+        other.close()

@@ -60,3 +60,16 @@ def test_a_code_posted_in_a_channel_links_nobody(slack: Slack) -> None:
         stored = [str(e.summary) + str(e.payload) for e in uow.session.scalars(select(AuditEvent))]
     assert stored  # the attempt is recorded…
     assert not [row for row in stored if code in row]  # …without the code
+
+
+def test_an_account_replaced_by_a_new_link_no_longer_speaks_for_the_person(slack: Slack) -> None:
+    answer = dm(slack, f"start {issue(slack, 'lucas')}")
+    assert "Linked: this slack account is now Lucas" in answer
+    assert "Lucas Meyer" in dm(slack, "whoami")  # known now, and remembered
+    # lucas links a second account, in its own DM: it replaces the first one
+    code = issue(slack, "lucas")
+    event = {"type": "message", "channel_type": "im", "user": "U0LUCASNW", "channel": "D0LUCAS02"}
+    assert slack.event({**event, "text": f"start {code}", "ts": "1.0"}).status_code == 200
+    slack.deliver()
+    assert "Linked: this slack account is now Lucas" in text_of(slack.posted("D0LUCAS02")[-1])
+    assert "I don't know you yet" in dm(slack, "whoami")
