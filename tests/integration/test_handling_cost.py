@@ -58,8 +58,9 @@ def test_add_answers_with_the_cards_buttons_without_reading_the_details(app: Hir
 def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     app: Hirebot, database_url: str
 ) -> None:
-    """A second start, Slack and Telegram on: no migration machinery (the schema is at head),
-    no tracker SDK without its credentials, no chart library before the first chart."""
+    """A second start, Slack, Telegram and WhatsApp on: no migration machinery (the schema
+    is at head), no tracker SDK without its credentials, no chart library before the first
+    chart."""
     probe = (
         "import sys\n"
         "from bot.bootstrap import bootstrap\n"
@@ -69,7 +70,7 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
         "    env=Environment())\n"
         "build_server(hirebot, scheduler=False)\n"
         "print(sorted(m for m in ('alembic', 'asana', 'jira', 'matplotlib') if m in sys.modules))\n"
-        "print(sorted(m for m in ('slack_sdk', 'telegram') if m in sys.modules))\n"
+        "print(sorted(m for m in ('pywa', 'slack_sdk', 'telegram') if m in sys.modules))\n"
     )
     env = {
         **os.environ,
@@ -78,6 +79,11 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
         "TELEGRAM_BOT_TOKEN": "123:abc",
         "TELEGRAM_API_URL": "http://127.0.0.1:9/bot",
+        "WHATSAPP_TOKEN": "test-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "1000",
+        "WHATSAPP_APP_SECRET": "app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "verify",
+        "WHATSAPP_API_URL": "http://127.0.0.1:9/",
     }
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -90,7 +96,7 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     assert done.returncode == 0, done.stderr[-2000:]
     unused, used = done.stdout.strip().splitlines()[-2:]
     assert unused == "[]"
-    assert used == "['slack_sdk', 'telegram']"  # the channels were built
+    assert used == "['pywa', 'slack_sdk', 'telegram']"  # the channels were built
 
 
 def people_lookups(seen: list[str]) -> int:

@@ -18,7 +18,8 @@
   part goes again (delivery is at least once, bot/delivery/worker.py).
 - **Charts.** A reply's chart (a report's) is drawn as a PNG, uploaded to the number's media
   (`/media`) and sent as an image message captioned with its title, after the text with the
-  numbers; it counts as the reply's last part.
+  numbers; it counts as the reply's last part. The chart module (matplotlib) is imported by
+  the first chart, not at start-up (it was over a third of `hirebot serve`'s start).
 - Edits (cards updated in place, erasure's edits of delivered messages): the Cloud API
   cannot edit a sent message, so these are logged and marked done without a send.
 """
@@ -40,7 +41,6 @@ from bot.channels.whatsapp.plugin import NAME
 from bot.channels.whatsapp.render import Part, merged, neutralise, render
 from bot.channels.whatsapp.settings import Purpose, WhatsAppConfig, WhatsAppSettings
 from bot.delivery.sender import DeliveryError, OutgoingMessage
-from bot.messages import charts
 from bot.messages.reply import Chart, Reply
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
 
@@ -273,6 +273,8 @@ class WhatsAppSender:
     def _post_chart(self, to: str, chart: Chart) -> str:
         """The chart drawn as a PNG, uploaded to the number's media, and sent as an image
         captioned with its title (the numbers went as text before it)."""
+        from bot.messages import charts  # matplotlib: loaded when first needed
+
         try:
             media = self.client.upload_media(
                 media=charts.png(chart),
