@@ -123,8 +123,32 @@ class Inbox:
         """Record one event; False if this key was already received (a redelivery). The
         correlation id (minted here unless the door already has one) stays with the event and
         is bound in the logs while it is handled."""
+        values = self._values(channel, key, lane, payload, correlation_id)
+        return self._received(self._writer.submit(values), values)
+
+    async def receive_async(
+        self,
+        channel: str,
+        key: str,
+        lane: str,
+        payload: dict[str, Any],
+        *,
+        correlation_id: str | None = None,
+    ) -> bool:
+        """`receive` for a door on the event loop: the write is awaited, no thread waits."""
+        values = self._values(channel, key, lane, payload, correlation_id)
+        return self._received(await self._writer.submit_async(values), values)
+
+    def _values(
+        self,
+        channel: str,
+        key: str,
+        lane: str,
+        payload: dict[str, Any],
+        correlation_id: str | None,
+    ) -> dict[str, Any]:
         now = self.clock.now()
-        values = {
+        return {
             "received_at": now,
             "channel": channel,
             "key": key[:200],
@@ -135,7 +159,9 @@ class Inbox:
             "next_attempt_at": now,
             "correlation_id": (correlation_id or new_correlation_id())[:32],
         }
-        new = self._writer.submit(values)
+
+    def _received(self, new: bool, values: dict[str, Any]) -> bool:
+        key = values["key"]
         log.debug("inbound %s recorded as %s", key, values["correlation_id"])
         if new:
             for callback in self.on_receive:

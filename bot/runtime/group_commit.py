@@ -8,16 +8,18 @@ and one commit. Under load a commit serves tens of requests; alone, a request wa
 own write. The one implementation, used by the inbox's `receive` and a channel's inline marks.
 
 No library does this for SQLAlchemy (a connection pool batches nothing); it is a condition
-variable, a list and a thread that ends when idle.
+variable, a list and a thread that ends when idle. `submit_async` is the same for a caller on an
+event loop (a channel's door): it awaits the commit without holding a thread of the pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class _Slot(Generic[T, R]):
     done: threading.Event = field(default_factory=threading.Event)
     result: R | None = None
     error: Exception | None = None
+    settled: Callable[[], object] | None = None  # an async caller's wake-up, from the writer
 
 
 class GroupCommit(Generic[T, R]):
@@ -56,6 +59,24 @@ class GroupCommit(Generic[T, R]):
     def submit(self, item: T) -> R:
         """Blocks until the item is committed; its result, or its write's error raised."""
         slot: _Slot[T, R] = _Slot(item)
+        self._enqueue(slot)
+        slot.done.wait()
+        if slot.error is not None:
+            raise slot.error
+        return slot.result  # type: ignore[return-value]  # set with done, unless error
+
+    async def submit_async(self, item: T) -> R:
+        """As `submit`, awaited on the caller's event loop, which the writer calls back."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        slot: _Slot[T, R] = _Slot(item, settled=lambda: loop.call_soon_threadsafe(_resolve, future))
+        self._enqueue(slot)
+        await future
+        if slot.error is not None:
+            raise slot.error
+        return slot.result  # type: ignore[return-value]  # set when settled, unless error
+
+    def _enqueue(self, slot: _Slot[T, R]) -> None:
         with self._cond:
             self._queue.append(slot)
             if not self._running:
@@ -63,10 +84,6 @@ class GroupCommit(Generic[T, R]):
                 threading.Thread(target=self._run, name=self.name, daemon=True).start()
             else:
                 self._cond.notify()
-        slot.done.wait()
-        if slot.error is not None:
-            raise slot.error
-        return slot.result  # type: ignore[return-value]  # set with done, unless error
 
     def _run(self) -> None:
         while True:
@@ -87,8 +104,19 @@ class GroupCommit(Generic[T, R]):
                     self._write([slot])
                 return
             batch[0].error = exc
-            batch[0].done.set()
+            _settle(batch[0])
             return
         for slot, result in zip(batch, results, strict=True):
             slot.result = result
-            slot.done.set()
+            _settle(slot)
+
+
+def _settle(slot: _Slot[Any, Any]) -> None:
+    slot.done.set()
+    if slot.settled is not None:
+        slot.settled()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

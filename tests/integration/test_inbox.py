@@ -3,6 +3,7 @@ shared between replicas without double handling, and kept across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import StatementError
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
@@ -225,6 +227,31 @@ def test_concurrent_receipts_share_a_commit_and_each_learns_if_it_was_new(app: H
     assert sum(results.values()) == 49  # ev-1 … ev-49 once each; ev-0 was there before
     assert len(rows(app)) == 50
     assert len(inserts) == 2  # the first receipt alone, then the 59 that queued behind it
+
+
+def test_receipts_awaited_on_an_event_loop_are_written_together_and_fail_alone(
+    app: Hirebot,
+) -> None:
+    """`receive_async` (the Slack door's, on the server's event loop): the same group commit
+    without a thread waiting; each caller learns whether its event was new, and an event that
+    cannot be written fails only its own caller."""
+    app.inbox.receive("chat", "ev-0", "lane", {"n": 0})
+    woken: list[bool] = []
+    app.inbox.on_receive.append(lambda: woken.append(True))
+
+    async def receive_all() -> list[bool | BaseException]:
+        receipts = [
+            app.inbox.receive_async("chat", f"ev-{n % 5}", "lane", {"n": n}) for n in range(20)
+        ]
+        unwritable = app.inbox.receive_async("chat", "ev-bad", "lane", {"n": object()})
+        return await asyncio.gather(*receipts, unwritable, return_exceptions=True)
+
+    *results, bad = asyncio.run(receive_all())
+    assert isinstance(bad, StatementError | TypeError)  # not JSON: refused, this one only
+    assert results.count(True) == 4  # ev-1 … ev-4 once each; ev-0 was there before
+    assert results.count(False) == 16
+    assert len(woken) == 4
+    assert sorted(rows(app)) == [f"ev-{n}" for n in range(5)]
 
 
 def test_the_correlation_id_minted_at_the_door_is_kept_and_bound_while_handling(

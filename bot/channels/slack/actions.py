@@ -51,6 +51,36 @@ def _modal_for(action: dict[str, Any], channel: str) -> dict[str, Any] | None:
     return modals.action_input(action_id, value, title=title, prompt=prompt, channel=channel)
 
 
+def click_inbound(body: dict[str, Any]) -> Inbound:
+    """The core's view of a click on a button whose action opens no modal."""
+    action = (body.get("actions") or [{}])[0]
+    user = str((body.get("user") or {}).get("id") or "")
+    channel = str((body.get("channel") or {}).get("id") or "")
+    trigger_id = str(body.get("trigger_id") or "")
+    key = trigger_id or f"{action.get('action_ts')}:{user}"
+    return Inbound(
+        channel=CHANNEL,
+        user_ref=user,
+        conversation=channel or user,
+        action=ActionEvent(
+            render.core_action(str(action.get("action_id") or "")),
+            str(action.get("value") or ""),
+        ),
+        dedup_key=f"slack:act:{key}",
+        shared_conversation=bool(channel) and not is_direct(channel),
+        deliver_inline=bool(body.get("response_url")),
+    )
+
+
+def modal_for_click(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The modal a click opens (its action needs typed input or a form), or None."""
+    actions = body.get("actions") or []
+    if not actions:
+        return None
+    channel = str((body.get("channel") or {}).get("id") or "")
+    return _modal_for(actions[0], channel)
+
+
 def register(app: App, bridge: Bridge) -> None:
     @app.block_action(re.compile(r".+"))
     def click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -60,10 +90,8 @@ def register(app: App, bridge: Bridge) -> None:
         if not actions:
             return
         action = actions[0]
-        user = str((body.get("user") or {}).get("id") or "")
-        channel = str((body.get("channel") or {}).get("id") or "")
         trigger_id = str(body.get("trigger_id") or "")
-        view = _modal_for(action, channel)
+        view = modal_for_click(body)
         if view is not None:
             try:
                 client.views_open(trigger_id=trigger_id, view=view)
@@ -76,21 +104,8 @@ def register(app: App, bridge: Bridge) -> None:
                     )
             return
         response_url = str(body.get("response_url") or "")
-        key = trigger_id or f"{action.get('action_ts')}:{user}"
-        inbound = Inbound(
-            channel=CHANNEL,
-            user_ref=user,
-            conversation=channel or user,
-            action=ActionEvent(
-                render.core_action(str(action.get("action_id") or "")),
-                str(action.get("value") or ""),
-            ),
-            dedup_key=f"slack:act:{key}",
-            shared_conversation=bool(channel) and not is_direct(channel),
-            deliver_inline=bool(response_url),
-        )
         try:
-            bridge.receive(inbound, response_url)
+            bridge.receive(click_inbound(body), response_url)
         except Exception:  # the database is down: tell the clicker rather than drop the click
             log.exception("a click could not be recorded")
             if response_url:

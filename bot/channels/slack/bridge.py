@@ -66,18 +66,30 @@ class Bridge:
     def receive(self, inbound: Inbound, response_url: str = "") -> bool:
         """Record the event for the inbox loop; False if Slack delivered it before. Its
         correlation id is minted here, at the door, and stays with it."""
+        cid, key, lane, payload = self._recorded(inbound, response_url)
+        with correlation(cid):
+            return self.hirebot.inbox.receive(CHANNEL, key, lane, payload, correlation_id=cid)
+
+    async def receive_async(self, inbound: Inbound, response_url: str = "") -> bool:
+        """`receive` from the event loop (door.py): the inbox's write is awaited."""
+        cid, key, lane, payload = self._recorded(inbound, response_url)
+        with correlation(cid):
+            return await self.hirebot.inbox.receive_async(
+                CHANNEL, key, lane, payload, correlation_id=cid
+            )
+
+    def _recorded(
+        self, inbound: Inbound, response_url: str
+    ) -> tuple[str, str, str, dict[str, Any]]:
+        """(correlation id, key, lane, payload) of the inbox row for this event."""
         cid = inbound.correlation_id or new_correlation_id()
         inbound = dataclasses.replace(inbound, correlation_id=cid)
-        key = inbound.dedup_key or f"slack:{cid}"
         payload = {
             "inbound": inbound_codec.dump(inbound),
             "response_url": response_url,
             "received_at": self.hirebot.clock.now().isoformat(),
         }
-        with correlation(cid):
-            return self.hirebot.inbox.receive(
-                CHANNEL, key, f"slack:{inbound.user_ref}", payload, correlation_id=cid
-            )
+        return cid, inbound.dedup_key or f"slack:{cid}", f"slack:{inbound.user_ref}", payload
 
     def receive_user_change(self, user: str, timezone: str, event_id: str) -> bool:
         """Record that a user's profile changed (their id and timezone only)."""

@@ -40,14 +40,37 @@ def open_add_form(client: WebClient, bridge: Bridge, trigger_id: str, channel: s
     return None
 
 
+def opens_form(command: dict[str, Any]) -> bool:
+    """A bare `/hire add` opens the add-applicant modal (inside the request: its trigger_id
+    expires in 3 s) rather than being recorded."""
+    text = str(command.get("text") or "")
+    return text.strip().lower() == "add" and bool(command.get("trigger_id"))
+
+
+def command_inbound(command: dict[str, Any]) -> Inbound:
+    """The core's view of a `/hire` command (any but the one that opens a form)."""
+    text = str(command.get("text") or "")
+    channel = str(command.get("channel_id") or "")
+    trigger_id = str(command.get("trigger_id") or "")
+    return Inbound(
+        channel=CHANNEL,
+        user_ref=str(command.get("user_id") or ""),
+        conversation=channel,
+        # "/…" is always a command, never an answer to a guided flow.
+        text=f"{COMMAND} {text}" if text.strip() else "/help",
+        dedup_key=f"slack:cmd:{trigger_id}" if trigger_id else None,
+        shared_conversation=not is_direct(channel),
+        deliver_inline=True,
+    )
+
+
 def register(app: App, bridge: Bridge) -> None:
     @app.command(COMMAND)
     def hire(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         """Translates, records and acks; the inbox loop answers through the response_url."""
-        text = str(command.get("text") or "")
-        channel = str(command.get("channel_id") or "")
-        trigger_id = str(command.get("trigger_id") or "")
-        if text.strip().lower() == "add" and trigger_id:
+        if opens_form(command):
+            channel = str(command.get("channel_id") or "")
+            trigger_id = str(command.get("trigger_id") or "")
             problem = open_add_form(client, bridge, trigger_id, channel)
             if problem:
                 # hirebot's own hint, whose `code` is meant as such (no user text in it)
@@ -55,16 +78,7 @@ def register(app: App, bridge: Bridge) -> None:
             else:
                 ack()
             return
-        inbound = Inbound(
-            channel=CHANNEL,
-            user_ref=str(command.get("user_id") or ""),
-            conversation=channel,
-            # "/…" is always a command, never an answer to a guided flow.
-            text=f"{COMMAND} {text}" if text.strip() else "/help",
-            dedup_key=f"slack:cmd:{trigger_id}" if trigger_id else None,
-            shared_conversation=not is_direct(channel),
-            deliver_inline=True,
-        )
+        inbound = command_inbound(command)
         try:
             bridge.receive(inbound, str(command.get("response_url") or ""))
         except Exception:  # the database is down: say so rather than let Slack time out

@@ -1,8 +1,9 @@
 """The Slack channel inside `hirebot serve`: the HTTP endpoint, Socket Mode, and the sender.
 
 HTTP mode (SLACK_SIGNING_SECRET set): Slack posts commands, interactivity and events to
-`POST /slack/events`; Bolt verifies each signature and timestamp (bad or stale: 401, nothing
-runs). Socket Mode (SLACK_APP_TOKEN set): hirebot connects out to Slack over a WebSocket, so no
+`POST /slack/events`; each signature and timestamp is verified (bad or stale: 401, nothing
+runs), by the door for the commands and clicks it records (door.py), by Bolt for the rest.
+Socket Mode (SLACK_APP_TOKEN set): hirebot connects out to Slack over a WebSocket, so no
 public URL is needed; both can run at once.
 """
 
@@ -23,6 +24,7 @@ from bot.bootstrap import Hirebot
 from bot.channels.slack.app import build_app, web_client
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.directory import SlackDirectory
+from bot.channels.slack.door import Door
 from bot.channels.slack.identity import BotIdentity
 from bot.channels.slack.sender import SlackSender
 from bot.channels.slack.settings import SlackSettings
@@ -55,6 +57,7 @@ class SlackRuntime:
         self.bridge = Bridge(hirebot)
         self.identity = BotIdentity(self.client)
         self.app = build_app(settings, self.bridge, self.identity)
+        self.door = Door(settings.signing_secret or "", self.bridge) if self.http_enabled else None
         self.socket_mode: SocketModeHandler | None = None
         self._stop = threading.Event()
         self._connector: threading.Thread | None = None
@@ -81,9 +84,14 @@ class SlackRuntime:
         return [Route(EVENTS_PATH, self.handle, methods=["POST"])]
 
     async def handle(self, request: Request) -> Response:
-        """Bolt's Starlette conversion, with the (blocking) dispatch run off the event loop so
-        one slow request never holds up the others."""
+        """Commands and clicks that are only recorded are answered by the door (door.py);
+        the rest through Bolt's Starlette conversion, with the (blocking) dispatch run off the
+        event loop so one slow request never holds up the others."""
         body = await request.body()
+        if self.door is not None:
+            answer = await self.door.answer(request.headers, body)
+            if answer is not None:
+                return answer
         bolt_response = await run_in_threadpool(self.app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 
