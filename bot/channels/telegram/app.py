@@ -126,13 +126,18 @@ class TelegramHandlers:
     def __init__(self, hirebot: Hirebot) -> None:
         self.hirebot = hirebot
         self.dispatcher = hirebot.dispatcher
-        self.role_groups = frozenset(
-            int(chat)
-            for role in hirebot.catalog.roles.values()
-            if (chat := role.channels.get(CHANNEL)) is not None and chat.lstrip("-").isdigit()
-        )
         self.failed: set[int] = set()
         self._answering: set[asyncio.Task[None]] = set()
+
+    @property
+    def role_groups(self) -> frozenset[int]:
+        """The roles' groups as the catalog has them now: a role given a group from chat
+        (`role set KEY channel=…`) is answered there at once, without a restart."""
+        return frozenset(
+            int(chat)
+            for role in self.hirebot.catalog.roles.values()
+            if (chat := role.channels.get(CHANNEL)) is not None and chat.lstrip("-").isdigit()
+        )
 
     def command_names(self) -> list[str]:
         names = [*self.hirebot.commands.commands, *self.hirebot.commands.aliases]
