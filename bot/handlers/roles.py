@@ -187,7 +187,7 @@ def register(commands: CommandSet) -> None:
     commands.add(
         Command(
             "role",
-            USAGE,
+            "role open|close|reopen|set|scorecard|questions <key> …",
             "open, close and change roles (admins and the role's hiring manager)",
             role,
             Permission.VIEW,
