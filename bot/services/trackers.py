@@ -279,7 +279,12 @@ def _retry(ctx: Context, task: ScheduledTask, item: TrackerItem, exc: TrackerErr
     return f"retry at {until.isoformat()}: {cut(str(exc), 200)}"
 
 
-def _context(ctx: Context, item: TrackerItem, clients: Clients) -> tuple[Tracker, RoleSpec] | str:
+def _attempt(
+    ctx: Context, item: TrackerItem, clients: Clients
+) -> tuple[Tracker, RoleSpec, TrackerSpec] | str:
+    """One attempt at the item's tracker, counted: its client, the role and the role's tracker;
+    or why the task is skipped (the applicant is gone, the role tracks elsewhere now, or the
+    tracker is not configured here). What creating an item and sending its state share."""
     applicant = ctx.uow.applicants.get(item.applicant_id)
     if applicant is None:
         return "skipped: applicant gone"
@@ -290,7 +295,8 @@ def _context(ctx: Context, item: TrackerItem, clients: Clients) -> tuple[Tracker
     if client is None:
         item.last_error = f"{item.kind} is not configured in the environment"
         return f"skipped: {item.last_error} (hirebot trackers sync sends it later)"
-    return client, role
+    item.attempts += 1
+    return client, role, role.tracker
 
 
 def _new_item(ctx: Context, item: TrackerItem, role: RoleSpec) -> NewItem:
@@ -326,16 +332,14 @@ def push(clients: Clients, ctx: Context, task: ScheduledTask) -> str:
         return "skipped: item gone"
     if item.external_id is not None:
         return f"already created: {item.external_id}"
-    found = _context(ctx, item, clients)
+    found = _attempt(ctx, item, clients)
     if isinstance(found, str):
         return found
-    client, role = found
-    assert role.tracker is not None
-    item.attempts += 1
+    client, role, spec = found
     try:
-        remote = client.find(role.tracker, item.key)
+        remote = client.find(spec, item.key)
         if remote is None:
-            remote = client.create(role.tracker, _new_item(ctx, item, role))
+            remote = client.create(spec, _new_item(ctx, item, role))
     except TrackerError as exc:
         return _retry(ctx, task, item, exc)
     item.external_id, item.url = remote.external_id, remote.url
@@ -360,14 +364,12 @@ def send_state(clients: Clients, ctx: Context, task: ScheduledTask) -> str:
     item = ctx.uow.tracker_items.get(int(task.subject.split(":", 1)[1]), for_update=True)
     if item is None or item.external_id is None:
         return "skipped: not in a tracker yet"
-    found = _context(ctx, item, clients)
+    found = _attempt(ctx, item, clients)
     if isinstance(found, str):
         return found
-    client, role = found
-    assert role.tracker is not None
-    item.attempts += 1
+    client, _role, spec = found
     try:
-        client.set_done(role.tracker, item.external_id, item.state == ItemState.DONE)
+        client.set_done(spec, item.external_id, item.state == ItemState.DONE)
     except TrackerError as exc:
         return _retry(ctx, task, item, exc)
     item.last_error = ""
