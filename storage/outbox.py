@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from storage.models import CardPost, OutboxMessage
 from storage.queue import OUTBOX
@@ -66,6 +66,27 @@ class OutboxRepository(Repository[OutboxMessage]):
             .values(parts_sent=parts_sent, external_ref=external_ref),
             execution_options={"synchronize_session": False},
         )
+
+    def delete_waiting(self, ids: Sequence[int]) -> int:
+        """Delete these rows if they still wait (not claimed, not sent): answers an adapter
+        handed over and then delivered itself."""
+        return self._affected(
+            delete(OutboxMessage).where(
+                OutboxMessage.id.in_(list(ids)), OutboxMessage.status == "pending"
+            )
+        )
+
+    def set_due(self, ids: Sequence[int], due: datetime) -> None:
+        """These rows, if they still wait, due at `due`."""
+        self._affected(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == "pending")
+            .values(next_attempt_at=due)
+        )
+
+    def _affected(self, stmt: Any) -> int:
+        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def by_external_ref(self, channel: str, external_ref: str) -> OutboxMessage | None:
         """The sent message a platform's later report (a delivery receipt) names by its id."""

@@ -162,6 +162,7 @@ class Dispatcher:
             replies=replies,
             outbox_ids=ids,
             person_key=actor.person.key if actor.person else None,
+            applicant_id=ctx.applicant_id,
         )
 
     def apply(self, actor: Actor, change: Callable[[Context], T]) -> T:
@@ -252,14 +253,11 @@ class Dispatcher:
             destination = outbox.Destination(
                 inbound.channel, inbound.conversation, inbound.shared_conversation, ephemeral
             )
-            row = outbox.enqueue(
-                ctx,
-                destination,
-                reply,
-                applicant_id=ctx.applicant_id,
-                # a picture needs the channel's sender (an inline answer carries text only)
-                status="inline" if inbound.deliver_inline and reply.chart is None else "pending",
-            )
+            # a picture needs the channel's sender (an inline answer carries text only)
+            if inbound.deliver_inline and reply.chart is None:
+                outbox.answered_inline(ctx, destination, reply, applicant_id=ctx.applicant_id)
+                continue
+            row = outbox.enqueue(ctx, destination, reply, applicant_id=ctx.applicant_id)
             ctx.uow.flush()
             ids.append(row.id)
         return ids

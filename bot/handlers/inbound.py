@@ -50,11 +50,15 @@ class Inbound:
 
 @dataclass
 class Outcome:
+    """What the core answered. `outbox_ids` are the rows queued for the delivery worker; an
+    answer given inline (`Inbound.deliver_inline`) is in `replies` only, no row."""
+
     correlation_id: str
     replies: list[Reply] = field(default_factory=list)
     outbox_ids: list[int] = field(default_factory=list)
     duplicate: bool = False
     person_key: str | None = None
+    applicant_id: int | None = None  # whom the answers are about (a handed-over row's link)
 
 
 def new_correlation_id() -> str:

@@ -1,11 +1,11 @@
 """Group commit: many threads' small writes to the work queue's tables in one transaction.
 
-Every acknowledgement waits for its event to be durable, and every answer posted inline is
-marked sent. Written one by one, concurrent requests queue for SQLite's single write lock (and
-churn pooled connections), a commit each; here the calling threads hand their item to one writer
-thread and wait, and the writer writes whatever has queued up meanwhile with one `write(batch)`
-and one commit. Under load a commit serves tens of requests; alone, a request waits only for its
-own write. The one implementation, used by the inbox's `receive` and a channel's inline marks.
+Every acknowledgement waits for its event to be durable. Written one by one, concurrent requests
+queue for SQLite's single write lock (and churn pooled connections), a commit each; here the
+calling threads hand their item to one writer thread and wait, and the writer writes whatever
+has queued up meanwhile with one `write(batch)` and one commit. Under load a commit serves tens
+of requests; alone, a request waits only for its own write. The one implementation, used by
+the inbox's `receive`.
 
 No library does this for SQLAlchemy (a connection pool batches nothing); it is a condition
 variable, a list and a thread that ends when idle. `submit_async` is the same for a caller on an

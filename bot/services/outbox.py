@@ -1,6 +1,11 @@
 """The single exit for outbound messages: rows written in the caller's transaction.
 
-No channel sends anything that is not first a row here; delivery marks rows sent.
+No channel sends anything that is not first a row here, which the delivery worker sends and
+marks sent, with one exception: an answer a channel gives inside the exchange that asked
+(a response URL, a form's acknowledgement, a home view) is not a row at all (`answered_inline`):
+it is checked and recorded in the audit log like any message, and returned to the adapter in
+the `Outcome`. If the adapter cannot give it there after all, it hands it over (`hand_over`)
+as a plain row for the asker's private conversation, which the worker sends like any other.
 """
 
 from __future__ import annotations
@@ -42,10 +47,7 @@ def enqueue(
     applicant_id: int | None = None,
     status: str = "pending",
 ) -> OutboxMessage:
-    if destination.shared and destination.ephemeral_to is None and reply.has_private_data():
-        raise PrivacyViolation(
-            f"refusing to send personal data to shared {destination.channel} {destination.address}"
-        )
+    _allowed(destination, reply)
     now = (ctx.sending_clock or ctx.clock).now()
     message = OutboxMessage(
         created_at=now,
@@ -66,6 +68,29 @@ def enqueue(
     ctx.uow.outbox.add(message)
     if status == "pending":
         ctx.queued += 1
+    _record(ctx, destination, reply, kind, applicant_id)
+    return message
+
+
+def answered_inline(
+    ctx: Context, destination: Destination, reply: Reply, *, applicant_id: int | None = None
+) -> None:
+    """An answer the channel gives in the exchange that asked: checked and recorded like a
+    queued message, but no row (nothing for the delivery worker, nothing to mark sent)."""
+    _allowed(destination, reply)
+    _record(ctx, destination, reply, "message", applicant_id)
+
+
+def _allowed(destination: Destination, reply: Reply) -> None:
+    if destination.shared and destination.ephemeral_to is None and reply.has_private_data():
+        raise PrivacyViolation(
+            f"refusing to send personal data to shared {destination.channel} {destination.address}"
+        )
+
+
+def _record(
+    ctx: Context, destination: Destination, reply: Reply, kind: str, applicant_id: int | None
+) -> None:
     audit.record(
         ctx,
         direction="out",
@@ -75,43 +100,63 @@ def enqueue(
         applicant_id=applicant_id,
         payload={"destination": destination.address, "ephemeral_to": destination.ephemeral_to},
     )
-    return message
+
+
+def hand_over(
+    uow: UnitOfWork,
+    replies: Sequence[Reply],
+    destination: Destination,
+    *,
+    now: datetime,
+    due: datetime,
+    correlation_id: str,
+    applicant_id: int | None = None,
+) -> list[int]:
+    """Answers an adapter could not give inline, as plain rows for the delivery worker to
+    `destination` (the asker's private conversation), due at `due`. An adapter still trying
+    gives a later `due` (a lease: if it dies, the worker sends them then) and `withdraw`s them
+    if it succeeds first. Already in the audit log (`answered_inline`); returns the row ids."""
+    rows = []
+    for reply in replies:
+        _allowed(destination, reply)
+        row = OutboxMessage(
+            created_at=now,
+            channel=destination.channel,
+            destination=destination.address,
+            kind="message",
+            ephemeral_to=destination.ephemeral_to,
+            payload=reply.model_dump(mode="json"),
+            status="pending",
+            attempts=0,
+            next_attempt_at=due,
+            applicant_id=applicant_id,
+            correlation_id=correlation_id,
+        )
+        uow.outbox.add(row)
+        rows.append(row)
+    uow.flush()
+    return [r.id for r in rows]
+
+
+def withdraw(uow: UnitOfWork, ids: Sequence[int]) -> int:
+    """Take back handed-over rows the adapter delivered itself after all, unless the worker
+    has claimed them already (then the message may arrive twice: delivery is at least once)."""
+    return uow.outbox.delete_waiting(ids)
+
+
+def due_now(uow: UnitOfWork, ids: Sequence[int], due: datetime) -> None:
+    """Handed-over rows due at `due` instead (the adapter gave up before their lease ran out)."""
+    uow.outbox.set_due(ids, due)
 
 
 def mark_sent(
     uow: UnitOfWork, ids: Sequence[int], now: datetime, external_ref: str | None = None
 ) -> None:
-    """Record that an adapter delivered these rows itself (console print, HTTP response body).
+    """Record that an adapter delivered these rows itself (the console prints its own rows).
 
-    One UPDATE, not a load and a flush per row: a channel that answers inline marks every
-    answer this way."""
+    One UPDATE, not a load and a flush per row."""
     uow.outbox.mark_sent(ids, now, external_ref)
 
 
 def reply_of(message: OutboxMessage) -> Reply:
     return Reply.model_validate(message.payload)
-
-
-def redirect(
-    uow: UnitOfWork, ids: Sequence[int], destination: Destination, due: datetime
-) -> list[int]:
-    """Hand answers an adapter could not deliver inline to the delivery worker, addressed to
-    `destination` instead (the asker's private conversation), due at `due`. An adapter still
-    trying gives a later `due` (a lease: if it dies, the worker sends them then) and marks them
-    sent if it succeeds first. Rows sent or being sent are left alone; returns the ids moved."""
-    moved = []
-    for message in uow.outbox.by_ids(ids):
-        if message.status not in ("inline", "pending"):
-            continue
-        if destination.shared and reply_of(message).has_private_data():
-            raise PrivacyViolation(
-                f"refusing to send personal data to shared {destination.channel} "
-                f"{destination.address}"
-            )
-        message.channel = destination.channel
-        message.destination = destination.address
-        message.ephemeral_to = destination.ephemeral_to
-        message.status = "pending"
-        message.next_attempt_at = due
-        moved.append(message.id)
-    return moved

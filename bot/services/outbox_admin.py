@@ -72,7 +72,7 @@ def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
             sending=c.get("sending", 0),
             failed=c.get("failed", 0),
             dead=c.get("dead", 0),
-            sent=c.get("sent", 0) + c.get("inline", 0),
+            sent=c.get("sent", 0),
             oldest_pending_at=oldest.get(channel),
         )
         for channel, c in sorted(counts.items())

@@ -218,7 +218,7 @@ def _erase_emails_to_them(ctx: Context, applicant: Applicant, report: ErasureRep
         message.destination = f"erased:{applicant.id}"
         message.payload = MESSAGE_PLACEHOLDER.model_dump(mode="json")
         message.last_error = None
-        if message.status in ("pending", "sending", "inline", "draft"):
+        if message.status in ("pending", "sending", "draft"):
             message.status = "dead"
             message.last_error = "the recipient's data was erased"
         report.count("emails")

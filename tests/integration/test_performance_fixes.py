@@ -19,7 +19,7 @@ from sqlalchemy import Engine, event, func, select, text
 from bot.bootstrap import Hirebot
 from bot.clock import FrozenClock
 from bot.domain.applicants import ApplicantDraft
-from bot.handlers.dispatcher import new_correlation_id
+from bot.handlers.dispatcher import Outcome, new_correlation_id
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import BATCH, TaskRunner
 from bot.services import applicants as service
@@ -535,18 +535,16 @@ def test_serve_freezes_what_it_built_at_start_before_serving(
     assert frozen_when_serving[0] > 10_000  # modules, config, mappers: the whole startup heap
 
 
-def test_marking_inline_answers_sent_is_one_statement_and_quiet_commands_wake_no_one(
-    app: Hirebot,
-) -> None:
-    """Slack answers inline; recording that was a load and a flush per row, and every
-    command's commit woke the delivery worker for a pass that found nothing."""
+def test_inline_answers_are_no_rows_and_quiet_commands_wake_no_one(app: Hirebot) -> None:
+    """Slack answers inline; each answer was a row written only to be marked sent (a second
+    statement per command), and every command's commit woke the delivery worker for a pass
+    that found nothing. Now an inline answer is audited and written nowhere else."""
     from bot.handlers.dispatcher import Inbound
-    from bot.services import outbox
 
     woken: list[bool] = []
     app.dispatcher.on_commit.append(lambda: woken.append(True))
 
-    def run(text: str) -> list[int]:
+    def run(text: str) -> Outcome:
         inbound = Inbound(
             channel="console",
             user_ref="sana",
@@ -554,25 +552,20 @@ def test_marking_inline_answers_sent_is_one_statement_and_quiet_commands_wake_no
             text=text,
             deliver_inline=True,
         )
-        return app.dispatcher.handle(inbound).outbox_ids
+        return app.dispatcher.handle(inbound)
 
-    ids = [i for _ in range(5) for i in run("help")]
+    answers = [run("help") for _ in range(5)]
+    assert all(a.replies and a.outbox_ids == [] for a in answers)
     assert woken == []  # answered inline: nothing for the delivery worker
-    run("add senior-backend 'Ayesha Khan'")
-    assert woken == [True]  # the card is the worker's
-
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement.split()[0].upper())
-
-    event.listen(app.engine, "before_cursor_execute", count)
-    try:
-        with app.uow() as uow:
-            outbox.mark_sent(uow, ids, app.clock.now())
-            uow.commit()
-    finally:
-        event.remove(app.engine, "before_cursor_execute", count)
-    assert statements == ["UPDATE"]
     with app.uow() as uow:
-        assert {m.status for m in uow.outbox.by_ids(ids)} == {"sent"}
+        assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+        told = uow.session.scalars(select(AuditEvent).where(AuditEvent.direction == "out")).all()
+    assert len(told) == 5  # each answer is in the audit log, as a queued message would be
+
+    added = run("add senior-backend 'Ayesha Khan'")
+    assert woken == [True]  # the card is the worker's
+    with app.uow() as uow:
+        kinds = [m.kind for m in uow.session.scalars(select(OutboxMessage))]
+    assert added.outbox_ids == []  # the answer went inline
+    assert kinds
+    assert "message" not in kinds  # the card only

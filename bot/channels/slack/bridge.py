@@ -4,10 +4,10 @@ Listeners translate a Slack payload into an `Inbound`. Commands, clicks and DMs 
 the inbox (`receive`) and acknowledged at once; the inbox loop then calls `process`, which runs
 the core and posts the answer to the person who asked through the interaction's response_url
 (retried, and sent to their DM if it cannot be posted there: responder.py). Modal
-submissions, whose ack must carry the field errors, call `dispatch` directly. Answers delivered
-inline have their outbox rows marked sent here, several at a time; everything else
-(cards, their updates and thread lines, DM replies) is left in the outbox for the delivery
-worker and the Slack sender.
+submissions, whose ack must carry the field errors, call `dispatch` directly. Answers given
+inline are not outbox rows at all (the core records them in the audit log); everything else
+(cards, their updates and thread lines, DM replies, a reply with a chart) is an outbox row for
+the delivery worker and the Slack sender.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from bot.handlers import inbound_codec
 from bot.handlers.dispatcher import Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
 from bot.messages.reply import error
-from bot.runtime.group_commit import GroupCommit
-from bot.services import lookups, outbox
+from bot.services import lookups
 from bot.services.context import Actor
 
 log = logging.getLogger(__name__)
@@ -57,11 +56,7 @@ def within_post_limit(messages: Sequence[render.Message]) -> list[render.Message
 class Bridge:
     def __init__(self, hirebot: Hirebot, *, workers: int = 4) -> None:
         self.hirebot = hirebot
-        self.responder = Responder(hirebot, self.mark_sent, workers=workers)
-        # Outbox ids delivered inline, marked sent together with the others of the moment.
-        self._marks: GroupCommit[list[int], None] = GroupCommit(
-            "hirebot-slack-marks", self._write_marks
-        )
+        self.responder = Responder(hirebot, workers=workers)
 
     def receive(self, inbound: Inbound, response_url: str = "") -> bool:
         """Record the event for the inbox loop; False if Slack delivered it before. Its
@@ -120,13 +115,9 @@ class Bridge:
         received = payload.get("received_at")
         outcome = self.dispatch(inbound)
         if response_url and not outcome.duplicate:
-            # A response_url takes no files: a reply with a chart was left to the sender.
-            inline = [i for i, r in enumerate(outcome.replies) if r.chart is None]
-            outcome = dataclasses.replace(
-                outcome,
-                replies=[outcome.replies[i] for i in inline],
-                outbox_ids=[outcome.outbox_ids[i] for i in inline if i < len(outcome.outbox_ids)],
-            )
+            # A response_url takes no files: a reply with a chart is an outbox row for the sender.
+            inline = [r for r in outcome.replies if r.chart is None]
+            outcome = dataclasses.replace(outcome, replies=inline)
             self.respond_later(
                 response_url,
                 outcome,
@@ -149,24 +140,6 @@ class Bridge:
                 cid,
                 replies=[error(f"hirebot could not handle that just now (ref {cid}); try again")],
             )
-
-    def mark_sent(self, outcome: Outcome, indexes: Sequence[int] | None = None) -> None:
-        """Record that the replies at `indexes` (all by default) were delivered inline.
-
-        Marks made while another is being written go in the next transaction together (the
-        group commit, bot/runtime/group_commit.py): under load one transaction records many
-        answers, not one each.
-        """
-        ids = outcome.outbox_ids
-        chosen = [ids[i] for i in indexes if i < len(ids)] if indexes is not None else list(ids)
-        if chosen:
-            self._marks.submit(chosen)
-
-    def _write_marks(self, batch: Sequence[list[int]]) -> list[None]:
-        with self.hirebot.uow() as uow:
-            outbox.mark_sent(uow, [i for ids in batch for i in ids], self.hirebot.clock.now())
-            uow.commit()
-        return [None] * len(batch)
 
     def respond_later(
         self,
@@ -194,7 +167,7 @@ class Bridge:
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for answers still being posted (shutdown, and tests that check what was sent)."""
-        self.responder.drain(timeout)  # each mark is committed before its post returns
+        self.responder.drain(timeout)
 
     def close(self) -> None:
         self.responder.close(timeout=10.0)

@@ -42,5 +42,3 @@ def register(app: App, bridge: Bridge) -> None:
             client.views_publish(user_id=user, view=render.home_view(outcome.replies))
         except SlackApiError as exc:
             log.warning("views.publish for %s failed: %s", user, exc.response.get("error"))
-            return
-        bridge.mark_sent(outcome)

@@ -5,10 +5,12 @@ that fails with a server error, a rate limit or a network error is tried again w
 (`RETRY_DELAYS`, about half a minute in all, always inside the URL's lifetime); a post Slack
 refuses (4xx: expired, used up, invalid) is not. What still could not be posted, or an answer
 whose URL expired before the event was handled (a long backlog after a restart), goes to the
-asker's DM instead: its outbox rows are handed to the delivery worker, which keeps them across
-a restart and retries them like any message. Shutting down does the same for answers still
-waiting for a retry. While retries go on, the rows already wait in the outbox for the DM, due
-after a lease (`LEASE`), so a process killed mid-retry loses nothing either.
+asker's DM instead: the answers, which were not outbox rows (an inline answer is only in the
+audit log), are handed to the delivery worker as plain rows, which it keeps across a restart
+and retries like any message. Shutting down does the same for answers still waiting for a
+retry. While retries go on, the rows already wait in the outbox for the DM, due after a lease
+(`LEASE`), so a process killed mid-retry loses nothing either; a retry that succeeds takes
+them back.
 
 The posts go through one `httpx.Client` for the process, which keeps its connections to
 Slack alive between answers; slack_sdk's `WebhookClient` (urllib) opened a new HTTPS
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +57,7 @@ class Answer:
     sent: int = 0  # messages posted so far
     failures: int = 0  # consecutive failed posts of the next message
     parked: bool = False  # its unposted replies wait in the outbox for the DM (see _park)
+    handed: dict[int, int] = field(default_factory=dict)  # reply index -> its outbox row
     retry: threading.Timer | None = field(default=None, repr=False)
 
 
@@ -62,13 +65,11 @@ class Responder:
     def __init__(
         self,
         hirebot: Hirebot,
-        mark_sent: Callable[[Outcome, Sequence[int]], None],
         *,
         workers: int = 4,
         retry_delays: Sequence[float] = RETRY_DELAYS,
     ) -> None:
         self.hirebot = hirebot
-        self.mark_sent = mark_sent
         self.retry_delays = tuple(retry_delays)
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="hirebot-slack-respond")
         # One pool of keep-alive connections for every worker (httpx's Client is thread-safe).
@@ -128,8 +129,8 @@ class Responder:
             if status == 200:
                 answer.sent += 1
                 answer.failures = 0
-                if answer.outcome is not None:
-                    self.mark_sent(answer.outcome, message.replies)
+                if answer.handed:
+                    self._take_back(answer, message.replies)
                 continue
             log.warning("response_url answered %s", problem[:300])
             if status in (0, 429) or status >= 500:
@@ -199,18 +200,43 @@ class Responder:
                 wake()
 
     def _hand_over(self, answer: Answer, due: datetime) -> bool:
-        """Address the replies not yet posted to the asker's DM, due at `due`; True if any."""
+        """The replies not yet posted as outbox rows for the asker's DM, due at `due` (rows
+        handed over before, when it was parked, are made due then); True if any."""
         if answer.outcome is None or not answer.user:
             return False
-        indexes = [i for m in answer.messages[answer.sent :] for i in m.replies]
-        ids = [answer.outcome.outbox_ids[i] for i in indexes if i < len(answer.outcome.outbox_ids)]
-        if not ids:
+        replies = answer.outcome.replies
+        indexes = [i for m in answer.messages[answer.sent :] for i in m.replies if i < len(replies)]
+        if not indexes:
             return False
-        direct = outbox.Destination(CHANNEL, answer.user, shared=False)
         with self.hirebot.uow() as uow:
-            moved = outbox.redirect(uow, ids, direct, due)
+            if answer.handed:
+                ids = [answer.handed[i] for i in indexes if i in answer.handed]
+                outbox.due_now(uow, ids, due)
+            else:
+                ids = outbox.hand_over(
+                    uow,
+                    [replies[i] for i in indexes],
+                    outbox.Destination(CHANNEL, answer.user, shared=False),
+                    now=self.hirebot.clock.now(),
+                    due=due,
+                    correlation_id=answer.outcome.correlation_id,
+                    applicant_id=answer.outcome.applicant_id,
+                )
+                answer.handed = dict(zip(indexes, ids, strict=True))
             uow.commit()
-        return bool(moved)
+        return bool(ids)
+
+    def _take_back(self, answer: Answer, indexes: Sequence[int]) -> None:
+        """A parked reply was posted after all: its row for the DM is withdrawn."""
+        ids = [answer.handed.pop(i) for i in indexes if i in answer.handed]
+        if not ids:
+            return
+        try:
+            with self.hirebot.uow() as uow:
+                outbox.withdraw(uow, ids)
+                uow.commit()
+        except Exception:  # the DM then brings it a second time: at least once, never lost
+            log.exception("a posted answer's fallback rows could not be withdrawn")
 
     def _finish(self, answer: Answer) -> None:
         with self._lock:

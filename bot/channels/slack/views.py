@@ -51,10 +51,8 @@ def _answer(
                 response_action="errors",
                 errors={k: render.cut_plain(v, ERROR_MAX) for k, v in errors.items()},
             )
-            bridge.mark_sent(outcome)
             return
     ack(response_action="update", view=render.result_view(outcome.replies, title))
-    bridge.mark_sent(outcome)
 
 
 def register(app: App, bridge: Bridge) -> None:
