@@ -453,7 +453,7 @@ class ScheduledTask(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     due_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    # pending, running, done, cancelled, failed
+    # pending, working, done, cancelled, failed (the queue's words: storage/queue.py)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(Text)

@@ -6,8 +6,8 @@ an outbox row is a message, a task row a piece of due work), but they are claime
 finished, retried, listed and purged here, the same way:
 
 - **States.** Every table speaks one vocabulary, `waiting → claimed → done | given_up`, spelled
-  in its stored words (`States`): the inbox's pending/working/done/failed, the outbox's
-  pending/sending/sent/dead, the tasks' pending/running/done/failed.
+  in its stored words (`States`, the one place they are mapped): the inbox's and the tasks'
+  pending/working/done/failed, the outbox's pending/sending/sent/dead.
 - **Claim** (`claim`): one `UPDATE … RETURNING` over the first due rows, so a claim is one
   atomic statement. On PostgreSQL the rows are picked in a CTE with `FOR UPDATE SKIP LOCKED`, so
   replicas never pick the same row; on SQLite the statement runs under the database's single
@@ -453,7 +453,7 @@ OUTBOX = QueueTable(
 TASKS = QueueTable(
     "tasks",
     _table(ScheduledTask),
-    States("pending", "running", "done", "failed"),
+    States("pending", "working", "done", "failed"),
     due="due_at",
     lease="lease_until",
     order=("due_at", "id"),

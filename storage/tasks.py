@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import savepoint
 from storage.models import ScheduledTask
+from storage.queue import TASKS
 from storage.repository import Repository
 
 
@@ -33,7 +34,7 @@ class TaskRepository(Repository[ScheduledTask]):
             select(ScheduledTask).where(
                 ScheduledTask.kind == kind,
                 ScheduledTask.subject == subject,
-                ScheduledTask.status.in_(("pending", "running")),
+                ScheduledTask.status.in_(TASKS.states.open),
                 ScheduledTask.key.like(f"{kind}:{subject}:____-__-__"),
             )
         ).all()

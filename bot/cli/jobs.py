@@ -49,7 +49,8 @@ def list_jobs(
 ) -> None:
     """What is scheduled, when it is due, and how the last run went."""
 
-    statuses = ["pending", "running", "failed"] + (["done", "cancelled"] if show_all else [])
+    states = TASKS.states
+    statuses = [*states.open, states.given_up] + ([states.done, "cancelled"] if show_all else [])
     out = Console(highlight=False)
     with open_app(config) as hirebot, hirebot.uow() as uow:
         rows = uow.queue.listing(TASKS, statuses, limit)

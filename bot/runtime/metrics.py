@@ -10,8 +10,9 @@ Each `Metrics` owns its own `CollectorRegistry` (one per Server), so two servers
 - `hirebot_outbox_messages{channel,state}` and `hirebot_outbox_oldest_pending_age_seconds
   {channel}`: read from the database at scrape time, so every replica reports the shared queue.
 - `hirebot_inbox_events{state}`: platform events recorded but not yet handled (pending,
-  working) or given up (failed), and `hirebot_scheduled_tasks{state}` (pending, running,
-  failed) for due work: both read from the database at scrape time by the one queue collector.
+  working) or given up (failed), and `hirebot_scheduled_tasks{state}` (pending,
+  working, failed: the inbox's words) for due work: both read from the database at scrape
+  time by the one queue collector.
 - `hirebot_delivery_sent_total{channel}`, `hirebot_delivery_failures_total{channel,outcome}`
   (outcome: retry, dead, crash): from the delivery loop's per-pass stats.
 - `hirebot_scheduler_runs_total{job,result}`: call `Metrics.scheduler_run(job, result)` after each
@@ -161,7 +162,7 @@ class Metrics:
         self.registry.register(
             QueueCollector(
                 "hirebot_scheduled_tasks",
-                "Scheduled tasks not finished, by state (pending, running, failed = given up)",
+                "Scheduled tasks not finished, by state (pending, working, failed = given up)",
                 queue,
             )
         )

@@ -17,6 +17,7 @@ from bot.domain.catalog import Catalog
 from bot.domain.schedules import Series
 from bot.services import checkins, digests, privacy
 from storage.models import ScheduledTask
+from storage.queue import TASKS
 from storage.unit_of_work import UnitOfWork
 
 
@@ -69,7 +70,7 @@ def series(catalog: Catalog, uow: UnitOfWork) -> list[Series]:
 def _finished(uow: UnitOfWork, key: str) -> bool:
     """An occurrence already handled (a pending one is still to be planned around)."""
     task = uow.tasks.by_key(key)
-    return task is not None and task.status not in ("pending", "running")
+    return task is not None and task.status not in TASKS.states.open
 
 
 def _taken(uow: UnitOfWork, ran_on: str | None, key: str) -> bool:

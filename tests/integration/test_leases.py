@@ -126,7 +126,7 @@ def running_task(app: Hirebot, clock: FrozenClock, kind: str, subject: str, hold
                 subject=subject,
                 key=f"{kind}:{subject}",
                 due_at=clock.now(),
-                status="running",
+                status="working",
                 attempts=1,
                 lease_until=clock.now() + LEASE,
                 claimed_by=holder,
@@ -149,7 +149,7 @@ def test_a_run_as_of_a_later_instant_leaves_a_live_runner_s_tasks_alone(
         task = uow.session.scalars(
             select(ScheduledTask).where(ScheduledTask.subject == "interview:1")
         ).one()
-    assert (task.status, task.attempts) == ("running", 1)
+    assert (task.status, task.attempts) == ("working", 1)
 
 
 def test_a_task_a_killed_process_left_running_runs_again_once_taken_back(
