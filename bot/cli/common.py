@@ -3,7 +3,7 @@ app, and a context for work done from the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -113,3 +113,17 @@ def system_work(
                 yield hirebot, ctx
             except UserError as exc:
                 raise fail(exc.message) from exc
+
+
+def report_retried(retried: Sequence[int], refused: Sequence[int], what: str) -> None:
+    """What `hirebot inbox retry` and `hirebot jobs retry` print (the work queue's retry):
+    each row back in line, each id that named no given-up row (exit 1), or that none was."""
+    out = Console(highlight=False)
+    for row_id in retried:
+        out.print(f"{row_id}: back in line")
+    for row_id in refused:
+        err.print(Text(f"{row_id}: no failed {what} with that id", style="red"))
+    if not retried and not refused:
+        out.print(f"no failed {what}s")
+    if refused:
+        raise typer.Exit(1)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import ConfigOption, err, fail, open_app
+from bot.cli.common import ConfigOption, fail, open_app, report_retried
 from bot.cli.outbox import age
 
 inbox_app = typer.Typer(
@@ -77,14 +77,6 @@ def retry(
     """Put failed events back in line, due now, with a fresh set of attempts."""
     if not ids and not all_failed:
         raise fail("name the event ids to retry, or pass --all-failed")
-    out = Console(highlight=False)
     with open_app(config) as hirebot:
         retried, refused = hirebot.inbox.retry(None if all_failed else ids)
-    for event_id in retried:
-        out.print(f"{event_id}: back in line")
-    for event_id in refused:
-        err.print(Text(f"{event_id}: no failed event with that id", style="red"))
-    if not retried and not refused:
-        out.print("no failed events")
-    if refused:
-        raise typer.Exit(1)
+    report_retried(retried, refused, "event")

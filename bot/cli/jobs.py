@@ -9,14 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from bot.cli.common import (
     ConfigOption,
     console_without_chat,
-    err,
     fail,
     open_app,
+    report_retried,
     system_work,
 )
 from storage.queue import TASKS
@@ -103,17 +102,9 @@ def retry(
     """Put failed tasks back in line, due now, with a fresh set of attempts."""
     if not ids and not all_failed:
         raise fail("name the task ids to retry, or pass --all-failed")
-    out = Console(highlight=False)
     with open_app(config, console_without_chat()) as hirebot:
         retried, refused = hirebot.tasks.queue.retry(None if all_failed else ids)
-    for task_id in retried:
-        out.print(f"{task_id}: back in line")
-    for task_id in refused:
-        err.print(Text(f"{task_id}: no failed task with that id", style="red"))
-    if not retried and not refused:
-        out.print("no failed tasks")
-    if refused:
-        raise typer.Exit(1)
+    report_retried(retried, refused, "task")
 
 
 def digest_command(
