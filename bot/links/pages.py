@@ -24,7 +24,15 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
 from bot.domain.errors import UserError
-from bot.links.signing import OFFER_PATH, UNSUBSCRIBE_PATH, BadLink, LinkSigner, digest, signer_of
+from bot.links.signing import (
+    OFFER_PATH,
+    UNSUBSCRIBE_PATH,
+    BadLink,
+    LinkSigner,
+    OfferAnswer,
+    digest,
+    signer_of,
+)
 from bot.messages.reply import Reply
 from bot.services import audit, calendar_feed, offers, people
 from bot.services.context import Actor, Context
@@ -124,13 +132,20 @@ class LinkPages:
         reason = " ".join(form.get("reason", "").split())[:REASON_MAX]
         return await run_in_threadpool(self._answer_offer, token, reason)
 
-    def _show_offer(self, token: str) -> HTMLResponse:
+    def _offer_link(self, token: str) -> OfferAnswer | HTMLResponse:
+        """The offer answer a link's token signs, or the page that says why it does not work
+        (links are off, the token is forged or expired): what showing and answering share."""
         if self.signer is None:
             return page("Links are off", ["This hirebot does not answer e-mail links."], status=404)
         try:
-            link = self.signer.read_offer_answer(token, self.hirebot.clock.now())
+            return self.signer.read_offer_answer(token, self.hirebot.clock.now())
         except BadLink as exc:
             return page("This link does not work", [str(exc)], status=400)
+
+    def _show_offer(self, token: str) -> HTMLResponse:
+        link = self._offer_link(token)
+        if isinstance(link, HTMLResponse):
+            return link
         with self.hirebot.uow() as uow:
             if uow.audit.seen(f"link:{digest(token)}"):
                 return page("Already answered", ["This link was used already."], status=410)
@@ -153,12 +168,9 @@ class LinkPages:
         return page("Decline your offer", lines, button="Decline the offer", reason=True)
 
     def _answer_offer(self, token: str, reason: str) -> HTMLResponse:
-        if self.signer is None:
-            return page("Links are off", ["This hirebot does not answer e-mail links."], status=404)
-        try:
-            link = self.signer.read_offer_answer(token, self.hirebot.clock.now())
-        except BadLink as exc:
-            return page("This link does not work", [str(exc)], status=400)
+        link = self._offer_link(token)
+        if isinstance(link, HTMLResponse):
+            return link
         key = f"link:{digest(token)}"
         try:
             with self.hirebot.uow() as uow:
