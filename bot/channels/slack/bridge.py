@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,26 +30,11 @@ from bot.services.context import Actor
 log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
-RESPONSE_URL_POSTS = 5  # Slack takes up to 5 posts to one response_url (within 30 minutes)
 
 
 def is_direct(conversation: str) -> bool:
     """Slack DM channel ids start with D; everything else (C, G) is seen by several people."""
     return conversation.startswith("D")
-
-
-def within_post_limit(messages: Sequence[render.Message]) -> list[render.Message]:
-    if len(messages) <= RESPONSE_URL_POSTS:
-        return list(messages)
-    kept = list(messages[: RESPONSE_URL_POSTS - 1])
-    left = len(messages) - len(kept)
-    return [
-        *kept,
-        render.notice(
-            f"{left} more messages of this answer did not fit: Slack takes "
-            f"{RESPONSE_URL_POSTS} answers to one command. Ask for less at a time."
-        ),
-    ]
 
 
 class Bridge:
@@ -118,7 +102,7 @@ class Bridge:
             # A response_url takes no files: a reply with a chart is an outbox row for the sender.
             inline = [r for r in outcome.replies if r.chart is None]
             outcome = dataclasses.replace(outcome, replies=inline)
-            self.respond_later(
+            self.responder.submit(
                 response_url,
                 outcome,
                 render.pack(outcome.replies),
@@ -141,29 +125,9 @@ class Bridge:
                 replies=[error(f"hirebot could not handle that just now (ref {cid}); try again")],
             )
 
-    def respond_later(
-        self,
-        response_url: str,
-        outcome: Outcome | None,
-        messages: Sequence[render.Message],
-        *,
-        user: str = "",
-        received_at: datetime | None = None,
-    ) -> None:
-        """Post `messages` to the interaction's response_url after the ack has gone (retried,
-        else sent to `user`'s DM: see responder.py); an answer longer than Slack takes there
-        ends with a note saying how much was left out."""
-        self.responder.submit(
-            response_url,
-            outcome,
-            within_post_limit(messages),
-            user=user,
-            received_at=received_at,
-        )
-
     def notice(self, response_url: str, text: str) -> None:
         """Tell the clicker about a problem that never reached the core (a modal not opened)."""
-        self.respond_later(response_url, None, [render.notice(text)])
+        self.responder.submit(response_url, None, [render.notice(text)])
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for answers still being posted (shutdown, and tests that check what was sent)."""

@@ -39,10 +39,25 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "slack"
 RESPONSE_TIMEOUT = 10
+RESPONSE_URL_POSTS = 5  # Slack takes up to 5 posts to one response_url (within 30 minutes)
 LIFETIME = timedelta(minutes=30)  # how long Slack accepts posts to a response_url
 RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)  # seconds before each retry of one post
 # Longer than retrying can take (31 s of delays, six posts of at most RESPONSE_TIMEOUT each).
 LEASE = timedelta(minutes=2)
+
+
+def within_post_limit(messages: Sequence[render.Message]) -> list[render.Message]:
+    if len(messages) <= RESPONSE_URL_POSTS:
+        return list(messages)
+    kept = list(messages[: RESPONSE_URL_POSTS - 1])
+    left = len(messages) - len(kept)
+    return [
+        *kept,
+        render.notice(
+            f"{left} more messages of this answer did not fit: Slack takes "
+            f"{RESPONSE_URL_POSTS} answers to one command. Ask for less at a time."
+        ),
+    ]
 
 
 @dataclass
@@ -91,8 +106,12 @@ class Responder:
         user: str = "",
         received_at: datetime | None = None,
     ) -> None:
+        """Post `messages` to the interaction's response_url after the ack has gone (retried,
+        else sent to `user`'s DM); an answer longer than Slack takes there ends with a note
+        saying how much was left out."""
         if not messages:
             return
+        messages = within_post_limit(messages)
         expires = (received_at or self.hirebot.clock.now()) + LIFETIME
         answer = Answer(response_url, outcome, list(messages), user, expires)
         with self._lock:
