@@ -427,10 +427,13 @@ def _table(model: type[object]) -> Table:
     return table
 
 
+# The queue's words, stored by the inbox and the tasks alike (the outbox keeps its own).
+WORDS = States("pending", "working", "done", "failed")
+
 INBOX = QueueTable(
     "inbox",
     _table(InboundEvent),
-    States("pending", "working", "done", "failed"),
+    WORDS,
     due="next_attempt_at",
     lease="next_attempt_at",
     order=("id",),
@@ -453,7 +456,7 @@ OUTBOX = QueueTable(
 TASKS = QueueTable(
     "tasks",
     _table(ScheduledTask),
-    States("pending", "working", "done", "failed"),
+    WORDS,
     due="due_at",
     lease="lease_until",
     order=("due_at", "id"),
