@@ -45,6 +45,10 @@ class Environment(BaseSettings):
     # Signs those links and the forms' CSRF tokens; the same on every replica. Required with
     # HIREBOT_PUBLIC_URL.
     secret_key: str | None = Field(default=None, min_length=32, alias="HIREBOT_SECRET_KEY")
+    # Delivery keeps within each channel's send limits (bot/delivery/pacing.py; each channel's
+    # own variables set them). Off: messages go as fast as the platform takes them, its "retry
+    # after" answers still honoured. Off under a pinned clock too, which never moves.
+    delivery_pacing: bool = Field(default=True, alias="HIREBOT_DELIVERY_PACING")
 
     @model_validator(mode="after")
     def _public_needs_a_key(self) -> Environment:

@@ -237,6 +237,24 @@ class QueueRepository(Queries):
                 .values(values)
             )
 
+    def defer_lane(self, q: QueueTable, lane: Sequence[str], until: datetime) -> int:
+        """The waiting rows of one lane, due before `until`, due then: a lane that must wait
+        (paced, or behind a failed row) leaves the claim's range of due rows to other lanes
+        instead of filling it with rows that cannot go. Their order is kept (claims go by
+        order within a lane, whatever the due times)."""
+        if not q.lanes or len(lane) != len(q.lanes):
+            return 0
+        c = q.table.c
+        return self._rowcount(
+            update(q.table)
+            .where(
+                *(c[name] == value for name, value in zip(q.lanes, lane, strict=True)),
+                c.status == q.states.waiting,
+                c[q.due] < until,
+            )
+            .values({q.due: until})
+        )
+
     def failed(self, q: QueueTable, row_id: int, error: str, retry_at: datetime | None) -> None:
         """An attempt failed: waiting until `retry_at`, or given up (None)."""
         c = q.table.c

@@ -36,7 +36,12 @@ CLOCK_SHIFT = ROOT / "tests" / "clock_shift"
 
 def pytest_configure(config: pytest.Config) -> None:
     """`SUITE_CLOCK_SHIFT_DAYS=N` runs the suite with the wall clock N days away, in this
-    process and every Python process it starts (tests/clock_shift/sitecustomize.py)."""
+    process and every Python process it starts (tests/clock_shift/sitecustomize.py).
+
+    Delivery's pacing is off unless a test turns it on (`HIREBOT_DELIVERY_PACING=on` in its
+    environment): the suite's clocks are frozen, and a paced conversation's second message
+    would wait for a test to move time. The pacing tests move it."""
+    os.environ.setdefault("HIREBOT_DELIVERY_PACING", "off")
     if os.environ.get("SUITE_CLOCK_SHIFT_DAYS") and str(CLOCK_SHIFT) not in os.environ.get(
         "PYTHONPATH", ""
     ):

@@ -97,3 +97,8 @@ class ChannelPlugin:
     # The channel's own section of config.yaml (`channels: {name: …}`), a pydantic model the
     # config validates it with; None: the channel has no settings there.
     config: type[BaseModel] | None = None
+    # The same as a deployment configures them (the channel's settings), for delivery's pacing.
+    limits: Callable[[Environment], SendLimits] | None = None
+
+    def configured_limits(self, env: Environment) -> SendLimits:
+        return self.limits(env) if self.limits is not None else self.send_limits

@@ -1,53 +1,116 @@
-"""Runs delivery workers in a background thread, woken early when new rows are queued."""
+"""Runs the delivery workers, one background thread per channel (a channel whose platform is
+slow or rate-limited never delays another's messages), each woken early when new rows are
+queued and, when pacing held rows back, at the moment they fall due."""
 
 from __future__ import annotations
 
+import heapq
 import logging
+import threading
 from collections.abc import Callable
+from datetime import datetime
 
+from bot.clock import Clock, SystemClock
 from bot.delivery.worker import DeliveryStats, DeliveryWorker
 from bot.runtime.background import PassLoop
 
 log = logging.getLogger(__name__)
 
 DeliveryObserver = Callable[[str, DeliveryStats], None]
+MAX_DUE = 256  # moments remembered per channel
 
 
 class DeliveryLoop:
-    def __init__(self, workers: list[DeliveryWorker], *, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        workers: list[DeliveryWorker],
+        *,
+        interval: float = 1.0,
+        clock: Clock | None = None,
+    ) -> None:
         self.workers = workers
-        self._loop = PassLoop("hirebot-delivery", self.run_pending, interval=interval)
+        self.clock = clock or SystemClock()
+        self._loops = [
+            PassLoop(
+                f"hirebot-delivery-{worker.channel}",
+                self._pass_of(worker),
+                interval=interval,
+                idle=self._idle_of(worker),
+            )
+            for worker in workers
+        ]
         # Called with (channel, stats) after every worker pass: metrics count sends and failures.
         self.observers: list[DeliveryObserver] = []
+        # Per channel: the moments rows held back (paced, or to retry) fall due, a heap.
+        self._due: dict[str, list[datetime]] = {}
+        self._due_lock = threading.Lock()
 
     def start(self) -> None:
-        if self.workers:
-            self._loop.start()
+        for loop in self._loops:
+            loop.start()
 
     def wake(self) -> None:
         """Called after a request queued messages, so replies go out without waiting a tick."""
-        self._loop.wake()
+        for loop in self._loops:
+            loop.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._loop.stop(timeout)
+        for loop in self._loops:
+            loop.stop(timeout)
+        for worker in self.workers:
+            worker.close()
 
     @property
     def alive(self) -> bool:
-        return self._loop.alive
+        return bool(self._loops) and all(loop.alive for loop in self._loops)
+
+    def _pass_of(self, worker: DeliveryWorker) -> Callable[[], int]:
+        return lambda: self.run_worker(worker).sent
+
+    def _idle_of(self, worker: DeliveryWorker) -> Callable[[], float | None]:
+        def idle() -> float | None:
+            due = self._earliest(worker.channel)
+            return None if due is None else max(0.0, (due - self.clock.now()).total_seconds())
+
+        return idle
+
+    def run_worker(self, worker: DeliveryWorker) -> DeliveryStats:
+        """One pass of one channel's worker, told to the observers."""
+        try:
+            stats = worker.run_once()
+        except Exception:
+            log.exception("delivery pass for %s failed", worker.channel)
+            stats = DeliveryStats(crashed=1)
+        self._note_due(worker.channel, stats.next_due)
+        for observe in self.observers:
+            try:
+                observe(worker.channel, stats)
+            except Exception:
+                log.exception("delivery observer failed")
+        return stats
+
+    def _note_due(self, channel: str, due: datetime | None) -> None:
+        with self._due_lock:
+            heap = self._due.setdefault(channel, [])
+            now = self.clock.now()
+            while heap and heap[0] <= now:  # come and gone: this pass has seen to them
+                heapq.heappop(heap)
+            if due is not None and due > now and due not in heap:
+                heapq.heappush(heap, due)
+                if len(heap) > MAX_DUE:  # the latest are forgotten; the interval finds them
+                    heap[:] = heapq.nsmallest(MAX_DUE // 2, heap)
+
+    def _earliest(self, channel: str) -> datetime | None:
+        with self._due_lock:
+            heap = self._due.get(channel)
+            return heap[0] if heap else None
 
     def run_pending(self) -> int:
-        """One pass over every worker; returns how many messages were sent."""
-        sent = 0
-        for worker in self.workers:
-            try:
-                stats = worker.run_once()
-            except Exception:
-                log.exception("delivery pass for %s failed", worker.channel)
-                stats = DeliveryStats(crashed=1)
-            sent += stats.sent
-            for observe in self.observers:
-                try:
-                    observe(worker.channel, stats)
-                except Exception:
-                    log.exception("delivery observer failed")
-        return sent
+        """One pass over every worker, one after another; returns how many messages were sent."""
+        return sum(self.run_worker(worker).sent for worker in self.workers)
+
+    def next_due(self) -> float | None:
+        """Seconds until the earliest row pacing held back falls due (None: none held)."""
+        waits = [idle() for idle in map(self._idle_of, self.workers)]
+        known = [wait for wait in waits if wait is not None]
+        return min(known) if known else None

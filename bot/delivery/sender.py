@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.messages.reply import Reply
 
@@ -29,7 +29,9 @@ class OutgoingMessage:
 class DeliveryError(Exception):
     """Sending failed. `retry_after` (seconds) when the platform said when to come back;
     `unreachable` when the recipient refused for good (the person never started or blocked the
-    bot, the bot left the channel): the delivery worker then tells someone who can fix it."""
+    bot, the bot left the channel): the delivery worker then tells someone who can fix it;
+    `rate_limited` when the platform refused it for going too fast: delivery's pacing for that
+    conversation slows down too (a retry-after for other reasons, a closed window, does not)."""
 
     def __init__(
         self,
@@ -38,11 +40,13 @@ class DeliveryError(Exception):
         retryable: bool = True,
         retry_after: float | None = None,
         unreachable: bool = False,
+        rate_limited: bool = False,
     ):
         super().__init__(message)
         self.retryable = retryable and not unreachable
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.rate_limited = rate_limited
 
 
 class Sender(Protocol):
@@ -51,3 +55,11 @@ class Sender(Protocol):
     def send(self, message: OutgoingMessage) -> str | None:
         """Deliver; return the platform's id for the posted message (used to edit cards later)."""
         ...
+
+
+@runtime_checkable
+class Counted(Protocol):
+    """A sender whose one row may become several platform messages says how many, so that
+    pacing takes that many sends (a sender without it counts one per row)."""
+
+    def sends(self, message: OutgoingMessage) -> int: ...

@@ -6,6 +6,13 @@ statement with a lease that a heartbeat renews while the pass runs, keeps each c
 order and applies the retry policy (a platform's Retry-After first); this module only says how
 to send one row and what to remember once it has gone (the platform's id, a card's post).
 Sending happens outside any transaction; each result is recorded in its own short transaction.
+
+Conversations go side by side: a pass hands each conversation's claimed rows, in order, to a
+small thread pool, so a slow or paced conversation never holds the others up, while one
+conversation's messages still go one after another. Before each send the channel's pacer
+(pacing.py, built from the channel's send limits) says whether the platform would take it
+now; if not, the row and the rest of its conversation are handed back due when it would, with
+no attempt spent, and the loop wakes for them then.
 A replica that dies mid-send leaves a lease that expires (or that the next process on its
 machine takes back at start-up), and the row is sent again: delivery is at least once, and a
 crash in that window is the only way a message can go out twice.
@@ -14,12 +21,17 @@ crash in that window is the only way a message can go out twice.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.delivery.sender import DeliveryError, OutgoingMessage, Sender
+from bot.delivery.pacing import Pacer, later
+from bot.delivery.sender import Counted, DeliveryError, OutgoingMessage, Sender
+from bot.domain.channels import UNLIMITED, SendLimits
 from bot.logging_setup import correlation
 from bot.runtime.work import Claimed, Retry, RetryPolicy, WorkQueue
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
@@ -31,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 600.0
+THREADS = 4  # conversations of one channel sent at once
 OPEN_STATUSES = OUTBOX.states.open
 
 
@@ -42,6 +55,8 @@ class DeliveryStats:
     waiting: int = 0
     crashed: int = 0  # passes that raised (set by DeliveryLoop; the worker itself never does)
     errors: list[str] = field(default_factory=list)
+    # When rows held back by pacing fall due (the loop wakes then), if any were.
+    next_due: datetime | None = None
 
 
 def message_of(row: OutboxMessage) -> OutgoingMessage:
@@ -74,6 +89,8 @@ class DeliveryWorker:
         batch: int = 50,
         max_attempts: int = MAX_ATTEMPTS,
         on_unreachable: Callable[[OutgoingMessage, str], None] | None = None,
+        limits: SendLimits = UNLIMITED,
+        threads: int = THREADS,
     ) -> None:
         # Told (message, reason) when a row dies because its recipient refused it for good,
         # whatever the channel: `hirebot serve` reports it to whoever can fix it.
@@ -92,12 +109,39 @@ class DeliveryWorker:
             scope=self.channel,
         )
         self.leases = self.queue.leases
+        self.pacer = Pacer(limits, clock)
+        self.threads = max(1, threads)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    self.threads, thread_name_prefix=f"hirebot-delivery-{self.channel}"
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Let the pool's threads go (a pass after this starts a new pool)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def run_once(self) -> DeliveryStats:
-        stats = self.queue.run_pass(
+        # No more rows claimed than the channel may send now: a pass over a busy channel
+        # would otherwise claim a batch only to hand most of it back.
+        available = self.pacer.available()
+        if available == 0:
+            return DeliveryStats(next_due=later(self.clock.now(), self.pacer.overall_wait()))
+        stats = self.queue.run_lanes(
             self._send,
+            self._executor(),
+            pace=self._pace,
             record_each=self._sent,
             around=lambda item: correlation(item.data.correlation_id),
+            limit=min(self.queue.batch, available) if available is not None else None,
         )
         return DeliveryStats(
             sent=stats.done,
@@ -105,7 +149,13 @@ class DeliveryWorker:
             dead=stats.given_up,
             waiting=stats.waiting,
             errors=stats.errors,
+            next_due=stats.next_due,
         )
+
+    def _pace(self, item: Claimed[OutgoingMessage]) -> float:
+        message = item.data
+        sends = self.sender.sends(message) if isinstance(self.sender, Counted) else 1
+        return self.pacer.reserve(message.destination, message.kind, max(1, sends))
 
     def _with_card_ref(self, message: OutgoingMessage) -> OutgoingMessage:
         """Look the card up at send time: it may have been posted earlier in this same pass."""
@@ -121,6 +171,8 @@ class DeliveryWorker:
         try:
             ref = self.sender.send(self._with_card_ref(message))
         except DeliveryError as exc:
+            if exc.rate_limited and exc.retry_after:  # the platform's own "slow down"
+                self.pacer.back_off(message.destination, message.kind, exc.retry_after)
             if exc.unreachable and self.on_unreachable is not None:  # dead either way
                 self._report(message, str(exc))
             raise self._retry(exc) from exc

@@ -8,7 +8,11 @@ private messages. The core iterates them instead of branching on a platform's na
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+def _not_shared(destination: str) -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -29,13 +33,31 @@ class SendLimits:
     per_shared_conversation: float | None = None
     # How many messages may go at once into one conversation before the rate applies.
     burst: int = 1
+    # How many may go at once across all conversations before `overall` applies.
+    overall_burst: int = 1
+    # Kinds of message (an outbox row's kind: "card_update", ...) the platform limits by a
+    # rate of their own across all conversations instead of the per-conversation one (a Web
+    # API method's tier), with the burst they may take at once.
+    per_kind: tuple[tuple[str, float], ...] = ()
+    kind_burst: int = 1
+    # Whether a destination is a shared conversation (a group): the channel knows its form.
+    is_shared: Callable[[str], bool] = field(default=_not_shared, compare=False)
 
     def __post_init__(self) -> None:
-        rates = (self.overall, self.per_conversation, self.per_shared_conversation)
+        rates = (
+            self.overall,
+            self.per_conversation,
+            self.per_shared_conversation,
+            *(rate for _kind, rate in self.per_kind),
+        )
         if any(rate is not None and rate <= 0 for rate in rates):
             raise ValueError("a rate is a positive number of messages per second, or None")
-        if self.burst < 1:
+        if min(self.burst, self.overall_burst, self.kind_burst) < 1:
             raise ValueError("a burst is at least one message")
+
+    def kind_rate(self, kind: str) -> float | None:
+        """The rate of its own a kind of message has across all conversations, if any."""
+        return dict(self.per_kind).get(kind)
 
     def conversation_rate(self, *, shared: bool) -> float | None:
         """Messages per second into one conversation of this kind (None: unlimited)."""

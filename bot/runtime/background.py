@@ -12,11 +12,20 @@ log = logging.getLogger(__name__)
 
 
 class PassLoop:
-    def __init__(self, name: str, one_pass: Callable[[], int], *, interval: float) -> None:
-        """`one_pass` returns how much it did; 0 means sleep until woken or `interval` passes."""
+    def __init__(
+        self,
+        name: str,
+        one_pass: Callable[[], int],
+        *,
+        interval: float,
+        idle: Callable[[], float | None] | None = None,
+    ) -> None:
+        """`one_pass` returns how much it did; 0 means sleep until woken or `interval` passes,
+        or sooner when `idle()` gives the seconds until work it knows of falls due."""
         self.name = name
         self.one_pass = one_pass
         self.interval = interval
+        self.idle = idle
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -51,4 +60,13 @@ class PassLoop:
                 log.exception("%s pass failed", self.name)
                 did = 0
             if did == 0:
-                self._wake.wait(self.interval)
+                self._wake.wait(self._pause())
+
+    def _pause(self) -> float:
+        soon = None
+        if self.idle is not None:
+            try:
+                soon = self.idle()
+            except Exception:
+                log.exception("%s: when is work due", self.name)
+        return self.interval if soon is None else min(self.interval, soon)

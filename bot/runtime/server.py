@@ -35,6 +35,7 @@ from bot.channels.base import ChannelRuntime, KeepsDirectory
 from bot.delivery.loop import DeliveryLoop
 from bot.delivery.sender import OutgoingMessage
 from bot.delivery.worker import DeliveryWorker
+from bot.domain.channels import UNLIMITED, SendLimits
 from bot.links.pages import LinkPages
 from bot.pages.app import CareersPages
 from bot.runtime.background import PassLoop
@@ -227,6 +228,16 @@ def _count_runs(metrics: Metrics, report: RunReport) -> None:
                 metrics.scheduler_run(kind, result)
 
 
+def _limits(hirebot: Hirebot, channel: str) -> SendLimits:
+    """The channel's send limits as this deployment sets them; none when pacing is off, or
+    under a pinned clock (HIREBOT_CLOCK: time stands still there, so a paced conversation
+    would never have its next message)."""
+    env = hirebot.env
+    if not env.delivery_pacing or env.clock is not None or registry.plugin(channel) is None:
+        return UNLIMITED
+    return registry.send_limits(channel, env)
+
+
 def build_server(
     hirebot: Hirebot,
     runtimes: list[ChannelRuntime] | None = None,
@@ -249,10 +260,11 @@ def build_server(
             runtime.sender(),
             hirebot.clock,
             on_unreachable=partial(_report_unreachable, hirebot),
+            limits=_limits(hirebot, runtime.name),
         )
         for runtime in (runtimes if handles else [])
     ]
-    delivery = DeliveryLoop(workers, interval=0.5)
+    delivery = DeliveryLoop(workers, interval=0.5, clock=hirebot.clock)
     if handles:
         hirebot.dispatcher.on_commit.append(delivery.wake)
     metrics = Metrics()

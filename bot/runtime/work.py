@@ -15,8 +15,10 @@ Public surface, for a queue of its own (a channel's or an integration's): build 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -78,6 +80,19 @@ class PassStats:
     given_up: int = 0
     waiting: int = 0  # claimed, handed back: an earlier item of their lane failed this pass
     errors: list[str] = field(default_factory=list)
+    # The earliest moment an item handed back to wait (paced) or to retry falls due, if any.
+    next_due: datetime | None = None
+
+    def add(self, other: PassStats) -> None:
+        self.done += other.done
+        self.retried += other.retried
+        self.given_up += other.given_up
+        self.waiting += other.waiting
+        self.errors.extend(other.errors)
+        if other.next_due is not None:
+            self.next_due = (
+                other.next_due if self.next_due is None else min(self.next_due, other.next_due)
+            )
 
     @property
     def worked(self) -> int:
@@ -164,10 +179,16 @@ class WorkQueue(Generic[T]):
                 uow.queue.done(self.table, ids, self.clock.now(), **values)
                 uow.commit()
 
-    def release(self, ids: Sequence[int]) -> None:
-        if ids:
+    def release(
+        self, ids: Sequence[int], *, at: datetime | None = None, lane: Sequence[str] = ()
+    ) -> None:
+        """Hand claimed items back untouched (the attempt given back), due now or `at`; with
+        `lane`, that lane's unclaimed items due before `at` wait until then as well."""
+        if ids or (lane and at is not None):
             with self.uow_factory() as uow:
-                uow.queue.release(self.table, ids, self.clock.now())
+                uow.queue.release(self.table, ids, at or self.clock.now())
+                if lane and at is not None:
+                    uow.queue.defer_lane(self.table, lane, at)
                 uow.commit()
 
     def failed(
@@ -227,6 +248,72 @@ class WorkQueue(Generic[T]):
         finally:  # whatever happened, this pass holds nothing any more
             self.drop(i.id for i in claimed)
 
+    # One pass, conversations in parallel ----------------------------------------------------
+
+    def run_lanes(
+        self,
+        handle: Callable[[Claimed[T]], R],
+        pool: Executor,
+        *,
+        pace: Callable[[Claimed[T]], float] | None = None,
+        record_each: Callable[[UnitOfWork, Claimed[T], R], Mapping[str, Any]] | None = None,
+        around: Callable[[Claimed[T]], Any] | None = None,
+        limit: int | None = None,
+    ) -> PassStats:
+        """Claim, then handle each lane's items in order, the lanes side by side on `pool`;
+        each item is recorded in its own transaction right after it is handled.
+
+        `pace(item)` says how many seconds an item must wait before it may be handled (0: go):
+        a waiting item and the rest of its lane are handed back due then, their attempts
+        untouched, and the other lanes go on. A failure holds the rest of its lane back until
+        the next pass, as in `run_pass`."""
+        claimed = self.claim(limit=limit)
+        try:
+            lanes: dict[tuple[str, ...], list[Claimed[T]]] = {}
+            for item in claimed:
+                lanes.setdefault(item.lane or (str(item.id),), []).append(item)
+            stats = PassStats()
+            futures = [
+                pool.submit(self._lane, items, handle, pace, record_each, around)
+                for items in lanes.values()
+            ]
+            for future in futures:
+                stats.add(future.result())
+            self.purge_now_and_then()
+            return stats
+        finally:
+            self.drop(i.id for i in claimed)
+
+    def _lane(
+        self,
+        items: list[Claimed[T]],
+        handle: Callable[[Claimed[T]], R],
+        pace: Callable[[Claimed[T]], float] | None,
+        record_each: Callable[[UnitOfWork, Claimed[T], R], Mapping[str, Any]] | None,
+        around: Callable[[Claimed[T]], Any] | None,
+    ) -> PassStats:
+        stats = PassStats()
+        for index, item in enumerate(items):
+            wait = pace(item) if pace is not None else 0.0
+            if wait > 0:
+                due = self.clock.now() + timedelta(microseconds=math.ceil(wait * 1_000_000))
+                self.release([i.id for i in items[index:]], at=due, lane=item.lane)
+                stats.waiting += len(items) - index
+                stats.add(PassStats(next_due=due))
+                break
+            done: list[int] = []
+            one = PassStats()
+            ok = self._handle(item, handle, record_each, done, one, around)
+            stats.add(one)
+            self.done(done)
+            if not ok:
+                # The rest of the lane waits for the failed item's next try (given up: the
+                # next pass goes on with them).
+                self.release([i.id for i in items[index + 1 :]], at=one.next_due, lane=item.lane)
+                stats.waiting += len(items) - index - 1
+                break
+        return stats
+
     def _handle(
         self,
         item: Claimed[T],
@@ -272,6 +359,8 @@ class WorkQueue(Generic[T]):
         self, item: Claimed[T], again: datetime | None, problem: str, stats: PassStats
     ) -> None:
         stats.errors.append(problem)
+        if again is not None:
+            stats.add(PassStats(next_due=again))
         if again is None:
             stats.given_up += 1
             log.warning(

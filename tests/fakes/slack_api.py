@@ -24,6 +24,10 @@ production.  A block or element type hirebot does not send is refused with
 truncates a ``text`` over 40,000 characters and warns ``message_truncated`` rather than
 refusing it.
 
+With `enforce_limits(...)` it keeps to Slack's posting limits as a test sets them
+(chat.postMessage per channel, chat.update per workspace, Tier 3) and answers a call over
+them with HTTP 429 ``ratelimited`` and a Retry-After, as Slack does (rate_limits.py).
+
 Usage::
 
     with FakeSlackAPI() as slack:
@@ -46,6 +50,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, cast
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from tests.fakes.rate_limits import Limit, RateLimits, retry_after
 
 __all__ = [
     "FakeSlackAPI",
@@ -534,6 +540,9 @@ class FakeSlackAPI:
         self.users: dict[str, JsonDict] = {}  # user id -> the workspace member (add_user)
         self._ts_counter = 0
         self._id_counter = 0
+        self.limits = RateLimits()
+        self._per_channel: Limit | None = None
+        self._updates: Limit | None = None
         self._changed = threading.Condition()  # guards all state; notified on each call
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -633,6 +642,30 @@ class FakeSlackAPI:
         error = "ratelimited" if status == HTTPStatus.TOO_MANY_REQUESTS else "fatal_error"
         self._queue(method, _Failure(status, error, retry_after), times)
 
+    def enforce_limits(
+        self,
+        *,
+        per_channel: Limit | None = None,
+        updates: Limit | None = None,
+        now: Callable[[], float] | None = None,
+    ) -> RateLimits:
+        """From now on, refuse chat.postMessage over `per_channel` (into one conversation) and
+        chat.update over `updates` (in all), with 429; returns the record of accepted sends.
+        `now` is the time the fake keeps (seconds; default the monotonic clock)."""
+        with self._changed:
+            self._per_channel, self._updates = per_channel, updates
+            self.limits = RateLimits(now=now) if now is not None else RateLimits()
+            return self.limits
+
+    def _over_limit(self, method: str, params: JsonDict) -> float:
+        if method == "chat.postMessage" and self._per_channel is not None:
+            channel = str(params.get("channel") or "")
+            return self.limits.take(channel, [("per channel", channel, self._per_channel)])
+        if method == "chat.update" and self._updates is not None:
+            channel = str(params.get("channel") or "")
+            return self.limits.take(channel, [("chat.update", "", self._updates)])
+        return 0.0
+
     def expire(self, response_url_key: str) -> None:
         """Make the response_url for ``response_url_key`` answer 404 ``expired_url``, as
         Slack's do 30 minutes after the interaction."""
@@ -716,6 +749,14 @@ class FakeSlackAPI:
             handler = self._handlers.get(method)
             if handler is None:
                 raise SlackError("unknown_method")
+            wait = self._over_limit(method, params)
+            if wait > 0:
+                headers_out = {"Retry-After": str(retry_after(wait))}
+                return (
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    headers_out,
+                    {"ok": False, "error": "ratelimited"},
+                )
             return HTTPStatus.OK, {}, {"ok": True, **handler(params)}
         except SlackError as err:
             return HTTPStatus.OK, {}, err.payload()

@@ -28,6 +28,10 @@ Telegram detects by itself (URLs, @mentions), and setWebhook's one-call-a-second
 ``getUpdates`` long polls for at most ``max_long_poll`` seconds (1 s by default) so that
 tests stay quick.
 
+With `enforce_limits(...)` it keeps to the Bot API's flood limits as a test sets them (in
+all, per chat, per group) and answers a send over them with 429 and `retry_after`
+(rate_limits.py).
+
 Usage::
 
     with FakeTelegramAPI() as tg:
@@ -62,6 +66,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.rate_limits import Limit, RateLimits, retry_after
+
 __all__ = [
     "EntityParseError",
     "FakeTelegramAPI",
@@ -77,6 +83,7 @@ __all__ = [
 
 JsonDict = dict[str, Any]
 Handler = Callable[[JsonDict], Any]
+SENDS = frozenset({"sendmessage", "sendphoto"})  # what flood control counts, when enforced
 
 MAX_TEXT_LENGTH = 4096  # code points after entity parsing (TDLib counts utf8_length)
 MAX_CALLBACK_DATA_BYTES = 64
@@ -796,6 +803,8 @@ class FakeTelegramAPI:
         self._updates: deque[JsonDict] = deque()
         self._next_message_id: dict[int, int] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self.limits = RateLimits()
+        self._send_limits: dict[str, Limit] = {}
         self._changed = threading.Condition()  # guards all state; notified on each change
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -978,12 +987,49 @@ class FakeTelegramAPI:
                 if body_error is not None:
                     raise body_error
                 self._take_failure(method)
+                self._within_limits(method, params)
                 status, body = int(HTTPStatus.OK), {"ok": True, "result": handler(params)}
             except TelegramAPIError as error:
                 status, body = error.error_code, error.payload()
             self.calls.append(TelegramCall(canonical, params, body, status))
             self._changed.notify_all()
             return status, body
+
+    def enforce_limits(
+        self,
+        *,
+        overall: Limit | None = None,
+        per_chat: Limit | None = None,
+        per_group: Limit | None = None,
+        now: Callable[[], float] | None = None,
+    ) -> RateLimits:
+        """From now on, refuse sends (sendMessage, sendPhoto) over these limits with 429 and
+        `retry_after`, as Telegram's flood control does; returns the record of accepted sends.
+        `per_group` is for chats with negative ids (groups), in place of `per_chat`."""
+        with self._changed:
+            named = {"overall": overall, "per chat": per_chat, "per group": per_group}
+            self._send_limits = {name: limit for name, limit in named.items() if limit}
+            self.limits = RateLimits(now=now) if now is not None else RateLimits()
+            return self.limits
+
+    def _within_limits(self, method: str, params: JsonDict) -> None:
+        if method.lower() not in SENDS or not self._send_limits:
+            return
+        chat = str(params.get("chat_id") or "")
+        local = "per group" if chat.startswith("-") else "per chat"
+        wanted = [
+            (name, "" if name == "overall" else chat, self._send_limits[name])
+            for name in ("overall", local)
+            if name in self._send_limits
+        ]
+        wait = self.limits.take(chat, wanted)
+        if wait > 0:
+            seconds = retry_after(wait)
+            raise TelegramAPIError(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                _default_description(HTTPStatus.TOO_MANY_REQUESTS, seconds),
+                {"retry_after": seconds},
+            )
 
     def _take_failure(self, method: str) -> None:
         queue = self._failures.get(method.lower())

@@ -42,6 +42,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from tests.fakes.rate_limits import Limit, RateLimits
+
 JsonDict = dict[str, Any]
 
 VERSION = "v23.0"
@@ -201,6 +203,9 @@ class FakeWhatsAppAPI:
         self.last_inbound: dict[str, datetime] = {}
         self.users: dict[str, User] = {}
         self._failures: deque[Failure] = deque()
+        self.limits = RateLimits(now=lambda: self.now().timestamp())
+        self._number_limit: Limit | None = None
+        self._pair_limit: Limit | None = None
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -235,6 +240,26 @@ class FakeWhatsAppAPI:
             if key:
                 self.users[key] = found
         return found
+
+    def enforce_limits(
+        self, *, per_number: Limit | None = None, per_person: Limit | None = None
+    ) -> RateLimits:
+        """From now on, refuse sends over the business number's throughput (130429) or the
+        pair rate limit to one person (131056), on the fake's `now`; returns the record of
+        accepted sends (rate_limits.py)."""
+        with self._lock:
+            self._number_limit, self._pair_limit = per_number, per_person
+            self.limits = RateLimits(now=lambda: self.now().timestamp())
+            return self.limits
+
+    def _within_limits(self, to: str) -> None:
+        person = to.lstrip("+")
+        wanted = [("number", "", self._number_limit), ("pair", person, self._pair_limit)]
+        limits = [(name, key, limit) for name, key, limit in wanted if limit is not None]
+        if limits and self.limits.take(person, limits) > 0:
+            if self.limits.refused_by[-1] == "number":
+                raise GraphError(130429, "throughput reached for the business number")
+            raise GraphError(131056, "too many messages to this person")
 
     def fail_next(
         self, code: int, count: int = 1, *, to: str | None = None, after: int = 0
@@ -387,6 +412,7 @@ class FakeWhatsAppAPI:
                     raise GraphError(
                         131047, "More than 24 hours have passed since the recipient last replied"
                     )
+            self._within_limits(str(to))
             wamid = f"wamid.OUT{next(self._ids):08d}"
             self.sent.append(SentMessage(wamid, str(to), kind, data, self.now()))
         user = self.users.get(str(to).lstrip("+"))

@@ -14,6 +14,7 @@ from bot.bootstrap import Hirebot
 from bot.clock import FrozenClock
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.delivery.worker import MAX_ATTEMPTS, DeliveryWorker
+from bot.domain.channels import SendLimits
 from bot.messages.reply import Reply
 from bot.services import outbox
 from bot.services.context import Actor, Context
@@ -196,3 +197,61 @@ def test_personal_data_is_refused_for_a_shared_destination(app: Hirebot) -> None
         outbox.enqueue(
             ctx, outbox.Destination("chat", "#team", shared=True, ephemeral_to="U1"), contact
         )
+
+
+def attempts(app: Hirebot) -> dict[int, int]:
+    with app.uow() as uow:
+        return {r.id: r.attempts for r in uow.session.scalars(select(OutboxMessage))}
+
+
+def test_pacing_holds_a_busy_conversation_back_without_spending_attempts(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    sender = RecordingSender()
+    limits = SendLimits(per_conversation=1.0, burst=2)
+    worker = DeliveryWorker(app.uow, sender, clock, limits=limits)
+    busy = [queue(app, "busy", f"b{n}") for n in range(5)]
+    quiet = queue(app, "quiet", "q0")
+    stats = worker.run_once()
+    assert stats.sent == 3
+    assert stats.waiting == 3
+    assert stats.next_due == clock.now() + timedelta(seconds=1)
+    assert quiet in {m.id for m in sender.sent}
+    assert {attempts(app)[i] for i in busy[2:]} == {0}  # handed back, no attempt spent
+    assert worker.run_once().sent == 0  # nothing is due before the bucket refills
+    for _ in range(3):
+        clock.advance(timedelta(seconds=1))
+        assert worker.run_once().sent == 1
+    assert [m.reply.text for m in sender.sent if m.destination == "busy"] == [
+        f"b{n}" for n in range(5)
+    ]
+    assert set(statuses(app).values()) == {"sent"}
+
+
+def test_a_rate_limit_answer_slows_the_conversation_bucket(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    sender = RecordingSender(failures=[DeliveryError("429", retry_after=10, rate_limited=True)])
+    worker = DeliveryWorker(app.uow, sender, clock, limits=SendLimits(per_conversation=5.0))
+    queue(app, "room", "m0")
+    assert worker.run_once().retried == 1
+    clock.advance(timedelta(seconds=10))
+    assert worker.run_once().sent == 1  # the retry-after and the emptied bucket agree
+
+
+def test_conversations_are_sent_side_by_side(app: Hirebot) -> None:
+    """Two conversations' sends overlap: each blocks until the other has started."""
+    both = threading.Barrier(2, timeout=30)
+
+    @dataclass
+    class MeetingSender(RecordingSender):
+        def send(self, message: OutgoingMessage) -> str | None:
+            both.wait()  # would time out (BrokenBarrierError, the row retried) if serial
+            return super().send(message)
+
+    sender = MeetingSender()
+    worker = DeliveryWorker(app.uow, sender, app.clock, threads=2)
+    queue(app, "a", "a0")
+    queue(app, "b", "b0")
+    assert worker.run_once().sent == 2
+    worker.close()

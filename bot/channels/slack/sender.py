@@ -63,7 +63,9 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
             retry_after = float(raw) if raw is not None else DEFAULT_RETRY_AFTER
         except ValueError:
             retry_after = DEFAULT_RETRY_AFTER
-        return DeliveryError(f"slack rate limited ({code})", retry_after=max(retry_after, 0.0))
+        return DeliveryError(
+            f"slack rate limited ({code})", retry_after=max(retry_after, 0.0), rate_limited=True
+        )
     if status >= 500 or code in TRANSIENT_ERRORS:
         return DeliveryError(f"slack server error {status}: {code}")
     detail = exc.response.get("response_metadata", {}).get("messages") or []

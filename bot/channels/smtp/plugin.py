@@ -10,7 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
 from bot.channels.smtp.settings import EmailSettings
-from bot.domain.channels import ChannelTraits
+from bot.domain.channels import ChannelTraits, SendLimits
 
 if TYPE_CHECKING:
     from bot.bootstrap import Hirebot
@@ -43,6 +43,15 @@ def _runtime(hirebot: Hirebot) -> ChannelRuntime:
     return EmailRuntime(hirebot)
 
 
+# A mail server's limit is its own (a provider's per-account rate, greylisting of bursts):
+# HIREBOT_SMTP_PER_MINUTE says it, one message at a time, spaced evenly.
+LIMITS = SendLimits(overall=1.0, overall_burst=1)
+
+
+def _limits(env: Environment) -> SendLimits:
+    return SendLimits(overall=env.channel_settings(EmailSettings).smtp_per_minute / 60)
+
+
 PLUGIN = ChannelPlugin(
     traits=ChannelTraits(
         name=NAME,
@@ -53,4 +62,6 @@ PLUGIN = ChannelPlugin(
     ),
     enabled=_enabled,
     runtime=_runtime,
+    send_limits=LIMITS,
+    limits=_limits,
 )

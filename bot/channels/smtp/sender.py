@@ -19,7 +19,6 @@ from email.message import EmailMessage
 
 from bot.bootstrap import Hirebot
 from bot.channels.smtp.compose import Links, compose
-from bot.channels.smtp.pacing import Pacer
 from bot.channels.smtp.plugin import NAME
 from bot.channels.smtp.settings import EmailSettings, SmtpServer
 from bot.delivery.sender import DeliveryError, OutgoingMessage
@@ -46,7 +45,6 @@ class EmailSender:
         self,
         hirebot: Hirebot,
         *,
-        pacer: Pacer | None = None,
         tls_context: Callable[[], ssl.SSLContext] = ssl.create_default_context,
     ) -> None:
         settings = hirebot.env.channel_settings(EmailSettings)
@@ -59,7 +57,6 @@ class EmailSender:
         self.server: SmtpServer = server
         self.sender = Mailbox(name=settings.mail_from_name, address=settings.mail_from)
         self.timeout = settings.smtp_timeout
-        self.pacer = pacer or Pacer(settings.smtp_per_minute)
         self.tls_context = tls_context
         self.signer = signer_of(hirebot.env.public_site())
 
@@ -68,7 +65,6 @@ class EmailSender:
             # An e-mail cannot be edited once delivered (erasure asks): nothing to send.
             return None
         email = self._compose(message)
-        self.pacer.wait()
         self._transmit(email)
         return None
 

@@ -117,7 +117,9 @@ class TelegramSender:
             try:
                 return self._loop.run_until_complete(self._send(message))
             except RetryAfter as exc:
-                raise DeliveryError(str(exc), retry_after=retry_seconds(exc)) from exc
+                raise DeliveryError(
+                    str(exc), retry_after=retry_seconds(exc), rate_limited=True
+                ) from exc
             except Forbidden as exc:  # never started, blocked, or removed from the group
                 raise DeliveryError(exc.message, unreachable=True) from exc
             except ChatMigrated as exc:

@@ -9,6 +9,7 @@ user id Meta gives them (`PK.1234567890`).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -78,7 +79,21 @@ def _render(reply: Reply) -> list[str]:
 # Cloud API defaults: 80 messages a second per business number (error 130429), about one
 # message every 6 seconds to the same person (the pair rate limit, error 131056); settings.py
 # lets a deployment with a higher tier raise the first for its sender's pacing.
-LIMITS = SendLimits(overall=80.0, per_conversation=1 / 6, burst=1)
+# Meta tolerates a short burst to one person before the pair limit applies: 3 keeps inside.
+LIMITS = SendLimits(overall=80.0, per_conversation=1 / 6, burst=3, overall_burst=80)
+
+
+def _limits(env: Environment) -> SendLimits:
+    """The limits above, as this deployment configures them (WHATSAPP_MESSAGES_PER_SECOND,
+    WHATSAPP_PAIR_INTERVAL_SECONDS; 0 for no pair pacing)."""
+    settings = env.channel_settings(WhatsAppSettings)
+    pair = settings.pair_interval_seconds
+    return replace(
+        LIMITS,
+        overall=settings.messages_per_second,
+        overall_burst=max(1, int(settings.messages_per_second)),
+        per_conversation=1 / pair if pair > 0 else None,
+    )
 
 
 PLUGIN = ChannelPlugin(
@@ -97,4 +112,5 @@ PLUGIN = ChannelPlugin(
     render=_render,
     send_limits=LIMITS,
     config=WhatsAppConfig,
+    limits=_limits,
 )

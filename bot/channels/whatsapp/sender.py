@@ -5,9 +5,11 @@
   it the sender sends the configured template once (it invites the person to open the
   conversation), and hands the row back to wait; when the person writes, the runtime makes
   their waiting rows due at once and they follow, in order.
-- **Pacing.** Each send takes from the number's and the person's token buckets (pacing.py);
-  when one is empty the row is handed back with the time to retry, and the worker holds that
-  person's later rows behind it. Meta's own 130429 / 131056 answers are "retry later" too.
+- **Pacing** is delivery's (bot/delivery/pacing.py, from the channel's send limits: the
+  number's rate and the person's pair rate): the worker asks before each row, counting the
+  messages the row still becomes (`sends`), and holds it back, with that person's later rows,
+  until the buckets allow. Meta's own 130429 / 131056 answers are "retry later" and slow the
+  bucket that was exceeded.
 - **Batching.** A text-only row goes out together with the person's next text-only rows when
   they fit one message; those rows are marked sent with the same message id, so a worker
   that claimed them finds them sent and sends nothing twice.
@@ -36,7 +38,6 @@ from pywa.types.templates import TemplateLanguage
 
 from bot.bootstrap import Hirebot
 from bot.channels.whatsapp.client import make_client
-from bot.channels.whatsapp.pacing import Pacer
 from bot.channels.whatsapp.plugin import NAME
 from bot.channels.whatsapp.render import Part, merged, neutralise, render
 from bot.channels.whatsapp.settings import Purpose, WhatsAppConfig, WhatsAppSettings
@@ -113,13 +114,17 @@ class WhatsAppSender:
         self.settings = hirebot.env.channel_settings(WhatsAppSettings)
         self.templates = hirebot.config.channel_config(NAME, WhatsAppConfig)
         self.client = client or make_client(self.settings)
-        self.pacer = Pacer(
-            hirebot.clock,
-            per_second=self.settings.messages_per_second,
-            pair_interval=self.settings.pair_interval_seconds,
-        )
 
     # The delivery worker's entry ---------------------------------------------------------
+
+    def sends(self, message: OutgoingMessage) -> int:
+        """How many messages this row still becomes (for pacing): its parts and picture not
+        yet accepted; an edit (not possible here, nothing sent) counts one."""
+        if message.kind in ("card_update", MESSAGE_UPDATE):
+            return 1
+        _already, done, _ref = self._progress(message.id)
+        total = len(render(message.reply)) + (1 if message.reply.chart is not None else 0)
+        return max(1, total - done)
 
     def send(self, message: OutgoingMessage) -> str | None:
         if message.kind in ("card_update", MESSAGE_UPDATE):
@@ -135,9 +140,6 @@ class WhatsAppSender:
         if done >= total:  # every part went before a restart; only the record was left
             return ref or None
         self._require_window(to, message.reply)
-        wait = self.pacer.reserve(to, total - done)
-        if wait > 0:
-            raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
         for index in range(done, total):
             if index < len(parts):
                 ref = self._post(to, parts[index])
@@ -180,9 +182,6 @@ class WhatsAppSender:
         """The approved template for what waits, asking the person to open the conversation."""
         template, language = self.templates.template(purpose, self.settings)
         name = self._first_name(to)
-        wait = self.pacer.reserve(to)
-        if wait > 0:
-            raise DeliveryError(f"pacing messages to {to}", retry_after=wait)
         try:
             self.client.send_template(
                 to=to,  # pywa sends +digits as `to`, a user id as `recipient`
@@ -295,8 +294,9 @@ class WhatsAppSender:
         text = f"whatsapp {exc.code}: {exc.message}"
         if isinstance(exc, wa_errors.TooManyMessages):  # 131056, the pair rate limit
             wait = max(self.settings.pair_interval_seconds, 1.0)
-            self.pacer.back_off(to, wait)
-            return DeliveryError(text, retry_after=wait)
+            return DeliveryError(text, retry_after=wait, rate_limited=True)
+        if isinstance(exc, wa_errors.ThrottlingError):  # 130429 and the like: the number's
+            return DeliveryError(text, retry_after=NUMBER_RETRY, rate_limited=True)
         if isinstance(exc, RETRY_LATER):
             return DeliveryError(text, retry_after=NUMBER_RETRY)
         if isinstance(exc, wa_errors.ReEngagementMessage):  # 131047: the window is closed

@@ -34,7 +34,7 @@ def mail_app(
             "HIREBOT_SMTP_URL": smtp.url,
             "HIREBOT_MAIL_FROM": MAIL_FROM,
             "HIREBOT_MAIL_FROM_NAME": "Platform Engineering hiring",
-            # The pacing is tested on its own (test_pacing.py); here it must not slow a run.
+            # The pacing is tested on its own (test_email_settings.py); not to slow a run.
             "HIREBOT_SMTP_PER_MINUTE": "60000",
             "HIREBOT_PUBLIC_URL": PUBLIC_URL,
             "HIREBOT_SECRET_KEY": SECRET_KEY,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.channels import registry
 from bot.channels.smtp.compose import compose
-from bot.channels.smtp.pacing import Pacer
 from bot.channels.smtp.plugin import address
 from bot.channels.smtp.settings import EmailSettings, parse_smtp_url
+from bot.clock import FrozenClock
+from bot.delivery.pacing import Pacer
 from bot.environment import Environment, SettingsError
 from bot.messages.mail import Mail, Mailbox
 
@@ -57,20 +59,14 @@ def test_addresses_are_checked_and_stored_in_one_form() -> None:
         address("h" * 60 + "@" + "d" * 60 + ".example.com")
 
 
-def test_pacing_spaces_messages_without_a_real_wait() -> None:
-    now = [100.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    pacer = Pacer(30, monotonic=lambda: now[0], sleep=sleep)  # one every 2 s
-    assert pacer.wait() == 0.0
-    assert pacer.wait() == pytest.approx(2.0)
-    now[0] += 5.0  # a quiet spell: the next goes at once
-    assert pacer.wait() == 0.0
-    assert slept == [pytest.approx(2.0)]
+def test_the_server_limit_paces_delivery_without_a_real_wait() -> None:
+    env = Environment.model_validate({"HIREBOT_SMTP_PER_MINUTE": "30"})
+    clock = FrozenClock(NOW)
+    pacer = Pacer(registry.send_limits("email", env), clock)  # one every 2 s, any recipient
+    assert pacer.reserve("a@example.org") == 0.0
+    assert pacer.reserve("b@example.org") == pytest.approx(2.0)
+    clock.advance(timedelta(seconds=5))  # a quiet spell: the next goes at once
+    assert pacer.reserve("b@example.org") == 0.0
 
 
 def test_headers_cannot_be_injected_and_names_are_quoted() -> None:

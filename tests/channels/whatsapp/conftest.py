@@ -60,6 +60,7 @@ def whatsapp_env(fake: FakeWhatsAppAPI, **extra: str) -> Environment:
     moves it, and most tests send several messages to one person at one instant."""
     return Environment.model_validate(
         {
+            "HIREBOT_DELIVERY_PACING": "on",
             "WHATSAPP_PAIR_INTERVAL_SECONDS": "0",
             "WHATSAPP_TOKEN": fake.token,
             "WHATSAPP_PHONE_NUMBER_ID": fake.phone_number_id,
