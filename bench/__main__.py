@@ -167,10 +167,11 @@ def main(argv: list[str] | None = None) -> int:
                     c.add(
                         Result(
                             "4 memory",
-                            f"hirebot serve RSS {label}, {kind}",
+                            f"hirebot ({layout}) RSS {label}, {kind}",
                             f"{rss[when]:.0f} MB",
                             target=f"< {throughput.RSS_TARGET_MB:.0f} MB",
                             ok=rss[when] < throughput.RSS_TARGET_MB,
+                            note="both processes added up" if layout == "split" else "",
                         )
                     )
         if "telegram" in only:
