@@ -126,13 +126,19 @@ def stage() -> Iterator[Stage]:
 
 @contextlib.contextmanager
 def hirebot_on(
-    where: Stage, database_url: str, config_path: Path, layout: str, label: str
+    where: Stage,
+    database_url: str,
+    config_path: Path,
+    layout: str,
+    label: str,
+    extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[int, Hirebot]]:
     """hirebot with Slack and Telegram on `database_url`, healthy, until the block ends."""
     env = {
         **launch.base_env(database_url, config_path),
         **launch.slack_env(where.slack.url),
         **launch.telegram_env(where.telegram.url),
+        **(extra or {}),
     }
     port = free_port()
     with launch.hirebot(env, port, LOGS / f"hirebot-{label}.log", layout) as bot:
