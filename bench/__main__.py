@@ -1,7 +1,8 @@
 """`make bench`: every benchmark, each against its baseline, printed as one table.
 
     python -m bench [--quick | --full] [--databases sqlite,postgres] [--hirebot auto|one|split]
-                    [--only scale,slack,telegram,memory,answers,sustained,burst,startup,import]
+                    [--only scale,slack,telegram,memory,answers,sustained,burst,startup,import,
+                           pacing]
 
 The default run builds 100,000 applicants and 1,000,000 audit rows on each database and
 keeps to about ten minutes on two cores; --full repeats more and imports 100,000 CSV rows;
@@ -25,7 +26,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import answers, bursts, importing, launch, scale, startup, throughput
+from bench import answers, bursts, importing, launch, pacing, scale, startup, throughput
 from bench.common import (
     DEFAULT,
     FULL,
@@ -51,6 +52,7 @@ SECTIONS = (
     "burst",
     "startup",
     "import",
+    "pacing",
 )
 ALIASES = {"throughput": ("slack", "telegram", "memory")}
 # Rows the summary keeps for sections that are measured elsewhere or not yet: shown as "not
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     if "import" in only:
         print(f"import: load average {load_average()}", flush=True)
         importing.importing(c, mode.import_rows, kinds, config_path, mode.import_reps)
+    if "pacing" in only:
+        pacing.measure(c, mode, kinds)
     elapsed = time.perf_counter() - started
     Console(width=200).print(table(c.results, mode))
     missed = [r for r in c.results if r.ok is False]
