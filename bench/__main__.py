@@ -9,7 +9,7 @@ keeps to about ten minutes on two cores; --full repeats more and imports 100,000
 --quick is a smoke run on small data. Results also go to var/bench/results-<mode>.json.
 `--only throughput` is slack,telegram,memory; `--hirebot` starts hirebot as one process
 (`hirebot serve`) or as two (`hirebot serve --web` and `hirebot worker`); `auto`, the
-default, splits when the CLI can (bench/launch.py).
+default, is one process, the default deployment (bench/launch.py says why).
 PostgreSQL comes from HIREBOT_BENCH_POSTGRES_URL (default: postgres on 127.0.0.1:5432);
 throwaway databases are created and dropped.
 """
