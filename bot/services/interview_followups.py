@@ -9,7 +9,7 @@ The feedback request itself opens a conversation, so its flow runs it
 Someone away (services/absence.py) gets no prep and is not asked for feedback; their feedback
 is still owed, so their reminder is planned as anyone's, and when it falls due while they are
 away it goes to the rest of the panel instead, or, with nobody else on it, waits until they are
-back.
+back. An escalation to a hiring manager who is away waits for their return the same way.
 """
 
 from __future__ import annotations
@@ -244,6 +244,9 @@ def escalate(ctx: Context, task: ScheduledTask) -> str:
     now = ctx.clock.now()
     applicant, role = applicant_of(ctx, panelist.interview)
     manager = people.row(ctx, role.hiring_manager)
+    back = absence.away_until(manager, now)
+    if back is not None:  # no prompts while away: the late list waits for their return
+        return tasks.defer(ctx, task, back, f"{manager.key} away")
     deferred = _outside_hours(
         ctx, task, ctx.catalog.person(manager.key), now, "outside the manager's working hours"
     )

@@ -180,6 +180,32 @@ def test_with_nobody_else_on_the_panel_the_reminder_waits_until_they_are_back(
     assert titles(app, "hina").count("Reminder: you owe feedback for 1 interview") == 1
 
 
+def test_an_away_hiring_managers_escalation_waits_until_they_are_back(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    ready(app)
+    # Omar (Karachi) is away through 27 Nov: back at 19:00 UTC on the 27th.
+    assert only(say(app, "people off omar until=2026-11-27")).kind == "success"
+    schedule(app, "hina")
+    run_at(app, clock, ENDS)
+    run_at(app, clock, ENDS + timedelta(hours=24))  # Hina is reminded
+    run_at(app, clock, ENDS + timedelta(hours=48))  # the escalation falls due while he is away
+    assert not any(t.startswith("Feedback overdue") for t in titles(app, "omar"))
+    omar_back = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
+    with app.uow() as uow:
+        held = uow.session.scalars(
+            select(ScheduledTask).where(
+                ScheduledTask.kind == "feedback.escalation", ScheduledTask.status == "pending"
+            )
+        ).all()
+        assert [t.due_at for t in held] == [omar_back]
+    run_at(app, clock, omar_back)  # midnight in Karachi: then his working hours
+    run_at(app, clock, datetime(2026, 11, 28, 4, 0, tzinfo=UTC))  # Saturday: not his hours
+    assert not any(t.startswith("Feedback overdue") for t in titles(app, "omar"))
+    run_at(app, clock, datetime(2026, 11, 30, 4, 0, tzinfo=UTC))  # Monday, 09:00 PKT
+    assert titles(app, "omar").count("Feedback overdue: 1") == 1
+
+
 def test_digests_pause_while_away_and_resume_after(app: Hirebot, clock: FrozenClock) -> None:
     def digests() -> list[Reply]:
         return [r for r in inbox(app, "sana") if r.title.startswith("Hiring digest")]
