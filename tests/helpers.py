@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
@@ -68,3 +69,19 @@ def inbox(app: Hirebot, who: str) -> list[Reply]:
             .order_by(OutboxMessage.id)
         ).all()
     return [Reply.model_validate(r.payload) for r in rows]
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """Every SQL statement `engine` runs inside the block, white space folded: what a test
+    that holds a command to its statement count reads."""
+    seen: list[str] = []
+
+    def listener(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

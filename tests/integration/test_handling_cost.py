@@ -7,35 +7,16 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import Engine, event
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from tests.conftest import ROOT
-from tests.helpers import only, say
+from tests.helpers import only, say, statements
 
 CONFIG = ROOT / "config.yaml"
 
 ADD = 'add senior-backend "Ayesha Khan" email=ayesha@example.com source=referral'
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listener(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def test_add_answers_with_the_cards_buttons_without_reading_the_details(app: Hirebot) -> None:

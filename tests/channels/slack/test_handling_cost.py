@@ -5,33 +5,17 @@ nothing twice. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import func, select
 
 from bot.clock import FrozenClock
 from bot.runtime.leases import LEASE
 from storage.models import Applicant
 from tests.channels.slack.harness import Slack, new_trigger
+from tests.helpers import statements
 
 ADD = 'add senior-backend "Ayesha Khan" email=ayesha@example.com'
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def listener(_c: Any, _cur: Any, statement: str, _p: Any, _ctx: Any, _many: bool) -> None:
-        seen.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
 
 
 def dedup_lookups(seen: list[str]) -> int:
