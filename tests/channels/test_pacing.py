@@ -25,7 +25,7 @@ from bot.messages.reply import Reply
 from bot.runtime.server import Server, build_server
 from bot.services import outbox
 from bot.services.context import Actor, Context
-from tests.fakes.rate_limits import Limit, busiest_second, rate_used
+from tests.fakes.rate_limits import Limit, RateLimits, busiest_second, rate_used
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -126,28 +126,44 @@ def sent_texts(fake: FakeTelegramAPI, chat: int) -> list[Any]:
     return [m["text"] for _id, m in sorted(fake.messages.get(chat, {}).items())]
 
 
+def paced_telegram(
+    database_url: str,
+    config: HirebotConfig,
+    clock: FrozenClock,
+    fake: FakeTelegramAPI,
+    *,
+    per_group_per_minute: int,
+) -> tuple[RateLimits, Hirebot, Server]:
+    """hirebot and the fake held to the same Telegram limits: 30 a second in all (burst 3),
+    20 a second per chat, and the group's rate the test gives."""
+    limits = fake.enforce_limits(
+        overall=Limit(rate=30, burst=3),
+        per_chat=Limit(rate=20),
+        per_group=Limit(rate=per_group_per_minute / 60),
+        now=seconds(clock),
+    )
+    app, server = build(
+        database_url,
+        config,
+        clock,
+        telegram_env(
+            fake,
+            TELEGRAM_MESSAGES_PER_SECOND="30",
+            TELEGRAM_PER_CHAT_PER_SECOND="20",
+            TELEGRAM_PER_GROUP_PER_MINUTE=str(per_group_per_minute),
+        ),
+    )
+    return limits, app, server
+
+
 def test_messages_to_many_telegram_chats_keep_to_the_overall_rate(
     database_url: str,
     shipped_config: HirebotConfig,
     clock: FrozenClock,
     telegram_fake: FakeTelegramAPI,
 ) -> None:
-    limits = telegram_fake.enforce_limits(
-        overall=Limit(rate=30, burst=3),
-        per_chat=Limit(rate=20),
-        per_group=Limit(rate=2),
-        now=seconds(clock),
-    )
-    app, server = build(
-        database_url,
-        shipped_config,
-        clock,
-        telegram_env(
-            telegram_fake,
-            TELEGRAM_MESSAGES_PER_SECOND="30",
-            TELEGRAM_PER_CHAT_PER_SECOND="20",
-            TELEGRAM_PER_GROUP_PER_MINUTE="120",
-        ),
+    limits, app, server = paced_telegram(
+        database_url, shipped_config, clock, telegram_fake, per_group_per_minute=120
     )
     chats = [5000 + n for n in range(60)]
     try:
@@ -170,22 +186,8 @@ def test_a_telegram_group_gets_its_stricter_rate_and_chats_beside_it_are_not_hel
     clock: FrozenClock,
     telegram_fake: FakeTelegramAPI,
 ) -> None:
-    limits = telegram_fake.enforce_limits(
-        overall=Limit(rate=30, burst=3),
-        per_chat=Limit(rate=20),
-        per_group=Limit(rate=5),
-        now=seconds(clock),
-    )
-    app, server = build(
-        database_url,
-        shipped_config,
-        clock,
-        telegram_env(
-            telegram_fake,
-            TELEGRAM_MESSAGES_PER_SECOND="30",
-            TELEGRAM_PER_CHAT_PER_SECOND="20",
-            TELEGRAM_PER_GROUP_PER_MINUTE="300",
-        ),
+    limits, app, server = paced_telegram(
+        database_url, shipped_config, clock, telegram_fake, per_group_per_minute=300
     )
     try:
         for n in range(30):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,7 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
 from bot.runtime.server import Server, build_server
+from tests.cli_runner import run_cli
 from tests.conftest import ROOT
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI, SentMessage, User
 from tests.helpers import handle_inbox
@@ -198,3 +200,30 @@ def whatsapp(
     finally:
         harness.runtime.stop()
         harness.hirebot.close()
+
+
+def erase_through_cli(
+    wa: WhatsApp,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    config: dict[str, Any],
+    applicant: str = "1",
+) -> None:
+    """`hirebot applicant erase` as an operator runs it, in its own process with the channel's
+    settings and `config` written as config.yaml, then the edits it queues delivered."""
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    for key, value in {
+        "WHATSAPP_TOKEN": wa.fake.token,
+        "WHATSAPP_PHONE_NUMBER_ID": wa.fake.phone_number_id,
+        "WHATSAPP_APP_SECRET": wa.fake.app_secret,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_API_URL": wa.fake.base_url,
+    }.items():
+        monkeypatch.setenv(key, value)
+    code, output = run_cli(
+        database_url, wa.clock, "applicant", "erase", applicant, "--yes", config=path
+    )
+    assert code == 0, output
+    wa.deliver()

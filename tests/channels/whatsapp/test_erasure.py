@@ -7,14 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from bot.channels.whatsapp.render import plain
 from bot.services.outbox import MESSAGE_UPDATE
 from storage.models import OutboxMessage
-from tests.channels.whatsapp.conftest import VERIFY_TOKEN, WhatsApp, whatsapp_config_dict
-from tests.cli_runner import run_cli
+from tests.channels.whatsapp.conftest import WhatsApp, erase_through_cli, whatsapp_config_dict
 
 ADD = "add senior-backend 'Ayesha Khan' email=ayesha@example.com phone=0301-7654321"
 SCHEDULE = "schedule 1 2026-11-24 15:00 with=hina duration=1h stage=interview"
@@ -38,21 +36,7 @@ def test_erasure_scrubs_the_stored_copies_and_sends_no_edits(
     assert any("Ayesha Khan" in m.text for m in wa.shown(wa.hina))
     sent_before = len(wa.fake.sent)
 
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(whatsapp_config_dict(), sort_keys=False), encoding="utf-8")
-    for key, value in {
-        "WHATSAPP_TOKEN": wa.fake.token,
-        "WHATSAPP_PHONE_NUMBER_ID": wa.fake.phone_number_id,
-        "WHATSAPP_APP_SECRET": wa.fake.app_secret,
-        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-        "WHATSAPP_API_URL": wa.fake.base_url,
-    }.items():
-        monkeypatch.setenv(key, value)
-    code, output = run_cli(
-        database_url, wa.clock, "applicant", "erase", "1", "--yes", config=config
-    )
-    assert code == 0, output
-    wa.deliver()
+    erase_through_cli(wa, database_url, tmp_path, monkeypatch, whatsapp_config_dict())
 
     with wa.hirebot.uow() as uow:
         rows = uow.session.scalars(

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import select
 
 from bot.channels.whatsapp.render import plain
@@ -17,12 +16,11 @@ from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from storage.models import OutboxMessage
 from tests.channels.whatsapp.conftest import (
-    VERIFY_TOKEN,
     WhatsApp,
+    erase_through_cli,
     start_whatsapp,
     whatsapp_config_dict,
 )
-from tests.cli_runner import run_cli
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 
 ADD = "add senior-backend 'Ayesha Khan' email=ayesha@example.com phone=0301-7654321"
@@ -110,21 +108,7 @@ def test_erasure_scrubs_a_followers_private_copies(
     wa.deliver()
     assert any("ayesha@example.com" in t for t in wa.texts(wa.omar))
 
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump(_config_with_a_member(), sort_keys=False), encoding="utf-8")
-    for key, value in {
-        "WHATSAPP_TOKEN": wa.fake.token,
-        "WHATSAPP_PHONE_NUMBER_ID": wa.fake.phone_number_id,
-        "WHATSAPP_APP_SECRET": wa.fake.app_secret,
-        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
-        "WHATSAPP_API_URL": wa.fake.base_url,
-    }.items():
-        monkeypatch.setenv(key, value)
-    code, output = run_cli(
-        database_url, wa.clock, "applicant", "erase", "1", "--yes", config=config
-    )
-    assert code == 0, output
-    wa.deliver()
+    erase_through_cli(wa, database_url, tmp_path, monkeypatch, _config_with_a_member())
     with wa.hirebot.uow() as uow:
         rows = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.destination == "+923001234502")
