@@ -139,17 +139,7 @@ def _record_added(
     """What follows a new applicant's insert: the first stage move, the audit event, the
     note given with it, and the card."""
     first = role.pipeline.first
-    ctx.uow.moves.add(
-        StageMove(
-            applicant_id=applicant.id,
-            from_stage=None,
-            to_stage=first.key,
-            actor_id=ctx.actor.person_id,
-            reason=f"added via {via}",
-            at=now,
-            correlation_id=ctx.correlation_id,
-        )
-    )
+    _add_stage_move(ctx, applicant, None, first.key, f"added via {via}", now)
     audit.domain_event(
         ctx,
         "applicant.added",
@@ -292,17 +282,7 @@ def _apply_move(
     # Compare-and-set: a concurrent move of the same applicant makes this one fail cleanly.
     if not ctx.uow.applicants.move_stage(applicant, current, target.key, now):
         raise InvalidMove(f"#{applicant.id} was moved by someone else just now; look again")
-    ctx.uow.moves.add(
-        StageMove(
-            applicant_id=applicant.id,
-            from_stage=current,
-            to_stage=target.key,
-            actor_id=ctx.actor.person_id,
-            reason=reason,
-            at=now,
-            correlation_id=ctx.correlation_id,
-        )
-    )
+    _add_stage_move(ctx, applicant, current, target.key, reason, now)
     why = f": {reason}" if reason else ""
     summary = (
         f"{ctx.actor.name} moved {applicant.name} from {role.pipeline.label(current)} "
@@ -320,6 +300,29 @@ def _apply_move(
     )
     event = f"{target.label} — by {ctx.actor.name}"
     notify.announce_change(ctx, applicant, role, event)
+
+
+def _add_stage_move(
+    ctx: Context,
+    applicant: Applicant,
+    from_stage: str | None,
+    to_stage: str,
+    reason: str,
+    at: datetime,
+) -> None:
+    """The row of the stage history that every change of stage writes, the first stage an
+    applicant is added in too (`from_stage` None): reports measure time in stage from these."""
+    ctx.uow.moves.add(
+        StageMove(
+            applicant_id=applicant.id,
+            from_stage=from_stage,
+            to_stage=to_stage,
+            actor_id=ctx.actor.person_id,
+            reason=reason,
+            at=at,
+            correlation_id=ctx.correlation_id,
+        )
+    )
 
 
 def add_note(ctx: Context, applicant_id: int, text: str) -> Note:
