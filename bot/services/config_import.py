@@ -87,13 +87,19 @@ def apply(ctx: Context, changes: Sequence[Change], *, source: str) -> None:
     ctx.directory_changed = True
 
 
+def _kept(row: Person | Role | None, change: Change) -> dict[str, Any] | None:
+    """The entry to write; None for one the import removes, whose row (if any) is deactivated
+    rather than deleted, so its history stays, and keeps the spec it last had."""
+    if change.after is None and row is not None:
+        row.active = False
+        row.spec = change.before
+    return change.after
+
+
 def _person(ctx: Context, change: Change) -> None:
     row = ctx.uow.people.by_key(change.key)
-    entry = change.after
+    entry = _kept(row, change)
     if entry is None:
-        if row is not None:
-            row.active = False
-            row.spec = change.before
         return
     if row is None:
         row = Person(key=change.key, name=entry["name"], roles=[], active=True)
@@ -114,11 +120,8 @@ def _person(ctx: Context, change: Change) -> None:
 
 def _role(ctx: Context, change: Change) -> None:
     row = ctx.uow.roles.by_key(change.key)
-    entry = change.after
+    entry = _kept(row, change)
     if entry is None:
-        if row is not None:
-            row.active = False
-            row.spec = change.before
         return
     if row is None:
         row = Role(key=change.key, title=entry["title"], active=True)
