@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.domain.applicants import DEFAULT_PHONE_REGION
 from bot.domain.candidate_messages import CandidateMessaging
@@ -19,6 +20,8 @@ from bot.domain.schedules import QuietHours
 from bot.domain.stages import Pipeline, Stage
 from bot.domain.suggest import did_you_mean
 from bot.domain.trackers import TrackerSpec
+
+_Spec = TypeVar("_Spec")
 
 # The defaults config.yaml falls back to are the defaults of these dataclasses (bot/config.py
 # reads them from here), so each is written once.
@@ -199,15 +202,18 @@ class Catalog:
         return next((c for c in self.channels if c.name == name), None)
 
     def role(self, key: str) -> RoleSpec:
-        found = self.roles.get(key.strip().lower())
-        if found is None:
-            hint = did_you_mean(key, self.roles)
-            raise NotFound(f"unknown role '{key.strip()}'{hint} (roles: {', '.join(self.roles)})")
-        return found
+        return _named(self.roles, key, "role", listed=True)
 
     def person(self, key: str) -> PersonSpec:
-        found = self.people.get(key.strip().lower())
-        if found is None:
-            hint = did_you_mean(key, self.people)
-            raise NotFound(f"unknown person '{key.strip()}'{hint}")
-        return found
+        return _named(self.people, key, "person")
+
+
+def _named(table: dict[str, _Spec], key: str, what: str, *, listed: bool = False) -> _Spec:
+    """`table`'s entry for a key as people type it (any case, stray spaces); a miss names the
+    closest key and, with `listed` (roles: a few), every key there is."""
+    found = table.get(key.strip().lower())
+    if found is None:
+        hint = did_you_mean(key, table)
+        every = f" ({what}s: {', '.join(table)})" if listed else ""
+        raise NotFound(f"unknown {what} '{key.strip()}'{hint}{every}")
+    return found
