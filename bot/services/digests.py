@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.domain.catalog import PersonSpec, RoleSpec
@@ -23,7 +24,7 @@ from bot.messages.reply import Action, Chart, Reply
 from bot.services import absence, people, reports, tasks
 from bot.services import search as saved_searches
 from bot.services.context import Context
-from storage.models import Applicant, ScheduledTask
+from storage.models import Applicant, Interview, Panelist, ScheduledTask, StageMove, TrackerItem
 
 DIGEST = "digest"
 PIPELINE_CHECKIN = "pipeline_checkin"
@@ -32,6 +33,8 @@ SECTION_LIMIT = 10
 PAGE_SIZE = 20
 MAX_ACTIONS = 20
 PERIOD_SECTIONS = frozenset({"new", "moves"})  # what happened since the last digest
+
+_Row = TypeVar("_Row")
 
 
 @dataclass
@@ -142,54 +145,65 @@ def stuck(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 
     return section
 
 
+def _listed(
+    scope: Scope,
+    key: str,
+    title: str,
+    found: tuple[int, Sequence[_Row]],
+    line: Callable[[_Row], str],
+) -> Section:
+    """A section of one line a row: `found` is the true count and this page's rows, as the
+    database gave them; `key` names the section in its `digest <key>` pointer."""
+    total, rows = found
+    return Section(title, [line(row) for row in rows], total, scope.see(key))
+
+
 def new_applicants(
     ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
 ) -> Section:
-    total, rows = ctx.uow.pipeline.created_since(list(scope.by_id), scope.since, limit, offset)
-    lines = [
-        f"#{a.id} {a.name} — {scope.by_id[a.role_id].title}"
-        + (f", via {a.source}" if a.source else "")
-        for a in rows
-    ]
-    return Section("New applicants", lines, total, scope.see("new"))
+    def line(a: Applicant) -> str:
+        via = f", via {a.source}" if a.source else ""
+        return f"#{a.id} {a.name} — {scope.by_id[a.role_id].title}{via}"
+
+    found = ctx.uow.pipeline.created_since(list(scope.by_id), scope.since, limit, offset)
+    return _listed(scope, "new", "New applicants", found, line)
 
 
 def stage_moves(ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0) -> Section:
-    total, rows = ctx.uow.pipeline.moves_since(list(scope.by_id), scope.since, limit, offset)
-    lines = [
-        f"#{a.id} {a.name}: {scope.by_id[a.role_id].pipeline.label(m.from_stage or '')} → "
-        f"{scope.by_id[a.role_id].pipeline.label(m.to_stage)}"
-        for m, a in rows
-    ]
-    return Section("Stage moves", lines, total, scope.see("moves"))
+    def line(row: tuple[StageMove, Applicant]) -> str:
+        move, a = row
+        label = scope.by_id[a.role_id].pipeline.label
+        return f"#{a.id} {a.name}: {label(move.from_stage or '')} → {label(move.to_stage)}"
+
+    found = ctx.uow.pipeline.moves_since(list(scope.by_id), scope.since, limit, offset)
+    return _listed(scope, "moves", "Stage moves", found, line)
 
 
 def upcoming_interviews(
     ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
 ) -> Section:
-    total, rows = ctx.uow.pipeline.upcoming_interviews(
+    def line(row: tuple[Interview, Applicant]) -> str:
+        i, a = row
+        stage = scope.by_id[a.role_id].pipeline.label(i.stage)
+        return f"#{i.id} {local_time(i.starts_at, scope.timezone)} · {a.name} · {stage}"
+
+    found = ctx.uow.pipeline.upcoming_interviews(
         list(scope.by_id), scope.now, scope.now + timedelta(days=7), limit, offset
     )
-    lines = [
-        f"#{i.id} {local_time(i.starts_at, scope.timezone)} · {a.name} · "
-        f"{scope.by_id[a.role_id].pipeline.label(i.stage)}"
-        for i, a in rows
-    ]
-    return Section("Interviews in the next 7 days", lines, total, scope.see("interviews"))
+    return _listed(scope, "interviews", "Interviews in the next 7 days", found, line)
 
 
 def overdue_feedback(
     ctx: Context, scope: Scope, limit: int = SECTION_LIMIT, offset: int = 0
 ) -> Section:
+    def line(row: tuple[Panelist, Applicant]) -> str:
+        p, a = row
+        return f"{names.get(p.person_id, '?')}: interview #{p.interview_id} with {a.name}"
+
     overdue_before = scope.now - timedelta(hours=ctx.catalog.interviews.first_reminder_hours)
-    total, rows = ctx.uow.pipeline.overdue_feedback(
-        list(scope.by_id), overdue_before, limit, offset
-    )
+    found = ctx.uow.pipeline.overdue_feedback(list(scope.by_id), overdue_before, limit, offset)
     names = {p.id: p.name for p in ctx.uow.people.all()}
-    lines = [
-        f"{names.get(p.person_id, '?')}: interview #{p.interview_id} with {a.name}" for p, a in rows
-    ]
-    return Section("Feedback overdue", lines, total, scope.see("overdue"))
+    return _listed(scope, "overdue", "Feedback overdue", found, line)
 
 
 def late_milestones(
@@ -198,15 +212,17 @@ def late_milestones(
     """Hires' milestones past their due day and not done (as their tracker last said): the
     digest leads with them."""
     today = scope.now.astimezone(ZoneInfo(scope.timezone)).date()
-    total, rows = ctx.uow.tracker_items.late_milestones(list(scope.by_id), today, limit, offset)
-    lines = [
-        f"#{a.id} {a.name}: milestone {item.position} {item.title} — due "
-        f"{item.due.isoformat() if item.due else '?'}, "
-        f"{plural((today - item.due).days if item.due else 0, 'day')} late"
-        + (f" · {item.url}" if item.url else "")
-        for item, a in rows
-    ]
-    return Section("Late milestones", lines, total, scope.see("late"))
+
+    def line(row: tuple[TrackerItem, Applicant]) -> str:
+        item, a = row
+        due = item.due.isoformat() if item.due else "?"
+        late = plural((today - item.due).days if item.due else 0, "day")
+        url = f" · {item.url}" if item.url else ""
+        what = f"milestone {item.position} {item.title}"
+        return f"#{a.id} {a.name}: {what} — due {due}, {late} late{url}"
+
+    found = ctx.uow.tracker_items.late_milestones(list(scope.by_id), today, limit, offset)
+    return _listed(scope, "late", "Late milestones", found, line)
 
 
 SectionBuilder = Callable[[Context, Scope, int, int], Section]
