@@ -15,6 +15,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.failures import RetryableFailure
+
 DUE_SOON = timedelta(days=7)
 TITLE_MAX = 200
 SCOPE_CHANGE, BLOCKER = "scope-change", "blocker"
@@ -80,16 +82,9 @@ class RemoteItem:
     key: str = ""  # hirebot's key, when the tracker hands it back
 
 
-class TrackerError(Exception):
+class TrackerError(RetryableFailure):
     """A tracker call failed. `retry_after` (seconds) when the tracker said when to come back
     (a 429's Retry-After); `permanent` when trying again cannot help (bad project, auth)."""
-
-    def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.permanent = permanent
 
 
 class Tracker(Protocol):

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from bot.clock import Clock
+from bot.domain.failures import RetryableFailure
 from bot.runtime.leases import Leases
 from storage.queue import ClaimedRow, QueueTable
 from storage.unit_of_work import UnitOfWork
@@ -99,16 +100,9 @@ class PassStats:
         return self.done + self.retried + self.given_up
 
 
-class Retry(Exception):
+class Retry(RetryableFailure):
     """Raised by a handler: this attempt failed; `retry_after` (seconds) if the platform said
     when to come back, `permanent` if trying again cannot help."""
-
-    def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.permanent = permanent
 
 
 @dataclass(frozen=True)
