@@ -165,8 +165,8 @@ def wait_finished(url: str, timeout: float) -> int:
             with engine.connect() as conn:
                 left, dead = conn.execute(
                     text(
-                        "SELECT count(*) FILTER (WHERE status IN ('pending', 'sending')),"
-                        " count(*) FILTER (WHERE status = 'dead') FROM outbox"
+                        "SELECT count(*) FILTER (WHERE status IN ('pending', 'working')),"
+                        " count(*) FILTER (WHERE status = 'failed') FROM outbox"
                     )
                 ).one()
             if left == 0:

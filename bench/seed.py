@@ -831,7 +831,7 @@ def _outbox_rows(events: list[_Event], first: int) -> Iterator[tuple[Any, ...]]:
             key,
             None,
             payload,
-            "sent",
+            "done",
             1,
             e.at,
             None,

@@ -227,10 +227,14 @@ class OutboxMessage(Base):
     card_key: Mapped[str | None] = mapped_column(String(100))
     thread_card_key: Mapped[str | None] = mapped_column(String(100))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The queue's words (pending, working, done, failed: storage/queue.py), or an e-mail
+    # draft's own (draft, discarded) before it is sent or instead.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When the row became `done` (the platform accepted it): the inbox's `done_at`, the tasks'
+    # `finished_at`, under the name it had before the queue's words were shared.
     sent_at: Mapped[datetime | None]
     external_ref: Mapped[str | None] = mapped_column(String(100))
     applicant_id: Mapped[int | None] = mapped_column(ForeignKey("applicants.id"), index=True)

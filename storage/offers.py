@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 
 from storage.models import Offer, OutboxMessage
+from storage.queue import OUTBOX
 from storage.repository import Repository
 
 OPEN = ("pending_approval", "approved")
@@ -60,7 +61,7 @@ class OfferRepository(Repository[Offer]):
             .where(
                 OutboxMessage.applicant_id == applicant_id,
                 OutboxMessage.kind == "message",
-                OutboxMessage.status == "sent",
+                OutboxMessage.status == OUTBOX.states.done,
                 OutboxMessage.external_ref.is_not(None),
             )
             .order_by(OutboxMessage.id.desc())

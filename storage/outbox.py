@@ -14,6 +14,7 @@ from storage.queue import OUTBOX
 from storage.repository import Repository
 
 OPEN_STATUSES = OUTBOX.states.open
+WAITING, DONE = OUTBOX.states.waiting, OUTBOX.states.done
 
 
 class OutboxRepository(Repository[OutboxMessage]):
@@ -22,7 +23,7 @@ class OutboxRepository(Repository[OutboxMessage]):
         channel: str,
         now: datetime,
         limit: int,
-        statuses: Sequence[str] = ("pending",),
+        statuses: Sequence[str] = (WAITING,),
         destinations: Sequence[str] | None = None,
     ) -> Sequence[OutboxMessage]:
         """Due messages for a channel, oldest first, locked: what a console session shows after
@@ -46,7 +47,7 @@ class OutboxRepository(Repository[OutboxMessage]):
 
     def mark_sent(self, ids: Sequence[int], now: datetime, external_ref: str | None) -> None:
         values: dict[str, Any] = {
-            "status": "sent",
+            "status": DONE,
             "sent_at": now,
             "attempts": OutboxMessage.attempts + 1,
         }
@@ -72,7 +73,7 @@ class OutboxRepository(Repository[OutboxMessage]):
         handed over and then delivered itself."""
         return self._affected(
             delete(OutboxMessage).where(
-                OutboxMessage.id.in_(list(ids)), OutboxMessage.status == "pending"
+                OutboxMessage.id.in_(list(ids)), OutboxMessage.status == WAITING
             )
         )
 
@@ -80,7 +81,7 @@ class OutboxRepository(Repository[OutboxMessage]):
         """These rows, if they still wait, due at `due`."""
         self._affected(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == "pending")
+            .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == WAITING)
             .values(next_attempt_at=due)
         )
 
@@ -104,7 +105,7 @@ class OutboxRepository(Repository[OutboxMessage]):
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.destination == destination,
-                OutboxMessage.status == "sent",
+                OutboxMessage.status == DONE,
             )
             .order_by(OutboxMessage.id.desc())
             .limit(1)
@@ -135,7 +136,7 @@ class OutboxRepository(Repository[OutboxMessage]):
             .where(
                 OutboxMessage.channel == channel,
                 OutboxMessage.destination == destination,
-                OutboxMessage.status == "pending",
+                OutboxMessage.status == WAITING,
                 OutboxMessage.next_attempt_at > now,
             )
             .values(next_attempt_at=now),

@@ -28,6 +28,7 @@ from storage.models import (
     StageMove,
     TrackerItem,
 )
+from storage.queue import OUTBOX
 from storage.repository import Queries
 
 # A trace's SQL test of one text column: true for rows that may quote the candidate.
@@ -94,7 +95,7 @@ class PersonalDataRepository(Queries):
         return list(
             self.session.scalars(
                 select(OutboxMessage).where(
-                    OutboxMessage.status == "sent",
+                    OutboxMessage.status == OUTBOX.states.done,
                     OutboxMessage.external_ref.is_not(None),
                     OutboxMessage.kind == "message",
                     or_(

@@ -6,8 +6,8 @@ an outbox row is a message, a task row a piece of due work), but they are claime
 finished, retried, listed and purged here, the same way:
 
 - **States.** Every table speaks one vocabulary, `waiting → claimed → done | given_up`, spelled
-  in its stored words (`States`, the one place they are mapped): the inbox's and the tasks'
-  pending/working/done/failed, the outbox's pending/sending/sent/dead.
+  in its stored words (`States`, the one place they are mapped): pending/working/done/failed,
+  the same in the inbox, the outbox and the tasks (`WORDS`).
 - **Claim** (`claim`): one `UPDATE … RETURNING` over the first due rows, so a claim is one
   atomic statement. On PostgreSQL the rows are picked in a CTE with `FOR UPDATE SKIP LOCKED`, so
   replicas never pick the same row; on SQLite the statement runs under the database's single
@@ -445,7 +445,7 @@ def _table(model: type[object]) -> Table:
     return table
 
 
-# The queue's words, stored by the inbox and the tasks alike (the outbox keeps its own).
+# The queue's words, stored by the inbox, the outbox and the tasks alike.
 WORDS = States("pending", "working", "done", "failed")
 
 INBOX = QueueTable(
@@ -462,11 +462,11 @@ INBOX = QueueTable(
 OUTBOX = QueueTable(
     "outbox",
     _table(OutboxMessage),
-    States("pending", "sending", "sent", "dead"),
+    WORDS,
     due="next_attempt_at",
     lease="next_attempt_at",
     order=("id",),
-    finished="sent_at",
+    finished="sent_at",  # the outbox's `done_at`, named for what done means there
     created="created_at",
     lanes=("channel", "destination"),
     scope="channel",

@@ -1,5 +1,10 @@
 """`hirebot outbox`: see what is waiting to be delivered, what keeps failing and what gave up,
-and put dead messages back in the queue once the cause is fixed (a re-invited bot, a new token).
+and put failed messages back in the queue once the cause is fixed (a re-invited bot, a new token).
+
+The states are the work queue's, as in `hirebot inbox` and `hirebot jobs` (pending, working,
+done, failed), plus `retrying`: a pending message that failed an attempt. The outbox's words
+from before (sending, sent, dead; `--all-dead`) are still accepted; the old `--status failed`
+meant retrying and now means given up, as everywhere else.
 
 Reads and writes the database named by DATABASE_URL, like every other command; a running
 `hirebot serve` picks retried rows up on its next delivery pass.
@@ -25,7 +30,7 @@ from bot.services.outbox import reply_of
 from storage.models import OutboxMessage
 
 outbox_app = typer.Typer(
-    help="Outbound messages: pending, failed (retrying) and dead; retry dead ones.",
+    help="Outbound messages: pending, retrying, working and failed; retry failed ones.",
     invoke_without_command=True,
 )
 ChannelOption = Annotated[
@@ -43,12 +48,6 @@ def age(delta: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
-
-
-def _state(row: OutboxMessage) -> str:
-    if row.status in outbox_admin.OPEN and row.last_error:
-        return "failed"
-    return row.status
 
 
 def _preview(row: OutboxMessage) -> str:
@@ -70,7 +69,7 @@ def _table(rows: list[OutboxMessage], now: datetime) -> Table:
             row.channel,
             row.destination,
             row.kind,
-            _state(row),
+            outbox_admin.state_of(row),
             age(now - row.created_at),
             str(row.attempts),
             f"in {age(row.next_attempt_at - now)}" if waiting else "—",
@@ -89,10 +88,10 @@ def show(
         str,
         typer.Option(
             "--status",
-            help="pending, failed, dead, sent, open (pending + failed + dead) or all",
+            help="pending, retrying, working, failed, done, open (all but done) or all",
         ),
     ] = "open",
-    show_all: Annotated[bool, typer.Option("--all", help="every message, sent ones too")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="every message, done ones too")] = False,
     channel: ChannelOption = None,
     limit: Annotated[int, typer.Option(help="at most this many rows", min=1)] = 50,
     config: ConfigOption = None,
@@ -119,20 +118,23 @@ def show(
 @outbox_app.command()
 def retry(
     ids: Annotated[list[int] | None, typer.Argument(help="outbox message ids")] = None,
-    all_dead: Annotated[
-        bool, typer.Option("--all-dead", help="every dead message (with --channel: of it)")
+    all_failed: Annotated[
+        bool,
+        typer.Option(
+            "--all-failed", "--all-dead", help="every failed message (with --channel: of it)"
+        ),
     ] = False,
     channel: ChannelOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Put dead messages back in the queue, due now, with a fresh set of attempts."""
-    if not ids and not all_dead:
-        raise fail("name the message ids to retry, or pass --all-dead")
+    """Put failed messages back in the queue, due now, with a fresh set of attempts."""
+    if not ids and not all_failed:
+        raise fail("name the message ids to retry, or pass --all-failed")
     out = Console(highlight=False)
     with open_app(config) as hirebot:
-        if all_dead:
+        if all_failed:
             with hirebot.uow() as uow:
-                ids = [*(ids or []), *outbox_admin.dead_ids(uow, channel)]
+                ids = [*(ids or []), *outbox_admin.failed_ids(uow, channel)]
         failures = 0
         for message_id in ids or []:
             with hirebot.uow() as uow:
@@ -153,7 +155,7 @@ def retry(
                     continue
                 out.print(Text(f"{row.id}: back in the queue for {row.channel} {row.destination}"))
         if not ids:
-            out.print("no dead messages")
+            out.print("no failed messages")
         if failures:
             raise typer.Exit(1)
 
@@ -166,16 +168,17 @@ def stats(config: ConfigOption = None) -> None:
         rows = outbox_admin.stats(uow)
         now = hirebot.clock.now()
     table = Table(
-        "channel", "pending", "sending", "failed", "dead", "sent", "oldest waiting", title="Outbox"
-    )
+        "channel", "pending", "retrying", "working", "failed", "done", "oldest waiting",
+        title="Outbox",
+    )  # fmt: skip
     for s in rows:
         table.add_row(
             s.channel,
             str(s.pending),
-            str(s.sending),
+            str(s.retrying),
+            str(s.working),
             str(s.failed),
-            str(s.dead),
-            str(s.sent),
+            str(s.done),
             age(now - s.oldest_pending_at) if s.oldest_pending_at else "—",
         )
     out.print(table if rows else "no messages yet")

@@ -51,7 +51,7 @@ OPEN_STATUSES = OUTBOX.states.open
 class DeliveryStats:
     sent: int = 0
     retried: int = 0
-    dead: int = 0
+    failed: int = 0  # given up (the row's state now)
     waiting: int = 0
     crashed: int = 0  # passes that raised (set by DeliveryLoop; the worker itself never does)
     errors: list[str] = field(default_factory=list)
@@ -146,7 +146,7 @@ class DeliveryWorker:
         return DeliveryStats(
             sent=stats.done,
             retried=stats.retried,
-            dead=stats.given_up,
+            failed=stats.given_up,
             waiting=stats.waiting,
             errors=stats.errors,
             next_due=stats.next_due,
@@ -173,7 +173,7 @@ class DeliveryWorker:
         except DeliveryError as exc:
             if exc.rate_limited and exc.retry_after:  # the platform's own "slow down"
                 self.pacer.back_off(message.destination, message.kind, exc.retry_after)
-            if exc.unreachable and self.on_unreachable is not None:  # dead either way
+            if exc.unreachable and self.on_unreachable is not None:  # failed either way
                 self._report(message, str(exc))
             raise self._retry(exc) from exc
         except Exception as exc:  # a sender bug must not stop the loop
@@ -190,7 +190,7 @@ class DeliveryWorker:
         assert self.on_unreachable is not None
         try:
             self.on_unreachable(message, reason)
-        except Exception:  # the row is dead either way; the notice is best effort
+        except Exception:  # the row has failed either way; the notice is best effort
             log.exception("could not report %s as unreachable", message.destination)
 
     def _sent(

@@ -7,14 +7,17 @@ Each `Metrics` owns its own `CollectorRegistry` (one per Server), so two servers
   every `Dispatcher.handle` call (kind: command or action; result: ok, refused, duplicate, error),
   measured by wrapping the dispatcher instance, so the dispatcher itself knows nothing of metrics.
 - `hirebot_api_requests_total{method,route,status}`: the intake API.
-- `hirebot_outbox_messages{channel,state}` and `hirebot_outbox_oldest_pending_age_seconds
-  {channel}`: read from the database at scrape time, so every replica reports the shared queue.
+- `hirebot_outbox_messages{channel,state}` (pending, retrying, working, failed) and
+  `hirebot_outbox_oldest_pending_age_seconds{channel}`: read from the database at scrape time,
+  so every replica reports the shared queue.
 - `hirebot_inbox_events{state}`: platform events recorded but not yet handled (pending,
-  working) or given up (failed), and `hirebot_scheduled_tasks{state}` (pending,
-  working, failed: the inbox's words) for due work: both read from the database at scrape
-  time by the one queue collector.
+  working) or given up (failed), and `hirebot_scheduled_tasks{state}` (the same words) for due
+  work: both read from the database at scrape time by the one queue collector.
 - `hirebot_delivery_sent_total{channel}`, `hirebot_delivery_failures_total{channel,outcome}`
-  (outcome: retry, dead, crash): from the delivery loop's per-pass stats.
+  (outcome: retry, failed = given up, crash): from the delivery loop's per-pass stats.
+
+Every `state` label is one of the work queue's words (storage/queue.py), the outbox's
+`retrying` (a pending row that failed an attempt) being the one addition.
 - `hirebot_scheduler_runs_total{job,result}`: call `Metrics.scheduler_run(job, result)` after each
   scheduled job run (result: ok or error); it stays at zero until scheduled jobs exist.
 """
@@ -62,23 +65,23 @@ class OutboxCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily(
             "hirebot_outbox_messages",
-            "Outbox messages by channel and state (pending, failed = retrying, sending, dead)",
+            "Outbox messages by channel and state (pending, retrying, working, failed = given up)",
             labels=["channel", "state"],
         )
         age = GaugeMetricFamily(
             "hirebot_outbox_oldest_pending_age_seconds",
-            "Age of the oldest undelivered (pending or sending) message per channel",
+            "Age of the oldest undelivered (pending or working) message per channel",
             labels=["channel"],
         )
         try:
             with self.uow_factory() as uow:
-                stats = outbox_admin.stats(uow, include_sent=False)
+                stats = outbox_admin.stats(uow, include_done=False)
         except Exception:  # a scrape must answer even when the database does not
             log.exception("could not read outbox metrics")
             return
         now = self.clock.now()
         for s in stats:
-            for state in ("pending", "failed", "sending", "dead"):
+            for state in ("pending", "retrying", "working", "failed"):
                 depth.add_metric([s.channel, state], getattr(s, state))
             oldest = s.oldest_pending_at
             age.add_metric([s.channel], max(0.0, (now - oldest).total_seconds()) if oldest else 0)
@@ -138,7 +141,7 @@ class Metrics:
         )
         self.delivery_failures = Counter(
             "hirebot_delivery_failures",
-            "Failed delivery attempts (retry: will be tried again; dead: gave up)",
+            "Failed delivery attempts (retry: will be tried again; failed: gave up)",
             ["channel", "outcome"],
             registry=r,
         )
@@ -203,8 +206,8 @@ class Metrics:
             self.delivered.labels(channel).inc(stats.sent)
         if stats.retried:
             self.delivery_failures.labels(channel, "retry").inc(stats.retried)
-        if stats.dead:
-            self.delivery_failures.labels(channel, "dead").inc(stats.dead)
+        if stats.failed:
+            self.delivery_failures.labels(channel, "failed").inc(stats.failed)
         if stats.crashed:
             self.delivery_failures.labels(channel, "crash").inc(stats.crashed)
 

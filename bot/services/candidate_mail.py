@@ -193,7 +193,7 @@ def _draft(ctx: Context, outbox_id: int) -> tuple[OutboxMessage, Mail, Applicant
         raise NotFound(f"no e-mail draft #{outbox_id}")
     applicant = applicant_service.get(ctx, row.applicant_id)
     if row.status != DRAFT:
-        said = {DISCARDED: "was not sent (Don't send)", "dead": "could not be delivered"}
+        said = {DISCARDED: "was not sent (Don't send)", "failed": "could not be delivered"}
         raise InvalidMove(
             f"the e-mail #{row.id} to {applicant.name} {said.get(row.status, 'is sent already')}"
         )

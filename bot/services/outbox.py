@@ -61,7 +61,7 @@ def enqueue(
         status=status,
         attempts=0,
         next_attempt_at=now,
-        sent_at=now if status == "sent" else None,
+        sent_at=now if status == "done" else None,
         applicant_id=applicant_id,
         correlation_id=ctx.correlation_id,
     )

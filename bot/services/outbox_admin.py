@@ -1,9 +1,14 @@
 """Operating the outbox: what is waiting, what keeps failing, what gave up, and a second chance.
 
-"Failed" is not a status of its own: it is an open row that has been tried and will be tried
-again (it has a last error). "Dead" rows were refused for good or ran out of attempts;
-`retry` puts one back in the queue with a fresh attempt budget. The counts and listings are the
-work queue's (storage/queue.py), as for the inbox and scheduled tasks.
+The outbox stores the work queue's words, as the inbox and the scheduled tasks do (pending,
+working, done, failed: storage/queue.py), and the counts and listings are the queue's.
+"Retrying" is not a status of its own: it is a pending row that has been tried and will be
+tried again (it has a last error). "Failed" rows were refused for good or ran out of attempts;
+`retry` puts one back in the queue with a fresh attempt budget.
+
+Before the outbox shared those words it said sending, sent and dead (for working, done and
+failed), and its "failed" meant retrying. The old names are still understood as views (`ALIASES`)
+except "failed", whose meaning is now the queue's.
 """
 
 from __future__ import annotations
@@ -19,35 +24,53 @@ from storage.models import OutboxMessage
 from storage.queue import OUTBOX
 from storage.unit_of_work import UnitOfWork
 
-OPEN = OUTBOX.states.open
-DEAD = OUTBOX.states.given_up
+STATES = OUTBOX.states
+OPEN = STATES.open
+FAILED = STATES.given_up
+RETRYING = "retrying"
 # What an operator's view of the outbox means in rows: (states, has an error, newest first).
 VIEW_ROWS: dict[str, tuple[tuple[str, ...] | None, bool | None, bool]] = {
-    "pending": (OPEN, False, False),
-    "failed": (OPEN, True, False),
-    "dead": ((DEAD,), None, False),
-    "sent": ((OUTBOX.states.done,), None, True),
-    "open": ((*OPEN, DEAD), None, False),
+    STATES.waiting: ((STATES.waiting,), False, False),
+    RETRYING: ((STATES.waiting,), True, False),
+    STATES.claimed: ((STATES.claimed,), None, False),
+    FAILED: ((FAILED,), None, False),
+    STATES.done: ((STATES.done,), None, True),
+    "open": ((*OPEN, FAILED), None, False),
     "all": (None, None, True),
 }
 VIEWS = tuple(VIEW_ROWS)
+# The outbox's own words from before it stored the queue's, still accepted as views.
+ALIASES = {"sending": STATES.claimed, "sent": STATES.done, "dead": FAILED}
 
 
 @dataclass(frozen=True)
 class ChannelStats:
+    """One channel's rows by state; `retrying` rows are pending ones that failed an attempt
+    (`pending` counts only those never tried or not failed yet)."""
+
     channel: str
     pending: int
-    sending: int
+    retrying: int
+    working: int
     failed: int
-    dead: int
-    sent: int
+    done: int
     oldest_pending_at: datetime | None
+
+
+def state_of(row: OutboxMessage) -> str:
+    """The state an operator sees: the stored one, or `retrying` for a pending row that has
+    failed an attempt."""
+    if row.status == STATES.waiting and row.last_error:
+        return RETRYING
+    return row.status
 
 
 def listing(
     uow: UnitOfWork, *, view: str = "open", channel: str | None = None, limit: int = 50
 ) -> Sequence[OutboxMessage]:
-    """Oldest first, so the head of each conversation's queue is on top."""
+    """Oldest first, so the head of each conversation's queue is on top (done rows and all
+    rows newest first)."""
+    view = ALIASES.get(view, view)
     if view not in VIEWS:
         raise InvalidInput(f"unknown view '{view}' (views: {', '.join(VIEWS)})")
     states, errored, newest_first = VIEW_ROWS[view]
@@ -56,23 +79,24 @@ def listing(
     )
 
 
-def stats(uow: UnitOfWork, *, include_sent: bool = True) -> list[ChannelStats]:
-    """Counts per channel. Sent rows pile up forever, so scrapes count only open and dead ones."""
+def stats(uow: UnitOfWork, *, include_done: bool = True) -> list[ChannelStats]:
+    """Counts per channel. Done rows pile up until purged, so scrapes count only open and
+    failed ones."""
     counts: dict[str, dict[str, int]] = {}
-    states = None if include_sent else (*OPEN, DEAD)
+    states = None if include_done else (*OPEN, FAILED)
     for (channel, status, errored), count in uow.queue.counts(OUTBOX, states).items():
         bucket = counts.setdefault(channel, {})
-        key = "failed" if status in OPEN and errored else status
+        key = RETRYING if status == STATES.waiting and errored else status
         bucket[key] = bucket.get(key, 0) + count
     oldest = oldest_open(uow)
     return [
         ChannelStats(
             channel,
-            pending=c.get("pending", 0),
-            sending=c.get("sending", 0),
-            failed=c.get("failed", 0),
-            dead=c.get("dead", 0),
-            sent=c.get("sent", 0),
+            pending=c.get(STATES.waiting, 0),
+            retrying=c.get(RETRYING, 0),
+            working=c.get(STATES.claimed, 0),
+            failed=c.get(FAILED, 0),
+            done=c.get(STATES.done, 0),
             oldest_pending_at=oldest.get(channel),
         )
         for channel, c in sorted(counts.items())
@@ -85,15 +109,15 @@ def oldest_open(uow: UnitOfWork) -> dict[str, datetime]:
 
 
 def retry(ctx: Context, message_id: int) -> OutboxMessage:
-    """Put a dead message back in the queue, due now, with a fresh attempt budget."""
+    """Put a failed message back in the queue, due now, with a fresh attempt budget."""
     row = ctx.uow.outbox.get(message_id, for_update=True)
     if row is None:
         raise NotFound(f"no outbox message {message_id}")
-    if row.status != "dead":
+    if row.status != FAILED:
         raise InvalidInput(
-            f"outbox message {message_id} is {row.status}; only dead messages can be retried"
+            f"outbox message {message_id} is {state_of(row)}; only failed messages can be retried"
         )
-    row.status = "pending"
+    row.status = STATES.waiting
     row.attempts = 0
     row.next_attempt_at = ctx.clock.now()
     audit.record(
@@ -101,7 +125,7 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
         direction="event",
         kind="outbox.retry",
         channel=row.channel,
-        summary=f"{ctx.actor.name} put dead message {row.id} to {row.destination} back in the "
+        summary=f"{ctx.actor.name} put failed message {row.id} to {row.destination} back in the "
         f"queue (last error: {row.last_error or 'none'})",
         applicant_id=row.applicant_id,
         payload={"outbox_id": row.id},
@@ -109,5 +133,5 @@ def retry(ctx: Context, message_id: int) -> OutboxMessage:
     return row
 
 
-def dead_ids(uow: UnitOfWork, channel: str | None = None) -> list[int]:
+def failed_ids(uow: UnitOfWork, channel: str | None = None) -> list[int]:
     return uow.queue.given_up_ids(OUTBOX, channel)

@@ -218,8 +218,8 @@ def _erase_emails_to_them(ctx: Context, applicant: Applicant, report: ErasureRep
         message.destination = f"erased:{applicant.id}"
         message.payload = MESSAGE_PLACEHOLDER.model_dump(mode="json")
         message.last_error = None
-        if message.status in ("pending", "sending", "draft"):
-            message.status = "dead"
+        if message.status in ("pending", "working", "draft"):
+            message.status = "failed"
             message.last_error = "the recipient's data was erased"
         report.count("emails")
 

@@ -90,11 +90,11 @@ def test_outage_then_recovery_delivers_everything_once_in_order(
     for _ in range(10):  # back off, then drain
         clock.advance(timedelta(minutes=1))
         server.delivery.run_pending()
-        if all(r.status == "sent" for r in _rows(slack_hirebot)):
+        if all(r.status == "done" for r in _rows(slack_hirebot)):
             break
 
     rows = _rows(slack_hirebot)
-    assert {r.status for r in rows} == {"sent"}
+    assert {r.status for r in rows} == {"done"}
     posted = _posted(slack)
     top_level = [m for m in posted if "thread_ts" not in m]
     threaded = [m for m in posted if "thread_ts" in m]

@@ -75,12 +75,12 @@ def test_telegram_outage_then_recovery_delivers_everything_once_in_order(
         for _ in range(10):
             clock.advance(timedelta(minutes=1))
             server.delivery.run_pending()
-            if all(r.status == "sent" for r in _rows(hirebot, "telegram")):
+            if all(r.status == "done" for r in _rows(hirebot, "telegram")):
                 break
 
         rows = _rows(hirebot, "telegram")
         assert [r.kind for r in rows] == ["card", "card", "card_update", "message"]
-        assert {r.status for r in rows} == {"sent"}
+        assert {r.status for r in rows} == {"done"}
         sent = [c for c in telegram.calls_to("sendMessage") if c.status == 200]
         assert len(sent) == 3  # two cards and one thread line, none twice
         refs = [f"{TELEGRAM_CHAT}:{c.response['result']['message_id']}" for c in sent]

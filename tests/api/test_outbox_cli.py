@@ -32,24 +32,27 @@ def _run(app: Hirebot, database_url: str, *args: str) -> tuple[int, str]:
     return run_cli(database_url, app.clock, "outbox", *args)
 
 
-def test_lists_pending_failed_and_dead_and_retries_a_dead_one(
+def test_lists_pending_retrying_and_failed_and_retries_a_failed_one(
     app: Hirebot, database_url: str
 ) -> None:
+    """The queue's words, as `hirebot inbox` and `hirebot jobs` say them, plus `retrying`."""
     waiting = _queue(app, "C0HIRESBE", "waiting")
     failing = _queue(app, "C0HIRESBE", "failing", attempts=2, last_error="slack server error 503")
+    sending = _queue(app, "C0BUSY", "on its way", status="working", attempts=1)
     dead = _queue(
         app,
         "C0GONE",
         "[bold]gone[/bold]",
-        status="dead",
+        status="failed",
         attempts=1,
         last_error="channel_not_found",
     )
-    sent = _queue(app, "C0HIRESBE", "delivered", status="sent", attempts=1)
+    sent = _queue(app, "C0HIRESBE", "delivered", status="done", attempts=1)
 
     code, output = _run(app, database_url)
     assert code == 0, output
-    for row_id, state in ((waiting, "pending"), (failing, "failed"), (dead, "dead")):
+    shown = ((waiting, "pending"), (failing, "retrying"), (sending, "working"), (dead, "failed"))
+    for row_id, state in shown:
         row_line = next(line for line in output.splitlines() if line.split()[1:2] == [str(row_id)])
         assert state in row_line
     assert "slack server error 503" in output
@@ -57,9 +60,18 @@ def test_lists_pending_failed_and_dead_and_retries_a_dead_one(
     assert "[bold]gone[/bold]" in output  # shown literally, not as rich markup
     assert "delivered" not in output
 
-    code, output = _run(app, database_url, "--status", "dead")
-    assert "channel_not_found" in output
-    assert "failing" not in output
+    for view in ("failed", "dead"):  # dead: the outbox's word before, still understood
+        code, output = _run(app, database_url, "--status", view)
+        assert "channel_not_found" in output
+        assert "failing" not in output
+    code, output = _run(app, database_url, "--status", "retrying")
+    assert "failing" in output
+    assert "channel_not_found" not in output
+    assert "waiting" not in output
+    for view in ("done", "sent"):
+        code, output = _run(app, database_url, "--status", view)
+        assert "delivered" in output
+        assert "failing" not in output
     code, output = _run(app, database_url, "--all")
     assert "delivered" in output
 
@@ -67,7 +79,7 @@ def test_lists_pending_failed_and_dead_and_retries_a_dead_one(
     assert code == 0
     slack_line = next(line for line in output.splitlines() if "slack" in line)
     cells = [cell.strip() for cell in slack_line.split("│")[2:7]]
-    assert cells == ["1", "0", "1", "1", "1"]  # pending, sending, failed, dead, sent
+    assert cells == ["1", "1", "1", "1", "1"]  # pending, retrying, working, failed, done
 
     code, output = _run(app, database_url, "retry", str(dead))
     assert code == 0, output
@@ -84,20 +96,21 @@ def test_lists_pending_failed_and_dead_and_retries_a_dead_one(
 
     code, output = _run(app, database_url, "retry", str(waiting), "999999")
     assert code == 1
-    assert "only dead messages can be retried" in output
+    assert "is pending; only failed messages can be retried" in output
     assert "no outbox message 999999" in output
 
     code, output = _run(app, database_url, "retry")
     assert code == 2
-    assert "--all-dead" in output
+    assert "--all-failed" in output
 
 
-def test_retry_all_dead_of_a_channel(app: Hirebot, database_url: str) -> None:
-    ids = [_queue(app, f"C0ROOM{n}", f"m{n}", status="dead", attempts=8) for n in range(3)]
-    code, output = _run(app, database_url, "retry", "--all-dead", "--channel", "slack")
+def test_retry_all_failed_of_a_channel(app: Hirebot, database_url: str) -> None:
+    ids = [_queue(app, f"C0ROOM{n}", f"m{n}", status="failed", attempts=8) for n in range(3)]
+    code, output = _run(app, database_url, "retry", "--all-failed", "--channel", "slack")
     assert code == 0, output
     with app.uow() as uow:
         rows = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
         assert {r.status for r in rows} == {"pending"}
-    code, output = _run(app, database_url, "retry", "--all-dead")
-    assert "no dead messages" in output
+    code, output = _run(app, database_url, "retry", "--all-dead")  # the option's old name
+    assert code == 0, output
+    assert "no failed messages" in output

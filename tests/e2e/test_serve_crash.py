@@ -75,7 +75,7 @@ def test_a_killed_server_s_work_is_taken_back_when_it_starts_again(
             lock.close()
         held.release()
         with engine.connect() as conn:  # what the dead process left in hand
-            assert conn.scalar(select(func.count()).where(OutboxMessage.status == "sending")) == 1
+            assert conn.scalar(select(func.count()).where(OutboxMessage.status == "working")) == 1
 
         with hirebot_serve(database_url, config, fake, tmp_path / "second.log") as second:
             before = len(texts(fake, SANA))

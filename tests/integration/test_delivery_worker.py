@@ -61,7 +61,7 @@ def test_messages_go_out_in_order_and_once(app: Hirebot) -> None:
     assert worker.run_once().sent == 5
     assert worker.run_once().sent == 0
     assert [m.reply.text for m in sender.sent] == ["m0", "m1", "m2", "m3", "m4"]
-    assert set(statuses(app).values()) == {"sent"}
+    assert set(statuses(app).values()) == {"done"}
     assert [m.id for m in sender.sent] == ids
 
 
@@ -90,7 +90,7 @@ def test_permanent_failures_and_exhausted_retries_are_dead(
     worker = DeliveryWorker(app.uow, sender, clock)
     dead = queue(app, "gone", "x")
     worker.run_once()
-    assert statuses(app)[dead] == "dead"
+    assert statuses(app)[dead] == "failed"
 
     sender.failures = [DeliveryError("503") for _ in range(MAX_ATTEMPTS)]
     flaky = queue(app, "flaky", "y")
@@ -100,7 +100,7 @@ def test_permanent_failures_and_exhausted_retries_are_dead(
     with app.uow() as uow:
         row = uow.session.get(OutboxMessage, flaky)
         assert row is not None
-        assert row.status == "dead"
+        assert row.status == "failed"
         assert row.attempts == MAX_ATTEMPTS
         assert row.last_error == "503"
 
@@ -125,7 +125,7 @@ def test_an_expired_lease_is_claimed_again(app: Hirebot, clock: FrozenClock) -> 
     with app.uow() as uow:
         row = uow.session.get(OutboxMessage, row_id)
         assert row is not None
-        row.status, row.next_attempt_at = "sending", clock.now() + timedelta(seconds=60)
+        row.status, row.next_attempt_at = "working", clock.now() + timedelta(seconds=60)
         uow.commit()
     sender = RecordingSender()
     worker = DeliveryWorker(app.uow, sender, clock)
@@ -147,7 +147,7 @@ def test_two_workers_on_postgres_never_send_a_row_twice(app: Hirebot) -> None:
         barrier.wait()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            if worker.run_once().sent == 0 and all(s == "sent" for s in statuses(app).values()):
+            if worker.run_once().sent == 0 and all(s == "done" for s in statuses(app).values()):
                 return
 
     threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
@@ -225,7 +225,7 @@ def test_pacing_holds_a_busy_conversation_back_without_spending_attempts(
     assert [m.reply.text for m in sender.sent if m.destination == "busy"] == [
         f"b{n}" for n in range(5)
     ]
-    assert set(statuses(app).values()) == {"sent"}
+    assert set(statuses(app).values()) == {"done"}
 
 
 def test_a_rate_limit_answer_slows_the_conversation_bucket(

@@ -315,10 +315,10 @@ class WhatsAppRuntime:
                     if code == REENGAGEMENT:
                         uow.contacts.closed(NAME, row.destination)
                 elif code in UNREACHABLE_CODES:
-                    row.status = "dead"
+                    row.status = "failed"
                     unreachable = (row.id, row.destination, reason, row.correlation_id)
                 else:
-                    row.status = "dead"
+                    row.status = "failed"
             uow.commit()
         if resend:
             for callback in self.hirebot.dispatcher.on_commit:

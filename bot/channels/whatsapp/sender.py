@@ -212,7 +212,7 @@ class WhatsAppSender:
             row = uow.outbox.get(outbox_id)
             if row is None:
                 return False, 0, None
-            if row.status == "sent":
+            if row.status == "done":
                 return True, 0, row.external_ref or ""
             return False, row.parts_sent or 0, row.external_ref
 

@@ -231,7 +231,7 @@ def test_a_retried_row_is_the_same_message(
     with mail_app.uow() as uow:
         sent = uow.outbox.get(row_id)
         assert sent is not None
-        assert sent.status == "sent"
+        assert sent.status == "done"
         sent.status, sent.next_attempt_at = "pending", clock.now()  # as if lost before marked
         uow.commit()
     deliver(server)
@@ -252,7 +252,7 @@ def test_a_refused_address_is_reported_to_the_recruiter(
         row = uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.destination == CANDIDATE)
         ).one()
-        assert row.status == "dead"
+        assert row.status == "failed"
     assert smtp.attempts(CANDIDATE) == 1
     notices = [r for r in inbox(mail_app, "sana") if r.title == "Unreachable on E-mail"]
     assert len(notices) == 1

@@ -199,9 +199,9 @@ def test_server_errors_back_off_and_permanent_errors_stop(slack: Slack, clock: F
             ).all()
         )
         dead = uow.session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "dead")
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
         )
-    assert statuses == {"card_update": "dead"}
+    assert statuses == {"card_update": "failed"}
     assert dead == 1
     clock.advance(timedelta(hours=1))
     slack.deliver()

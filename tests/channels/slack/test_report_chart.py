@@ -44,7 +44,7 @@ def test_a_report_asked_in_a_channel_sends_its_chart_to_the_askers_dm(slack: Sla
         assert image.size == (charts.WIDTH_PX, charts.HEIGHT_PX)
     with slack.hirebot.uow() as uow:
         row = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.id > 0)).all()[-1]
-        assert row.status == "sent"
+        assert row.status == "done"
         assert row.payload["chart"]["filename"] == "hiring-report.png"
         assert len(json.dumps(row.payload)) < 10_000  # the numbers, not the picture's bytes
 
@@ -64,7 +64,7 @@ def test_an_upload_refused_for_a_missing_scope_is_kept_to_retry_by_hand(slack: S
     with slack.hirebot.uow() as uow:
         rows = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
         last = rows[-1]
-    assert last.status == "dead"  # `hirebot outbox retry` once the scope is granted
+    assert last.status == "failed"  # `hirebot outbox retry` once the scope is granted
     assert "missing_scope" in (last.last_error or "")
 
 

@@ -71,7 +71,7 @@ def test_an_answer_goes_to_the_askers_dm_when_the_response_url_keeps_failing(
     [dm] = slack.api.calls_to("chat.postMessage")
     assert dm.params["channel"] == SANA
     assert "Sana Mirza" in text_of(dm.params)
-    assert statuses(slack) == [("sent", SANA, None)]
+    assert statuses(slack) == [("done", SANA, None)]
 
 
 def test_personal_data_for_the_asker_stays_private_when_it_falls_back(slack: Slack) -> None:

@@ -18,7 +18,7 @@ def test_a_role_channel_that_removed_the_bot_is_reported_to_the_recruiter(slack:
     slack.deliver()  # the card is refused for good
     with slack.hirebot.uow() as uow:
         card = uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")).one()
-        assert card.status == "dead"
+        assert card.status == "failed"
     slack.deliver()  # the notice goes out
     notices = [c for c in slack.api.calls_to("chat.postMessage") if c.params.get("channel") == SANA]
     assert len(notices) == 1

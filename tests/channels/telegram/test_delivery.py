@@ -32,7 +32,7 @@ def test_a_429_is_retried_after_the_delay_and_delivered_once(telegram: Telegram)
 
     assert [c.status for c in telegram.fake.calls_to("sendMessage")] == [429, 200]
     assert len(telegram.texts(SANA)) == 1
-    assert rows(telegram)[0].status == "sent"
+    assert rows(telegram)[0].status == "done"
 
 
 def test_network_errors_are_retried_with_backoff(telegram: Telegram) -> None:
@@ -52,7 +52,7 @@ def test_a_bad_request_is_not_retried(telegram: Telegram) -> None:
 
     telegram.deliver()
     [row] = rows(telegram)
-    assert row.status == "dead"
+    assert row.status == "failed"
     assert "chat not found" in (row.last_error or "").lower()
 
 
@@ -62,7 +62,7 @@ def test_a_person_who_blocked_the_bot_is_reported_to_the_recruiter(telegram: Tel
     telegram.deliver()
 
     first = rows(telegram)[0]
-    assert (first.destination, first.status) == (str(OMAR), "dead")
+    assert (first.destination, first.status) == (str(OMAR), "failed")
     told = telegram.last(SANA)  # sana recruits for omar's role
     assert told.startswith("⚠️ Unreachable on Telegram\nOmar Farooq cannot be reached")
     assert "blocked by the user" in told
@@ -103,7 +103,7 @@ def test_a_group_that_removed_the_bot_is_reported(telegram: Telegram) -> None:
     telegram.deliver()
 
     card = next(r for r in rows(telegram) if r.kind == "card")
-    assert card.status == "dead"
+    assert card.status == "failed"
     told = telegram.last(SANA)
     assert f"I cannot post to Senior Backend Engineer's Telegram chat ({GROUP})" in told
     assert "an applicant card about #1 was not delivered" in told

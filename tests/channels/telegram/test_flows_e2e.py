@@ -100,7 +100,7 @@ def harness(database_url: str, fake: FakeTelegramAPI, clock: FrozenClock) -> Ite
         yield running
         with running.tg.hirebot.uow() as uow:
             stuck = uow.session.scalars(
-                select(OutboxMessage).where(OutboxMessage.status != "sent")
+                select(OutboxMessage).where(OutboxMessage.status != "done")
             ).all()
         assert [(m.destination, m.status, m.payload) for m in stuck] == []
     finally:

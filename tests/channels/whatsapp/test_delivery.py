@@ -51,10 +51,10 @@ def test_a_pair_rate_limit_storm_loses_nothing_and_sends_nothing_twice(paced: Wh
     wa.fake.fail_next(131056, 3)  # and Meta says "slow down" three times on top
     for _ in range(40):
         wa.deliver()
-        if all(r.status == "sent" for r in rows(wa)):
+        if all(r.status == "done" for r in rows(wa)):
             break
         wa.clock.advance(timedelta(seconds=6))
-    assert all(r.status == "sent" for r in rows(wa)), [
+    assert all(r.status == "done" for r in rows(wa)), [
         (r.id, r.status, r.last_error) for r in rows(wa)
     ]
     shown = "\n".join(plain(m.text) for m in wa.shown())
@@ -115,7 +115,7 @@ def test_a_failed_status_with_a_permanent_error_reports_the_person_unreachable(
     wa.post(wa.fake.status(sent, "failed", error=131026))
     wa.deliver()
     row = next(r for r in rows(wa) if r.external_ref == sent.wamid)
-    assert row.status == "dead"
+    assert row.status == "failed"
     assert row.receipt == "failed"
     notice = plain(wa.last(wa.sana).text)
     assert "+923001234502" in notice or "Omar" in notice
@@ -137,7 +137,7 @@ def test_a_failed_status_for_a_closed_window_sends_the_message_after_the_templat
     shown = "\n".join(plain(m.text) for m in wa.shown())
     assert shown.count("Roles\nsenior-backend") == 2  # the answer again, once the window opened
     assert "unknown command" not in shown
-    assert all(r.status in ("sent",) for r in rows(wa)), [
+    assert all(r.status in ("done",) for r in rows(wa)), [
         (r.status, r.last_error) for r in rows(wa)
     ]
 
@@ -161,7 +161,7 @@ def test_an_invalid_number_is_unreachable_not_retried(whatsapp: WhatsApp) -> Non
     wa.fake.fail_next(131026, to="+923001234502")
     wa.deliver()
     (row,) = [r for r in rows(wa) if r.destination == "+923001234502"]
-    assert row.status == "dead"
+    assert row.status == "failed"
     assert "131026" in (row.last_error or "")
 
 
@@ -214,7 +214,7 @@ def test_a_split_reply_resumes_after_a_restart_without_resending_or_dropping_par
         for line in lines:  # every line once: no part sent twice, none dropped
             assert shown.count(line.strip()) == 1, line
         (after,) = [r for r in rows(again) if r.id == row.id]
-        assert after.status == "sent"
+        assert after.status == "done"
         assert after.external_ref == again.shown()[-1].wamid
     finally:
         again.runtime.stop()

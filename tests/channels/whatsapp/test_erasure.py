@@ -44,7 +44,7 @@ def test_erasure_scrubs_the_stored_copies_and_sends_no_edits(
         ).all()
         edits = [r for r in rows if r.kind == MESSAGE_UPDATE]
         assert edits
-        assert all(r.status == "sent" for r in edits)
+        assert all(r.status == "done" for r in edits)
         for row in rows:
             assert "Ayesha" not in str(row.payload)
             assert "7654321" not in str(row.payload)

@@ -212,7 +212,7 @@ def test_a_reminder_outside_the_window_goes_as_the_template_first(wa: WhatsApp) 
     with wa.hirebot.uow() as uow:
         stuck = uow.session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.channel == "whatsapp", OutboxMessage.status != "sent"
+                OutboxMessage.channel == "whatsapp", OutboxMessage.status != "done"
             )
         ).all()
     # only Omar's messages wait: his window is closed too, and he has been invited
