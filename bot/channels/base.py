@@ -71,6 +71,10 @@ def _never(env: Environment) -> bool:
     return False
 
 
+def _unlimited(env: Environment) -> SendLimits:
+    return UNLIMITED
+
+
 def plain_text(reply: Reply) -> list[str]:
     """A channel with no markup of its own shows a reply's plain text, in one message."""
     return [reply.plain_text()]
@@ -92,13 +96,11 @@ class ChannelPlugin:
     link_instructions: Callable[[Environment, str], list[str]] | None = None
     # How a reply looks there; the channel's sender sends what this gives.
     render: Renderer = plain_text
-    # How fast the platform accepts messages (the sender is the runtime's, built with it).
-    send_limits: SendLimits = UNLIMITED
     # The channel's own section of config.yaml (`channels: {name: …}`), a pydantic model the
     # config validates it with; None: the channel has no settings there.
     config: type[BaseModel] | None = None
-    # The same as a deployment configures them (the channel's settings), for delivery's pacing.
-    limits: Callable[[Environment], SendLimits] | None = None
-
-    def configured_limits(self, env: Environment) -> SendLimits:
-        return self.limits(env) if self.limits is not None else self.send_limits
+    # How fast the platform accepts messages, as this deployment sets them: the channel's
+    # settings, whose defaults are the figures the platform publishes. Delivery paces by it
+    # (the sender is the runtime's, built with it). One declaration, so the published figures
+    # and the configurable ones cannot drift apart.
+    limits: Callable[[Environment], SendLimits] = _unlimited

@@ -66,8 +66,7 @@ def renderer(name: str) -> Renderer:
     return _named(name).render
 
 
-def send_limits(name: str, env: Environment | None = None) -> SendLimits:
-    """How fast the channel `name` accepts messages (for whoever paces its delivery): the
-    platform's published limits, or, given an environment, as that deployment sets them."""
-    found = _named(name)
-    return found.send_limits if env is None else found.configured_limits(env)
+def send_limits(name: str, env: Environment) -> SendLimits:
+    """How fast the channel `name` accepts messages as the deployment `env` sets them (for
+    whoever paces its delivery): the platform's published limits where it sets nothing."""
+    return _named(name).limits(env)

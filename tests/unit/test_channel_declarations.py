@@ -11,28 +11,37 @@ import pytest
 from bot.channels import registry
 from bot.channels.base import ChannelPlugin
 from bot.domain.channels import UNLIMITED, ChannelTraits, SendLimits
+from bot.environment import Environment
 from bot.messages.reply import Reply
 
 MARKUP = "<!channel> <b>Ayesha</b> [bold]x[/bold] *Khan* &amp;"
 
 
+def published(name: str) -> SendLimits:
+    """A channel's limits where the deployment sets none of its variables."""
+    return registry.send_limits(name, Environment.model_validate({}))
+
+
 def test_each_channel_declares_its_platforms_limits() -> None:
-    slack = registry.send_limits("slack")
+    slack = published("slack")
     assert (slack.overall, slack.per_conversation, slack.burst) == (None, 1.0, 3)
     assert slack.spacing(shared=True) == slack.spacing(shared=False) == 1.0
 
-    telegram = registry.send_limits("telegram")
+    telegram = published("telegram")
     assert telegram.overall == 30.0
     assert telegram.conversation_rate(shared=False) == 1.0
     assert telegram.conversation_rate(shared=True) == pytest.approx(20 / 60)  # 20 a minute
     assert telegram.spacing(shared=False) == 1.0
     assert telegram.spacing(shared=True) == pytest.approx(3.0)
 
-    whatsapp = registry.send_limits("whatsapp")
+    whatsapp = published("whatsapp")
     assert whatsapp.overall == 80.0
     assert whatsapp.spacing(shared=False) == pytest.approx(6.0)  # the pair rate limit
 
-    console = registry.send_limits("console")
+    email = published("email")
+    assert (email.overall, email.overall_burst) == (1.0, 1)  # one a second, evenly spaced
+
+    console = published("console")
     assert console == UNLIMITED
     assert console.conversation_rate(shared=True) is None
     assert console.spacing(shared=False) == 0.0
@@ -53,7 +62,7 @@ def test_a_limit_that_could_not_be_kept_is_refused(limits: object, problem: str)
 
 def test_an_unknown_channel_is_named_with_the_known_ones() -> None:
     with pytest.raises(ValueError, match="no channel named 'slak'; channels: slack, telegram"):
-        registry.send_limits("slak")
+        published("slak")
     with pytest.raises(ValueError, match="no channel named"):
         registry.renderer("slak")
 
@@ -99,5 +108,5 @@ def outside() -> Iterator[ChannelPlugin]:
 def test_a_channel_declaring_nothing_gets_plain_text_and_no_limits(
     outside: ChannelPlugin,
 ) -> None:
-    assert registry.send_limits("pager") is UNLIMITED
+    assert published("pager") is UNLIMITED
     assert registry.renderer("pager")(Reply(title=MARKUP, text="hi")) == [f"{MARKUP}\nhi"]

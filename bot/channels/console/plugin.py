@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.channels.base import ChannelPlugin
 from bot.channels.console.render import render
-from bot.domain.channels import UNLIMITED, ChannelTraits
+from bot.domain.channels import ChannelTraits
 from bot.messages.reply import Reply
 
 
@@ -30,5 +30,4 @@ PLUGIN = ChannelPlugin(
         normalise_conversation=_room,
     ),
     render=_render,
-    send_limits=UNLIMITED,
 )

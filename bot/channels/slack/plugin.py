@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
@@ -63,17 +62,14 @@ def _render(reply: Reply) -> list[str]:
 # many is not published: 3 keeps well inside); a workspace-wide limit exists but is not
 # published either (https://api.slack.com/docs/rate-limits, "Posting messages"). Edits go
 # through chat.update, a Tier 3 method (50+ a minute per workspace), not the channel's limit.
+# Those figures are the defaults of the settings (settings.py) a deployment may change them in
+# (SLACK_PER_CHANNEL_PER_SECOND, SLACK_CHANNEL_BURST, SLACK_UPDATES_PER_MINUTE).
 UPDATES = ("card_update", "message_update")
-LIMITS = SendLimits(
-    per_conversation=1.0, burst=3, per_kind=tuple((kind, 50 / 60) for kind in UPDATES)
-)
 
 
 def _limits(env: Environment) -> SendLimits:
-    """The limits above, as this deployment configures them (SLACK_PER_CHANNEL_PER_SECOND…)."""
     settings = env.channel_settings(SlackSettings)
-    return replace(
-        LIMITS,
+    return SendLimits(
         per_conversation=settings.per_channel_per_second,
         burst=settings.channel_burst,
         per_kind=tuple((kind, settings.updates_per_minute / 60) for kind in UPDATES),
@@ -94,6 +90,5 @@ PLUGIN = ChannelPlugin(
     runtime=_runtime,
     link_instructions=_link_instructions,
     render=_render,
-    send_limits=LIMITS,
     limits=_limits,
 )

@@ -44,10 +44,7 @@ def _runtime(hirebot: Hirebot) -> ChannelRuntime:
 
 
 # A mail server's limit is its own (a provider's per-account rate, greylisting of bursts):
-# HIREBOT_SMTP_PER_MINUTE says it, one message at a time, spaced evenly.
-LIMITS = SendLimits(overall=1.0, overall_burst=1)
-
-
+# HIREBOT_SMTP_PER_MINUTE says it (60 unless set), one message at a time, spaced evenly.
 def _limits(env: Environment) -> SendLimits:
     return SendLimits(overall=env.channel_settings(EmailSettings).smtp_per_minute / 60)
 
@@ -62,6 +59,5 @@ PLUGIN = ChannelPlugin(
     ),
     enabled=_enabled,
     runtime=_runtime,
-    send_limits=LIMITS,
     limits=_limits,
 )

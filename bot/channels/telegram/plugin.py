@@ -3,7 +3,6 @@ settings.py), its renderer, its send limits, its runtime, and how a link code is
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelPlugin, ChannelRuntime
@@ -56,25 +55,18 @@ def _is_group(destination: str) -> bool:
 
 
 # The Bot API FAQ: about 30 messages a second in all, no more than one a second into one chat,
-# and 20 a minute into one group (short bursts tolerated, but not counted on here).
-LIMITS = SendLimits(
-    overall=30.0,
-    per_conversation=1.0,
-    per_shared_conversation=20 / 60,
-    burst=1,
-    overall_burst=3,  # a tenth of a second's worth: a pass sends a few chats side by side
-    is_shared=_is_group,
-)
-
-
+# and 20 a minute into one group (short bursts tolerated, but not counted on here). Those
+# figures are the defaults of the settings (settings.py) a deployment may change them in
+# (TELEGRAM_MESSAGES_PER_SECOND, TELEGRAM_PER_CHAT_PER_SECOND, TELEGRAM_PER_GROUP_PER_MINUTE).
 def _limits(env: Environment) -> SendLimits:
-    """The limits above, as this deployment configures them (TELEGRAM_MESSAGES_PER_SECOND…)."""
     settings = env.channel_settings(TelegramSettings)
-    return replace(
-        LIMITS,
+    return SendLimits(
         overall=settings.messages_per_second,
         per_conversation=settings.per_chat_per_second,
         per_shared_conversation=settings.per_group_per_minute / 60,
+        burst=1,
+        overall_burst=3,  # a tenth of a second's worth: a pass sends a few chats side by side
+        is_shared=_is_group,
     )
 
 
@@ -113,6 +105,5 @@ PLUGIN = ChannelPlugin(
     runtime=_runtime,
     link_instructions=_link_instructions,
     render=_render,
-    send_limits=LIMITS,
     limits=_limits,
 )

@@ -9,7 +9,6 @@ user id Meta gives them (`PK.1234567890`).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -78,21 +77,18 @@ def _render(reply: Reply) -> list[str]:
 
 # Cloud API defaults: 80 messages a second per business number (error 130429), about one
 # message every 6 seconds to the same person (the pair rate limit, error 131056); settings.py
-# lets a deployment with a higher tier raise the first for its sender's pacing.
-# Meta tolerates a short burst to one person before the pair limit applies: 3 keeps inside.
-LIMITS = SendLimits(overall=80.0, per_conversation=1 / 6, burst=3, overall_burst=80)
-
-
+# lets a deployment with a higher tier raise the first for its sender's pacing: those figures
+# are its defaults (WHATSAPP_MESSAGES_PER_SECOND, WHATSAPP_PAIR_INTERVAL_SECONDS; 0 for no pair
+# pacing). Meta tolerates a short burst to one person before the pair limit applies: 3 keeps
+# inside.
 def _limits(env: Environment) -> SendLimits:
-    """The limits above, as this deployment configures them (WHATSAPP_MESSAGES_PER_SECOND,
-    WHATSAPP_PAIR_INTERVAL_SECONDS; 0 for no pair pacing)."""
     settings = env.channel_settings(WhatsAppSettings)
     pair = settings.pair_interval_seconds
-    return replace(
-        LIMITS,
+    return SendLimits(
         overall=settings.messages_per_second,
         overall_burst=max(1, int(settings.messages_per_second)),
         per_conversation=1 / pair if pair > 0 else None,
+        burst=3,
     )
 
 
@@ -110,7 +106,6 @@ PLUGIN = ChannelPlugin(
     runtime=_runtime,
     link_instructions=_link_instructions,
     render=_render,
-    send_limits=LIMITS,
     config=WhatsAppConfig,
     limits=_limits,
 )
