@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pywa.types.user import BaseUser
-
 from bot.bootstrap import Hirebot
 from bot.channels.whatsapp.plugin import NAME, normalise_address
 
@@ -28,18 +26,20 @@ class Correspondent:
     answers_invitation: bool = False
 
 
-def _phone(user: BaseUser) -> str | None:
-    if not user.wa_id:
+def phone_of(wa_id: str | None) -> str | None:
+    """A user's wa_id (digits, their country code first) as an E.164 number, if it is one."""
+    if not wa_id:
         return None
     try:
-        return normalise_address(user.wa_id)
+        return normalise_address(wa_id)
     except ValueError:
         return None
 
 
-def identify(hirebot: Hirebot, user: BaseUser) -> Correspondent:
-    """The address for this user, their contact noted as having written now."""
-    phone, user_id = _phone(user), user.bsuid or None
+def identify(hirebot: Hirebot, wa_id: str | None, bsuid: str | None) -> Correspondent:
+    """The address for the user who wrote with these ids (pywa's `BaseUser.wa_id`, their
+    number if they share it, and `bsuid`), their contact noted as having written now."""
+    phone, user_id = phone_of(wa_id), bsuid or None
     candidates = [a for a in (phone, user_id) if a]
     now = hirebot.clock.now()
     woke = 0

@@ -3,11 +3,12 @@
 `GET /whatsapp/webhook` answers Meta's verification handshake. `POST /whatsapp/webhook`
 checks `X-Hub-Signature-256` (an HMAC-SHA256 of the raw body with the app secret, compared in
 constant time; pywa's `webhook_updates_validator`), splits the notification into its messages
-and statuses, records each in the inbox under its `wamid` (a redelivery is skipped there) and
-answers 200 at once. The inbox loop then hands each one back here, in order per person, where
-pywa's types parse it (`Message`, `CallbackButton`, `CallbackSelection`, `MessageStatus`) and
-the core handles it. pywa's own server and handler registry are not used: they answer after
-handling and de-duplicate in memory only.
+and statuses, parses each with pywa's types (`Message`, `CallbackButton`, `CallbackSelection`,
+`MessageStatus`) into its stored form (`translate`: a message as the codec's `Inbound`, as every
+channel stores it), records it in the inbox under its `wamid` (a redelivery is skipped there)
+and answers 200 at once. The inbox loop then hands each one back here, in order per person,
+where the sender is identified and the core handles it. pywa's own server and handler
+registry are not used: they answer after handling and de-duplicate in memory only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 from pywa import utils as wa_utils
@@ -23,6 +25,7 @@ from pywa.types.base_update import RawUpdate
 from pywa.types.callback import CallbackButton, CallbackSelection
 from pywa.types.message import Message
 from pywa.types.message_status import MessageStatus, MessageStatusType
+from pywa.types.user import BaseUser
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -30,13 +33,15 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
 from bot.channels.whatsapp.client import make_client
-from bot.channels.whatsapp.inbound import Correspondent, identify
+from bot.channels.whatsapp.inbound import Correspondent, identify, phone_of
 from bot.channels.whatsapp.plugin import NAME
 from bot.channels.whatsapp.render import ASK, parse_callback
 from bot.channels.whatsapp.sender import INVITE_ANSWER, UNREACHABLE_CODES, WhatsAppSender
 from bot.channels.whatsapp.settings import WhatsAppSettings
 from bot.delivery.sender import Sender
-from bot.handlers.dispatcher import ActionEvent, Inbound
+from bot.handlers import inbound_codec
+from bot.handlers.dispatcher import ActionEvent, Inbound, new_correlation_id
+from bot.logging_setup import correlation
 from bot.services.outbox import reply_of
 from bot.services.reachability import report_undeliverable
 
@@ -186,80 +191,116 @@ class WhatsAppRuntime:
         if not isinstance(data, dict):
             return JSONResponse({"error": "not a notification"}, status_code=400)
         try:
-            for key, lane, payload in split(data):
-                await run_in_threadpool(self.hirebot.inbox.receive, NAME, key, lane, payload)
+            for key, lane, single in split(data):
+                await self._record(key, lane, single)
         except Exception:  # the database is down: Meta delivers the notification again later
             log.exception("whatsapp notification could not be recorded")
             return JSONResponse({"error": "not recorded"}, status_code=500)
         return JSONResponse({"ok": True})
 
-    # Handling one recorded item ----------------------------------------------------------
+    async def _record(self, key: str, lane: str, single: dict[str, Any]) -> None:
+        """One item in the inbox in its stored form, under the correlation id minted here. An
+        item pywa cannot read is kept as it came (its handling fails, and `hirebot inbox`
+        shows why) rather than answered 500: Meta would deliver it again and again."""
+        cid = new_correlation_id()
+        with correlation(cid):
+            try:
+                stored = self.translate(single, cid)
+            except Exception:
+                log.exception("whatsapp item %s could not be read; kept as it came", key)
+                stored = single
+            if stored is None:
+                return
+            await run_in_threadpool(
+                self.hirebot.inbox.receive, NAME, key, lane, stored, correlation_id=cid
+            )
 
-    def process_event(self, payload: dict[str, Any]) -> None:
+    # What the inbox stores of one message or status -------------------------------------
+
+    def translate(self, single: dict[str, Any], correlation_id: str | None = None) -> Stored:
+        """The stored form of one item of a notification (`split`), parsed by pywa's types at
+        the door: a message as the codec's `Inbound` (bot/handlers/inbound_codec.py), as every
+        channel stores it, with what only WhatsApp's handling needs beside it (`sender`: the
+        ids `identify` reads; `quoted`: the message it replies to; `ignored`: why the core is
+        not asked, the person having written all the same); a status as its wamid, word and
+        error. Who the sender is to hirebot is decided when it is handled, in order with their
+        other messages, because that is where their window and invitation change. None for an
+        item that is none of ours."""
         raw = RawUpdate(
-            json.dumps(payload).encode(), hmac_header=None, update_hash=payload_hash(payload)
+            json.dumps(single).encode(), hmac_header=None, update_hash=payload_hash(single)
         )
         value = raw.value
         if value.get("statuses"):
-            self._status(MessageStatus.from_update(client=self.client, update=raw))
-            return
+            status = MessageStatus.from_update(client=self.client, update=raw)
+            error = status.error
+            return {
+                "status": {
+                    "id": status.id,
+                    "status": str(status.status),
+                    "error": None if error is None else [error.code, error.message],
+                }
+            }
         message = value["messages"][0]
         kind = message.get("type")
+        tap: CallbackButton[Any] | CallbackSelection[Any]
         if kind == "interactive":
             reply_kind = (message.get("interactive") or {}).get("type")
             if reply_kind == "button_reply":
                 tap = CallbackButton.from_update(client=self.client, update=raw)
-                self._tap(identify(self.hirebot, tap.from_user), tap.id, tap.data)
             elif reply_kind == "list_reply":
-                pick = CallbackSelection.from_update(client=self.client, update=raw)
-                self._tap(identify(self.hirebot, pick.from_user), pick.id, pick.data)
+                tap = CallbackSelection.from_update(client=self.client, update=raw)
             else:
                 log.info("ignoring whatsapp interactive %s %s", reply_kind, message.get("id"))
-            return
-        if kind == "button":  # a template's quick reply
+                return None
+            return _tapped(tap.from_user, tap.id, tap.data, correlation_id)
+        if kind == "button":  # a template's quick reply: the invitation answered, or not ours
             tap = CallbackButton.from_update(client=self.client, update=raw)
-            who = identify(self.hirebot, tap.from_user)
-            if tap.data != INVITE_ANSWER:  # a button of another template is none of ours
-                log.info("whatsapp quick reply %r from %s ignored", tap.data, who.address)
-            return
+            why = "the invitation answered" if tap.data == INVITE_ANSWER else f"{tap.data!r}"
+            return _stored(tap.from_user, tap.id, correlation_id, ignored=f"quick reply {why}")
         parsed = Message.from_update(client=self.client, update=raw)
-        who = identify(self.hirebot, parsed.from_user)
         if kind != "text" or parsed.text is None:
-            log.info("whatsapp %s message %s: only text is read", kind, parsed.id)
-            return
+            ignored = f"{kind} message: only text is read"
+            return _stored(parsed.from_user, parsed.id, correlation_id, ignored=ignored)
         quoted = parsed.reply_to_message.message_id if parsed.reply_to_message else None
-        self._text(who, parsed.id, parsed.text, quoted)
+        return _stored(parsed.from_user, parsed.id, correlation_id, text=parsed.text, quoted=quoted)
 
-    def _inbound(
-        self,
-        who: Correspondent,
-        wamid: str,
-        *,
-        text: str | None = None,
-        action: ActionEvent | None = None,
-    ) -> Inbound:
-        return Inbound(
-            channel=NAME,
-            user_ref=who.address,
-            conversation=who.address,
-            text=text,
-            action=action,
-            dedup_key=f"{NAME}:{wamid}",
+    # Handling one recorded item ----------------------------------------------------------
+
+    def process_event(self, payload: dict[str, Any]) -> None:
+        """Handle one stored item; one recorded before the door translated (the raw item of
+        a notification, with its `entry`) is translated now, the same way."""
+        stored = self.translate(payload) if "entry" in payload else payload
+        if stored is None:
+            return
+        if "status" in stored:
+            self._status(stored["status"])
+            return
+        sender = stored["sender"]
+        who = identify(self.hirebot, sender["wa_id"], sender["bsuid"])
+        inbound = replace(
+            inbound_codec.load(stored["inbound"]), user_ref=who.address, conversation=who.address
         )
+        if "ignored" in stored:
+            log.info("whatsapp %s from %s: %s", inbound.dedup_key, who.address, stored["ignored"])
+        elif inbound.text is not None:
+            self._text(who, inbound, stored.get("quoted"))
+        else:
+            self.hirebot.dispatcher.handle(inbound)
 
-    def _text(self, who: Correspondent, wamid: str, text: str, quoted: str | None) -> None:
+    def _text(self, who: Correspondent, inbound: Inbound, quoted: str | None) -> None:
         """A reply to one of our prompts (quoted, or the latest message was one) answers it;
         any other text is a command, or an open flow's answer (the core decides)."""
+        text = inbound.text or ""
         if who.answers_invitation and not self._is_command(text):
-            log.info("whatsapp %s answered the invitation; waiting messages follow", wamid)
+            log.info("%s answered the invitation; waiting messages follow", inbound.dedup_key)
             return
         asked = self._asked(who.address, quoted)
         if asked is not None:
             action_id, value = asked
             event = ActionEvent(action_id, value, text)
-            self.hirebot.dispatcher.handle(self._inbound(who, wamid, action=event))
+            self.hirebot.dispatcher.handle(replace(inbound, text=None, action=event))
             return
-        self.hirebot.dispatcher.handle(self._inbound(who, wamid, text=text))
+        self.hirebot.dispatcher.handle(inbound)
 
     def _is_command(self, text: str) -> bool:
         words = text.strip().lstrip("/").split(maxsplit=1)
@@ -278,37 +319,23 @@ class WhatsAppRuntime:
             asks = reply_of(row).asks
         return (asks.action.id, asks.action.value) if asks is not None else None
 
-    def _tap(self, who: Correspondent, wamid: str, data: str | None) -> None:
-        parsed = parse_callback(data)
-        if parsed is None:
-            log.info("ignoring whatsapp tap %r (%s)", data, wamid)
-            return
-        kind, action_id, value = parsed
-        event = (
-            ActionEvent("ask", f"{action_id}:{value}")
-            if kind == ASK
-            else ActionEvent(action_id, value)
-        )
-        self.hirebot.dispatcher.handle(self._inbound(who, wamid, action=event))
-
-    def _status(self, status: MessageStatus[Any]) -> None:
+    def _status(self, status: dict[str, Any]) -> None:
         """Recorded against the outbox row; a permanent failure reports the person unreachable
         (as a refused send does), a closed window or a rate limit sends the row again."""
+        wamid, kind, error = status["id"], status["status"], status["error"]
         now = self.hirebot.clock.now()
         unreachable: tuple[int, str, str, str] | None = None
         resend = False
         with self.hirebot.uow() as uow:
-            row = uow.outbox.by_external_ref(NAME, status.id)
+            row = uow.outbox.by_external_ref(NAME, wamid)
             if row is None:
-                log.info("whatsapp status %s for unknown message %s", status.status, status.id)
+                log.info("whatsapp status %s for unknown message %s", kind, wamid)
                 return
-            kind = str(status.status)
             if _RANK.get(kind, 0) >= _RANK.get(row.receipt or "", 0):
                 row.receipt, row.receipt_at = kind, now
-            if status.status == MessageStatusType.FAILED:
-                error = status.error
-                code = error.code if error is not None else 0
-                reason = f"whatsapp {code}: {error.message if error else 'failed'}"
+            if kind == MessageStatusType.FAILED:
+                code, message = error if error is not None else (0, "failed")
+                reason = f"whatsapp {code}: {message}"
                 row.last_error = reason[:2000]
                 if code in RESEND_CODES:
                     row.status, row.next_attempt_at, resend = "pending", now, True
@@ -345,3 +372,52 @@ _RANK = {"sent": 1, "delivered": 2, "read": 3, "played": 3, "failed": 4}
 
 def payload_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+# One item of a notification as the inbox stores it (`WhatsAppRuntime.translate`).
+Stored = dict[str, Any] | None
+
+
+def _stored(
+    user: BaseUser,
+    wamid: str,
+    correlation_id: str | None,
+    *,
+    text: str | None = None,
+    action: ActionEvent | None = None,
+    quoted: str | None = None,
+    ignored: str | None = None,
+) -> dict[str, Any]:
+    """A message's stored form; its Inbound names the sender by their number (their user id
+    if they hide it) until `identify`, at handling, gives the address hirebot knows them by."""
+    address = phone_of(user.wa_id) or user.bsuid
+    inbound = Inbound(
+        channel=NAME,
+        user_ref=address,
+        conversation=address,
+        text=text,
+        action=action,
+        dedup_key=f"{NAME}:{wamid}",
+        correlation_id=correlation_id,
+    )
+    stored: dict[str, Any] = {
+        "inbound": inbound_codec.dump(inbound),
+        "sender": {"wa_id": user.wa_id, "bsuid": user.bsuid},
+    }
+    if quoted is not None:
+        stored["quoted"] = quoted
+    if ignored is not None:
+        stored["ignored"] = ignored
+    return stored
+
+
+def _tapped(user: BaseUser, wamid: str, data: str | None, correlation_id: str | None) -> Stored:
+    """A tapped button or list row: the action it stands for (or the ask for text)."""
+    parsed = parse_callback(data)
+    if parsed is None:
+        return _stored(user, wamid, correlation_id, ignored=f"tap {data!r}")
+    kind, action_id, value = parsed
+    action = (
+        ActionEvent("ask", f"{action_id}:{value}") if kind == ASK else ActionEvent(action_id, value)
+    )
+    return _stored(user, wamid, correlation_id, action=action)
