@@ -12,13 +12,15 @@ with the commit, so every running process takes the new one at its next event. C
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.services import audit
 from bot.services.context import Context
 from storage.models import Person, Role
+
+_Row = TypeVar("_Row", Person, Role)
 
 
 class Change(Protocol):
@@ -87,27 +89,41 @@ def apply(ctx: Context, changes: Sequence[Change], *, source: str) -> None:
     ctx.directory_changed = True
 
 
-def _kept(row: Person | Role | None, change: Change) -> dict[str, Any] | None:
-    """The entry to write; None for one the import removes, whose row (if any) is deactivated
-    rather than deleted, so its history stays, and keeps the spec it last had."""
-    if change.after is None and row is not None:
-        row.active = False
-        row.spec = change.before
-    return change.after
+class _Rows(Protocol[_Row]):
+    """The people's or the roles' table, as an import writes to it."""
+
+    def by_key(self, key: str) -> _Row | None: ...
+    def add(self, row: _Row) -> None: ...
+
+
+def _kept(
+    rows: _Rows[_Row], model: type[_Row], change: Change
+) -> tuple[_Row, dict[str, Any]] | None:
+    """The row to write the change's entry to (found by key, else a new one) and the entry.
+    None for an entry the import removes: its row, if any, is deactivated rather than deleted,
+    so its history stays, and keeps the spec it last had."""
+    row = rows.by_key(change.key)
+    entry = change.after
+    if entry is None:
+        if row is not None:
+            row.active = False
+            row.spec = change.before
+        return None
+    if row is None:
+        row = model(key=change.key)
+        rows.add(row)
+    return row, entry
 
 
 def _person(ctx: Context, change: Change) -> None:
-    row = ctx.uow.people.by_key(change.key)
-    entry = _kept(row, change)
-    if entry is None:
+    kept = _kept(ctx.uow.people, Person, change)
+    if kept is None:
         return
-    if row is None:
-        row = Person(key=change.key, name=entry["name"], roles=[], active=True)
-        ctx.uow.people.add(row)
-        ctx.uow.flush()
+    row, entry = kept
     row.name, row.roles, row.active = entry["name"], sorted(entry["roles"]), True
     row.timezone = entry.get("timezone") or ctx.catalog.privacy.timezone
     row.spec = entry
+    ctx.uow.flush()  # a new person's id, for the addresses that name it
     for channel, address in change.identities.items():
         holder = ctx.uow.people.identity(channel, address)
         if holder is not None and holder.person_id != row.id:
@@ -119,11 +135,8 @@ def _person(ctx: Context, change: Change) -> None:
 
 
 def _role(ctx: Context, change: Change) -> None:
-    row = ctx.uow.roles.by_key(change.key)
-    entry = _kept(row, change)
-    if entry is None:
+    kept = _kept(ctx.uow.roles, Role, change)
+    if kept is None:
         return
-    if row is None:
-        row = Role(key=change.key, title=entry["title"], active=True)
-        ctx.uow.roles.add(row)
+    row, entry = kept
     row.title, row.active, row.spec = entry["title"], True, entry

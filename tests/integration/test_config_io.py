@@ -133,3 +133,42 @@ def test_a_bad_file_or_a_non_admin_changes_nothing(
     assert "nothing changed" in output
     assert imported_events(app) == []
     assert only(say(app, "roles senior-backend")).title.startswith("Senior Backend Engineer")
+
+
+def test_an_import_opens_a_new_role_removes_one_and_links_a_new_persons_address(
+    app: Hirebot, database_url: str, clock: FrozenClock, tmp_path: Path
+) -> None:
+    out = tmp_path / "team.yaml"
+    assert run(database_url, clock, "config", "export", "--out", str(out))[0] == 0
+    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    first = document["roles"][0]
+    document["roles"] = [first, dict(first, key="data-engineer", title="Data Engineer")]
+    document["people"].append(
+        {
+            "key": "zara",
+            "name": "Zara Khan",
+            "roles": ["interviewer"],
+            "email": "zara.khan@example.com",
+            "timezone": "UTC",
+        }
+    )
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+
+    code, output = run(database_url, clock, "config", "import", str(edited), "--yes")
+    assert code == 0, output
+    assert "+ role data-engineer" in output
+    assert "- role backend-contract" in output
+    # the running hirebot takes it at its next event
+    assert only(say(app, "roles data-engineer")).title.startswith("Data Engineer")
+    assert "backend-contract" not in app.catalog.roles
+    with app.uow() as uow:
+        removed = uow.roles.by_key("backend-contract")
+        assert removed is not None  # kept, with its history
+        assert not removed.active
+        zara = uow.people.by_key("zara")
+        assert zara is not None
+        assert (zara.name, zara.roles) == ("Zara Khan", ["interviewer"])
+        assert {(i.channel, i.address) for i in zara.identities} == {
+            ("email", "zara.khan@example.com")
+        }
