@@ -6,6 +6,7 @@ its next event; a bad file or a non-admin changes nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import select
@@ -24,6 +25,19 @@ def run(
 ) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), input=answer, env=cli_env(database_url, clock))
     return result.exit_code, result.output
+
+
+def exported(database_url: str, clock: FrozenClock, out: Path) -> dict[str, Any]:
+    """What `config export --out` writes, as the document an admin edits."""
+    assert run(database_url, clock, "config", "export", "--out", str(out))[0] == 0
+    document: dict[str, Any] = yaml.safe_load(out.read_text(encoding="utf-8"))
+    return document
+
+
+def written(path: Path, document: dict[str, Any]) -> Path:
+    """The edited document, saved as a file to import."""
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def imported_events(app: Hirebot) -> list[str]:
@@ -65,15 +79,13 @@ def test_an_edited_file_shows_its_diff_asks_and_applies_in_one_go(
     app: Hirebot, database_url: str, clock: FrozenClock, tmp_path: Path
 ) -> None:
     out = tmp_path / "team.yaml"
-    assert run(database_url, clock, "config", "export", "--out", str(out))[0] == 0
-    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    document = exported(database_url, clock, out)
     document["roles"][0]["title"] = "Principal Backend Engineer"
     document["people"] = [p for p in document["people"] if p["key"] != "lucas"]
     document["people"].append(
         {"key": "zara", "name": "Zara <@U123>", "roles": ["interviewer"], "timezone": "UTC"}
     )
-    edited = tmp_path / "edited.yaml"
-    edited.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    edited = written(tmp_path / "edited.yaml", document)
 
     code, output = run(database_url, clock, "config", "import", str(edited), answer="n\n")
     assert code == 1
@@ -114,19 +126,16 @@ def test_a_bad_file_or_a_non_admin_changes_nothing(
     app: Hirebot, database_url: str, clock: FrozenClock, tmp_path: Path
 ) -> None:
     out = tmp_path / "team.yaml"
-    assert run(database_url, clock, "config", "export", "--out", str(out))[0] == 0
-    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    document = exported(database_url, clock, out)
     document["roles"][0]["hiring_manager"] = "nobody"
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    bad = written(tmp_path / "bad.yaml", document)
     code, output = run(database_url, clock, "config", "import", str(bad), "--yes")
     assert code == 2
     assert "roles[0].hiring_manager: 'nobody' is not a configured person" in output
 
     document = yaml.safe_load(out.read_text(encoding="utf-8"))
     document["roles"][0]["title"] = "Changed"
-    good = tmp_path / "good.yaml"
-    good.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    good = written(tmp_path / "good.yaml", document)
     code, output = run(database_url, clock, "config", "import", str(good), "--yes", "--as", "hina")
     assert code == 2
     assert "you need permission to administer hirebot" in output
@@ -139,8 +148,7 @@ def test_an_import_opens_a_new_role_removes_one_and_links_a_new_persons_address(
     app: Hirebot, database_url: str, clock: FrozenClock, tmp_path: Path
 ) -> None:
     out = tmp_path / "team.yaml"
-    assert run(database_url, clock, "config", "export", "--out", str(out))[0] == 0
-    document = yaml.safe_load(out.read_text(encoding="utf-8"))
+    document = exported(database_url, clock, out)
     first = document["roles"][0]
     document["roles"] = [first, dict(first, key="data-engineer", title="Data Engineer")]
     document["people"].append(
@@ -152,8 +160,7 @@ def test_an_import_opens_a_new_role_removes_one_and_links_a_new_persons_address(
             "timezone": "UTC",
         }
     )
-    edited = tmp_path / "edited.yaml"
-    edited.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    edited = written(tmp_path / "edited.yaml", document)
 
     code, output = run(database_url, clock, "config", "import", str(edited), "--yes")
     assert code == 0, output
