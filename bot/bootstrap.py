@@ -45,12 +45,13 @@ from bot.handlers import reports as report_commands
 from bot.handlers import roles as role_commands
 from bot.handlers import search as search_commands
 from bot.handlers import team as team_commands
-from bot.handlers.dispatcher import Dispatcher
+from bot.handlers.dispatcher import Dispatcher, new_correlation_id
 from bot.handlers.registry import CommandSet
 from bot.inbox.inbox import Inbox
 from bot.scheduling.jobs import register_jobs
 from bot.scheduling.runner import TaskRunner
 from bot.services.catalog_source import CatalogSource
+from bot.services.context import Actor, Context
 from bot.services.directory import sync_catalog
 from bot.trackers import registry as tracker_registry
 from storage import migrate
@@ -85,6 +86,12 @@ class Hirebot:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    def context(self, uow: UnitOfWork, actor: Actor) -> Context:
+        """Service work in `uow` as `actor`, with this app's catalog, clock and channels and a
+        correlation id of its own: what a chore outside a chat (the CLI, a tracker's change)
+        calls a service with."""
+        return Context(uow, self.catalog, self.clock, actor, new_correlation_id(), self.channels)
 
     def fresh_catalog(self) -> Catalog:
         """The catalog, rebuilt first if another process changed people or roles (the start

@@ -21,7 +21,6 @@ from bot.config import ConfigError
 from bot.domain.errors import UserError
 from bot.domain.permissions import TeamRole
 from bot.environment import Environment, SettingsError
-from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import configure as configure_logging
 from bot.services.context import Actor, Context
 
@@ -94,9 +93,7 @@ def system_context(hirebot: Hirebot, person_key: str | None) -> Context:
         with hirebot.uow() as lookup:
             row = lookup.people.by_key(spec.key)
         actor = Actor("cli", spec.key, row.id if row else None, spec)
-    return Context(
-        uow, hirebot.catalog, hirebot.clock, actor, new_correlation_id(), hirebot.channels
-    )
+    return hirebot.context(uow, actor)
 
 
 @contextmanager

@@ -12,7 +12,8 @@ forged, altered, expired or used link gets a page saying so, and changes nothing
 from __future__ import annotations
 
 import logging
-import uuid
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, StrictUndefined
@@ -39,6 +40,7 @@ from bot.services.context import Actor, Context
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+Signed = TypeVar("Signed")  # what a link's token carries (an offer's answer, an applicant)
 
 BODY_MAX = 16 * 1024
 REASON_MAX = 2_000
@@ -99,14 +101,18 @@ class LinkPages:
             return calendar_feed.feed(self._context(uow), token)
 
     def _context(self, uow: UnitOfWork) -> Context:
-        return Context(
-            uow,
-            self.hirebot.catalog,
-            self.hirebot.clock,
-            Actor("system", "e-mail link"),
-            uuid.uuid4().hex[:16],
-            self.hirebot.channels,
-        )
+        return self.hirebot.context(uow, Actor("system", "e-mail link"))
+
+    def _signed(self, read: Callable[[LinkSigner], Signed]) -> Signed | HTMLResponse:
+        """What a link's token signs (`read` from it), or the page that says why the link does
+        not work (links are off, the token is forged or expired): every link's pages, shown and
+        answered, say it the same way."""
+        if self.signer is None:
+            return page("Links are off", ["This hirebot does not answer e-mail links."], status=404)
+        try:
+            return read(self.signer)
+        except BadLink as exc:
+            return page("This link does not work", [str(exc)], status=400)
 
     def _committed(self) -> None:
         for callback in self.hirebot.dispatcher.on_commit:  # wakes delivery
@@ -133,14 +139,9 @@ class LinkPages:
         return await run_in_threadpool(self._answer_offer, token, reason)
 
     def _offer_link(self, token: str) -> OfferAnswer | HTMLResponse:
-        """The offer answer a link's token signs, or the page that says why it does not work
-        (links are off, the token is forged or expired): what showing and answering share."""
-        if self.signer is None:
-            return page("Links are off", ["This hirebot does not answer e-mail links."], status=404)
-        try:
-            return self.signer.read_offer_answer(token, self.hirebot.clock.now())
-        except BadLink as exc:
-            return page("This link does not work", [str(exc)], status=400)
+        return self._signed(
+            lambda signer: signer.read_offer_answer(token, self.hirebot.clock.now())
+        )
 
     def _show_offer(self, token: str) -> HTMLResponse:
         link = self._offer_link(token)
@@ -232,12 +233,7 @@ class LinkPages:
         return await run_in_threadpool(self._do_unsubscribe, token)
 
     def _applicant_of(self, token: str) -> int | HTMLResponse:
-        if self.signer is None:
-            return page("Links are off", ["This hirebot does not answer e-mail links."], status=404)
-        try:
-            return self.signer.read_unsubscribe(token)
-        except BadLink as exc:
-            return page("This link does not work", [str(exc)], status=400)
+        return self._signed(lambda signer: signer.read_unsubscribe(token))
 
     def _show_unsubscribe(self, token: str) -> HTMLResponse:
         found = self._applicant_of(token)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from bot.bootstrap import Hirebot
 from bot.domain.trackers import ItemChange, TrackerError
-from bot.handlers.dispatcher import new_correlation_id
 from bot.services import trackers as service
 from bot.services.context import Actor, Context
 from bot.trackers.webhooks import apply_changes, callback_url
@@ -26,14 +25,7 @@ class SyncReport:
 
 
 def _context(hirebot: Hirebot, uow: UnitOfWork) -> Context:
-    return Context(
-        uow,
-        hirebot.catalog,
-        hirebot.clock,
-        Actor("system", "cli"),
-        new_correlation_id(),
-        hirebot.channels,
-    )
+    return hirebot.context(uow, Actor("system", "cli"))
 
 
 def _target(options: dict[str, str]) -> str:

@@ -26,7 +26,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.domain.trackers import ItemChange, TrackerError, TrackerSpec
-from bot.handlers.dispatcher import new_correlation_id
 from bot.logging_setup import correlation
 from bot.services import trackers as service
 from bot.services.context import Actor, Context
@@ -210,14 +209,7 @@ class TrackerWebhooks:
 
 def system_context(hirebot: Hirebot, uow: UnitOfWork) -> Context:
     """What a tracker's change is applied as: the system, in one unit of work."""
-    return Context(
-        uow,
-        hirebot.catalog,
-        hirebot.clock,
-        Actor("system", "tracker"),
-        new_correlation_id(),
-        hirebot.channels,
-    )
+    return hirebot.context(uow, Actor("system", "tracker"))
 
 
 def apply_changes(hirebot: Hirebot, changes: Sequence[ItemChange]) -> list[str]:
