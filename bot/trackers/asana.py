@@ -30,11 +30,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.trackers import ItemChange, NewItem, RemoteItem, TrackerError, TrackerSpec
 from bot.environment import Environment
+from bot.trackers.key_line import key_of, with_key
 from bot.trackers.webhooks import Delivery, retry_after_of
 
 KIND = "asana"
 TASK_FIELDS = "name,notes,completed,due_on,permalink_url"
-KEY_LINE = "hirebot key: "
 
 
 class AsanaSettings(BaseSettings):
@@ -52,13 +52,6 @@ def _due(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _key_of(notes: str) -> str:
-    for line in reversed(notes.splitlines()):
-        if line.startswith(KEY_LINE):
-            return line.removeprefix(KEY_LINE).strip()
-    return ""
 
 
 def _sdk() -> ModuleType:
@@ -114,7 +107,7 @@ class AsanaTracker:
             url=str(task.get("permalink_url") or ""),
             done=bool(task.get("completed")),
             due=_due(task.get("due_on")),
-            key=_key_of(str(task.get("notes") or "")),
+            key=key_of(str(task.get("notes") or "")),
         )
 
     def _tasks(self, spec: TrackerSpec) -> list[dict[str, Any]]:
@@ -129,7 +122,7 @@ class AsanaTracker:
 
     def find(self, spec: TrackerSpec, key: str) -> RemoteItem | None:
         for task in self._tasks(spec):
-            if _key_of(str(task.get("notes") or "")) == key:
+            if key_of(str(task.get("notes") or "")) == key:
                 return self._remote(task)
         return None
 
@@ -174,7 +167,7 @@ class AsanaTracker:
         workspace, project = spec.options["workspace"], spec.options["project"]
         data: dict[str, Any] = {
             "name": item.title,
-            "notes": f"{item.description}\n\n{KEY_LINE}{item.key}",
+            "notes": with_key(item.description, item.key),
             "workspace": workspace,
             "projects": [project],
             "tags": self._tag_gids(workspace, list(item.labels)),

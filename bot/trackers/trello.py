@@ -27,12 +27,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.trackers import ItemChange, NewItem, RemoteItem, TrackerError, TrackerSpec
 from bot.environment import Environment
+from bot.trackers.key_line import key_of, with_key
 from bot.trackers.webhooks import Delivery, retry_after_of
 
 KIND = "trello"
 TIMEOUT = 20.0
 CARD_FIELDS = "id,name,desc,due,dueComplete,idList,shortUrl,closed"
-KEY_LINE = "hirebot key: "
 
 
 class TrelloSettings(BaseSettings):
@@ -54,13 +54,6 @@ def _due(value: Any) -> date | None:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
     except ValueError:
         return None
-
-
-def _key_of(desc: str) -> str:
-    for line in reversed(desc.splitlines()):
-        if line.startswith(KEY_LINE):
-            return line.removeprefix(KEY_LINE).strip()
-    return ""
 
 
 class TrelloTracker:
@@ -99,7 +92,7 @@ class TrelloTracker:
             done=bool(card.get("dueComplete"))
             or bool(done_list and card.get("idList") == done_list),
             due=_due(card.get("due")),
-            key=_key_of(str(card.get("desc") or "")),
+            key=key_of(str(card.get("desc") or "")),
         )
 
     def _cards(self, spec: TrackerSpec) -> list[dict[str, Any]]:
@@ -114,7 +107,7 @@ class TrelloTracker:
     def find(self, spec: TrackerSpec, key: str) -> RemoteItem | None:
         done_list = spec.options.get("done_list", "")
         for card in self._cards(spec):
-            if _key_of(str(card.get("desc") or "")) == key:
+            if key_of(str(card.get("desc") or "")) == key:
                 return self._remote(card, done_list)
         return None
 
@@ -146,7 +139,7 @@ class TrelloTracker:
         params: dict[str, Any] = {
             "idList": spec.options["list"],
             "name": item.title,
-            "desc": f"{item.description}\n\n{KEY_LINE}{item.key}",
+            "desc": with_key(item.description, item.key),
             "pos": "bottom",
         }
         labels = self._label_ids(board, list(item.labels))
