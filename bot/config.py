@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,7 @@ from bot.domain.catalog import (
     RoleSpec,
     ScheduleSettings,
 )
+from bot.domain.channels import ChannelTraits
 from bot.domain.interviews import WorkingHours
 from bot.domain.permissions import TeamRole
 from bot.domain.reasons import DEFAULT_REJECTION_REASONS, RejectionReasons
@@ -133,26 +135,21 @@ class ChannelsConfig(_Strict):
 
     @model_validator(mode="after")
     def _known_channels(self) -> ChannelsConfig:
-        shared = {c.name: c for c in registry.traits() if c.shared_conversations}
-        for key, value in (self.model_extra or {}).items():
-            channel = shared.get(key)
-            if channel is None:
-                raise ValueError(
-                    f"unknown channel '{key}'{did_you_mean(key, shared)} "
-                    f"(channels with shared conversations: {', '.join(shared)})"
-                )
-            if value is not None:
-                channel.normalise_conversation(str(value))
+        self.conversations()
         return self
 
     def conversations(self) -> dict[str, str]:
         """The role's conversation on each channel, in each channel's stored form."""
-        extra = self.model_extra or {}
-        return {
-            c.name: c.normalise_conversation(str(extra[c.name]))
-            for c in registry.traits()
-            if c.shared_conversations and extra.get(c.name) is not None
-        }
+        shared = {c.name: c for c in registry.traits() if c.shared_conversations}
+        return _by_channel(
+            self.model_extra,
+            shared,
+            lambda c: c.normalise_conversation,
+            lambda key: (
+                f"unknown channel '{key}'{did_you_mean(key, shared)} "
+                f"(channels with shared conversations: {', '.join(shared)})"
+            ),
+        )
 
 
 class PostingSectionConfig(_Strict):
@@ -406,25 +403,19 @@ class PersonConfig(_Strict):
 
     @model_validator(mode="after")
     def _channel_keys(self) -> PersonConfig:
-        declared = {c.person_key: c for c in registry.traits() if c.person_key}
-        for key, value in (self.model_extra or {}).items():
-            channel = declared.get(key)
-            if channel is None:
-                raise ValueError(
-                    f"unknown key '{key}'{did_you_mean(key, [*declared, *type(self).model_fields])}"
-                )
-            if value is not None:
-                channel.normalise(str(value))
+        self.identities()
         return self
 
     def identities(self) -> dict[str, str]:
         """This person's addresses from config.yaml, by channel, in each channel's stored form."""
-        extra = self.model_extra or {}
-        return {
-            c.name: c.normalise(str(extra[c.person_key]))
-            for c in registry.traits()
-            if c.person_key and extra.get(c.person_key) is not None
-        }
+        declared = {c.person_key: c for c in registry.traits() if c.person_key}
+        known = [*declared, *type(self).model_fields]
+        return _by_channel(
+            self.model_extra,
+            declared,
+            lambda c: c.normalise,
+            lambda key: f"unknown key '{key}'{did_you_mean(key, known)}",
+        )
 
 
 class PipelineCheckinConfig(_Strict):
@@ -608,6 +599,26 @@ class HirebotConfig(_Strict):
             milestone_days=tuple(s.hire_checkins.milestone_days),
             checkin_questions=tuple((q.key, q.text) for q in s.hire_checkins.questions),
         )
+
+
+def _by_channel(
+    extra: dict[str, Any] | None,
+    channels: dict[str, ChannelTraits],
+    normaliser: Callable[[ChannelTraits], Callable[[str], str]],
+    unknown: Callable[[str], str],
+) -> dict[str, str]:
+    """A section's keys that name a channel (`channels` by the key each is given under: a
+    person's `slack_id`, a role's `channels.slack`), each value in its channel's stored form,
+    by channel name in the registry's order; a key no channel declares is refused with
+    `unknown(key)`, a value the channel cannot take with its own message."""
+    given: dict[str, str] = {}
+    for key, value in (extra or {}).items():
+        channel = channels.get(key)
+        if channel is None:
+            raise ValueError(unknown(key))
+        if value is not None:
+            given[channel.name] = normaliser(channel)(str(value))
+    return {c.name: given[c.name] for c in channels.values() if c.name in given}
 
 
 def _time(value: str) -> time:
