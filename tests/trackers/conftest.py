@@ -18,7 +18,7 @@ from bot.config import HirebotConfig
 from bot.environment import Environment
 from bot.runtime.server import Server, build_server
 from storage.models import ScheduledTask, TrackerItem
-from tests.helpers import only, say
+from tests.helpers import handle_inbox, only, say
 
 PUBLIC_URL = "https://hirebot.example.com"
 SECRET_KEY = "k" * 40  # HIREBOT_PUBLIC_URL needs one
@@ -115,3 +115,12 @@ def run_tracker_work(t: Tracked, *, rounds: int = 50) -> int:
 def items(app: Hirebot) -> list[TrackerItem]:
     with app.uow() as uow:
         return list(uow.session.scalars(select(TrackerItem).order_by(TrackerItem.id)))
+
+
+def deliver(t: Tracked, url: str, body: bytes, headers: dict[str, str]) -> int:
+    """A tracker's webhook call, posted to the real route (at `url`: the address registered
+    with the tracker, or its path), and what it recorded handled; the route's status code."""
+    answer = t.http.post(url.removeprefix(PUBLIC_URL), content=body, headers=headers)
+    handle_inbox(t.app)
+    status: int = answer.status_code
+    return status

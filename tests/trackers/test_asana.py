@@ -15,10 +15,11 @@ from sqlalchemy import select
 from bot.trackers.sync import register
 from storage.models import TrackerWebhook
 from tests.fakes.asana_api import FakeAsana
-from tests.helpers import handle_inbox, only, say
+from tests.helpers import only, say
 from tests.trackers.conftest import (
     PUBLIC_URL,
     Tracked,
+    deliver,
     hire_with_offer,
     items,
     pending_tracker_tasks,
@@ -52,13 +53,6 @@ def t(make_tracked: Any, asana: FakeAsana) -> Tracked:
 
     asana.handshake = handshake
     return tracked
-
-
-def deliver(t: Tracked, url: str, body: bytes, headers: dict[str, str]) -> int:
-    answer = t.http.post(url.removeprefix(PUBLIC_URL), content=body, headers=headers)
-    handle_inbox(t.app)
-    status: int = answer.status_code
-    return status
 
 
 def test_an_accepted_offer_makes_its_tasks_once_through_a_429_storm(

@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from storage.models import AuditEvent, InboundEvent, ScheduledTask
 from tests.fakes.jira_api import FakeJira
-from tests.helpers import handle_inbox, inbox, only, say, text_of
+from tests.helpers import inbox, only, say, text_of
 from tests.trackers.conftest import (
     Tracked,
+    deliver,
     hire_with_offer,
     items,
     pending_tracker_tasks,
@@ -22,6 +23,7 @@ from tests.trackers.conftest import (
 )
 
 SECRET = "jira-webhook-secret"
+WEBHOOK = "/trackers/jira/webhook"
 TRACKER = {"kind": "jira", "project": "HB", "labels": ["new-hire"]}
 
 
@@ -44,13 +46,6 @@ def jira_env(jira: FakeJira) -> dict[str, str]:
 def t(make_tracked: Any, jira: FakeJira) -> Tracked:
     tracked: Tracked = make_tracked(TRACKER, jira_env(jira))
     return tracked
-
-
-def deliver(t: Tracked, body: bytes, headers: dict[str, str]) -> int:
-    answer = t.http.post("/trackers/jira/webhook", content=body, headers=headers)
-    handle_inbox(t.app)
-    status: int = answer.status_code
-    return status
 
 
 def test_an_accepted_offer_makes_its_issues_once_through_a_429_storm(
@@ -113,7 +108,7 @@ def test_done_in_jira_reaches_the_checkin_and_late_leads_the_digest(
     assert api.external_id is not None
 
     jira.set_status(design.external_id, done=True)
-    assert deliver(t, *jira.webhook(design.external_id, SECRET)) == 200
+    assert deliver(t, WEBHOOK, *jira.webhook(design.external_id, SECRET)) == 200
     listed = only(say(t.app, f"milestones {applicant_id}"))
     assert listed.lines[0].startswith("1. Design doc by 2026-12-15 — done")
     assert "jira item HB-1 (Design doc): done" in text_of(say(t.app, f"history {applicant_id}"))
@@ -122,12 +117,12 @@ def test_done_in_jira_reaches_the_checkin_and_late_leads_the_digest(
     with t.app.uow() as uow:
         before = len(uow.session.scalars(select(AuditEvent)).all())
     body, headers = jira.webhook(design.external_id, SECRET)
-    deliver(t, body, headers)
-    deliver(t, body, headers)
+    deliver(t, WEBHOOK, body, headers)
+    deliver(t, WEBHOOK, body, headers)
 
     # the API milestone is moved earlier in Jira and falls late
     jira.set_due(api.external_id, "2026-12-20")
-    assert deliver(t, *jira.webhook(api.external_id, SECRET)) == 200
+    assert deliver(t, WEBHOOK, *jira.webhook(api.external_id, SECRET)) == 200
     with t.app.uow() as uow:
         assert len(uow.session.scalars(select(AuditEvent)).all()) == before + 1
 
@@ -185,12 +180,12 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_changes_nothing(
     run_tracker_work(t)
     jira.set_status("HB-1", done=True)
     body, headers = jira.webhook("HB-1", "not-the-secret")
-    assert deliver(t, body, headers) == 401
+    assert deliver(t, WEBHOOK, body, headers) == 401
     body, headers = jira.webhook("HB-1", None)
-    assert deliver(t, body, headers) == 401
+    assert deliver(t, WEBHOOK, body, headers) == 401
     body, headers = jira.webhook("HB-1", SECRET)
     tampered = body.replace(b'"HB-1"', b'"HB-2"')
-    assert deliver(t, tampered, headers) == 401
+    assert deliver(t, WEBHOOK, tampered, headers) == 401
     assert items(t.app)[0].state == "open"
     with t.app.uow() as uow:
         assert not uow.session.scalars(select(InboundEvent)).all()  # never recorded

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from tests.fakes.trello_api import FakeTrello
-from tests.helpers import handle_inbox, only, say, text_of
+from tests.helpers import only, say, text_of
 from tests.trackers.conftest import (
     PUBLIC_URL,
     Tracked,
+    deliver,
     hire_with_offer,
     items,
     pending_tracker_tasks,
@@ -42,14 +43,6 @@ def t(make_tracked: Any, trello: FakeTrello) -> Tracked:
         },
     )
     return tracked
-
-
-def deliver(t: Tracked, body: bytes, headers: dict[str, str], url: str = CALLBACK) -> int:
-    path = url.removeprefix(PUBLIC_URL)
-    answer = t.http.post(path, content=body, headers=headers)
-    handle_inbox(t.app)
-    status: int = answer.status_code
-    return status
 
 
 def test_an_accepted_offer_makes_its_cards_once_through_rate_limits(
@@ -89,12 +82,12 @@ def test_a_card_completed_in_trello_comes_back_and_a_forged_one_does_not(
     assert card is not None
     trello.complete(card)
     body, headers = trello.webhook(card, CALLBACK, "not-the-secret", dueComplete=True)
-    assert deliver(t, body, headers) == 401
+    assert deliver(t, CALLBACK, body, headers) == 401
     body, headers = trello.webhook(card, "https://elsewhere.example.com/hook", trello.secret)
-    assert deliver(t, body, headers) == 401  # signed for another callback URL
+    assert deliver(t, CALLBACK, body, headers) == 401  # signed for another callback URL
     assert items(t.app)[0].state == "open"
     body, headers = trello.webhook(card, CALLBACK, trello.secret, dueComplete=True)
-    assert deliver(t, body, headers) == 200
+    assert deliver(t, CALLBACK, body, headers) == 200
     assert (
         only(say(t.app, f"milestones {applicant_id}"))
         .lines[0]
