@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -15,10 +15,11 @@ from storage.models import (
     Interview,
     Panelist,
     Person,
-    ScheduledTask,
     StageMove,
 )
 from storage.repository import Queries
+
+T = TypeVar("T")
 
 
 class PipelineRepository(Queries):
@@ -44,31 +45,52 @@ class PipelineRepository(Queries):
         plans from statistics and gets the plain column."""
         return column + 0 if self._sqlite else column.expression
 
+    def _of_roles(self, role_ids: Sequence[int]) -> ColumnElement[bool]:
+        """Of these roles, as a filter only (see the class: the time column's index leads)."""
+        return self._filter_only(Applicant.role_id).in_(list(role_ids))
+
     def _counted(self, stmt: Select[*tuple[Any, ...]]) -> int:
         """How many rows `stmt` (unbounded) matches, counted by the database."""
         return self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+    def _paired_page(
+        self,
+        base: Select[T, Applicant],
+        order: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, list[tuple[T, Applicant]]]:
+        """One page of `base`'s (row, applicant) pairs in `order`, and how many it matches."""
+        rows = self.session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+        return self._counted(base), [(row, applicant) for row, applicant in rows]
 
     def _count_applicants(self, *conditions: ColumnElement[bool]) -> int:
         """How many applicants match, counted off the index alone (no row is loaded)."""
         return self.session.scalar(select(func.count(Applicant.id)).where(*conditions)) or 0
 
+    def _applicant_page(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
+        limit: int,
+        offset: int,
+    ) -> tuple[int, Sequence[Applicant]]:
+        """How many applicants match, and one page of them in `order`."""
+        rows = self.session.scalars(
+            select(Applicant).where(*conditions).order_by(*order).limit(limit).offset(offset)
+        ).all()
+        return self._count_applicants(*conditions), rows
+
     def created_since(
         self, role_ids: Sequence[int], since: datetime, limit: int, offset: int = 0
     ) -> tuple[int, Sequence[Applicant]]:
         """Applicants created after `since`, newest first, off `ix_applicants_created_at`."""
-        condition = (
-            self._filter_only(Applicant.role_id).in_(list(role_ids)),
-            Applicant.created_at > since,
+        return self._applicant_page(
+            (self._of_roles(role_ids), Applicant.created_at > since),
+            (Applicant.created_at.desc(), Applicant.id.desc()),
+            limit,
+            offset,
         )
-        total = self.session.scalar(select(func.count(Applicant.id)).where(*condition)) or 0
-        rows = self.session.scalars(
-            select(Applicant)
-            .where(*condition)
-            .order_by(Applicant.created_at.desc(), Applicant.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return total, rows
 
     def moves_since(
         self, role_ids: Sequence[int], since: datetime, limit: int, offset: int = 0
@@ -78,15 +100,10 @@ class PipelineRepository(Queries):
             select(StageMove, Applicant)
             .join(Applicant, Applicant.id == StageMove.applicant_id)
             .where(
-                self._filter_only(Applicant.role_id).in_(list(role_ids)),
-                StageMove.at > since,
-                StageMove.from_stage.is_not(None),
+                self._of_roles(role_ids), StageMove.at > since, StageMove.from_stage.is_not(None)
             )
         )
-        rows = self.session.execute(
-            base.order_by(StageMove.at.desc(), StageMove.id.desc()).limit(limit).offset(offset)
-        ).all()
-        return self._counted(base), [(m, a) for m, a in rows]
+        return self._paired_page(base, (StageMove.at.desc(), StageMove.id.desc()), limit, offset)
 
     def stuck(
         self, limits: dict[int, dict[str, datetime]], limit: int, offset: int = 0
@@ -106,14 +123,9 @@ class PipelineRepository(Queries):
         # An erased applicant keeps their stage (funnel statistics stay true), but nobody can
         # act on them any more: they are not "stuck".
         waiting = or_(*conditions) & Applicant.erased_at.is_(None)
-        rows = self.session.scalars(
-            select(Applicant)
-            .where(waiting)
-            .order_by(Applicant.stage_entered_at, Applicant.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return self._count_applicants(waiting), rows
+        return self._applicant_page(
+            (waiting,), (Applicant.stage_entered_at, Applicant.id), limit, offset
+        )
 
     def oldest_in_stage(self, role_id: int, stages: Sequence[str]) -> dict[str, datetime]:
         """When the longest-waiting applicant entered each of these stages (the open ones:
@@ -158,14 +170,9 @@ class PipelineRepository(Queries):
             submitted,
             ~pending,
         )
-        rows = self.session.scalars(
-            select(Applicant)
-            .where(*conditions)
-            .order_by(Applicant.stage_entered_at, Applicant.id)
-            .limit(limit)
-            .offset(offset)
-        ).all()
-        return self._count_applicants(*conditions), rows
+        return self._applicant_page(
+            conditions, (Applicant.stage_entered_at, Applicant.id), limit, offset
+        )
 
     def upcoming_interviews(
         self,
@@ -179,16 +186,13 @@ class PipelineRepository(Queries):
             select(Interview, Applicant)
             .join(Applicant, Applicant.id == Interview.applicant_id)
             .where(
-                self._filter_only(Applicant.role_id).in_(list(role_ids)),
+                self._of_roles(role_ids),
                 Interview.status == "scheduled",
                 Interview.starts_at >= start,
                 Interview.starts_at < end,
             )
         )
-        rows = self.session.execute(
-            base.order_by(Interview.starts_at, Interview.id).limit(limit).offset(offset)
-        ).all()
-        return self._counted(base), [(i, a) for i, a in rows]
+        return self._paired_page(base, (Interview.starts_at, Interview.id), limit, offset)
 
     def overdue_feedback(
         self, role_ids: Sequence[int], requested_before: datetime, limit: int, offset: int = 0
@@ -206,23 +210,11 @@ class PipelineRepository(Queries):
             .join(Applicant, Applicant.id == Interview.applicant_id)
             .where(
                 *everyone,
-                self._filter_only(Applicant.role_id).in_(list(role_ids)),
+                self._of_roles(role_ids),
                 Interview.status == "scheduled",
                 Panelist.feedback_status == "pending",
                 Panelist.requested_at.is_not(None),
                 Panelist.requested_at < requested_before,
             )
         )
-        rows = self.session.execute(
-            base.order_by(Panelist.requested_at, Panelist.id).limit(limit).offset(offset)
-        ).all()
-        return self._counted(base), [(p, a) for p, a in rows]
-
-    def last_done(self, kind: str, subject: str) -> datetime | None:
-        return self.session.scalar(
-            select(func.max(ScheduledTask.due_at)).where(
-                ScheduledTask.kind == kind,
-                ScheduledTask.subject == subject,
-                ScheduledTask.status == "done",
-            )
-        )
+        return self._paired_page(base, (Panelist.requested_at, Panelist.id), limit, offset)

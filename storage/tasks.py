@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,7 @@ class TaskRepository(Repository[ScheduledTask]):
         ).all()
 
     def open_occurrences(self, kind: str, subject: str) -> Sequence[ScheduledTask]:
-        """The pending or running dated occurrences (`kind:subject:YYYY-MM-DD`) of one
+        """The pending or working dated occurrences (`kind:subject:YYYY-MM-DD`) of one
         recurring series."""
         return self.session.scalars(
             select(ScheduledTask).where(
@@ -39,13 +40,16 @@ class TaskRepository(Repository[ScheduledTask]):
             )
         ).all()
 
-    def last_finished(self, kind: str, subject: str) -> datetime | None:
-        """When an occurrence of one series last ran to the end."""
+    def last_done(
+        self, kind: str, subject: str, *, at: Literal["due_at", "finished_at"] = "finished_at"
+    ) -> datetime | None:
+        """When an occurrence of one series last ran to the end (`finished_at`), or when that
+        occurrence was due (`due_at`: the end of the period a digest covered)."""
         return self.session.scalar(
-            select(func.max(ScheduledTask.finished_at)).where(
+            select(func.max(getattr(ScheduledTask, at))).where(
                 ScheduledTask.kind == kind,
                 ScheduledTask.subject == subject,
-                ScheduledTask.status == "done",
+                ScheduledTask.status == TASKS.states.done,
             )
         )
 

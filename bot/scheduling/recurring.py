@@ -82,7 +82,7 @@ def plan(uow: UnitOfWork, catalog: Catalog, now: datetime) -> int:
     added = 0
     for item in series(catalog, uow):
         pending = uow.tasks.open_occurrences(item.kind, item.subject)
-        last_run = uow.tasks.last_finished(item.kind, item.subject)
+        last_run = uow.tasks.last_done(item.kind, item.subject)
         # One occurrence per local day at most: a late run today covers today's slot.
         ran_on = item.key(last_run) if last_run is not None else None
         wanted = item.next_after(now, partial(_taken, uow, ran_on))

@@ -331,7 +331,7 @@ def _period(person: PersonSpec) -> timedelta:
 
 
 def _since(ctx: Context, task: ScheduledTask, person: PersonSpec) -> datetime:
-    last = ctx.uow.pipeline.last_done(task.kind, task.subject)
+    last = ctx.uow.tasks.last_done(task.kind, task.subject, at="due_at")
     return last if last is not None and last < task.due_at else task.due_at - _period(person)
 
 
@@ -428,7 +428,7 @@ def stale_nudge(ctx: Context, task: ScheduledTask) -> str:
 
 
 def _preview_since(ctx: Context, person: PersonSpec) -> datetime:
-    last = ctx.uow.pipeline.last_done(DIGEST, f"person:{person.key}")
+    last = ctx.uow.tasks.last_done(DIGEST, f"person:{person.key}", at="due_at")
     return last or ctx.clock.now() - _period(person)
 
 
