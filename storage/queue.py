@@ -53,24 +53,29 @@ class States:
         return (self.waiting, self.claimed)
 
 
+# The queue's words, stored by the inbox, the outbox and the tasks alike.
+WORDS = States("pending", "working", "done", "failed")
+
+
 @dataclass(frozen=True)
 class QueueTable:
     """How one table holds a queue: its states and which columns play which part.
 
-    `due` is when a waiting row is next due; `lease` when a claimed row's lease ends (for the
-    inbox and the outbox the same column: a row handed back is due at once). `lanes` are the
-    columns whose rows are claimed in order (by id); `scope` the column a worker keeps to (the
-    outbox's channel); `order` the claim order; `finished` is stamped when a row is done and
-    `created` ages a row given up."""
+    `due` is when a waiting row is next due; `lease` when a claimed row's lease ends (by
+    default the same column: a row handed back is due at once). `lanes` are the columns whose
+    rows are claimed in order (by id); `scope` the column a worker keeps to (the outbox's
+    channel); `order` the claim order; `finished` is stamped when a row is done and `created`
+    ages a row given up. The defaults are what the inbox and the outbox share; a table states
+    what it does differently."""
 
     name: str
     table: Table
-    states: States
-    due: str
-    lease: str
-    order: tuple[str, ...]
     finished: str
-    created: str
+    states: States = WORDS
+    due: str = "next_attempt_at"
+    lease: str = "next_attempt_at"
+    order: tuple[str, ...] = ("id",)
+    created: str = "created_at"
     lanes: tuple[str, ...] = ()
     scope: str | None = None
 
@@ -445,39 +450,22 @@ def _table(model: type[object]) -> Table:
     return table
 
 
-# The queue's words, stored by the inbox, the outbox and the tasks alike.
-WORDS = States("pending", "working", "done", "failed")
-
 INBOX = QueueTable(
-    "inbox",
-    _table(InboundEvent),
-    WORDS,
-    due="next_attempt_at",
-    lease="next_attempt_at",
-    order=("id",),
-    finished="done_at",
-    created="received_at",
-    lanes=("lane",),
+    "inbox", _table(InboundEvent), finished="done_at", created="received_at", lanes=("lane",)
 )
 OUTBOX = QueueTable(
     "outbox",
     _table(OutboxMessage),
-    WORDS,
-    due="next_attempt_at",
-    lease="next_attempt_at",
-    order=("id",),
     finished="sent_at",  # the outbox's `done_at`, named for what done means there
-    created="created_at",
     lanes=("channel", "destination"),
     scope="channel",
 )
+# Tasks are claimed in order of when they are due, and a claim's lease is a column of its own.
 TASKS = QueueTable(
     "tasks",
     _table(ScheduledTask),
-    WORDS,
+    finished="finished_at",
     due="due_at",
     lease="lease_until",
     order=("due_at", "id"),
-    finished="finished_at",
-    created="created_at",
 )
