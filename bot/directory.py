@@ -13,9 +13,10 @@ and each entry in its config.yaml shape, for copying a role and for export and i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
@@ -49,24 +50,33 @@ class Held:
     removed_roles: set[str]
 
 
+class _Row(Protocol):
+    """A people or roles row, as far as what it holds of config.yaml goes."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def spec(self) -> dict[str, Any] | None: ...
+
+
+def _held(rows: Sequence[_Row]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The entries the rows hold (a row with no spec is config.yaml's), and the keys of those
+    removed."""
+    entries, removed = [], set()
+    for row in rows:
+        if row.spec is None:
+            continue
+        if row.active:
+            entries.append(dict(row.spec))
+        else:
+            removed.add(row.key)
+    return entries, removed
+
+
 def held(uow: UnitOfWork) -> Held:
-    people, removed_people = [], set()
-    for person in uow.people.all():
-        if person.spec is None:
-            continue
-        if person.active:
-            people.append(dict(person.spec))
-        else:
-            removed_people.add(person.key)
-    roles, removed_roles = [], set()
-    for role in uow.roles.all():
-        if role.spec is None:
-            continue
-        if role.active:
-            roles.append(dict(role.spec))
-        else:
-            removed_roles.add(role.key)
-    return Held(people, removed_people, roles, removed_roles)
+    return Held(*_held(uow.people.all()), *_held(uow.roles.all()))
 
 
 def merged(config: HirebotConfig, uow: UnitOfWork) -> dict[str, list[dict[str, Any]]]:
