@@ -48,6 +48,13 @@ def _apply(http: TestClient, email: str, **files: tuple[str, bytes, str]) -> int
     return int(response.status_code)
 
 
+def test_a_roles_facts_are_shown_in_the_list_and_on_its_page(client: TestClient) -> None:
+    facts = ("Platform Engineering", "Karachi, Pakistan (in person)", "Full time")
+    for path in ("/jobs", "/jobs/senior-backend"):
+        shown = client.get(path).text
+        assert all(f"<dd>{fact}</dd>" in shown for fact in facts), path
+
+
 def test_every_answer_carries_the_security_headers(client: TestClient):
     for path in ("/jobs", "/jobs/senior-backend", "/jobs/nope", "/static/careers/careers.css"):
         response = client.get(path)
