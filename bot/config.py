@@ -608,7 +608,7 @@ def _by_channel(
     unknown: Callable[[str], str],
 ) -> dict[str, str]:
     """A section's keys that name a channel (`channels` by the key each is given under: a
-    person's `slack_id`, a role's `channels.slack`), each value in its channel's stored form,
+    person's `<name>_id`, a role's `channels.<name>`), each value in its channel's stored form,
     by channel name in the registry's order; a key no channel declares is refused with
     `unknown(key)`, a value the channel cannot take with its own message."""
     given: dict[str, str] = {}
