@@ -29,9 +29,6 @@ class ApplicantFileRepository(Repository[ApplicantFile]):
 
     def delete_of_applicant(self, applicant_id: int) -> int:
         """Erasure: every file of one applicant, gone in the caller's transaction."""
-        result = self.session.execute(
-            delete(ApplicantFile)
-            .where(ApplicantFile.applicant_id == applicant_id)
-            .execution_options(synchronize_session=False)
+        return self._rowcount(
+            delete(ApplicantFile).where(ApplicantFile.applicant_id == applicant_id)
         )
-        return int(getattr(result, "rowcount", 0) or 0)

@@ -53,25 +53,23 @@ class OutboxRepository(Repository[OutboxMessage]):
         }
         if external_ref:
             values["external_ref"] = external_ref
-        self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).values(**values),
-            execution_options={"synchronize_session": False},
+        self._rowcount(
+            update(OutboxMessage).where(OutboxMessage.id.in_(list(ids))).values(**values)
         )
 
     def note_parts(self, message_id: int, parts_sent: int, external_ref: str) -> None:
         """A split reply's progress: `parts_sent` parts accepted, the last as `external_ref`
         (one UPDATE on the primary key, committed by the caller at once)."""
-        self.session.execute(
+        self._rowcount(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(parts_sent=parts_sent, external_ref=external_ref),
-            execution_options={"synchronize_session": False},
+            .values(parts_sent=parts_sent, external_ref=external_ref)
         )
 
     def delete_waiting(self, ids: Sequence[int]) -> int:
         """Delete these rows if they still wait (not claimed, not sent): answers an adapter
         handed over and then delivered itself."""
-        return self._affected(
+        return self._rowcount(
             delete(OutboxMessage).where(
                 OutboxMessage.id.in_(list(ids)), OutboxMessage.status == WAITING
             )
@@ -79,15 +77,11 @@ class OutboxRepository(Repository[OutboxMessage]):
 
     def set_due(self, ids: Sequence[int], due: datetime) -> None:
         """These rows, if they still wait, due at `due`."""
-        self._affected(
+        self._rowcount(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == WAITING)
             .values(next_attempt_at=due)
         )
-
-    def _affected(self, stmt: Any) -> int:
-        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
-        return int(getattr(result, "rowcount", 0) or 0)
 
     def by_external_ref(self, channel: str, external_ref: str) -> OutboxMessage | None:
         """The sent message a platform's later report (a delivery receipt) names by its id."""
@@ -131,7 +125,7 @@ class OutboxRepository(Repository[OutboxMessage]):
     def due_now(self, channel: str, destination: str, now: datetime) -> int:
         """Make a conversation's waiting messages due at once (the person just wrote, so a
         channel that held them back may send them now); returns how many."""
-        result = self.session.execute(
+        return self._rowcount(
             update(OutboxMessage)
             .where(
                 OutboxMessage.channel == channel,
@@ -139,10 +133,8 @@ class OutboxRepository(Repository[OutboxMessage]):
                 OutboxMessage.status == WAITING,
                 OutboxMessage.next_attempt_at > now,
             )
-            .values(next_attempt_at=now),
-            execution_options={"synchronize_session": False},
+            .values(next_attempt_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
 
     def card_queued(self, applicant_id: int, channel: str, card_key: str, destination: str) -> bool:
         """Whether a card went, or is going, to this destination (read by the applicant's

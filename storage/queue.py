@@ -434,10 +434,6 @@ class QueueRepository(Queries):
             done[q.lease] = None
         return {**done, **values}
 
-    def _rowcount(self, stmt: Any) -> int:
-        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
-        return int(getattr(result, "rowcount", 0) or 0)
-
 
 _MODELS: dict[str, type[Any]] = {
     m.__tablename__: m for m in (InboundEvent, OutboxMessage, ScheduledTask)

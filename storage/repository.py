@@ -38,6 +38,12 @@ class Queries:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def _rowcount(self, stmt: Any) -> int:
+        """Run a bulk UPDATE or DELETE (the session's loaded rows are not synchronised: none is
+        read after it in the same unit of work) and say how many rows it changed."""
+        result = self.session.execute(stmt, execution_options={"synchronize_session": False})
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def _of_applicant(
         self, model: Any, applicant_id: int, *, order: Any = None, limit: int | None = None
     ) -> Sequence[Any]:
