@@ -102,6 +102,17 @@ def split_options(tokens: list[str], allowed: set[str]) -> tuple[list[str], dict
     return positional, options
 
 
+def refuse_unknown_options(words: list[str], allowed: set[str]) -> None:
+    """A `key=value` a command does not take is refused, never read as part of a name or key:
+    `people set hina tzz=UTC` says so rather than looking for a person called 'tzz=UTC'."""
+    for word in words:
+        key, sep, _ = word.partition("=")
+        if sep:
+            raise InvalidInput(
+                f"'{key[:30]}' is not an option here (options: {', '.join(sorted(allowed))})"
+            )
+
+
 def parse_page(value: str | None) -> int:
     if value is None:
         return 1

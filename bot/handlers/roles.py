@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
-from bot.handlers.parsing import CommandLine, split_options
+from bot.handlers.parsing import CommandLine, refuse_unknown_options, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.bulk import BULK_ACTION
 from bot.messages.format import plural
@@ -39,16 +39,6 @@ OPEN_OPTIONS = {
 }
 
 
-def _no_unknown_options(words: list[str], allowed: set[str]) -> None:
-    """A `key=value` this command does not take is refused, never read as a name."""
-    for word in words:
-        key, sep, _ = word.partition("=")
-        if sep:
-            raise InvalidInput(
-                f"'{key[:30]}' is not an option here (options: {', '.join(sorted(allowed))})"
-            )
-
-
 def role(ctx: Context, line: CommandLine) -> list[Reply]:
     tokens = line.tokens()
     verb = tokens[0].lower() if tokens else ""
@@ -63,7 +53,7 @@ def role(ctx: Context, line: CommandLine) -> list[Reply]:
         return [success(f"{spec.title} ({spec.key}) takes applications again.")]
     if verb == "set":
         words, options = split_options(tokens[1:], roles.SET_FIELDS)
-        _no_unknown_options(words, roles.SET_FIELDS)
+        refuse_unknown_options(words, roles.SET_FIELDS)
         if len(words) != 1:
             raise InvalidInput(f"which role? usage: {USAGE}")
         spec, said = roles.change(ctx, words[0], options)
@@ -77,7 +67,7 @@ def role(ctx: Context, line: CommandLine) -> list[Reply]:
 
 def _open(ctx: Context, tokens: list[str]) -> Reply:
     words, options = split_options(tokens, OPEN_OPTIONS)
-    _no_unknown_options(words, OPEN_OPTIONS)
+    refuse_unknown_options(words, OPEN_OPTIONS)
     if len(words) != 1:
         raise InvalidInput(f"give the new role's key once: {OPEN_USAGE}")
     if "from" not in options:
@@ -133,6 +123,17 @@ def _closed(ctx: Context, closed: roles.Closed) -> Reply:
     )
 
 
+def _change(tokens: list[str], option: str, usage: str) -> tuple[str, str, str | None]:
+    """`<key> add <text> [option=…]` or `<key> remove <text>`, as the scorecard and the question
+    bank are both changed: the verb, the text, and the option (which only `add` takes)."""
+    verb = tokens[1].lower()
+    if verb not in {"add", "remove"}:
+        raise InvalidInput(f"usage: {usage}")
+    words, options = split_options(tokens[2:], {option} if verb == "add" else set())
+    refuse_unknown_options(words, {option})
+    return verb, " ".join(words), options.get(option)
+
+
 def _scorecard(ctx: Context, tokens: list[str]) -> Reply:
     if not tokens:
         raise InvalidInput("which role? usage: role scorecard <key> [add|remove <name>]")
@@ -147,12 +148,10 @@ def _scorecard(ctx: Context, tokens: list[str]) -> Reply:
             lines=lines or ["no competencies yet"],
             footer=f"role scorecard {spec.key} add <name> [stages=interview] · remove <name>",
         )
-    verb = tokens[1].lower()
-    if verb not in {"add", "remove"}:
-        raise InvalidInput("usage: role scorecard <key> add <name> [stages=…] | remove <name>")
-    words, options = split_options(tokens[2:], {"stages"} if verb == "add" else set())
-    _no_unknown_options(words, {"stages"})
-    spec = roles.scorecard(ctx, tokens[0], verb, " ".join(words), options.get("stages"))
+    verb, text, stages = _change(
+        tokens, "stages", "role scorecard <key> add <name> [stages=…] | remove <name>"
+    )
+    spec = roles.scorecard(ctx, tokens[0], verb, text, stages)
     names = ", ".join(c.name for c in spec.scorecard) or "none"
     done = "Added to" if verb == "add" else "Removed from"
     return success(f"{done} {spec.title}'s scorecard; it is now: {names}.")
@@ -173,12 +172,10 @@ def _questions(ctx: Context, tokens: list[str]) -> Reply:
             lines=lines or ["no questions yet"],
             footer=f'role questions {spec.key} add "…" [stage=…] · remove N',
         )
-    verb = tokens[1].lower()
-    if verb not in {"add", "remove"}:
-        raise InvalidInput('usage: role questions <key> add "…" [stage=…] | remove N')
-    words, options = split_options(tokens[2:], {"stage"} if verb == "add" else set())
-    _no_unknown_options(words, {"stage"})
-    spec, said = roles.questions(ctx, tokens[0], verb, " ".join(words), options.get("stage"))
+    verb, text, stage = _change(
+        tokens, "stage", 'role questions <key> add "…" [stage=…] | remove N'
+    )
+    spec, said = roles.questions(ctx, tokens[0], verb, text, stage)
     count = len(roles.numbered_questions(spec))
     return success(f"{said[:1].upper()}{said[1:]}; {plural(count, 'question')} in its bank.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
 from bot.handlers import absence
-from bot.handlers.parsing import CommandLine, split_options
+from bot.handlers.parsing import CommandLine, refuse_unknown_options, split_options
 from bot.handlers.registry import Command, CommandSet
 from bot.messages.reply import Reply, success
 from bot.services import lookups, team
@@ -21,16 +21,6 @@ USAGE = (
 SET_FIELDS = {"name", "roles", "tz", "working_hours"}
 
 
-def _no_unknown_options(words: list[str], allowed: set[str]) -> None:
-    """A `key=value` this command does not take is refused, never read as part of a name."""
-    for word in words:
-        key, sep, _ = word.partition("=")
-        if sep:
-            raise InvalidInput(
-                f"'{key[:30]}' is not an option here (options: {', '.join(sorted(allowed))})"
-            )
-
-
 def people(ctx: Context, line: CommandLine) -> list[Reply]:
     tokens = line.tokens()
     verb = tokens[0].lower() if tokens else ""
@@ -42,7 +32,7 @@ def people(ctx: Context, line: CommandLine) -> list[Reply]:
         return [_add(ctx, tokens[1:])]
     if verb == "set":
         words, options = split_options(tokens[1:], SET_FIELDS)
-        _no_unknown_options(words, SET_FIELDS)
+        refuse_unknown_options(words, SET_FIELDS)
         if len(words) != 1:
             raise InvalidInput(f"whom? usage: {USAGE}")
         row = team.change(ctx, words[0], options)
@@ -61,7 +51,7 @@ def _add(ctx: Context, tokens: list[str]) -> Reply:
     their timezone and, with no name typed, their name."""
     allowed = {"key", "roles", "tz", "working_hours", "email"}
     words, options = split_options(tokens, allowed)
-    _no_unknown_options(words, allowed)
+    refuse_unknown_options(words, allowed)
     if not words and "email" not in options:
         raise InvalidInput(f"whom? usage: {USAGE}")
     if "roles" not in options:
