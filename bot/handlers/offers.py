@@ -51,9 +51,9 @@ def offer(ctx: Context, line: CommandLine) -> list[Reply]:
     if verb == "show":
         return [show_reply(ctx, service.get(ctx, offer_id))]
     if verb == "approve":
-        return [_approved(ctx, service.approve(ctx, offer_id))]
+        return [_approved(service.approve(ctx, offer_id))]
     if verb == "deny":
-        return [_denied(ctx, service.deny(ctx, offer_id, text))]
+        return [_denied(service.deny(ctx, offer_id, text))]
     if verb == "accept":
         return [_accepted(ctx, service.accept(ctx, offer_id))]
     if verb == "decline":
@@ -120,28 +120,33 @@ def _create(ctx: Context, line: CommandLine) -> list[Reply]:
     return replies
 
 
-def _approved(ctx: Context, decided: service.Decided) -> Reply:
+def _already(decided: service.Decided, status: str) -> Reply:
+    """A second tap or a repeated command changed nothing, and says so rather than failing."""
+    return Reply(kind="info", text=f"Offer #{decided.offer.id} is already {status}.")
+
+
+def _decided(decided: service.Decided, status: str, after: str) -> Reply:
+    """The approver's answer: `Approved offer #3 for #12 Name` and what follows from it."""
     if not decided.changed:
-        return Reply(kind="info", text=f"Offer #{decided.offer.id} is already approved.")
+        return _already(decided, status)
     return success(
-        f"Approved offer #{decided.offer.id} for #{decided.applicant.id} "
-        f"{decided.applicant.name}; the person who drafted it has been told."
+        f"{status.capitalize()} offer #{decided.offer.id} for #{decided.applicant.id} "
+        f"{decided.applicant.name}{after}"
     )
 
 
-def _denied(ctx: Context, decided: service.Decided) -> Reply:
-    if not decided.changed:
-        return Reply(kind="info", text=f"Offer #{decided.offer.id} is already declined.")
-    return success(
-        f"Declined offer #{decided.offer.id} for #{decided.applicant.id} "
-        f"{decided.applicant.name}: {decided.offer.decision_reason}"
-    )
+def _approved(decided: service.Decided) -> Reply:
+    return _decided(decided, "approved", "; the person who drafted it has been told.")
+
+
+def _denied(decided: service.Decided) -> Reply:
+    return _decided(decided, "declined", f": {decided.offer.decision_reason}")
 
 
 def _accepted(ctx: Context, decided: service.Decided) -> Reply:
     offer_row, applicant = decided.offer, decided.applicant
     if not decided.changed:
-        return Reply(kind="info", text=f"Offer #{offer_row.id} is already accepted.")
+        return _already(decided, "accepted")
     assert decided.moved is not None
     moved = move_reply(ctx, decided.moved)
     milestones = service.accepted_milestones(ctx, applicant.id)
@@ -218,11 +223,11 @@ def _line(ctx: Context, offer_row: Offer) -> str:
 
 
 def approve_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
-    return [_approved(ctx, service.approve(ctx, _offer_id(value, "approve")))]
+    return [_approved(service.approve(ctx, _offer_id(value, "approve")))]
 
 
 def decline_action(ctx: Context, value: str, reason: str | None) -> list[Reply]:
-    return [_denied(ctx, service.deny(ctx, _offer_id(value, "decline"), reason or ""))]
+    return [_denied(service.deny(ctx, _offer_id(value, "decline"), reason or ""))]
 
 
 def ask_decline(ctx: Context, value: str, _input: str | None) -> list[Reply]:
