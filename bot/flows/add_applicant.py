@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.domain.applicants import ApplicantDraft
 from bot.domain.errors import InvalidInput
-from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.flows.engine import END, Answer, Choice, DeclaredFlow, FlowSession, Prompt, Steps
 from bot.messages.reply import Reply, success
 from bot.services import applicants as service
 
@@ -106,12 +106,12 @@ def _field_rule(field: str) -> Callable[[FlowSession, str], str]:
     return check
 
 
-class AddApplicantFlow:
+class AddApplicantFlow(DeclaredFlow):
     name = "add_applicant"
     title = "New applicant"
-
-    def __init__(self) -> None:
-        self.steps: dict[str, Step] = {
+    steps = Steps(
+        "role",
+        {
             "role": RoleStep(),
             "name": TextStep("Their full name?", "name", "email", _field_rule("name")),
             "email": TextStep(
@@ -143,13 +143,9 @@ class AddApplicantFlow:
                 optional=True,
             ),
             "confirm": ConfirmStep(),
-        }
-
-    def first_state(self, session: FlowSession) -> str:
-        return "role"
-
-    def step(self, state: str) -> Step:
-        return self.steps[state]
+        },
+    )
+    cancelled_text = "Cancelled: nobody was added."
 
     def finish(self, session: FlowSession) -> list[Reply]:
         data = {k: str(v) for k, v in session.data.items() if v}
@@ -169,6 +165,3 @@ class AddApplicantFlow:
         return [
             success(f"Added #{applicant.id} {applicant.name}; their card goes to the role channel.")
         ]
-
-    def cancelled(self, session: FlowSession) -> list[Reply]:
-        return [Reply(text="Cancelled: nobody was added.")]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
 from bot.domain.reasons import OTHER, ReasonChoice
-from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.flows.engine import END, Answer, Choice, DeclaredFlow, FlowSession, Prompt, Steps
 from bot.messages.bulk import bulk_reply
 from bot.messages.format import plural
 from bot.messages.reply import Reply
@@ -34,13 +34,9 @@ def start_bulk_flow(ctx: Context, verb: str, selection: Selection) -> Reply:
     if not selection.items:
         return Reply(text=f"Nobody to {verb}: no open applicants in {selection.label} now.")
     assert ctx.flows is not None
-    assert ctx.actor.person_id is not None
-    _run, prompt = ctx.flows.start(
+    return ctx.flows.start_here(
         ctx,
         FLOW,
-        person_id=ctx.actor.person_id,
-        channel=ctx.actor.channel,
-        conversation=ctx.conversation,
         data={
             "verb": verb,
             "items": [[applicant_id, stage] for applicant_id, stage in selection.items],
@@ -48,7 +44,6 @@ def start_bulk_flow(ctx: Context, verb: str, selection: Selection) -> Reply:
             "label": selection.label,
         },
     )
-    return prompt
 
 
 def _items(session: FlowSession) -> list[tuple[int, str]]:
@@ -103,15 +98,11 @@ class ConfirmStep:
         return END
 
 
-class BulkFlow:
+class BulkFlow(DeclaredFlow):
     name = FLOW
     title = "Many applicants at once"
-
-    def first_state(self, session: FlowSession) -> str:
-        return "confirm"
-
-    def step(self, state: str) -> Step:
-        return ConfirmStep()
+    steps = Steps("confirm", {"confirm": ConfirmStep()})
+    cancelled_text = "Cancelled; nobody was changed."
 
     def finish(self, session: FlowSession) -> list[Reply]:
         ctx = session.ctx
@@ -133,6 +124,3 @@ class BulkFlow:
             lambda i: applicant_service.reject(ctx, i, choice, expected_from=stages[i]),
         )
         return [bulk_reply(ctx.catalog, "Rejected", result, f"({choice.text()})")]
-
-    def cancelled(self, session: FlowSession) -> list[Reply]:
-        return [Reply(text="Cancelled; nobody was changed.")]

@@ -11,33 +11,32 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.applicants import clean_text
-from bot.domain.errors import InvalidInput
-from bot.domain.interviews import COMMENT_MAX
-from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.flows.engine import END, Answer, Choice, DeclaredFlow, FlowSession, Prompt, Steps, chosen
+from bot.flows.skippable import skippable_prompt, skippable_text
 from bot.messages.reply import Reply
-from bot.services import checkins, people, tasks
+from bot.services import checkins, tasks
 from bot.services.context import Context
 from storage.models import Checkin, Person, ScheduledTask
 
 FLOW = "checkin"
 SKIP = ("skip", "-", "nothing", "n/a")
+OPENING = (
+    Choice("go", "Start", "primary", also=("yes",)),
+    Choice("skip", "Skip this one"),
+    Choice("snooze", "Snooze a day", also=("later",)),
+)
 
 
 def start_checkin_flow(ctx: Context, checkin: Checkin, person: Person, occasion: str) -> None:
     assert ctx.flows is not None
-    destination = people.direct_destination(ctx, person)
-    _run, prompt = ctx.flows.start(
+    ctx.flows.start_privately(
         ctx,
         FLOW,
-        person_id=person.id,
-        channel=destination.channel if destination else "",
-        conversation=destination.address if destination else "",
+        person,
         subject=f"checkin:{checkin.id}",
         data={"checkin_id": checkin.id, "occasion": occasion, "answers": {}},
-        active=destination is not None,
+        applicant_id=checkin.applicant_id,
     )
-    people.tell(ctx, person, prompt, applicant_id=checkin.applicant_id)
 
 
 def ask_when_due(ctx: Context, task: ScheduledTask) -> str:
@@ -59,26 +58,17 @@ class StartStep:
         what = "Your weekly check-in" if occasion == "weekly" else f"Your {occasion} check-in"
         return Prompt(
             f"{what}: {len(_questions(session))} short questions.",
-            (
-                Choice("go", "Start", "primary"),
-                Choice("skip", "Skip this one"),
-                Choice("snooze", "Snooze a day"),
-            ),
+            OPENING,
             title="Check-in",
             lines=tuple(_milestones(session)),
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
-        word = answer.value.lower()
-        if word in {"go", "start", "yes"}:
+        picked = chosen(OPENING, answer)
+        if picked == "go":
             return "q:0"
-        if word in {"skip", "skip this one"}:
-            session.set(outcome="skipped")
-            return END
-        if word in {"snooze", "snooze a day", "later"}:
-            session.set(outcome="snoozed")
-            return END
-        raise InvalidInput("choose Start, Skip this one, or Snooze a day")
+        session.set(outcome="skipped" if picked == "skip" else "snoozed")
+        return END
 
 
 def _milestones(session: FlowSession) -> list[str]:
@@ -94,34 +84,26 @@ class QuestionStep:
     def prompt(self, session: FlowSession) -> Prompt:
         questions = _questions(session)
         _key, text = questions[self.index]
-        return Prompt(
+        return skippable_prompt(
             f"{text} ({self.index + 1} of {len(questions)})",
-            (Choice("skip", "Nothing to report"),),
+            "Nothing to report",
             hint="type your answer, or 'skip'",
-            free_text=True,
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         questions = _questions(session)
         key, _text = questions[self.index]
-        value = "" if answer.value.lower() in SKIP else answer.value
-        text = clean_text(value, what="answer", limit=COMMENT_MAX)
+        text = skippable_text(answer, SKIP, "answer")
         session.set(answers={**session.data["answers"], key: text})
         following = self.index + 1
         return f"q:{following}" if following < len(questions) else END
 
 
-class CheckinFlow:
+class CheckinFlow(DeclaredFlow):
     name = FLOW
     title = "Check-in"
-
-    def first_state(self, session: FlowSession) -> str:
-        return "start"
-
-    def step(self, state: str) -> Step:
-        if state.startswith("q:"):
-            return QuestionStep(int(state[2:]))
-        return StartStep()
+    steps = Steps("start", {"start": StartStep()}, {"q": QuestionStep})
+    cancelled_text = "Check-in closed without answers."
 
     def finish(self, session: FlowSession) -> list[Reply]:
         outcome = session.data.get("outcome")
@@ -138,6 +120,3 @@ class CheckinFlow:
             return [Reply(text="Snoozed: I will ask again tomorrow.")]
         status = "skipped" if outcome == "skipped" else "answered"
         return [checkins.record(session.ctx, session.run, status)]
-
-    def cancelled(self, session: FlowSession) -> list[Reply]:
-        return [Reply(text="Check-in closed without answers.")]

@@ -12,7 +12,7 @@ conversation goes to the person's most recently prompted active run on that chan
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -21,7 +21,7 @@ from bot.domain.errors import InvalidInput, NotFound, UserError
 from bot.messages.reply import Action, Reply
 from bot.services import people
 from bot.services.context import Context
-from storage.models import FlowRun
+from storage.models import FlowRun, Person
 
 END = "__end__"
 CONTROL_HINT = "'pause' puts this aside, 'cancel' stops it; start with / to run a command"
@@ -32,6 +32,19 @@ class Choice:
     key: str  # short: it travels in button values (some platforms allow 64 bytes in all)
     label: str
     style: str | None = None
+    also: tuple[str, ...] = ()  # typed words that pick it too, besides its key and label
+
+
+def chosen(choices: Sequence[Choice], answer: Answer) -> str:
+    """The key of the choice an answer picks: its button, or its key, label or `also` word
+    typed (any case). Anything else is asked again, naming the choices."""
+    word = answer.value.lower()
+    for choice in choices:
+        if word in {choice.key, choice.label.lower(), *choice.also}:
+            return choice.key
+    labels = [c.label for c in choices]
+    named = " or ".join(labels) if len(labels) < 3 else f"{', '.join(labels[:-1])}, or {labels[-1]}"
+    raise InvalidInput(f"choose {named}")
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,23 @@ class Step(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Steps:
+    """A flow's states and the step for each. A named state has one step ("confirm"); a
+    numbered one ("q:2", "rate:0") names a kind of step and which item of a list it asks
+    about, so a list of questions or competencies of any length needs no state of its own."""
+
+    first: str
+    named: Mapping[str, Step]
+    numbered: Mapping[str, Callable[[int], Step]] = field(default_factory=dict)
+
+    def step(self, state: str) -> Step:
+        kind, sep, index = state.partition(":")
+        if sep and kind in self.numbered:
+            return self.numbered[kind](int(index))
+        return self.named[state]
+
+
 class FlowDefinition(Protocol):
     name: str
     title: str
@@ -89,6 +119,26 @@ class FlowDefinition(Protocol):
     def finish(self, session: FlowSession) -> list[Reply]: ...
 
     def cancelled(self, session: FlowSession) -> list[Reply]: ...
+
+
+class DeclaredFlow:
+    """What every flow does alike: it starts at `steps.first`, finds each state's step in
+    `steps`, and a cancelled run says `cancelled_text`. A flow adds its `name`, `title` and
+    `finish` (what its answers do)."""
+
+    name: str
+    title: str
+    steps: Steps
+    cancelled_text: str
+
+    def first_state(self, session: FlowSession) -> str:
+        return self.steps.first
+
+    def step(self, state: str) -> Step:
+        return self.steps.step(state)
+
+    def cancelled(self, session: FlowSession) -> list[Reply]:
+        return [Reply(text=self.cancelled_text)]
 
 
 @dataclass
@@ -136,6 +186,55 @@ class FlowEngine:
         session = FlowSession(ctx, run)
         run.state = definition.first_state(session)
         return run, self.prompt(session)
+
+    def start_here(
+        self,
+        ctx: Context,
+        name: str,
+        *,
+        subject: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> Reply:
+        """A run with the person who asked, in the conversation they asked in (guided add and
+        scheduling, a bulk confirmation, feedback asked for): its first question is the reply."""
+        assert ctx.actor.person_id is not None
+        _run, prompt = self.start(
+            ctx,
+            name,
+            person_id=ctx.actor.person_id,
+            channel=ctx.actor.channel,
+            conversation=ctx.conversation,
+            subject=subject,
+            data=data,
+        )
+        return prompt
+
+    def start_privately(
+        self,
+        ctx: Context,
+        name: str,
+        person: Person,
+        *,
+        subject: str,
+        data: dict[str, Any],
+        applicant_id: int,
+    ) -> Reply:
+        """A run hirebot opens itself (a check-in, feedback after an interview): its first
+        question goes to the person's direct messages. With no channel to reach them on, the
+        run waits paused (and the miss is audited) until they ask for it."""
+        destination = people.direct_destination(ctx, person)
+        _run, prompt = self.start(
+            ctx,
+            name,
+            person_id=person.id,
+            channel=destination.channel if destination else "",
+            conversation=destination.address if destination else "",
+            subject=subject,
+            data=data,
+            active=destination is not None,
+        )
+        people.tell(ctx, person, prompt, applicant_id=applicant_id)
+        return prompt
 
     def active_run(self, ctx: Context, channel: str) -> FlowRun | None:
         if ctx.actor.person_id is None:

@@ -12,33 +12,38 @@ answer can be changed before submitting. Diagram: docs/flows/feedback.md.
 
 from __future__ import annotations
 
-from bot.domain.applicants import clean_text
 from bot.domain.errors import InvalidInput
 from bot.domain.interviews import (
-    COMMENT_MAX,
     RATINGS,
     RECOMMENDATIONS,
     parse_rating,
     parse_recommendation,
 )
-from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.flows.engine import END, Answer, Choice, DeclaredFlow, FlowSession, Prompt, Steps, chosen
+from bot.flows.skippable import skippable_prompt, skippable_text
 from bot.messages.format import cut, local_time
 from bot.messages.reply import Reply
 from bot.services import feedback as feedback_service
-from bot.services import interview_followups, interviews, people
+from bot.services import interview_followups, interviews
 from bot.services.context import Context
-from storage.models import FlowRun, Interview, Panelist, Person, ScheduledTask
+from storage.models import Interview, Panelist, Person, ScheduledTask
 
 FLOW = "feedback"
 SKIP = ("skip", "-", "none", "no comment")
 PREVIEW = 200
+OPENING = (
+    Choice("go", "Start feedback", "primary", also=("start", "yes")),
+    Choice("absent", "I didn't attend", also=("didn't attend",)),
+    Choice("snooze", "Snooze a day", also=("later",)),
+)
 
 
 def start_feedback(
     ctx: Context, interview: Interview, panelist: Panelist, person: Person, *, send: bool = True
-) -> tuple[FlowRun, Reply] | None:
+) -> Reply | None:
     """Open a feedback run for one interviewer; send its first question privately, or return it
-    to the caller (when the interviewer asked for it themselves)."""
+    to the caller (when the interviewer asked for it themselves). None: the applicant or their
+    role is gone."""
     assert ctx.flows is not None
     applicant = ctx.uow.applicants.get(interview.applicant_id)
     if applicant is None:
@@ -47,32 +52,20 @@ def start_feedback(
     if role is None:
         return None
     competencies = [c.key for c in role.scorecard if not c.stages or interview.stage in c.stages]
-    destination = people.direct_destination(ctx, person)
-    if send:
-        channel = destination.channel if destination else ""
-        conversation = destination.address if destination else ""
-    else:
-        channel, conversation = ctx.actor.channel, ctx.conversation
-    run, prompt = ctx.flows.start(
-        ctx,
-        FLOW,
-        person_id=person.id,
-        channel=channel,
-        conversation=conversation,
-        subject=interviews.subject(interview),
-        data={
-            "interview_id": interview.id,
-            "panelist_id": panelist.id,
-            "applicant_id": applicant.id,
-            "competencies": competencies,
-            "ratings": {},
-            "comments": {},
-        },
-        active=bool(channel),
+    subject = interviews.subject(interview)
+    data = {
+        "interview_id": interview.id,
+        "panelist_id": panelist.id,
+        "applicant_id": applicant.id,
+        "competencies": competencies,
+        "ratings": {},
+        "comments": {},
+    }
+    if not send:
+        return ctx.flows.start_here(ctx, FLOW, subject=subject, data=data)
+    return ctx.flows.start_privately(
+        ctx, FLOW, person, subject=subject, data=data, applicant_id=applicant.id
     )
-    if send:
-        people.tell(ctx, person, prompt, applicant_id=applicant.id)
-    return run, prompt
 
 
 def request_feedback(ctx: Context, task: ScheduledTask) -> str:
@@ -116,27 +109,18 @@ class StartStep:
         return Prompt(
             f"{summary} {len(session.data['competencies'])} competencies to rate, then your "
             "recommendation, strengths and concerns; you can review before submitting.",
-            (
-                Choice("go", "Start feedback", "primary"),
-                Choice("absent", "I didn't attend"),
-                Choice("snooze", "Snooze a day"),
-            ),
+            OPENING,
             title="Feedback, please",
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         if not _guard(session):
             return END
-        word = answer.value.lower()
-        if word in {"go", "start", "yes", "start feedback"}:
+        picked = chosen(OPENING, answer)
+        if picked == "go":
             return "rate:0" if session.data["competencies"] else "recommendation"
-        if word in {"absent", "i didn't attend", "didn't attend"}:
-            session.set(outcome="absent")
-            return END
-        if word in {"snooze", "snooze a day", "later"}:
-            session.set(outcome="snoozed")
-            return END
-        raise InvalidInput("choose Start feedback, I didn't attend, or Snooze a day")
+        session.set(outcome="absent" if picked == "absent" else "snoozed")
+        return END
 
 
 class RateStep:
@@ -166,19 +150,13 @@ class CommentStep:
 
     def prompt(self, session: FlowSession) -> Prompt:
         _key, name, _description = _competency(session, self.index)
-        return Prompt(
-            f"Any comment on {name}?",
-            (Choice("skip", "No comment"),),
-            hint="type it, or 'skip'",
-            free_text=True,
-        )
+        return skippable_prompt(f"Any comment on {name}?", "No comment")
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         if not _guard(session):
             return END
         key, _name, _description = _competency(session, self.index)
-        text = "" if answer.value.lower() in SKIP else answer.value
-        comment = clean_text(text, what="comment", limit=COMMENT_MAX)
+        comment = skippable_text(answer, SKIP, "comment")
         session.set(comments={**session.data["comments"], key: comment})
         following = self.index + 1
         normal = (
@@ -211,18 +189,12 @@ class TextStep:
         self.key, self.question, self.normal_next = key, question, normal_next
 
     def prompt(self, session: FlowSession) -> Prompt:
-        return Prompt(
-            self.question,
-            (Choice("skip", "Nothing to add"),),
-            hint="type it, or 'skip'",
-            free_text=True,
-        )
+        return skippable_prompt(self.question, "Nothing to add")
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         if not _guard(session):
             return END
-        text = "" if answer.value.lower() in SKIP else answer.value
-        session.set(**{self.key: clean_text(text, what=self.key, limit=COMMENT_MAX)})
+        session.set(**{self.key: skippable_text(answer, SKIP, self.key)})
         return _after_edit(session, self.normal_next)
 
 
@@ -267,27 +239,21 @@ class ReviewStep:
         raise InvalidInput("choose Submit, or the answer you want to change")
 
 
-class FeedbackFlow:
+class FeedbackFlow(DeclaredFlow):
     name = FLOW
     title = "Interview feedback"
-
-    def first_state(self, session: FlowSession) -> str:
-        return "start"
-
-    def step(self, state: str) -> Step:
-        kind, _, index = state.partition(":")
-        fixed: dict[str, Step] = {
+    steps = Steps(
+        "start",
+        {
             "start": StartStep(),
             "recommendation": RecommendationStep(),
             "strengths": TextStep("strengths", "What were their strengths?", "concerns"),
             "concerns": TextStep("concerns", "Any concerns?", "review"),
             "review": ReviewStep(),
-        }
-        if kind == "rate":
-            return RateStep(int(index))
-        if kind == "comment":
-            return CommentStep(int(index))
-        return fixed[state]
+        },
+        {"rate": RateStep, "comment": CommentStep},
+    )
+    cancelled_text = "Feedback closed; nothing was submitted. 'feedback' lists what you owe."
 
     def finish(self, session: FlowSession) -> list[Reply]:
         outcome = session.data.get("outcome")
@@ -307,8 +273,3 @@ class FeedbackFlow:
                 )
             ]
         return feedback_service.submit(ctx, session.run)
-
-    def cancelled(self, session: FlowSession) -> list[Reply]:
-        return [
-            Reply(text="Feedback closed; nothing was submitted. 'feedback' lists what you owe.")
-        ]

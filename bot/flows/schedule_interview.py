@@ -16,7 +16,7 @@ from bot.domain.bookings import parse_slots
 from bot.domain.errors import InvalidInput
 from bot.domain.interviews import parse_duration, parse_start
 from bot.domain.permissions import TeamRole
-from bot.flows.engine import END, Answer, Choice, FlowSession, Prompt, Step
+from bot.flows.engine import END, Answer, Choice, DeclaredFlow, FlowSession, Prompt, Steps
 from bot.messages.format import local_time
 from bot.messages.reply import Reply, success
 from bot.services import absence, bookings, interview_booking
@@ -131,35 +131,33 @@ class LocationStep:
         return "confirm"
 
 
+def _yes_or_cancel(yes: str) -> tuple[Choice, ...]:
+    return (Choice("yes", yes, "primary"), Choice("cancel", "Cancel", "danger"))
+
+
 class ConfirmStep:
     def prompt(self, session: FlowSession) -> Prompt:
-        data = session.data
+        data, tz = session.data, _tz(session)
         names = ", ".join(session.ctx.catalog.person(k).name for k in data["with"])
+        details = (
+            f"Duration: {data['duration']} minutes",
+            f"Interviewers: {names}",
+            f"Where: {data.get('location') or 'to be decided'}",
+        )
         if data.get("slots"):
-            times = parse_slots(str(data["slots"]), _tz(session), session.ctx.clock.now())
+            times = parse_slots(str(data["slots"]), tz, session.ctx.clock.now())
             return Prompt(
                 f"Offer these times to applicant #{data['applicant_id']}?",
-                (Choice("yes", "Offer times", "primary"), Choice("cancel", "Cancel", "danger")),
-                lines=(
-                    *(f"Time: {local_time(s, _tz(session))}" for s in times),
-                    f"Duration: {data['duration']} minutes",
-                    f"Interviewers: {names}",
-                    f"Where: {data.get('location') or 'to be decided'}",
-                ),
+                _yes_or_cancel("Offer times"),
+                lines=(*(f"Time: {local_time(s, tz)}" for s in times), *details),
             )
-        starts = parse_start(str(data["day"]), str(data["time"]), _tz(session))
+        starts = parse_start(str(data["day"]), str(data["time"]), tz)
         panel = interview_booking.interviewers(session.ctx, list(data["with"]))
         away = absence.scheduling_warnings(session.ctx, panel, starts)
         return Prompt(
             f"Schedule interview for applicant #{data['applicant_id']}?",
-            (Choice("yes", "Schedule", "primary"), Choice("cancel", "Cancel", "danger")),
-            lines=(
-                f"When: {local_time(starts, _tz(session))}",
-                f"Duration: {data['duration']} minutes",
-                f"Interviewers: {names}",
-                f"Where: {data.get('location') or 'to be decided'}",
-                *(f"⚠ {w}" for w in away),
-            ),
+            _yes_or_cancel("Schedule"),
+            lines=(f"When: {local_time(starts, tz)}", *details, *(f"⚠ {w}" for w in away)),
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
@@ -168,25 +166,21 @@ class ConfirmStep:
         raise InvalidInput("choose Schedule or Cancel")
 
 
-class ScheduleInterviewFlow:
+class ScheduleInterviewFlow(DeclaredFlow):
     name = FLOW
     title = "Schedule an interview"
-
-    def __init__(self) -> None:
-        self.steps: dict[str, Step] = {
+    steps = Steps(
+        "day",
+        {
             "day": DayStep(),
             "time": TimeStep(),
             "interviewers": InterviewersStep(),
             "duration": DurationStep(),
             "location": LocationStep(),
             "confirm": ConfirmStep(),
-        }
-
-    def first_state(self, session: FlowSession) -> str:
-        return "day"
-
-    def step(self, state: str) -> Step:
-        return self.steps[state]
+        },
+    )
+    cancelled_text = "Cancelled: nothing was scheduled."
 
     def finish(self, session: FlowSession) -> list[Reply]:
         data = session.data
@@ -219,6 +213,3 @@ class ScheduleInterviewFlow:
                 lines=[f"⚠ {w}" for w in result.warnings],
             )
         ]
-
-    def cancelled(self, session: FlowSession) -> list[Reply]:
-        return [Reply(text="Cancelled: nothing was scheduled.")]

@@ -56,14 +56,7 @@ def start_guided_add(ctx: Context) -> list[Reply]:
         raise InvalidInput(
             f"usage: {ADD_USAGE} — or send 'add' to me in a direct message to be asked step by step"
         )
-    _run, prompt = ctx.flows.start(
-        ctx,
-        "add_applicant",
-        person_id=ctx.actor.person_id,
-        channel=ctx.actor.channel,
-        conversation=ctx.conversation,
-    )
-    return [prompt]
+    return [ctx.flows.start_here(ctx, "add_applicant")]
 
 
 def list_(ctx: Context, line: CommandLine) -> list[Reply]:

@@ -123,16 +123,14 @@ def start_guided_schedule(ctx: Context, applicant_id: int) -> list[Reply]:
             f"usage: {SCHEDULE_USAGE} — or send 'schedule {applicant.id}' to me in a direct "
             "message to be asked step by step"
         )
-    _run, prompt = ctx.flows.start(
-        ctx,
-        SCHEDULE_FLOW,
-        person_id=ctx.actor.person_id,
-        channel=ctx.actor.channel,
-        conversation=ctx.conversation,
-        subject=f"applicant:{applicant.id}",
-        data={"applicant_id": applicant.id},
-    )
-    return [prompt]
+    return [
+        ctx.flows.start_here(
+            ctx,
+            SCHEDULE_FLOW,
+            subject=f"applicant:{applicant.id}",
+            data={"applicant_id": applicant.id},
+        )
+    ]
 
 
 def schedule_action(ctx: Context, value: str, text: str | None) -> list[Reply]:
@@ -250,7 +248,7 @@ def give_feedback(ctx: Context, interview_id: int) -> list[Reply]:
     started = start_feedback(ctx, interview, panelist, person, send=False)
     if started is None:
         raise NotFound("that interview's applicant is gone")
-    return [started[1]]
+    return [started]
 
 
 def feedback(ctx: Context, line: CommandLine) -> list[Reply]:

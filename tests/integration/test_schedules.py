@@ -293,6 +293,23 @@ def test_checkins_can_be_skipped_snoozed_and_paused(team: Hirebot, clock: Frozen
         assert [r.status for r in uow.session.scalars(select(CheckinResponse))] == ["skipped"]
 
 
+def test_a_checkins_opening_is_answered_by_typing_as_by_its_buttons(
+    team: Hirebot, clock: FrozenClock
+) -> None:
+    hire(team)
+    say(team, "checkin start 1 as=zara")
+    tick(team, clock, MONDAY)
+    tick(team, clock, datetime(2026, 11, 27, 11, 0, tzinfo=UTC))
+    error, again = say(team, "perhaps", who="zara").replies
+    assert error.kind == "error"
+    assert error.text == "choose Start, Skip this one, or Snooze a day"
+    assert again.title == "Check-in"
+    assert "ask again tomorrow" in only(say(team, "Later", who="zara")).text
+    tick(team, clock, datetime(2026, 11, 28, 11, 1, tzinfo=UTC))
+    assert inbox(team, "zara")[-1].title == "Check-in"
+    assert "Skipped" in only(say(team, "skip this one", who="zara")).text
+
+
 def test_checkins_need_a_hired_applicant(team: Hirebot) -> None:
     say(team, "add senior-backend Zed email=z@example.com")
     assert "not hired yet" in only(say(team, "checkin start 1 as=zara")).text
