@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -25,6 +25,7 @@ from bot.config import HirebotConfig, PersonConfig, RoleConfig
 from bot.domain.careers import PublicSite
 from bot.domain.catalog import Catalog
 from bot.domain.errors import InvalidInput
+from storage.models import Person, Role
 from storage.unit_of_work import UnitOfWork
 
 
@@ -50,18 +51,7 @@ class Held:
     removed_roles: set[str]
 
 
-class _Row(Protocol):
-    """A people or roles row, as far as what it holds of config.yaml goes."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def active(self) -> bool: ...
-    @property
-    def spec(self) -> dict[str, Any] | None: ...
-
-
-def _held(rows: Sequence[_Row]) -> tuple[list[dict[str, Any]], set[str]]:
+def _held(rows: Sequence[Person] | Sequence[Role]) -> tuple[list[dict[str, Any]], set[str]]:
     """The entries the rows hold (a row with no spec is config.yaml's), and the keys of those
     removed."""
     entries, removed = [], set()
