@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
 from bot.bootstrap import Hirebot
 from bot.messages.reply import Reply
@@ -114,3 +115,24 @@ def test_retry_all_failed_of_a_channel(app: Hirebot, database_url: str) -> None:
     code, output = _run(app, database_url, "retry", "--all-dead")  # the option's old name
     assert code == 0, output
     assert "no failed messages" in output
+
+
+def test_metrics_count_the_outbox_in_the_queue_words(
+    api_hirebot: Hirebot, client: TestClient
+) -> None:
+    """/metrics labels the outbox's rows with the words `hirebot outbox` shows: a pending row
+    that failed an attempt is `retrying`, one given up on is `failed`, as in the tasks' gauge."""
+    _queue(api_hirebot, "C0HIRESBE", "waiting")
+    _queue(api_hirebot, "C0HIRESBE", "again", attempts=1, last_error="slack server error 503")
+    _queue(api_hirebot, "C0BUSY", "on its way", status="working", attempts=1)
+    for n in range(2):
+        _queue(api_hirebot, f"C0GONE{n}", "gone", status="failed", last_error="channel_not_found")
+    _queue(api_hirebot, "C0HIRESBE", "delivered", status="done", attempts=1)
+    metrics = client.get("/metrics").text
+    gauges = {
+        line.split("state=")[1].split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith('hirebot_outbox_messages{channel="slack"')
+    }
+    assert gauges == {"pending": 1, "retrying": 1, "working": 1, "failed": 2}
+    assert 'hirebot_scheduled_tasks{state="failed"}' in metrics  # the same word for given up
