@@ -23,9 +23,8 @@ from rich.text import Text
 from bot.channels import registry
 from bot.cli.common import ConfigOption, err, fail, open_app
 from bot.domain.errors import UserError
-from bot.handlers.dispatcher import new_correlation_id
 from bot.services import outbox_admin
-from bot.services.context import Actor, Context
+from bot.services.context import Actor
 from bot.services.outbox import reply_of
 from storage.models import OutboxMessage
 
@@ -138,14 +137,7 @@ def retry(
         failures = 0
         for message_id in ids or []:
             with hirebot.uow() as uow:
-                ctx = Context(
-                    uow,
-                    hirebot.catalog,
-                    hirebot.clock,
-                    Actor("system", "cli"),
-                    new_correlation_id(),
-                    hirebot.channels,
-                )
+                ctx = hirebot.context(uow, Actor("system", "cli"))
                 try:
                     row = outbox_admin.retry(ctx, message_id)
                     uow.commit()
