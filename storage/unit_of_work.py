@@ -7,7 +7,7 @@ asks `uow.<repository>.<query>(…)` and never builds a statement of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -136,3 +136,27 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def forget(self) -> None:
+        """Let go of every object loaded so far, as leaving the block does, but keep the
+        session: a unit of work that lives through several transactions (the inbox's pass, one
+        per event) reads each afresh instead of trusting what an earlier one loaded (objects
+        are not expired at commit, so a loaded row would otherwise stay as it was read)."""
+        self.session.expunge_all()
+
+
+@contextmanager
+def lent_or_new(lent: UnitOfWork | None, factory: Callable[[], UnitOfWork]) -> Iterator[UnitOfWork]:
+    """`lent`, a unit of work that lives on after this block (one session through several
+    transactions, the inbox's pass), or a new one from `factory`. A lent one is left as a new
+    one's session would be at the block's end: what was not committed rolled back, what was
+    loaded forgotten."""
+    if lent is None:
+        with factory() as uow:
+            yield uow
+        return
+    try:
+        yield lent
+    finally:
+        lent.rollback()  # a no-op after a commit
+        lent.forget()

@@ -22,7 +22,7 @@ from bot.domain.user_directory import UserDirectory
 from bot.flows.engine import FlowEngine
 from bot.handlers import linking
 from bot.handlers.inbound import (
-    FIRST_DELIVERY,
+    INBOX_TURN,
     ActionEvent,
     Inbound,
     Outcome,
@@ -37,7 +37,7 @@ from bot.services import audit, outbox
 from bot.services.catalog_source import CatalogSource, Directory
 from bot.services.context import Actor, Context
 from bot.services.directory_cache import DirectoryCache
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWork, lent_or_new
 
 # The door's shapes live in bot/handlers/inbound.py; channels import them from here.
 __all__ = ["ActionEvent", "Dispatcher", "Inbound", "Outcome", "actor_for", "new_correlation_id"]
@@ -111,8 +111,13 @@ class Dispatcher:
                 raise
 
     def _handle(self, inbound: Inbound, cid: str) -> Outcome:
-        with self.uow_factory() as uow:
-            if inbound.dedup_key and not FIRST_DELIVERY.get() and uow.audit.seen(inbound.dedup_key):
+        turn = INBOX_TURN.get()
+        first = turn is not None and turn.first
+        if turn is not None and turn.finished:
+            turn = None  # a second command for one event commits on its own
+        # An event from the inbox is handled in its pass's unit of work, and marked done there.
+        with lent_or_new(turn.uow if turn else None, self.uow_factory) as uow:
+            if inbound.dedup_key and not first and uow.audit.seen(inbound.dedup_key):
                 log.info("duplicate delivery %s ignored", inbound.dedup_key)
                 return Outcome(cid, duplicate=True)
             if self.source is not None:  # another process may have changed people or roles
@@ -151,7 +156,11 @@ class Dispatcher:
             changed = ctx.directory_changed and not failed
             if changed:  # every process sees it at its next event or pass
                 uow.catalog_generation.bump()
+            if turn is not None:
+                turn.finish()
             uow.commit()
+            if turn is not None:
+                turn.finished = True
         if changed and self.source is not None:
             self.catalog = self.source.refresh()
         if ctx.queued:  # a command answered inline leaves the delivery worker nothing to do

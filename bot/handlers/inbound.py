@@ -8,6 +8,7 @@ hirebot does not know yet) shares them without importing the dispatcher back.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -18,12 +19,27 @@ from bot.services.context import Actor
 from bot.services.directory_cache import DirectoryCache
 from storage.unit_of_work import UnitOfWork
 
-# True while the inbox hands over an event it claimed for the first time. Its platform key was
-# checked once already, at the door (one INSERT that skips a redelivery), so the dispatcher
-# does not look the dedup key up in the audit log again for it; should the same key come
-# round anyway, the audit log's unique key refuses the second record and the whole handling
-# is rolled back as a duplicate. A retried event (attempt 2 or later) is looked up as before.
-FIRST_DELIVERY: ContextVar[bool] = ContextVar("hirebot_first_delivery", default=False)
+
+@dataclass
+class InboxTurn:
+    """The inbox event being handled, set by the inbox around its processor (a context
+    variable, `INBOX_TURN`): the dispatcher works in the pass's unit of work `uow` and calls
+    `finish()` right before its commit, so the event is marked done in the same transaction as
+    its effects (bot/runtime/work.py, `Turn`), then sets `finished`.
+
+    `first` says the event is claimed for the first time. Its platform key was checked once
+    already, at the door (one INSERT that skips a redelivery), so the dispatcher does not look
+    the dedup key up in the audit log again for it; should the same key come round anyway, the
+    audit log's unique key refuses the second record and the whole handling is rolled back as a
+    duplicate. A retried event (attempt 2 or later) is looked up as before."""
+
+    uow: UnitOfWork
+    first: bool
+    finish: Callable[[], None]
+    finished: bool = False
+
+
+INBOX_TURN: ContextVar[InboxTurn | None] = ContextVar("hirebot_inbox_turn", default=None)
 
 
 @dataclass(frozen=True)

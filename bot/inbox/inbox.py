@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bot.clock import Clock
-from bot.handlers.inbound import FIRST_DELIVERY, new_correlation_id
+from bot.handlers.inbound import INBOX_TURN, InboxTurn, new_correlation_id
 from bot.logging_setup import correlation
 from bot.runtime.group_commit import GroupCommit
-from bot.runtime.work import Claimed, Keeping, RetryPolicy, WorkQueue
+from bot.runtime.work import Claimed, Keeping, RetryPolicy, Turn, WorkQueue
 from storage.inbox import insert_new
 from storage.models import InboundEvent
 from storage.queue import INBOX, ClaimedRow
@@ -192,17 +192,21 @@ class Inbox:
         )
         return InboxStats(stats.done, stats.retried, stats.given_up, stats.waiting)
 
-    def _process(self, event: Claimed[Event]) -> None:
+    def _process(self, turn: Turn[Event]) -> None:
+        event = turn.item
         processor = self.processors.get(event.data.channel)
         if processor is None:
             raise LookupError(f"no {event.data.channel} channel is served here")
-        # Claimed for the first time: the door already skipped any redelivery of its key, so
-        # the dispatcher's own look-up of it is spared (bot/handlers/inbound.py).
-        first = FIRST_DELIVERY.set(event.attempts == 1)
+        # The dispatcher handles the event in the pass's unit of work and marks it done in its
+        # own commit. Claimed for the first time: the door already skipped any redelivery of
+        # its key, so the dispatcher's own look-up of it is spared (bot/handlers/inbound.py).
+        handing = InboxTurn(turn.uow, event.attempts == 1, turn.finish)
+        token = INBOX_TURN.set(handing)
         try:
             processor(event.data.payload)
         finally:
-            FIRST_DELIVERY.reset(first)
+            INBOX_TURN.reset(token)
+            turn.finished = handing.finished
 
     def _claim(self) -> list[Claimed[Event]]:
         return self.queue.claim()

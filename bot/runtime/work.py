@@ -8,8 +8,8 @@ PostgreSQL, SQLite's single writer otherwise); the lease heartbeat is bot/runtim
 
 Public surface, for a queue of its own (a channel's or an integration's): build a
 `WorkQueue(QueueTable, uow_factory, clock, RetryPolicy(...))`, then either `run_pass(handle)`
-(per-item, in order per lane) or `claim()` + `done()` / `failed()` / `release()` with
-`drop()` once the items are recorded.
+(per-item, in order per lane, one unit of work for the pass) or `claim()` + `done()` /
+`failed()` / `release()` with `drop()` once the items are recorded.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -27,7 +28,7 @@ from bot.clock import Clock
 from bot.domain.failures import RetryableFailure
 from bot.runtime.leases import Leases
 from storage.queue import ClaimedRow, QueueTable
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWork, lent_or_new
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,22 @@ class Claimed(Generic[T]):
     attempts: int
     lane: tuple[str, ...]
     data: T
+
+
+@dataclass
+class Turn(Generic[T]):
+    """One item handled by `run_pass`, in the pass's unit of work `uow`.
+
+    A handler that commits its own work in `uow` calls `finish()` right before that commit and
+    sets `finished` once the commit went through: the item is then done in the same transaction
+    as its effects, so a process killed at any point either keeps both or neither (the item is
+    claimed again and its effects were never made). An item its handler did not finish so is
+    marked done in `uow` right after the handler returns."""
+
+    item: Claimed[T]
+    uow: UnitOfWork
+    finish: Callable[[], None]
+    finished: bool = False
 
 
 @dataclass
@@ -142,10 +159,18 @@ class WorkQueue(Generic[T]):
 
     # Claiming -----------------------------------------------------------------------------
 
-    def claim(self, *, now: datetime | None = None, limit: int | None = None) -> list[Claimed[T]]:
-        """Claim due items (due at `now`, default the clock's), held until dropped."""
+    def claim(
+        self,
+        *,
+        now: datetime | None = None,
+        limit: int | None = None,
+        uow: UnitOfWork | None = None,
+    ) -> list[Claimed[T]]:
+        """Claim due items (due at `now`, default the clock's), held until dropped. Every
+        recording method takes `uow` the same way: the caller's unit of work, committed there
+        (one session for a pass), instead of one of its own."""
         lease_now = self.clock.now()
-        with self.uow_factory() as uow:
+        with self._unit(uow) as uow:
             rows = uow.queue.claim(
                 self.table,
                 now=now or lease_now,
@@ -167,19 +192,24 @@ class WorkQueue(Generic[T]):
 
     # Recording ----------------------------------------------------------------------------
 
-    def done(self, ids: Sequence[int], **values: Any) -> None:
+    def done(self, ids: Sequence[int], *, uow: UnitOfWork | None = None, **values: Any) -> None:
         if ids:
-            with self.uow_factory() as uow:
+            with self._unit(uow) as uow:
                 uow.queue.done(self.table, ids, self.clock.now(), **values)
                 uow.commit()
 
     def release(
-        self, ids: Sequence[int], *, at: datetime | None = None, lane: Sequence[str] = ()
+        self,
+        ids: Sequence[int],
+        *,
+        at: datetime | None = None,
+        lane: Sequence[str] = (),
+        uow: UnitOfWork | None = None,
     ) -> None:
         """Hand claimed items back untouched (the attempt given back), due now or `at`; with
         `lane`, that lane's unclaimed items due before `at` wait until then as well."""
         if ids or (lane and at is not None):
-            with self.uow_factory() as uow:
+            with self._unit(uow) as uow:
                 uow.queue.release(self.table, ids, at or self.clock.now())
                 if lane and at is not None:
                     uow.queue.defer_lane(self.table, lane, at)
@@ -193,54 +223,79 @@ class WorkQueue(Generic[T]):
         retry_after: float | None = None,
         permanent: bool = False,
         now: datetime | None = None,
+        uow: UnitOfWork | None = None,
     ) -> datetime | None:
         """Record a failed attempt: when it is tried again, or None if it was given up."""
         at = self.policy.next_try(
             item.attempts, now or self.clock.now(), retry_after=retry_after, permanent=permanent
         )
-        with self.uow_factory() as uow:
+        with self._unit(uow) as uow:
             uow.queue.failed(self.table, item.id, error[:2000], at)
             uow.commit()
         return at
+
+    def _unit(self, uow: UnitOfWork | None) -> AbstractContextManager[UnitOfWork]:
+        return lent_or_new(uow, self.uow_factory)
 
     # One pass, per item -------------------------------------------------------------------
 
     def run_pass(
         self,
-        handle: Callable[[Claimed[T]], R],
+        handle: Callable[[Turn[T]], object],
         *,
-        record_each: Callable[[UnitOfWork, Claimed[T], R], Mapping[str, Any]] | None = None,
         done_values: dict[str, Any] | None = None,
         around: Callable[[Claimed[T]], Any] | None = None,
     ) -> PassStats:
-        """Claim, handle each item in order, record the outcome.
+        """Claim, handle each item in order, record the outcome: all in one unit of work (one
+        session for the claim, every item's handling and its result, each committed in turn).
 
-        A handler that raises fails its item (`Retry` says how) and holds the rest of its lane
-        back until the next pass. Done items are marked together at the end of the pass, or,
-        with `record_each`, each in its own transaction right after it is handled (delivery:
-        a sent message is recorded before the next one goes); `record_each` returns the
-        item's own columns to set with it (delivery: the platform's id). `around(item)` is a context
-        manager entered while the item is handled (the correlation id in the logs)."""
-        claimed = self.claim()
-        try:
-            stats = PassStats()
-            blocked: set[tuple[str, ...]] = set()
-            done: list[int] = []
-            released: list[int] = []
-            for item in claimed:
-                if item.lane and item.lane in blocked:
-                    released.append(item.id)
-                    stats.waiting += 1
-                    continue
-                if not self._handle(item, handle, record_each, done, stats, around):
-                    blocked.add(item.lane)
-                time.sleep(0)  # let waiting acknowledgements have the GIL between items
-            self.done(done, **(done_values or {}))
-            self.release(released)
-            self.purge_now_and_then()
-            return stats
-        finally:  # whatever happened, this pass holds nothing any more
-            self.drop(i.id for i in claimed)
+        Each item is marked done in the transaction of its own handling (see `Turn`), with
+        `done_values` (the queue's own columns); a failure rolls back only that item's
+        uncommitted work, is recorded (`Retry` says how), and holds the rest of its lane back
+        until the next pass. `around(item)` is a context manager entered while the item is
+        handled (the correlation id in the logs)."""
+        values = done_values or {}
+        with self.uow_factory() as uow:
+            claimed = self.claim(uow=uow)
+            try:
+                stats = PassStats()
+                blocked: set[tuple[str, ...]] = set()
+                released: list[int] = []
+                for item in claimed:
+                    if item.lane and item.lane in blocked:
+                        released.append(item.id)
+                        stats.waiting += 1
+                        continue
+                    if not self._turn(uow, item, handle, values, stats, around):
+                        blocked.add(item.lane)
+                    time.sleep(0)  # let waiting acknowledgements have the GIL between items
+                self.release(released, uow=uow)
+                self.purge_now_and_then(uow=uow)
+                return stats
+            finally:  # whatever happened, this pass holds nothing any more
+                self.drop(i.id for i in claimed)
+
+    def _turn(
+        self,
+        uow: UnitOfWork,
+        item: Claimed[T],
+        handle: Callable[[Turn[T]], object],
+        values: Mapping[str, Any],
+        stats: PassStats,
+        around: Callable[[Claimed[T]], Any] | None,
+    ) -> bool:
+        def finish() -> None:
+            uow.queue.done(self.table, [item.id], self.clock.now(), **values)
+
+        turn = Turn(item, uow, finish)
+        with around(item) if around is not None else _nothing(), self._unit(uow):
+            ok, _ = self._attempt(item, lambda: handle(turn), stats, uow)
+            if ok and not turn.finished:
+                finish()
+                uow.commit()
+        if ok:
+            stats.done += 1
+        return ok
 
     # One pass, conversations in parallel ----------------------------------------------------
 
@@ -318,22 +373,8 @@ class WorkQueue(Generic[T]):
         around: Callable[[Claimed[T]], Any] | None,
     ) -> bool:
         with around(item) if around is not None else _nothing():
-            try:
-                result = handle(item)
-            except Retry as exc:
-                self._count(
-                    item,
-                    self.failed(
-                        item, str(exc), retry_after=exc.retry_after, permanent=exc.permanent
-                    ),
-                    str(exc),
-                    stats,
-                )
-                return False
-            except Exception as exc:  # a handler's bug must not stop the queue
-                log.exception("%s item %s failed", self.table.name, item.id)
-                problem = f"{type(exc).__name__}: {exc}"
-                self._count(item, self.failed(item, problem), problem, stats)
+            ok, result = self._attempt(item, lambda: handle(item), stats)
+            if not ok:
                 return False
             if record_each is None:
                 done.append(item.id)
@@ -343,11 +384,33 @@ class WorkQueue(Generic[T]):
                     # UPDATE of the row in this transaction would make PostgreSQL re-check
                     # its foreign keys (the row's version is then this transaction's), and
                     # wait behind any handler holding the applicant's row.
-                    values = record_each(uow, item, result)
+                    values = record_each(uow, item, result)  # type: ignore[arg-type]
                     uow.queue.done(self.table, [item.id], self.clock.now(), **values)
                     uow.commit()
             stats.done += 1
             return True
+
+    def _attempt(
+        self,
+        item: Claimed[T],
+        run: Callable[[], R],
+        stats: PassStats,
+        uow: UnitOfWork | None = None,
+    ) -> tuple[bool, R | None]:
+        """Run one item's handler; a failure is recorded (in `uow` once what the handler left
+        there is rolled back, else in a transaction of its own) and counted."""
+        try:
+            return True, run()
+        except Retry as exc:
+            problem, retry_after, permanent = str(exc), exc.retry_after, exc.permanent
+        except Exception as exc:  # a handler's bug must not stop the queue
+            log.exception("%s item %s failed", self.table.name, item.id)
+            problem, retry_after, permanent = f"{type(exc).__name__}: {exc}", None, False
+        if uow is not None:
+            uow.rollback()
+        again = self.failed(item, problem, retry_after=retry_after, permanent=permanent, uow=uow)
+        self._count(item, again, problem, stats)
+        return False, None
 
     def _count(
         self, item: Claimed[T], again: datetime | None, problem: str, stats: PassStats
@@ -370,13 +433,13 @@ class WorkQueue(Generic[T]):
 
     # Keeping and operating ----------------------------------------------------------------
 
-    def purge_now_and_then(self) -> int:
+    def purge_now_and_then(self, *, uow: UnitOfWork | None = None) -> int:
         """Finished rows past their keeping time go, at most once per `keeping.every`."""
         now = self.clock.now()
         if self.keeping is None or now - self._last_purge < self.keeping.every:
             return 0
         self._last_purge = now
-        with self.uow_factory() as uow:
+        with self._unit(uow) as uow:
             purged = uow.queue.purge(
                 self.table,
                 done_before=now - self.keeping.done,

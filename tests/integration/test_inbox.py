@@ -11,16 +11,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import StatementError
 
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
 from bot.environment import Environment
+from bot.handlers import inbound_codec
+from bot.handlers.inbound import Inbound
 from bot.inbox.inbox import KEEP_DONE, KEEP_FAILED, MAX_ATTEMPTS, PURGE_EVERY, Inbox
 from bot.runtime.leases import LEASE
-from storage.models import InboundEvent
+from storage.models import Applicant, AuditEvent, InboundEvent, OutboxMessage
 from tests.helpers import handle_inbox, wait_for
 
 
@@ -288,3 +290,75 @@ def test_an_inbound_is_stored_and_read_back_by_one_codec() -> None:
         assert inbound_codec.load(inbound_codec.dump(inbound)) == inbound
     with pytest.raises(ValueError, match="user_ref"):
         inbound_codec.load({"channel": "slack", "conversation": "C1"})
+
+
+def through_the_dispatcher(app: Hirebot) -> Any:
+    """A processor as the channels' are: the recorded command goes to the dispatcher."""
+
+    def process(payload: dict[str, Any]) -> None:
+        app.dispatcher.handle(inbound_codec.load(payload["inbound"]))
+
+    return process
+
+
+def command(app: Hirebot, key: str, text: str) -> None:
+    inbound = Inbound("console", "sana", "console:sana", text=text, dedup_key=key)
+    app.inbox.receive("console", key, "sana", {"inbound": inbound_codec.dump(inbound)})
+
+
+def test_an_event_is_marked_done_in_the_transaction_of_its_handling(app: Hirebot) -> None:
+    """No commit between the command's effects and its done mark: a process killed between
+    the two cannot leave an event handled but not done (handled again) or done but not
+    handled (lost)."""
+    app.inbox.processors["console"] = through_the_dispatcher(app)
+    command(app, "ev-add", 'add senior-backend "Ayesha Khan" email=ayesha@example.com')
+    seen: list[str] = []
+
+    def on_statement(_c: Any, _cur: Any, statement: str, *_rest: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    def on_commit(_conn: Any) -> None:
+        seen.append("COMMIT")
+
+    event.listen(app.engine, "before_cursor_execute", on_statement)
+    event.listen(app.engine, "commit", on_commit)
+    try:
+        assert app.inbox.run_pending().handled == 1
+    finally:
+        event.remove(app.engine, "before_cursor_execute", on_statement)
+        event.remove(app.engine, "commit", on_commit)
+    effect = next(i for i, s in enumerate(seen) if s.startswith("INSERT INTO applicants"))
+    done = next(
+        i for i, s in enumerate(seen) if s.startswith("UPDATE inbound_events") and "done_at" in s
+    )
+    assert effect < done
+    assert "COMMIT" not in seen[effect:done], seen
+    assert seen[done + 1] == "COMMIT", seen
+    assert rows(app)["ev-add"].status == "done"
+
+
+def test_a_refused_command_in_a_batch_undoes_only_its_own_work(app: Hirebot) -> None:
+    """One pass, one session: a command that fails rolls back its own changes only; the
+    events before and after it keep theirs, and all three are done, the refusal answered."""
+    app.inbox.processors["console"] = through_the_dispatcher(app)
+    command(app, "ok-1", 'add senior-backend "Ayesha Khan" email=ayesha@example.com')
+    command(app, "refused", 'add no-such-role "Bo Chen"')
+    command(app, "ok-2", 'add senior-backend "Carl Diaz" email=carl@example.com')
+    assert app.inbox.run_pending().handled == 3
+    assert {k: r.status for k, r in rows(app).items()} == {
+        "ok-1": "done",
+        "refused": "done",
+        "ok-2": "done",
+    }
+    with app.uow() as uow:
+        names = sorted(a.name for a in uow.session.scalars(select(Applicant)))
+        summaries = [
+            e.summary for e in uow.session.scalars(select(AuditEvent)) if e.direction == "in"
+        ]
+        answered = uow.session.scalar(
+            select(func.count()).where(OutboxMessage.destination == "console:sana")
+        )
+    assert names == ["Ayesha Khan", "Carl Diaz"]
+    assert len(summaries) == 3
+    assert sum("[refused]" in s for s in summaries) == 1
+    assert answered == 3  # each answered, the refusal too (the two cards go elsewhere)
