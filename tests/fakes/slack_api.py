@@ -439,6 +439,8 @@ class SlackCall:
     response: JsonDict
     status: int = 200
     path: str = ""
+    # the client's address and port: calls over one kept-alive connection share it
+    peer: tuple[str, int] | None = None
 
 
 class SlackError(Exception):
@@ -722,12 +724,19 @@ class FakeSlackAPI:
     # Request handling (called from server threads) -----------------------------------
 
     def _api_request(
-        self, method: str, headers: dict[str, str], params: JsonDict, parse_error: str | None
+        self,
+        method: str,
+        headers: dict[str, str],
+        params: JsonDict,
+        parse_error: str | None,
+        peer: tuple[str, int] | None = None,
     ) -> tuple[int, dict[str, str], JsonDict]:
         """Answer one Web API call and record it; returns status, extra headers, body."""
         with self._changed:
             status, extra_headers, body = self._answer(method, headers, params, parse_error)
-            self.calls.append(SlackCall(method, params, headers, body, status, f"/api/{method}"))
+            self.calls.append(
+                SlackCall(method, params, headers, body, status, f"/api/{method}", peer)
+            )
             self._changed.notify_all()
         extra_headers.setdefault("X-OAuth-Scopes", self.scopes)
         return status, extra_headers, body
@@ -1120,6 +1129,10 @@ def _decode_params(content_type: str, raw: bytes, query: str) -> tuple[JsonDict,
 class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # An answer's head and body are two writes; with Nagle's algorithm on, the body of an
+    # answer on a kept-alive connection waits for the client's delayed ACK (40 ms on Linux),
+    # which Slack's servers never make a client wait.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         self._handle()
@@ -1143,7 +1156,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         fake = self.server.fake
         if url.path.startswith("/api/") and len(url.path) > len("/api/"):
             method = url.path.removeprefix("/api/")
-            status, extra, body = fake._api_request(method, headers, params, parse_error)
+            peer = (str(self.client_address[0]), int(self.client_address[1]))
+            status, extra, body = fake._api_request(method, headers, params, parse_error, peer)
             self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", extra)
         elif url.path.startswith("/response_url/") and self.command == "POST":
             key = unquote(url.path.removeprefix("/response_url/"))

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.channels.slack import actions, commands, events, home, shortcuts, views
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.identity import BotIdentity
+from bot.channels.slack.kept_alive import KeptAliveWebClient
 from bot.channels.slack.settings import SlackSettings
 
 SEND_TIMEOUT = 10  # the delivery worker's posts: a timeout is retried later
@@ -30,6 +31,14 @@ def web_client(
     not retried here: the delivery worker reschedules on Retry-After."""
     token = settings.bot_token if with_token else None
     return WebClient(token=token, base_url=settings.api_url, timeout=timeout)
+
+
+def kept_alive_client(settings: SlackSettings) -> KeptAliveWebClient:
+    """The bot token's client for delivery (and the identity, the user directory, Socket
+    Mode): one pool of kept-alive connections instead of a connection per call."""
+    return KeptAliveWebClient(
+        token=settings.bot_token, base_url=settings.api_url, timeout=SEND_TIMEOUT
+    )
 
 
 def build_app(settings: SlackSettings, bridge: Bridge, identity: BotIdentity) -> App:

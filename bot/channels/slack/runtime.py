@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
-from bot.channels.slack.app import build_app, web_client
+from bot.channels.slack.app import build_app, kept_alive_client
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.directory import SlackDirectory
 from bot.channels.slack.door import Door
@@ -53,7 +53,7 @@ class SlackRuntime:
             )
         self.hirebot = hirebot
         self.settings = settings
-        self.client = web_client(settings)  # the sender's
+        self.client = kept_alive_client(settings)  # the sender's
         self.bridge = Bridge(hirebot)
         self.identity = BotIdentity(self.client)
         self.app = build_app(settings, self.bridge, self.identity)
@@ -138,6 +138,7 @@ class SlackRuntime:
                 log.exception("closing slack socket mode failed")
             self.socket_mode = None
         self.bridge.close()
+        self.client.close()
 
     def drain(self, timeout: float = 10.0) -> None:
         """Wait for answers still being posted to response_urls."""

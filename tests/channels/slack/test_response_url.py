@@ -158,3 +158,14 @@ def test_answers_share_one_kept_alive_connection(slack: Slack) -> None:
         assert slack.ask("roles")
     assert len(slack.api.response_url_peers) == 3
     assert len(set(slack.api.response_url_peers)) == 1  # no new connection per answer
+
+
+def test_cards_share_one_kept_alive_connection(slack: Slack) -> None:
+    """The delivery worker's Web API calls reuse one connection (slack_sdk's pooled client,
+    bot/channels/slack/kept_alive.py), not a new one per message as urllib opens."""
+    for name in ("Ayesha Khan", "Bo Chen", "Carl Diaz"):
+        slack.ask(f'add senior-backend "{name}"')
+        slack.deliver()
+    posts = slack.api.calls_to("chat.postMessage")
+    assert len(posts) == 3
+    assert len({call.peer for call in posts}) == 1, [call.peer for call in posts]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 
+from bot.channels.slack.kept_alive import KeptAliveWebClient
 from bot.channels.slack.sender import SlackSender
 from bot.delivery.sender import DeliveryError, OutgoingMessage
 from bot.messages.reply import Reply
@@ -23,8 +25,29 @@ def api() -> Iterator[FakeSlackAPI]:
         yield fake
 
 
+OPENED: list[KeptAliveWebClient] = []
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
+def client(token: str, url: str, timeout: int = 30) -> KeptAliveWebClient:
+    """The client the Slack runtime gives its sender (bot/channels/slack/app.py)."""
+    OPENED.append(KeptAliveWebClient(token=token, base_url=url, timeout=timeout))
+    return OPENED[-1]
+
+
+def urllib_client(token: str, url: str, timeout: int = 30) -> WebClient:
+    """slack_sdk's own WebClient: a connection per call."""
+    return WebClient(token=token, base_url=url, timeout=timeout)
+
+
 def sender(api: FakeSlackAPI, token: str | None = None) -> SlackSender:
-    return SlackSender(WebClient(token=token or api.token, base_url=api.base_url, timeout=2))
+    return SlackSender(client(token or api.token, api.base_url, timeout=2))
 
 
 def outgoing(**kwargs: object) -> OutgoingMessage:
@@ -92,19 +115,20 @@ def test_a_wrong_token_is_permanent(api: FakeSlackAPI) -> None:
     assert "invalid_auth" in str(caught.value)
 
 
-def test_timeouts_and_refused_connections_are_retryable() -> None:
+@pytest.mark.parametrize("build", [urllib_client, client], ids=["urllib", "kept-alive"])
+def test_timeouts_and_refused_connections_are_retryable(build: Any) -> None:
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/"
-        slow = SlackSender(WebClient(token="xoxb-x", base_url=url, timeout=1))
+        slow = SlackSender(build(token="xoxb-x", url=url, timeout=1))
         with pytest.raises(DeliveryError) as caught:
             slow.send(outgoing())
         assert caught.value.retryable
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
-    gone = SlackSender(WebClient(token="xoxb-x", base_url=f"http://127.0.0.1:{port}/api/"))
+    gone = SlackSender(build(token="xoxb-x", url=f"http://127.0.0.1:{port}/api/"))
     with pytest.raises(DeliveryError) as caught:
         gone.send(outgoing())
     assert caught.value.retryable

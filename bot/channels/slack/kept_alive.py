@@ -1,0 +1,131 @@
+"""A Slack Web API client that keeps its connections open between calls.
+
+slack_sdk's `WebClient` sends each call through urllib, which opens a new connection (on
+Slack, a TCP and a TLS handshake) and closes it after the answer: every card, update and
+thread line the delivery worker posts paid for one. The library's own way to reuse
+connections is its `AsyncWebClient` over an aiohttp session (`session=`, a connection pool),
+so this `WebClient` hands each call (`api_call`, which every method such as
+`chat_postMessage` ends in) to an `AsyncWebClient` running on an event loop in a thread of its
+own, and waits for the answer. Everything else is the `WebClient`'s: the methods' arguments,
+the `SlackResponse` and its `SlackApiError`, so callers (the sender, the bot identity, the
+user directory, Socket Mode) need not know. Delivery threads working on different
+conversations share the pool. The loop and the session start with the first call (aiohttp is
+not imported by a process that never posts) and end with `close()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from ssl import SSLContext
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+
+if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+CLOSE_TIMEOUT = 5.0
+
+
+class KeptAliveWebClient(WebClient):
+    def __init__(
+        self, *, token: str | None, base_url: str, timeout: int, ssl: SSLContext | None = None
+    ) -> None:
+        super().__init__(token=token, base_url=base_url, timeout=timeout, ssl=ssl)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pooled: AsyncWebClient | None = None
+
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, Any] | None = None,
+        auth: dict[str, Any] | None = None,
+    ) -> SlackResponse:
+        """The call made by the pooled client; its answer as a `WebClient`'s (an error
+        answer raises `SlackApiError` as there, from the pooled client's `validate`)."""
+        loop, pooled = self._started()
+        call = pooled.api_call(
+            api_method,
+            http_verb=http_verb,
+            files=files,
+            data=data,
+            params=params,
+            json=json,
+            headers=headers,
+            auth=auth,
+        )
+        try:
+            answer = asyncio.run_coroutine_threadsafe(call, loop).result()
+        except Exception as exc:
+            if _is_connection_error(exc):
+                # what urllib raises for the same trouble (an OSError), so callers catch one
+                raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
+            raise
+        return SlackResponse(
+            client=self,
+            http_verb=answer.http_verb,
+            api_url=answer.api_url,
+            req_args=answer.req_args,
+            data=answer.data,
+            headers=answer.headers,
+            status_code=answer.status_code,
+        )
+
+    def close(self) -> None:
+        """The session's connections closed and the loop stopped (a later call starts anew)."""
+        with self._lock:
+            loop, thread, pooled = self._loop, self._thread, self._pooled
+            self._loop = self._thread = self._pooled = None
+        if loop is None or thread is None or pooled is None:
+            return
+        session = pooled.session
+        if session is not None:
+            closing: Future[None] = asyncio.run_coroutine_threadsafe(session.close(), loop)
+            closing.result(CLOSE_TIMEOUT)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(CLOSE_TIMEOUT)
+        loop.close()
+
+    def _started(self) -> tuple[asyncio.AbstractEventLoop, AsyncWebClient]:
+        with self._lock:
+            if self._loop is None or self._pooled is None:
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="hirebot-slack-web-api", daemon=True
+                )
+                thread.start()
+                self._pooled = asyncio.run_coroutine_threadsafe(self._pool(), loop).result()
+                self._loop, self._thread = loop, thread
+            return self._loop, self._pooled
+
+    async def _pool(self) -> AsyncWebClient:
+        """Built on the loop, where aiohttp wants its session made."""
+        import aiohttp
+        from slack_sdk.web.async_client import AsyncWebClient
+
+        return AsyncWebClient(
+            token=self.token,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            ssl=self.ssl,
+            # a session passed in keeps its own timeout (aiohttp's default is five minutes)
+            session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)),
+            headers=dict(self.headers),
+        )
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    import aiohttp  # loaded already: the pool is built with it
+
+    return isinstance(exc, aiohttp.ClientError)
