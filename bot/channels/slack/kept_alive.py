@@ -25,6 +25,7 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 if TYPE_CHECKING:
+    from aiohttp import ClientSession
     from slack_sdk.web.async_client import AsyncWebClient
 
 CLOSE_TIMEOUT = 5.0
@@ -39,6 +40,7 @@ class KeptAliveWebClient(WebClient):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pooled: AsyncWebClient | None = None
+        self._connections: ClientSession | None = None  # the pooled client's aiohttp session
 
     def api_call(
         self,
@@ -85,14 +87,12 @@ class KeptAliveWebClient(WebClient):
     def close(self) -> None:
         """The session's connections closed and the loop stopped (a later call starts anew)."""
         with self._lock:
-            loop, thread, pooled = self._loop, self._thread, self._pooled
-            self._loop = self._thread = self._pooled = None
-        if loop is None or thread is None or pooled is None:
+            loop, thread, connections = self._loop, self._thread, self._connections
+            self._loop = self._thread = self._pooled = self._connections = None
+        if loop is None or thread is None or connections is None:
             return
-        session = pooled.session
-        if session is not None:
-            closing: Future[None] = asyncio.run_coroutine_threadsafe(session.close(), loop)
-            closing.result(CLOSE_TIMEOUT)
+        closing: Future[None] = asyncio.run_coroutine_threadsafe(connections.close(), loop)
+        closing.result(CLOSE_TIMEOUT)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(CLOSE_TIMEOUT)
         loop.close()
@@ -105,13 +105,20 @@ class KeptAliveWebClient(WebClient):
                     target=loop.run_forever, name="hirebot-slack-web-api", daemon=True
                 )
                 thread.start()
-                self._pooled = asyncio.run_coroutine_threadsafe(self._pool(), loop).result()
+                self._connections = asyncio.run_coroutine_threadsafe(self._connect(), loop).result()
+                self._pooled = self._client_over(self._connections)
                 self._loop, self._thread = loop, thread
             return self._loop, self._pooled
 
-    async def _pool(self) -> AsyncWebClient:
-        """Built on the loop, where aiohttp wants its session made."""
+    async def _connect(self) -> ClientSession:
+        """The pool, made on the loop (where aiohttp wants it made). A session passed to the
+        client keeps its own timeout, so it is given the client's (aiohttp's default is five
+        minutes)."""
         import aiohttp
+
+        return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+
+    def _client_over(self, connections: ClientSession) -> AsyncWebClient:
         from slack_sdk.web.async_client import AsyncWebClient
 
         return AsyncWebClient(
@@ -119,8 +126,7 @@ class KeptAliveWebClient(WebClient):
             base_url=self.base_url,
             timeout=self.timeout,
             ssl=self.ssl,
-            # a session passed in keeps its own timeout (aiohttp's default is five minutes)
-            session=aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout)),
+            session=connections,
             headers=dict(self.headers),
         )
 
