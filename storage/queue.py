@@ -28,7 +28,7 @@ enqueue inside the caller's SQLAlchemy transaction, which is how every queue her
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -86,11 +86,13 @@ class QueueTable:
 
 @dataclass(frozen=True)
 class ClaimedRow:
-    """What a claim returns of each row: its id, attempts so far (this one included), lane."""
+    """What a claim returns of each row: its id, attempts so far (this one included), lane,
+    and the columns the claim was asked to `carry` (read by its own RETURNING)."""
 
     id: int
     attempts: int
     lane: tuple[str, ...]
+    carried: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _scoped(q: QueueTable, scope: str | None) -> list[ColumnElement[bool]]:
@@ -112,9 +114,11 @@ class QueueRepository(Queries):
         holder: str,
         limit: int,
         scope: str | None = None,
+        carry: Sequence[str] = (),
     ) -> list[ClaimedRow]:
         """Claim up to `limit` rows due at `now` for `holder` until `lease_until`, in claim
-        order, keeping each lane's order. Rows whose lease ran out by `lease_now` (the
+        order, keeping each lane's order; the `carry` columns come back with each row, so
+        handling needs no second read of them. Rows whose lease ran out by `lease_now` (the
         process's clock: a run as of another instant must not take a live worker's rows) are
         taken back first.
 
@@ -173,15 +177,21 @@ class QueueRepository(Queries):
             update(t)
             .where(c.id.in_(eligible.scalar_subquery()))
             .values(values)
-            .returning(c.id, c.attempts, *(c[name] for name in (*q.lanes, *q.order)))
+            .returning(c.id, c.attempts, *(c[name] for name in (*q.lanes, *q.order, *carry)))
         )
         rows = list(
             self.session.execute(stmt, execution_options={"synchronize_session": False}).all()
         )
-        nl = len(q.lanes)
-        rows.sort(key=lambda r: tuple(r[2 + nl :]))
+        nl, no = len(q.lanes), len(q.order)
+        rows.sort(key=lambda r: tuple(r[2 + nl : 2 + nl + no]))
         return [
-            ClaimedRow(int(r[0]), int(r[1]), tuple(str(v) for v in r[2 : 2 + nl])) for r in rows
+            ClaimedRow(
+                int(r[0]),
+                int(r[1]),
+                tuple(str(v) for v in r[2 : 2 + nl]),
+                dict(zip(carry, r[2 + nl + no :], strict=True)),
+            )
+            for r in rows
         ]
 
     def take_back_expired(

@@ -143,9 +143,11 @@ class WorkQueue(Generic[T]):
         batch: int = 20,
         scope: str | None = None,
         keeping: Keeping | None = None,
+        carry: Sequence[str] = (),
     ) -> None:
-        """`load` reads, in the claim's transaction, what handling needs of each claimed row;
-        `scope` keeps to the rows of one value of the table's scope column (a channel)."""
+        """`load` reads, in the claim's transaction, what handling needs of each claimed row
+        (the `carry` columns come with the claim itself, `ClaimedRow.carried`); `scope` keeps
+        to the rows of one value of the table's scope column (a channel)."""
         self.table = table
         self.uow_factory = uow_factory
         self.clock = clock
@@ -154,6 +156,7 @@ class WorkQueue(Generic[T]):
         self.batch = batch
         self.scope = scope
         self.keeping = keeping
+        self.carry = tuple(carry)
         self.leases = Leases(table, uow_factory, clock)
         self._last_purge = clock.now()
 
@@ -179,6 +182,7 @@ class WorkQueue(Generic[T]):
                 holder=self.leases.holder,
                 limit=limit or self.batch,
                 scope=self.scope,
+                carry=self.carry,
             )
             data: dict[int, Any] = self.load(uow, rows) if self.load and rows else {}
             uow.commit()
