@@ -11,22 +11,12 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 
-class PassLoop:
-    def __init__(
-        self,
-        name: str,
-        one_pass: Callable[[], int],
-        *,
-        interval: float,
-        idle: Callable[[], float | None] | None = None,
-    ) -> None:
-        """`one_pass` returns how much it did; 0 means sleep until woken or `interval` passes,
-        or sooner when `idle()` gives the seconds until work it knows of falls due."""
+class BackgroundThread:
+    """One daemon thread that runs `_run` until `stop()`: the start, stop and liveness every
+    background loop of the server shares (the pass loops here, the worker's waker)."""
+
+    def __init__(self, name: str) -> None:
         self.name = name
-        self.one_pass = one_pass
-        self.interval = interval
-        self.idle = idle
-        self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -37,12 +27,9 @@ class PassLoop:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
-    def wake(self) -> None:
-        self._wake.set()
-
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
-        self._wake.set()
+        self._interrupt()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -50,6 +37,36 @@ class PassLoop:
     @property
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def _interrupt(self) -> None:
+        """Ends a wait of `_run` that the stop event alone would not (none by default)."""
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class PassLoop(BackgroundThread):
+    def __init__(
+        self,
+        name: str,
+        one_pass: Callable[[], int],
+        *,
+        interval: float,
+        idle: Callable[[], float | None] | None = None,
+    ) -> None:
+        """`one_pass` returns how much it did; 0 means sleep until woken or `interval` passes,
+        or sooner when `idle()` gives the seconds until work it knows of falls due."""
+        super().__init__(name)
+        self.one_pass = one_pass
+        self.interval = interval
+        self.idle = idle
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _interrupt(self) -> None:
+        self._wake.set()
 
     def _run(self) -> None:
         while not self._stop.is_set():

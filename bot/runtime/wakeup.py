@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy import Engine
 
-from bot.runtime.background import PassLoop
+from bot.runtime.background import BackgroundThread, PassLoop
 from storage.wakeup import ChangeWatch, Listener, is_postgres, notify
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Announcer:
         return 0  # then sleep until the next announcement
 
 
-class Waker:
+class Waker(BackgroundThread):
     def __init__(
         self,
         engine: Engine,
@@ -81,30 +81,16 @@ class Waker:
         poll: float = SQLITE_POLL,
     ) -> None:
         """`wake` maps a topic (INBOX, OUTBOX) to the loop's wake()."""
+        super().__init__("hirebot-wakeup")
         self.engine = engine
         self.wake = dict(wake)
         self.poll = poll
         self.mode = "listen" if is_postgres(engine) else "poll"
         self.connected = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self._thread is not None or not self.wake:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="hirebot-wakeup", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        if self.wake:  # nothing to wake: no thread
+            super().start()
 
     def health(self) -> str:
         if not self.wake:
