@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
 
 CLOSE_TIMEOUT = 5.0
+# What a SlackResponse is made of, read off the pooled client's AsyncSlackResponse.
+_ANSWER = ("http_verb", "api_url", "req_args", "data", "headers", "status_code")
 
 
 class KeptAliveWebClient(WebClient):
@@ -42,47 +44,21 @@ class KeptAliveWebClient(WebClient):
         self._pooled: AsyncWebClient | None = None
         self._connections: ClientSession | None = None  # the pooled client's aiohttp session
 
-    def api_call(
-        self,
-        api_method: str,
-        *,
-        http_verb: str = "POST",
-        files: dict[str, Any] | None = None,
-        data: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        json: dict[str, Any] | None = None,
-        headers: dict[str, Any] | None = None,
-        auth: dict[str, Any] | None = None,
-    ) -> SlackResponse:
-        """The call made by the pooled client; its answer as a `WebClient`'s (an error
-        answer raises `SlackApiError` as there, from the pooled client's `validate`)."""
+    def api_call(self, api_method: str, **how: Any) -> SlackResponse:
+        """The call (`how`: the WebClient's http_verb, files, data, params, json, headers,
+        auth) made by the pooled client; its answer as a `WebClient`'s (an error answer raises
+        `SlackApiError` as there, from the pooled client's `validate`)."""
         loop, pooled = self._started()
-        call = pooled.api_call(
-            api_method,
-            http_verb=http_verb,
-            files=files,
-            data=data,
-            params=params,
-            json=json,
-            headers=headers,
-            auth=auth,
-        )
         try:
-            answer = asyncio.run_coroutine_threadsafe(call, loop).result()
+            answer = asyncio.run_coroutine_threadsafe(
+                pooled.api_call(api_method, **how), loop
+            ).result()
         except Exception as exc:
             if _is_connection_error(exc):
                 # what urllib raises for the same trouble (an OSError), so callers catch one
                 raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
             raise
-        return SlackResponse(
-            client=self,
-            http_verb=answer.http_verb,
-            api_url=answer.api_url,
-            req_args=answer.req_args,
-            data=answer.data,
-            headers=answer.headers,
-            status_code=answer.status_code,
-        )
+        return SlackResponse(client=self, **{name: getattr(answer, name) for name in _ANSWER})
 
     def close(self) -> None:
         """The session's connections closed and the loop stopped (a later call starts anew)."""
