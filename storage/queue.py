@@ -224,8 +224,8 @@ class QueueRepository(Queries):
         )
 
     def done(self, q: QueueTable, ids: Sequence[int], now: datetime, **values: Any) -> None:
-        """Finished: one statement for a whole pass (handling, not bookkeeping, is the cost
-        per row). `values` are the queue's own columns to set as well."""
+        """Finished: one statement for any number of rows (the inbox marks each event in the
+        transaction of its handling). `values` are the queue's own columns to set as well."""
         if ids:
             self._rowcount(
                 update(q.table)

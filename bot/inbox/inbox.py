@@ -6,8 +6,10 @@ gets a 200). So an adapter's HTTP route only checks the request (signature, secr
 event here (one INSERT, shared with the other requests of the moment by the group commit,
 bot/runtime/group_commit.py; a redelivery, same platform key, is skipped at the door) and
 answers; `run_pending` then claims
-events in order per lane (a person's requests stay in order), hands each to its channel's
-processor, and marks the pass done in one statement.
+events in order per lane (a person's requests stay in order) and hands each to its channel's
+processor, all in one session: the dispatcher handles the event in it and marks it done in the
+same commit as its effects (`INBOX_TURN`), so a process killed at any point has either handled
+and finished an event or done neither.
 
 Claiming, leases, order per lane, backoff and purging are the work queue's (bot/runtime/work.py,
 storage/queue.py), shared with the outbox and the task runner, so replicas share the work and
