@@ -144,7 +144,7 @@ class QueueRepository(Queries):
             return []
         picked = (
             select(c.id, *(c[name] for name in q.lanes))
-            .where(due)
+            .where(due, *self._not_stuck(q, now))
             .order_by(*(c[name] for name in q.order))
             .limit(limit)
         )
@@ -192,6 +192,33 @@ class QueueRepository(Queries):
                 dict(zip(carry, r[2 + nl + no :], strict=True)),
             )
             for r in rows
+        ]
+
+    @staticmethod
+    def _not_stuck(q: QueueTable, now: datetime) -> list[ColumnElement[bool]]:
+        """For a table with lanes: leave out of the claim's range the due rows that cannot be
+        claimed now, those behind an earlier row of their lane that is not due yet (paced, or
+        waiting for a retry) or held by a claim. Otherwise rows queued into a waiting lane
+        after it was deferred (a Telegram group's cards, one each `add`, queued while the
+        group's bucket is empty) fill the `limit` rows picked, none passes the lane rule, and
+        the due rows of other lanes (the answer to the person who typed) wait until the
+        deferred row goes: 2.6 s at a group's 20 a minute (docs/benchmarks.md)."""
+        if not q.lanes:
+            return []
+        c = q.table.c
+        st = q.states
+        ahead = q.table.alias("ahead")
+        return [
+            ~exists(
+                select(ahead.c.id).where(
+                    *(ahead.c[name] == c[name] for name in q.lanes),
+                    ahead.c.id < c.id,
+                    or_(
+                        ahead.c.status == st.claimed,
+                        and_(ahead.c.status == st.waiting, ahead.c[q.due] > now),
+                    ),
+                )
+            )
         ]
 
     def take_back_expired(

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,28 @@ def test_a_claim_keeps_lane_order_and_counts_an_attempt(app: Hirebot, clock: Fro
     again = queue.claim()
     assert [(c.id, c.attempts) for c in again] == [(first[0].id, 1), (first[0].id + 1, 1)]
     queue.drop(c.id for c in first + rest + again)
+
+
+def test_rows_queued_behind_a_waiting_lane_leave_the_claim_to_other_lanes(
+    app: Hirebot, clock: FrozenClock
+) -> None:
+    """A lane whose first row waits (paced, or for a retry) and which keeps getting rows: those
+    cannot be claimed until the first goes, so they must not take the claim's places."""
+    queue = app.inbox.queue
+    app.inbox.receive("chat", "ev-held", "group", {"n": 0})
+    held = queue.claim(limit=1)
+    queue.release([held[0].id], at=clock.now() + timedelta(minutes=1), lane=held[0].lane)
+    queue.drop(c.id for c in held)
+    for n in range(1, 4):  # due now, but behind the held row
+        app.inbox.receive("chat", f"ev-{n}", "group", {"n": n})
+    app.inbox.receive("chat", "ev-answer", "alice", {"n": 4})
+    claimed = queue.claim(limit=3)
+    assert [c.lane for c in claimed] == [("alice",)]
+    queue.done([c.id for c in claimed])
+    queue.drop(c.id for c in claimed)
+    clock.advance(timedelta(minutes=1))
+    later = queue.claim(limit=10)  # once due, the held row leads its lane again, in order
+    assert [c.lane for c in later] == [("group",)] * 4
+    assert later[0].id == held[0].id
+    assert [c.id for c in later] == sorted(c.id for c in later)
+    queue.drop(c.id for c in later)
