@@ -20,11 +20,12 @@ the pool, since they are held for the process's life.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
 from sqlalchemy import Engine, text
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -51,6 +52,8 @@ class Listener:
     """A connection LISTENing on topics (PostgreSQL): `wait(timeout)` returns those notified."""
 
     def __init__(self, engine: Engine, topics: Iterable[str]) -> None:
+        from psycopg import sql  # a SQLite deployment never loads the PostgreSQL driver
+
         self._conn: psycopg.Connection[Any] = _own_connection(engine)
         self._conn.autocommit = True  # a LISTEN inside an open transaction hears nothing
         for topic in topics:

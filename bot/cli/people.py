@@ -11,7 +11,7 @@ from bot.channels import registry
 from bot.cli.common import ConfigOption, fail, system_work
 from bot.environment import Environment
 from bot.messages.format import local_time
-from bot.services import calendar_feed, linking
+from bot.services import linking
 
 people_app = typer.Typer(help="People: link chat accounts, calendar feeds.", no_args_is_help=True)
 
@@ -71,6 +71,8 @@ def calendar(
 ) -> None:
     """Print the secret URL of PERSON's calendar feed (their upcoming interviews) to subscribe
     to from any calendar app."""
+    from bot.services import calendar_feed  # icalendar, which no other command needs
+
     out = Console(highlight=False, soft_wrap=True)
     with system_work(config) as (hirebot, ctx):
         issued = calendar_feed.issue(ctx, person, rotate=rotate)

@@ -28,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.api.app import IntakeAPI
 from bot.bootstrap import Hirebot
 from bot.channels import registry
 from bot.channels.base import ChannelRuntime, KeepsDirectory
@@ -39,6 +38,7 @@ from bot.domain.channels import UNLIMITED, SendLimits
 from bot.links.pages import LinkPages
 from bot.pages.app import CareersPages
 from bot.runtime.background import PassLoop
+from bot.runtime.lazy_intake import intake_routes
 from bot.runtime.metrics import Metrics
 from bot.runtime.wakeup import INBOX, OUTBOX, Announcer, Waker
 from bot.scheduling.runner import RunReport
@@ -78,8 +78,7 @@ class Server:
             return Starlette(routes=routes, lifespan=self._lifespan)
         for runtime in self.runtimes:
             routes.extend(runtime.routes())
-        api = IntakeAPI(self.hirebot, self.metrics, self.hirebot.dispatcher.on_commit)
-        routes.extend(api.routes())
+        routes.extend(intake_routes(self.hirebot, self.metrics, self.hirebot.dispatcher.on_commit))
         routes.extend(CareersPages(self.hirebot, self.hirebot.dispatcher.on_commit).routes())
         routes.extend(LinkPages(self.hirebot).routes())
         routes.extend(self.extra_routes)

@@ -17,7 +17,6 @@ from email.utils import format_datetime
 
 from markupsafe import escape
 
-from bot.messages import calendar
 from bot.messages.mail import Mail, Mailbox
 
 
@@ -97,6 +96,8 @@ def compose(
         html = html.replace("</body>", links.html() + "\n</body>", 1)
     message.add_alternative(html, subtype="html")
     if mail.event is not None:
+        from bot.messages import calendar  # icalendar, loaded with the first invitation
+
         ics = calendar.invitation(mail.event, organizer=mail.reply_to or sender)
         message.add_alternative(
             ics.decode("utf-8"), subtype="calendar", params={"method": mail.event.method}
