@@ -1,5 +1,21 @@
-"""The `hirebot` command line, one module per command group (root.py holds the top level)."""
+"""The `hirebot` command line, one module per command group (root.py holds the top level).
 
-from bot.cli.root import app, main
+Importing it imports most of hirebot (every command's modules, the SDKs of the channels, the
+ORM's mappers, pydantic's models): hundreds of thousands of objects that live as long as the
+process. Python's cyclic collector, left on, runs again and again over that growing heap
+while nothing of it is garbage yet; off for the imports, `hirebot serve` started about a
+fifth faster (docs/benchmarks.md, "Start-up: what was left"). It is on again once they are
+done, whoever imported the CLI.
+"""
+
+import gc
+
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from bot.cli.root import app, main
+finally:
+    if _collecting:
+        gc.enable()
 
 __all__ = ["app", "main"]
