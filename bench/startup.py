@@ -103,38 +103,25 @@ def run(
                 start.add(bare.seconds, bot.seconds, load)
                 cpu.add(bare.cpu, bot.cpu, load)
                 memory.add(bare.rss_mb, bot.rss_mb, load)
-            c.add(
-                Result(
-                    "9 startup",
-                    f"`hirebot serve` ({layout}) spawn to healthy /healthz, every channel, {db}",
-                    f"{start.show('hirebot', '{:.2f}')} s",
-                    target=f"< {START_TARGET_S:.0f} s",
-                    ok=statistics.median(start.hirebot) < START_TARGET_S,
-                    baseline=f"bare Bolt + PTB: {start.show('bare', '{:.2f}')} s "
-                    f"(×{start.ratio:.1f})",
-                    note=start.load,
-                )
+            figures = (
+                (f"`hirebot serve` ({layout}) spawn to healthy /healthz", start, "s", ""),
+                ("CPU seconds from spawn to healthy /healthz", cpu, "s", "user + system, /proc"),
+                ("idle RSS", memory, "MB", f"{SETTLE_S:.0f} s after healthy"),
             )
-            c.add(
-                Result(
-                    "9 startup",
-                    f"CPU seconds from spawn to healthy /healthz, every channel, {db}",
-                    f"{cpu.show('hirebot', '{:.2f}')} s",
-                    target=f"< {START_TARGET_S:.0f} s",
-                    ok=statistics.median(cpu.hirebot) < START_TARGET_S,
-                    baseline=f"bare Bolt + PTB: {cpu.show('bare', '{:.2f}')} s (×{cpu.ratio:.1f})",
-                    note=f"user + system, /proc; {cpu.load}",
-                )
-            )
-            c.add(
-                Result(
-                    "9 startup",
-                    f"idle RSS, every channel enabled, {db}",
-                    f"{memory.show('hirebot', '{:.0f}')} MB",
-                    target=f"< {RSS_TARGET_MB:.0f} MB",
-                    ok=statistics.median(memory.hirebot) < RSS_TARGET_MB,
-                    baseline=f"bare Bolt + PTB: {memory.show('bare', '{:.0f}')} MB "
-                    f"(×{memory.ratio:.1f})",
-                    note=f"{SETTLE_S:.0f} s after healthy; {memory.load}",
-                )
-            )
+            for what, paired, unit, note in figures:
+                c.add(_result(f"{what}, every channel enabled, {db}", paired, unit, note))
+
+
+def _result(what: str, paired: Paired, unit: str, note: str) -> Result:
+    """One row: hirebot's figure against its target and the bare apps' in the same pairs."""
+    target = RSS_TARGET_MB if unit == "MB" else START_TARGET_S
+    fmt = "{:.0f}" if unit == "MB" else "{:.2f}"
+    return Result(
+        "9 startup",
+        what,
+        f"{paired.show('hirebot', fmt)} {unit}",
+        target=f"< {target:.0f} {unit}",
+        ok=statistics.median(paired.hirebot) < target,
+        baseline=f"bare Bolt + PTB: {paired.show('bare', fmt)} {unit} (×{paired.ratio:.1f})",
+        note="; ".join(x for x in (note, paired.load) if x),
+    )
