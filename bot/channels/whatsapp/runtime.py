@@ -17,50 +17,49 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pywa import utils as wa_utils
-from pywa.types.base_update import RawUpdate
-from pywa.types.callback import CallbackButton, CallbackSelection
-from pywa.types.message import Message
-from pywa.types.message_status import MessageStatus, MessageStatusType
-from pywa.types.user import BaseUser
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
-from bot.channels.whatsapp.client import make_client
 from bot.channels.whatsapp.inbound import Correspondent, identify, phone_of
 from bot.channels.whatsapp.plugin import NAME
-from bot.channels.whatsapp.render import ASK, parse_callback
-from bot.channels.whatsapp.sender import INVITE_ANSWER, UNREACHABLE_CODES, WhatsAppSender
 from bot.channels.whatsapp.settings import WhatsAppSettings
-from bot.delivery.sender import Sender
+from bot.delivery.sender import OutgoingMessage, Sender
 from bot.handlers import inbound_codec
 from bot.handlers.dispatcher import ActionEvent, Inbound, new_correlation_id
 from bot.logging_setup import correlation
 from bot.services.outbox import reply_of
 from bot.services.reachability import report_undeliverable
 
+if TYPE_CHECKING:
+    from pywa.client import WhatsApp
+    from pywa.types.user import BaseUser
+
+    from bot.channels.whatsapp.sender import WhatsAppSender
+
 log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_BODY = 1024 * 1024
+# The verification request's parameters (Meta's webhook set-up; pywa.utils.HUB_VT and HUB_CH)
+HUB_VERIFY_TOKEN, HUB_CHALLENGE = "hub.verify_token", "hub.challenge"
 
 
 def signed(secret: str | None, body: bytes, header: str | None) -> bool:
-    """Meta's signature over the raw body (constant-time compare, inside pywa)."""
+    """Meta's signature over the raw body: `sha256=` and the hex HMAC-SHA256 of the body
+    under the app secret, compared in constant time (what pywa's `webhook_updates_validator`
+    does, computed here so that checking it never loads pywa)."""
     if not secret or not header:
         return False
-    return bool(
-        wa_utils.webhook_updates_validator(
-            app_secret=secret, request_body=body, x_hub_signature=header
-        )
-    )
+    expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
 
 
 def split(notification: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -134,14 +133,29 @@ class WhatsAppRuntime:
     def __init__(self, hirebot: Hirebot) -> None:
         self.hirebot = hirebot
         self.settings = hirebot.env.channel_settings(WhatsAppSettings)
-        self.client = make_client(self.settings)
-        self._sender = WhatsAppSender(hirebot)
+        if not self.settings.token:
+            raise ValueError("WHATSAPP_TOKEN is not set")
+        # pywa (about 8 MB and a tenth of the server's start) is loaded by the first
+        # notification or the first message sent, not at start (docs/benchmarks.md).
+        self._client: WhatsApp | None = None
+        self._client_lock = threading.Lock()
+        self._sender = _FirstUseSender(hirebot)
         for missing in ("phone_number_id", "app_secret", "verify_token"):
             if not getattr(self.settings, missing):
                 log.error(
                     "WHATSAPP_%s is not set: the WhatsApp channel cannot work without it",
                     missing.upper(),
                 )
+
+    @property
+    def client(self) -> WhatsApp:
+        """pywa's client, which parses the notifications (built, pywa loaded, at the first)."""
+        with self._client_lock:
+            if self._client is None:
+                from bot.channels.whatsapp.client import make_client
+
+                self._client = make_client(self.settings)
+            return self._client
 
     def sender(self) -> Sender:
         return self._sender
@@ -166,14 +180,14 @@ class WhatsAppRuntime:
     async def _verify(self, request: Request) -> Response:
         params = request.query_params
         token = self.settings.verify_token
-        given = params.get(wa_utils.HUB_VT)
+        given = params.get(HUB_VERIFY_TOKEN)
         if (
             params.get("hub.mode") == "subscribe"
             and token
             and given is not None
             and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
         ):
-            return PlainTextResponse(params.get(wa_utils.HUB_CH, ""))
+            return PlainTextResponse(params.get(HUB_CHALLENGE, ""))
         log.warning("whatsapp webhook verification refused: wrong verify token or mode")
         return PlainTextResponse("Forbidden", status_code=403)
 
@@ -190,6 +204,8 @@ class WhatsAppRuntime:
             return JSONResponse({"error": "not JSON"}, status_code=400)
         if not isinstance(data, dict):
             return JSONResponse({"error": "not a notification"}, status_code=400)
+        if self._client is None:  # the first notification loads pywa, off the event loop
+            await run_in_threadpool(lambda: self.client)
         try:
             for key, lane, single in split(data):
                 await self._record(key, lane, single)
@@ -226,6 +242,13 @@ class WhatsAppRuntime:
         error. Who the sender is to hirebot is decided when it is handled, in order with their
         other messages, because that is where their window and invitation change. None for an
         item that is none of ours."""
+        from pywa.types.base_update import RawUpdate
+        from pywa.types.callback import CallbackButton, CallbackSelection
+        from pywa.types.message import Message
+        from pywa.types.message_status import MessageStatus
+
+        from bot.channels.whatsapp.sender import INVITE_ANSWER
+
         raw = RawUpdate(
             json.dumps(single).encode(), hmac_header=None, update_hash=payload_hash(single)
         )
@@ -322,6 +345,10 @@ class WhatsAppRuntime:
     def _status(self, status: dict[str, Any]) -> None:
         """Recorded against the outbox row; a permanent failure reports the person unreachable
         (as a refused send does), a closed window or a rate limit sends the row again."""
+        from pywa.types.message_status import MessageStatusType
+
+        from bot.channels.whatsapp.sender import UNREACHABLE_CODES
+
         wamid, kind, error = status["id"], status["status"], status["error"]
         now = self.hirebot.clock.now()
         unreachable: tuple[int, str, str, str] | None = None
@@ -363,6 +390,38 @@ class WhatsAppRuntime:
                 reason=reason,
                 correlation_id=cid,
             )
+
+
+class _FirstUseSender:
+    """The WhatsApp sender, built (and pywa loaded) when the first message is counted or
+    sent; until then a server with WhatsApp on pays nothing for it."""
+
+    channel = NAME
+
+    def __init__(self, hirebot: Hirebot) -> None:
+        self._hirebot = hirebot
+        self._sender: WhatsAppSender | None = None
+        self._lock = threading.Lock()
+
+    def _built(self) -> WhatsAppSender:
+        with self._lock:
+            if self._sender is None:
+                from bot.channels.whatsapp.sender import WhatsAppSender
+
+                self._sender = WhatsAppSender(self._hirebot)
+            return self._sender
+
+    def sends(self, message: OutgoingMessage) -> int:
+        return self._built().sends(message)
+
+    def send(self, message: OutgoingMessage) -> str | None:
+        return self._built().send(message)
+
+    def close(self) -> None:
+        with self._lock:
+            sender = self._sender
+        if sender is not None:
+            sender.close()
 
 
 REENGAGEMENT = 131047
@@ -413,6 +472,8 @@ def _stored(
 
 def _tapped(user: BaseUser, wamid: str, data: str | None, correlation_id: str | None) -> Stored:
     """A tapped button or list row: the action it stands for (or the ask for text)."""
+    from bot.channels.whatsapp.render import ASK, parse_callback
+
     parsed = parse_callback(data)
     if parsed is None:
         return _stored(user, wamid, correlation_id, ignored=f"tap {data!r}")
