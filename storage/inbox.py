@@ -1,16 +1,15 @@
-"""Queries for the inbound-event inbox of its own: the INSERT that skips a repeat, and reading
-events (claims, results, purging and counts are the work queue's: storage/queue.py)."""
+"""The inbound-event inbox's one query of its own: the INSERT that skips a repeat (claims,
+what a claim carries, results, purging and counts are the work queue's: storage/queue.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.models import InboundEvent
-from storage.repository import Queries
 
 
 def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -27,9 +26,3 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
     )
     return {str(key) for (key,) in conn.execute(stmt)}
 
-
-class InboxRepository(Queries):
-    def by_ids(self, ids: Sequence[int]) -> Sequence[InboundEvent]:
-        return self.session.scalars(
-            select(InboundEvent).where(InboundEvent.id.in_(list(ids))).order_by(InboundEvent.id)
-        ).all()

@@ -24,7 +24,6 @@ from storage.files import ApplicantFileRepository
 from storage.flows import FlowRunRepository
 from storage.followers import RoleFollowerRepository
 from storage.generations import CatalogGenerationRepository
-from storage.inbox import InboxRepository
 from storage.interviews import InterviewRepository
 from storage.link_codes import LinkCodeRepository
 from storage.offers import OfferRepository
@@ -57,7 +56,6 @@ class UnitOfWork:
     searches: ApplicantSearchRepository
     saved_searches: SavedSearchRepository
     link_codes: LinkCodeRepository
-    inbox: InboxRepository
     personal_data: PersonalDataRepository
     flow_runs: FlowRunRepository
     checkins: CheckinRepository
@@ -92,7 +90,6 @@ class UnitOfWork:
         self.searches = ApplicantSearchRepository(self.session)
         self.saved_searches = SavedSearchRepository(self.session)
         self.link_codes = LinkCodeRepository(self.session)
-        self.inbox = InboxRepository(self.session)
         self.personal_data = PersonalDataRepository(self.session)
         self.flow_runs = FlowRunRepository(self.session)
         self.checkins = CheckinRepository(self.session)
