@@ -40,6 +40,7 @@ from telegram.request import HTTPXRequest
 from bot.bootstrap import Hirebot
 from bot.channels.telegram.render import ASK, parse_callback, prompt_ref
 from bot.channels.telegram.settings import TelegramSettings
+from bot.delivery.worker import THREADS as DELIVERY_THREADS
 from bot.handlers import inbound_codec, linking
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome, new_correlation_id
 from bot.logging_setup import correlation
@@ -79,7 +80,13 @@ def make_bot(settings: TelegramSettings) -> Bot:
     """A plain Bot on TELEGRAM_API_URL, for sending outside the Application (sender, CLI)."""
     if not settings.bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    request = HTTPXRequest(connection_pool_size=4, read_timeout=10.0, write_timeout=10.0)
+    # A connection for each delivery thread: the sender runs their sends side by side.
+    request = HTTPXRequest(
+        connection_pool_size=DELIVERY_THREADS,
+        read_timeout=10.0,
+        write_timeout=10.0,
+        pool_timeout=5.0,
+    )
     return Bot(
         settings.bot_token,
         base_url=settings.api_url,

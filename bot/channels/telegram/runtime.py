@@ -22,7 +22,6 @@ import concurrent.futures
 import hmac
 import json
 import logging
-import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -39,6 +38,7 @@ from bot.channels.telegram.app import (
     register,
     tap_notice,
 )
+from bot.channels.telegram.loop_thread import LoopThread
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import Sender
@@ -53,31 +53,6 @@ RETRY_FIRST, RETRY_MAX = 5.0, 300.0
 T = TypeVar("T")
 
 
-class _LoopThread:
-    """An asyncio loop running forever in a daemon thread; coroutines are submitted to it."""
-
-    def __init__(self, name: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
-
-    def submit(self, coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
-        return self.submit(coro).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
-        if not self._thread.is_alive():
-            self.loop.close()
-
-
 class TelegramRuntime:
     name = "telegram"
 
@@ -89,7 +64,7 @@ class TelegramRuntime:
         self.application = build_application(settings, webhook=bool(self.webhook_url))
         self.handlers = register(self.application, hirebot)
         self._sender = TelegramSender(hirebot)
-        self._engine: _LoopThread | None = None
+        self._engine: LoopThread | None = None
         self._inbound = True  # False in a worker: updates arrive through the web process
         self._ready = False
         self._error: str | None = None
@@ -125,7 +100,7 @@ class TelegramRuntime:
         if self._engine is not None:
             return
         self._inbound = inbound
-        self._engine = _LoopThread("hirebot-telegram")
+        self._engine = LoopThread("hirebot-telegram")
         first = self._engine.submit(self._start_until_ready())
         try:
             first.result(START_TIMEOUT)
@@ -280,4 +255,4 @@ class TelegramRuntime:
         if engine is None or not self._ready:
             coro.close()
             raise RuntimeError("telegram is not started")
-        return engine.run(coro, timeout=PROCESS_TIMEOUT)
+        return engine.run(coro, PROCESS_TIMEOUT)
