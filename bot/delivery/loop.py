@@ -76,12 +76,13 @@ class DeliveryLoop:
 
     def run_worker(self, worker: DeliveryWorker) -> DeliveryStats:
         """One pass of one channel's worker, told to the observers."""
+        started = self.clock.now()
         try:
             stats = worker.run_once()
         except Exception:
             log.exception("delivery pass for %s failed", worker.channel)
             stats = DeliveryStats(crashed=1)
-        self._note_due(worker.channel, stats.next_due)
+        self._note_due(worker.channel, stats.next_due, started)
         for observe in self.observers:
             try:
                 observe(worker.channel, stats)
@@ -89,13 +90,16 @@ class DeliveryLoop:
                 log.exception("delivery observer failed")
         return stats
 
-    def _note_due(self, channel: str, due: datetime | None) -> None:
+    def _note_due(self, channel: str, due: datetime | None, started: datetime) -> None:
+        """Remember when the pass's held-back rows fall due; forget the moments the pass has
+        seen to. Those are the ones due when it *started* (it could claim their rows): a moment
+        that came while the pass ran (a slow claim on a loaded database) is kept, so that the
+        loop goes again at once instead of sleeping its whole interval past it."""
         with self._due_lock:
             heap = self._due.setdefault(channel, [])
-            now = self.clock.now()
-            while heap and heap[0] <= now:  # come and gone: this pass has seen to them
+            while heap and heap[0] <= started:
                 heapq.heappop(heap)
-            if due is not None and due > now and due not in heap:
+            if due is not None and due > started and due not in heap:
                 heapq.heappush(heap, due)
                 if len(heap) > MAX_DUE:  # the latest are forgotten; the interval finds them
                     heap[:] = heapq.nsmallest(MAX_DUE // 2, heap)

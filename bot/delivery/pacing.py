@@ -10,6 +10,15 @@ conversation) back, due at that moment, without spending one of its attempts, an
 other conversations; it never sleeps. A platform's own "too many, retry after N" empties the
 bucket that was exceeded for N seconds (`back_off()`), so the next messages wait as well.
 
+The buckets run on hirebot's clock, while the platform counts when each message *arrives*,
+somewhere between the moment its token was taken and the moment the send came back. A send
+delayed on the way (a loaded machine, a slow first connection) followed by one on time
+arrives closer to it than the bucket allowed, and was refused. So `sent()`, told when a send
+has come back, counts the message as having gone as late as that: the bucket then holds at
+most what it would hold had the message, and every other one of its messages still under
+way, gone at that moment. The platform's count can then never run ahead of the bucket's,
+whatever the delays (each message is counted at its latest possible arrival, once more).
+
 Why a small hand-written bucket rather than a library: `limits` (a dependency already) has
 fixed and moving windows over storage keyed by wall time (`time.time()`), and pyrate-limiter's
 buckets read their own clock and block or raise; delivery needs to ask "how long until this
@@ -38,6 +47,7 @@ class Bucket:
     capacity: float
     tokens: float
     at: datetime
+    in_flight: int = 0  # messages taken from the bucket whose send has not come back
 
     def refill(self, now: datetime) -> None:
         elapsed = max(0.0, (now - self.at).total_seconds())
@@ -113,7 +123,19 @@ class Pacer:
                 return wait
             for bucket in buckets:
                 bucket.tokens -= count
+                bucket.in_flight += count
             return 0.0
+
+    def sent(self, destination: str, kind: str = "message", count: int = 1) -> None:
+        """A reserved send came back (delivered or not): it may have reached the platform as
+        late as now, and the others under way just before it, so the buckets keep no more than
+        they would after all of those at this moment."""
+        if self.unlimited:
+            return
+        with self._lock:
+            for bucket in self._buckets(destination, kind, self.clock.now()):
+                bucket.in_flight = max(0, bucket.in_flight - count)
+                bucket.tokens = min(bucket.tokens, bucket.capacity - count - bucket.in_flight)
 
     def overall_wait(self) -> float:
         """Seconds until the channel may send one more message at all."""

@@ -110,6 +110,9 @@ class DeliveryWorker:
         )
         self.leases = self.queue.leases
         self.pacer = Pacer(limits, clock)
+        # Row id -> the sends its tokens were taken for, from pacing until its send is back
+        # (each row is in one delivery thread at a time).
+        self._reserved: dict[int, int] = {}
         self.threads = max(1, threads)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -155,7 +158,10 @@ class DeliveryWorker:
     def _pace(self, item: Claimed[OutgoingMessage]) -> float:
         message = item.data
         sends = self.sender.sends(message) if isinstance(self.sender, Counted) else 1
-        return self.pacer.reserve(message.destination, message.kind, max(1, sends))
+        wait = self.pacer.reserve(message.destination, message.kind, max(1, sends))
+        if wait == 0:  # taken: `_paced_send` tells the pacer how many came back
+            self._reserved[item.id] = max(1, sends)
+        return wait
 
     def _with_card_ref(self, message: OutgoingMessage) -> OutgoingMessage:
         """Look the card up at send time: it may have been posted earlier in this same pass."""
@@ -169,7 +175,7 @@ class DeliveryWorker:
     def _send(self, item: Claimed[OutgoingMessage]) -> str | None:
         message = item.data
         try:
-            ref = self.sender.send(self._with_card_ref(message))
+            ref = self._paced_send(item.id, message)
         except DeliveryError as exc:
             if exc.rate_limited and exc.retry_after:  # the platform's own "slow down"
                 self.pacer.back_off(message.destination, message.kind, exc.retry_after)
@@ -181,6 +187,15 @@ class DeliveryWorker:
             raise self._retry(DeliveryError(f"{type(exc).__name__}: {exc}")) from exc
         log.debug("outbox row %s sent on %s", message.id, self.channel)
         return ref
+
+    def _paced_send(self, row: int, message: OutgoingMessage) -> str | None:
+        """The send, then the pacer told it came back (its tokens taken by `_pace`)."""
+        try:
+            return self.sender.send(self._with_card_ref(message))
+        finally:
+            sends = self._reserved.pop(row, None)
+            if sends is not None:
+                self.pacer.sent(message.destination, message.kind, sends)
 
     @staticmethod
     def _retry(exc: DeliveryError) -> Retry:
