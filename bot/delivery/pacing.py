@@ -145,13 +145,15 @@ class Pacer:
             self.overall.refill(self.clock.now())
             return self.overall.wait_for(1)
 
-    def available(self) -> int | None:
-        """Whole messages the channel may send right now (None: no overall limit)."""
+    def available(self, within: float = 0.0) -> int | None:
+        """Whole messages the channel may send right now, or by `within` seconds from now
+        (None: no overall limit)."""
         if self.overall is None:
             return None
         with self._lock:
             self.overall.refill(self.clock.now())
-            return max(0, math.floor(self.overall.tokens + EPSILON))
+            tokens = self.overall.tokens + within * self.overall.rate
+            return max(0, math.floor(tokens + EPSILON))
 
     def back_off(self, destination: str, kind: str, seconds: float) -> None:
         """The platform said to wait `seconds`: the bucket this message took from (its kind's,
