@@ -7,10 +7,15 @@ hirebot and the fake share one frozen clock, the test runs delivery passes and m
 to the moment the server says held-back rows fall due. So the counts below are exact, whatever
 the machine's load: no refusal at the fake, at least 90 % of the allowed rate used (by the
 fake's timestamps), and each conversation's messages in the order they were queued.
+
+Telegram's sends also go side by side across chats (the sender's one event loop runs every
+delivery thread's send at once), while each chat's stay in order: a fake that holds every
+send unanswered shows them at the platform together.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,6 +25,7 @@ import pytest
 from bot.bootstrap import Hirebot, bootstrap
 from bot.clock import FrozenClock
 from bot.config import HirebotConfig
+from bot.delivery.worker import THREADS
 from bot.environment import Environment
 from bot.messages.reply import Reply
 from bot.runtime.server import Server, build_server
@@ -28,6 +34,7 @@ from bot.services.context import Actor, Context
 from tests.fakes.rate_limits import Limit, RateLimits, busiest_second, rate_used
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.helpers import wait_for
 
 ROOM, OTHER_ROOM = "C0PACEDRM", "C0QUIETRM"
 GROUP = -1001000000077
@@ -207,3 +214,36 @@ def test_a_telegram_group_gets_its_stricter_rate_and_chats_beside_it_are_not_hel
     private = limits.times("7001")
     assert private[-1] - private[0] <= 20 / 20 + 0.01
     assert group[-1] - group[0] >= 29 / 5 - 0.01
+
+
+def test_telegram_sends_to_different_chats_are_under_way_together_each_chat_in_order(
+    database_url: str,
+    shipped_config: HirebotConfig,
+    clock: FrozenClock,
+    telegram_fake: FakeTelegramAPI,
+) -> None:
+    app, server = build(
+        database_url,
+        shipped_config,
+        clock,
+        {**telegram_env(telegram_fake), "HIREBOT_DELIVERY_PACING": "off"},
+    )
+    chats = [6000 + n for n in range(THREADS)]
+    for round_ in range(2):
+        for chat in chats:
+            queue(app, "telegram", str(chat), f"m{round_} to {chat}", shared=False)
+    held = telegram_fake.hold("sendMessage")
+    delivering = threading.Thread(target=server.delivery.run_pending, daemon=True)
+    try:
+        delivering.start()
+        # One send per delivery thread is at the platform, unanswered, at the same time: no
+        # chat's send waits for another chat's.
+        wait_for(lambda: held.waiting == len(chats), f"{len(chats)} sends under way at once")
+    finally:
+        held.release()
+        delivering.join(60)
+        server.runtimes[0].stop()
+        app.close()
+    assert not delivering.is_alive()
+    for chat in chats:
+        assert sent_texts(telegram_fake, chat) == [f"m0 to {chat}", f"m1 to {chat}"]

@@ -97,3 +97,26 @@ def test_each_channel_declares_limits_a_deployment_can_change() -> None:
     assert registry.send_limits("whatsapp", env).per_conversation is None
     unset = Environment.model_validate({})
     assert registry.send_limits("telegram", unset).overall == 30.0  # the published figure
+
+
+def test_a_send_that_came_back_late_counts_as_gone_then_with_those_still_under_way() -> None:
+    # The platform counts arrivals: a send whose token was taken at 0 may arrive as late as it
+    # came back (0.5 s), and one still under way just before that, so the bucket keeps no more
+    # than it would after both had gone at 0.5 s: its burst less two.
+    clock = FrozenClock(START)
+    pacer = Pacer(SendLimits(per_conversation=10.0, burst=3), clock)
+    assert [pacer.reserve("C1") for _ in range(2)] == [0.0, 0.0]
+    clock.advance(timedelta(seconds=0.5))  # refilled to 3 by the clock alone
+    pacer.sent("C1")
+    assert pacer.reserve("C1") == 0.0  # the one token left
+    assert pacer.reserve("C1") == pytest.approx(0.1)
+    pacer.sent("C1")
+    pacer.sent("C1")  # the last one back: nothing under way, nothing more taken
+    assert pacer.reserve("C1") == pytest.approx(0.1)
+
+
+def test_available_counts_what_the_overall_rate_adds_within_a_moment() -> None:
+    clock = FrozenClock(START)
+    pacer = Pacer(SendLimits(overall=30.0, overall_burst=3), clock)
+    assert pacer.available() == 3
+    assert pacer.available(within=0.25) == 10  # 3, and 7.5 more by then
