@@ -16,8 +16,9 @@ delayed on the way (a loaded machine, a slow first connection) followed by one o
 arrives closer to it than the bucket allowed, and was refused. So `sent()`, told when a send
 has come back, counts the message as having gone as late as that: the bucket then holds at
 most what it would hold had the message, and every other one of its messages still under
-way, gone at that moment. The platform's count can then never run ahead of the bucket's,
-whatever the delays (each message is counted at its latest possible arrival, once more).
+way, gone at that moment; and no more of a bucket's messages are under way at once than its
+burst, since those may all arrive together, however far apart their tokens were taken. The
+platform's count then keeps behind the bucket's, whatever the delays.
 
 Why a small hand-written bucket rather than a library: `limits` (a dependency already) has
 fixed and moving windows over storage keyed by wall time (`time.time()`), and pyrate-limiter's
@@ -56,7 +57,10 @@ class Bucket:
 
     def wait_for(self, count: float) -> float:
         """Seconds until `count` tokens are there (a bundle larger than the bucket may go
-        once the bucket is full, leaving it in debt)."""
+        once the bucket is full, leaving it in debt). While the burst is all under way, a
+        message's worth: those sends may yet arrive together with this one."""
+        if self.in_flight and self.in_flight + min(count, self.capacity) > self.capacity:
+            return 1.0 / self.rate
         need = min(count, self.capacity) - self.tokens
         return 0.0 if need <= EPSILON else need / self.rate
 
