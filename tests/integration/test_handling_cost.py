@@ -42,9 +42,18 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     """A second start, Slack, Telegram and WhatsApp on: no migration machinery (the schema
     is at head), no tracker SDK without its credentials, no chart library before the first
     chart, no FastAPI while the intake API is off (its app is built at its first request),
-    no pywa before the first WhatsApp notification or message, no PostgreSQL driver on
-    SQLite."""
-    unused_sdks: tuple[str, ...] = ("alembic", "asana", "jira", "matplotlib", "fastapi", "pywa")
+    no pywa before the first WhatsApp notification or message, no aiohttp (Slack's pool of
+    kept-alive connections) before the first post, even once auth.test has been asked, no
+    PostgreSQL driver on SQLite."""
+    unused_sdks: tuple[str, ...] = (
+        "alembic",
+        "asana",
+        "jira",
+        "matplotlib",
+        "fastapi",
+        "pywa",
+        "aiohttp",
+    )
     if database_url.startswith("sqlite"):
         unused_sdks += ("psycopg",)
     probe = (
@@ -54,7 +63,10 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
         "from bot.runtime.server import build_server\n"
         f"hirebot = bootstrap(database_url={database_url!r}, config_path={str(CONFIG)!r},\n"
         "    env=Environment())\n"
-        "build_server(hirebot, scheduler=False).asgi()\n"
+        "server = build_server(hirebot, scheduler=False)\n"
+        "server.asgi()\n"
+        "slack = next(r for r in server.runtimes if r.name == 'slack')\n"
+        "assert not slack.identity.resolve_once()  # auth.test at start (refused here)\n"
         f"print(sorted(m for m in {unused_sdks!r} if m in sys.modules))\n"
         "print(sorted(m for m in ('slack_sdk', 'telegram') if m in sys.modules))\n"
     )

@@ -34,8 +34,9 @@ def web_client(
 
 
 def kept_alive_client(settings: SlackSettings) -> KeptAliveWebClient:
-    """The bot token's client for delivery (and the identity, the user directory, Socket
-    Mode): one pool of kept-alive connections instead of a connection per call."""
+    """The bot token's client for delivery (and the user directory): one pool of kept-alive
+    connections instead of a connection per call. The identity's one auth.test at start goes
+    through `web_client`, so a server that has posted nothing yet has not loaded aiohttp."""
     return KeptAliveWebClient(
         token=settings.bot_token, base_url=settings.api_url, timeout=SEND_TIMEOUT
     )

@@ -7,7 +7,7 @@ connections is its `AsyncWebClient` over an aiohttp session (`session=`, a conne
 so this `WebClient` hands each call (`api_call`, which every method such as
 `chat_postMessage` ends in) to an `AsyncWebClient` running on an event loop in a thread of its
 own, and waits for the answer. Everything else is the `WebClient`'s: the methods' arguments,
-the `SlackResponse` and its `SlackApiError`, so callers (the sender, the bot identity, the
+the `SlackResponse` and its `SlackApiError`, so callers (the sender, the
 user directory, Socket Mode) need not know. Delivery threads working on different
 conversations share the pool. The loop and the session start with the first call (aiohttp is
 not imported by a process that never posts) and end with `close()`.

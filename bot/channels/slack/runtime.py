@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import Hirebot
-from bot.channels.slack.app import build_app, kept_alive_client
+from bot.channels.slack.app import build_app, kept_alive_client, web_client
 from bot.channels.slack.bridge import Bridge
 from bot.channels.slack.directory import SlackDirectory
 from bot.channels.slack.door import Door
@@ -55,7 +55,9 @@ class SlackRuntime:
         self.settings = settings
         self.client = kept_alive_client(settings)  # the sender's
         self.bridge = Bridge(hirebot)
-        self.identity = BotIdentity(self.client)
+        # auth.test once at start (and again only on a failure): urllib's connection per call
+        # is no cost there, and the pool (aiohttp) loads with the first post, not at start.
+        self.identity = BotIdentity(web_client(settings))
         self.app = build_app(settings, self.bridge, self.identity)
         self.door = Door(settings.signing_secret or "", self.bridge) if self.http_enabled else None
         self.socket_mode: SocketModeHandler | None = None
