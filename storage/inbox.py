@@ -25,4 +25,3 @@ def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
         .returning(InboundEvent.key)
     )
     return {str(key) for (key,) in conn.execute(stmt)}
-
