@@ -12,6 +12,8 @@ from sqlalchemy import Engine, event, select
 from bot.bootstrap import Hirebot
 from bot.handlers.dispatcher import ActionEvent, Inbound, Outcome
 from bot.messages.reply import Reply
+from storage import migrate
+from storage.db import create_db_engine
 from storage.models import OutboxMessage
 
 T = TypeVar("T")
@@ -85,3 +87,18 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def at_revision(database_url: str, revision: str) -> Iterator[Engine]:
+    """An engine on the test's database at `revision`, for a migration's test with rows in the
+    old shape: the suite's PostgreSQL (at head) is taken down to it, a new SQLite file up to it.
+    The test brings it back to head; the engine is disposed of after."""
+    engine = create_db_engine(database_url)
+    try:
+        if migrate.current_revision(engine) is not None:
+            migrate.downgrade(engine, revision)
+        migrate.upgrade(engine, revision)
+        yield engine
+    finally:
+        engine.dispose()

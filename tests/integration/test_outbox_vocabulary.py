@@ -9,9 +9,9 @@ from sqlalchemy import Engine, text
 
 from bot.clock import FrozenClock
 from storage import migrate
-from storage.db import create_db_engine
 from storage.queue import INBOX, OUTBOX
 from tests.cli_runner import run_cli
+from tests.helpers import at_revision
 
 # One row in each state the outbox stored before 0021, the e-mail draft's own words included.
 BEFORE = ("pending", "sending", "sent", "dead", "inline", "draft", "discarded")
@@ -50,11 +50,7 @@ def test_the_outbox_stores_the_queue_words_and_gives_up_on_inline_rows(
     database_url: str, clock: FrozenClock
 ) -> None:
     assert OUTBOX.states == INBOX.states
-    engine = create_db_engine(database_url)
-    try:
-        if migrate.current_revision(engine) is not None:  # the suite's PostgreSQL is at head
-            migrate.downgrade(engine, "0020")
-        migrate.upgrade(engine, "0020")
+    with at_revision(database_url, "0020") as engine:
         _insert_old_rows(engine)
 
         migrate.upgrade(engine)
@@ -91,5 +87,3 @@ def test_the_outbox_stores_the_queue_words_and_gives_up_on_inline_rows(
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM outbox"))
             conn.execute(text("DELETE FROM audit_events"))
-    finally:
-        engine.dispose()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 
 from storage import migrate
-from storage.db import create_db_engine
 from storage.queue import INBOX, TASKS
+from tests.helpers import at_revision
 
 
 def _statuses(engine: Engine) -> list[tuple[str, str]]:
@@ -17,11 +17,7 @@ def _statuses(engine: Engine) -> list[tuple[str, str]]:
 
 def test_tasks_and_the_inbox_store_the_same_words(database_url: str) -> None:
     assert TASKS.states == INBOX.states
-    engine = create_db_engine(database_url)
-    try:
-        if migrate.current_revision(engine) is not None:  # the suite's PostgreSQL is at head
-            migrate.downgrade(engine, "0019")
-        migrate.upgrade(engine, "0019")
+    with at_revision(database_url, "0019") as engine:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM scheduled_tasks"))
             conn.execute(
@@ -39,5 +35,3 @@ def test_tasks_and_the_inbox_store_the_same_words(database_url: str) -> None:
         migrate.upgrade(engine)
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM scheduled_tasks"))
-    finally:
-        engine.dispose()
