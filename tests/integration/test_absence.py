@@ -49,6 +49,17 @@ def titles(app: Hirebot, who: str) -> list[str]:
     return [r.title for r in inbox(app, who)]
 
 
+def pending_due(app: Hirebot, kind: str) -> list[datetime]:
+    """When each pending task of `kind` is due: where a held prompt now waits."""
+    with app.uow() as uow:
+        held = uow.session.scalars(
+            select(ScheduledTask).where(
+                ScheduledTask.kind == kind, ScheduledTask.status == "pending"
+            )
+        ).all()
+        return [t.due_at for t in held]
+
+
 def test_off_is_shown_audited_and_ended_early(app: Hirebot, clock: FrozenClock) -> None:
     off = only(say(app, "people off hina until=2026-12-24"))
     assert off.kind == "success", off.text
@@ -166,13 +177,7 @@ def test_with_nobody_else_on_the_panel_the_reminder_waits_until_they_are_back(
     run_at(app, clock, ENDS)
     run_at(app, clock, ENDS + timedelta(hours=24))
     assert not any(t.startswith(("Reminder", "Feedback for", "Prep")) for t in titles(app, "hina"))
-    with app.uow() as uow:
-        held = uow.session.scalars(
-            select(ScheduledTask).where(
-                ScheduledTask.kind == "feedback.reminder", ScheduledTask.status == "pending"
-            )
-        ).all()
-        assert [t.due_at for t in held] == [BACK]
+    assert pending_due(app, "feedback.reminder") == [BACK]
     run_at(app, clock, BACK - timedelta(minutes=1))
     assert not any(t.startswith("Reminder") for t in titles(app, "hina"))
     run_at(app, clock, BACK)  # back at midnight in Karachi: waits for her working hours
@@ -192,13 +197,7 @@ def test_an_away_hiring_managers_escalation_waits_until_they_are_back(
     run_at(app, clock, ENDS + timedelta(hours=48))  # the escalation falls due while he is away
     assert not any(t.startswith("Feedback overdue") for t in titles(app, "omar"))
     omar_back = datetime(2026, 11, 27, 19, 0, tzinfo=UTC)
-    with app.uow() as uow:
-        held = uow.session.scalars(
-            select(ScheduledTask).where(
-                ScheduledTask.kind == "feedback.escalation", ScheduledTask.status == "pending"
-            )
-        ).all()
-        assert [t.due_at for t in held] == [omar_back]
+    assert pending_due(app, "feedback.escalation") == [omar_back]
     run_at(app, clock, omar_back)  # midnight in Karachi: then his working hours
     run_at(app, clock, datetime(2026, 11, 28, 4, 0, tzinfo=UTC))  # Saturday: not his hours
     assert not any(t.startswith("Feedback overdue") for t in titles(app, "omar"))
