@@ -45,7 +45,7 @@ def text_of(outcome: Outcome) -> str:
 def handle_inbox(app: Hirebot) -> int:
     """What the server's inbox loop does: passes until one handles nothing; how many were."""
     handled = 0
-    while (done := app.inbox.run_pending().handled) > 0:
+    while (done := app.inbox.run_pending().done) > 0:
         handled += done
     return handled
 

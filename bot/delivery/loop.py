@@ -11,12 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import Clock, SystemClock
-from bot.delivery.worker import DeliveryStats, DeliveryWorker
+from bot.delivery.worker import DeliveryWorker
 from bot.runtime.background import PassLoop
+from bot.runtime.work import PassStats
 
 log = logging.getLogger(__name__)
 
-DeliveryObserver = Callable[[str, DeliveryStats], None]
+DeliveryObserver = Callable[[str, PassStats], None]
 MAX_DUE = 256  # moments remembered per channel
 
 
@@ -65,7 +66,7 @@ class DeliveryLoop:
         return bool(self._loops) and all(loop.alive for loop in self._loops)
 
     def _pass_of(self, worker: DeliveryWorker) -> Callable[[], int]:
-        return lambda: self.run_worker(worker).sent
+        return lambda: self.run_worker(worker).done
 
     def _idle_of(self, worker: DeliveryWorker) -> Callable[[], float | None]:
         def idle() -> float | None:
@@ -74,14 +75,14 @@ class DeliveryLoop:
 
         return idle
 
-    def run_worker(self, worker: DeliveryWorker) -> DeliveryStats:
+    def run_worker(self, worker: DeliveryWorker) -> PassStats:
         """One pass of one channel's worker, told to the observers."""
         started = self.clock.now()
         try:
             stats = worker.run_once()
         except Exception:
             log.exception("delivery pass for %s failed", worker.channel)
-            stats = DeliveryStats(crashed=1)
+            stats = PassStats(crashed=1)
         self._note_due(worker.channel, stats.next_due, started)
         for observe in self.observers:
             try:
@@ -111,7 +112,7 @@ class DeliveryLoop:
 
     def run_pending(self) -> int:
         """One pass over every worker, one after another; returns how many messages were sent."""
-        return sum(self.run_worker(worker).sent for worker in self.workers)
+        return sum(self.run_worker(worker).done for worker in self.workers)
 
     def next_due(self) -> float | None:
         """Seconds until the earliest row pacing held back falls due (None: none held)."""

@@ -30,8 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from bot.clock import Clock, SystemClock
@@ -39,7 +38,7 @@ from bot.delivery.pacing import Pacer, later
 from bot.delivery.sender import Counted, DeliveryError, OutgoingMessage, Sender
 from bot.domain.channels import UNLIMITED, SendLimits
 from bot.logging_setup import correlation
-from bot.runtime.work import Claimed, Retry, RetryPolicy, WorkQueue
+from bot.runtime.work import Claimed, PassStats, Retry, RetryPolicy, WorkQueue
 from bot.services.outbox import MESSAGE_UPDATE, reply_of
 from storage.models import CardPost, OutboxMessage
 from storage.queue import OUTBOX, ClaimedRow
@@ -52,18 +51,6 @@ BACKOFF_CAP = 600.0
 THREADS = 4  # conversations of one channel sent at once
 HOLD = 0.25  # seconds from a pass's start within which a paced send is waited for in place
 OPEN_STATUSES = OUTBOX.states.open
-
-
-@dataclass
-class DeliveryStats:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0  # given up (the row's state now)
-    waiting: int = 0
-    crashed: int = 0  # passes that raised (set by DeliveryLoop; the worker itself never does)
-    errors: list[str] = field(default_factory=list)
-    # When rows held back by pacing fall due (the loop wakes then), if any were.
-    next_due: datetime | None = None
 
 
 def message_of(row: OutboxMessage) -> OutgoingMessage:
@@ -141,28 +128,20 @@ class DeliveryWorker:
         if pool is not None:
             pool.shutdown(wait=True)
 
-    def run_once(self) -> DeliveryStats:
+    def run_once(self) -> PassStats:
         # No more rows claimed than the channel may send now: a pass over a busy channel
         # would otherwise claim a batch only to hand most of it back.
         self._hold_until = time.monotonic() + self.hold
         available = self.pacer.available(within=self.hold)
         if available == 0:
-            return DeliveryStats(next_due=later(self.clock.now(), self.pacer.overall_wait()))
-        stats = self.queue.run_lanes(
+            return PassStats(next_due=later(self.clock.now(), self.pacer.overall_wait()))
+        return self.queue.run_lanes(
             self._send,
             self._executor(),
             pace=self._pace,
             record_each=self._sent,
             around=lambda item: correlation(item.data.correlation_id),
             limit=min(self.queue.batch, available) if available is not None else None,
-        )
-        return DeliveryStats(
-            sent=stats.done,
-            retried=stats.retried,
-            failed=stats.given_up,
-            waiting=stats.waiting,
-            errors=stats.errors,
-            next_due=stats.next_due,
         )
 
     def _pace(self, item: Claimed[OutgoingMessage]) -> float:

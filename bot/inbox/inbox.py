@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.handlers.inbound import INBOX_TURN, InboxTurn, new_correlation_id
 from bot.logging_setup import correlation
 from bot.runtime.group_commit import GroupCommit
-from bot.runtime.work import Claimed, Keeping, RetryPolicy, Turn, WorkQueue
+from bot.runtime.work import Claimed, Keeping, PassStats, RetryPolicy, Turn, WorkQueue
 from storage.inbox import insert_new
 from storage.models import InboundEvent
 from storage.queue import INBOX, ClaimedRow
@@ -56,14 +56,6 @@ class Event:
     channel: str
     payload: dict[str, Any]
     correlation_id: str
-
-
-@dataclass
-class InboxStats:
-    handled: int = 0
-    retried: int = 0
-    failed: int = 0
-    waiting: int = 0
 
 
 def _events(_uow: UnitOfWork, rows: list[ClaimedRow]) -> dict[int, Event]:
@@ -189,16 +181,15 @@ class Inbox:
             added.discard(values["key"])
         return new
 
-    def run_pending(self) -> InboxStats:
+    def run_pending(self) -> PassStats:
         """One pass: claim due events, handle them in order per lane, record the outcome. A
         handled event loses its payload at once: what was said is in the audit log (redacted)
         and in the change itself; the key stays, to recognise a redelivery."""
-        stats = self.queue.run_pass(
+        return self.queue.run_pass(
             self._process,
             done_values={"payload": {}},
             around=lambda event: correlation(event.data.correlation_id),
         )
-        return InboxStats(stats.done, stats.retried, stats.given_up, stats.waiting)
 
     def _process(self, turn: Turn[Event]) -> None:
         event = turn.item

@@ -39,10 +39,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.clock import Clock
-from bot.delivery.worker import DeliveryStats
 from bot.handlers.dispatcher import Dispatcher, Inbound, Outcome
 from bot.inbox.inbox import Inbox
-from bot.runtime.work import WorkQueue
+from bot.runtime.work import PassStats, WorkQueue
 from bot.services import outbox_admin
 from storage.unit_of_work import UnitOfWork
 
@@ -200,14 +199,14 @@ class Metrics:
         setattr(handle, _WRAPPED, self)
         setattr(dispatcher, "handle", handle)  # noqa: B010 - shadow the method on this instance
 
-    def observe_delivery(self, channel: str, stats: DeliveryStats) -> None:
+    def observe_delivery(self, channel: str, stats: PassStats) -> None:
         """A DeliveryLoop observer: one call per worker pass."""
-        if stats.sent:
-            self.delivered.labels(channel).inc(stats.sent)
+        if stats.done:
+            self.delivered.labels(channel).inc(stats.done)
         if stats.retried:
             self.delivery_failures.labels(channel, "retry").inc(stats.retried)
-        if stats.failed:
-            self.delivery_failures.labels(channel, "failed").inc(stats.failed)
+        if stats.given_up:
+            self.delivery_failures.labels(channel, "failed").inc(stats.given_up)
         if stats.crashed:
             self.delivery_failures.labels(channel, "crash").inc(stats.crashed)
 

@@ -213,7 +213,7 @@ def _inbox_loop(
 
     def one_pass() -> int:
         stats = inbox.run_pending()
-        return stats.handled + stats.retried + stats.failed
+        return stats.worked
 
     loop = PassLoop("hirebot-inbox", one_pass, interval=1.0)
     inbox.on_receive.append(loop.wake)

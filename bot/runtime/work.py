@@ -93,10 +93,14 @@ class Turn(Generic[T]):
 
 @dataclass
 class PassStats:
+    """What one pass did. The inbox and the delivery workers return it as it is, so their loops
+    and the metrics read the same counts under the same names."""
+
     done: int = 0
     retried: int = 0
     given_up: int = 0
     waiting: int = 0  # claimed, handed back: an earlier item of their lane failed this pass
+    crashed: int = 0  # passes that raised (set by the loop running them; the queue never does)
     errors: list[str] = field(default_factory=list)
     # The earliest moment an item handed back to wait (paced) or to retry falls due, if any.
     next_due: datetime | None = None
@@ -106,6 +110,7 @@ class PassStats:
         self.retried += other.retried
         self.given_up += other.given_up
         self.waiting += other.waiting
+        self.crashed += other.crashed
         self.errors.extend(other.errors)
         if other.next_due is not None:
             self.next_due = (

@@ -58,8 +58,8 @@ def test_messages_go_out_in_order_and_once(app: Hirebot) -> None:
     sender = RecordingSender()
     worker = DeliveryWorker(app.uow, sender, app.clock)
     ids = [queue(app, "room", f"m{n}") for n in range(5)]
-    assert worker.run_once().sent == 5
-    assert worker.run_once().sent == 0
+    assert worker.run_once().done == 5
+    assert worker.run_once().done == 0
     assert [m.reply.text for m in sender.sent] == ["m0", "m1", "m2", "m3", "m4"]
     assert set(statuses(app).values()) == {"done"}
     assert [m.id for m in sender.sent] == ids
@@ -74,12 +74,12 @@ def test_rate_limit_holds_the_conversation_and_honours_retry_after(
     queue(app, "room", "second")
     queue(app, "other", "elsewhere")
     stats = worker.run_once()
-    assert (stats.sent, stats.retried, stats.waiting) == (1, 1, 1)
+    assert (stats.done, stats.retried, stats.waiting) == (1, 1, 1)
     assert [m.reply.text for m in sender.sent] == ["elsewhere"]
     clock.advance(timedelta(seconds=29))
-    assert worker.run_once().sent == 0  # still waiting: second must not overtake first
+    assert worker.run_once().done == 0  # still waiting: second must not overtake first
     clock.advance(timedelta(seconds=1))
-    assert worker.run_once().sent == 2
+    assert worker.run_once().done == 2
     assert [m.reply.text for m in sender.sent] == ["elsewhere", "first", "second"]
 
 
@@ -129,9 +129,9 @@ def test_an_expired_lease_is_claimed_again(app: Hirebot, clock: FrozenClock) -> 
         uow.commit()
     sender = RecordingSender()
     worker = DeliveryWorker(app.uow, sender, clock)
-    assert worker.run_once().sent == 0
+    assert worker.run_once().done == 0
     clock.advance(timedelta(seconds=61))
-    assert worker.run_once().sent == 1
+    assert worker.run_once().done == 1
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
@@ -147,7 +147,7 @@ def test_two_workers_on_postgres_never_send_a_row_twice(app: Hirebot) -> None:
         barrier.wait()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
-            if worker.run_once().sent == 0 and all(s == "done" for s in statuses(app).values()):
+            if worker.run_once().done == 0 and all(s == "done" for s in statuses(app).values()):
                 return
 
     threads = [threading.Thread(target=drain, args=(w,)) for w in workers]
@@ -177,9 +177,9 @@ def test_a_conversation_waits_behind_a_message_another_worker_has_locked(app: Hi
         other.execute(
             select(OutboxMessage.id).where(OutboxMessage.id == ids[1]).with_for_update()
         ).all()
-        assert worker.run_once().sent == 1
+        assert worker.run_once().done == 1
     assert [m.reply.text for m in sender.sent] == ["m0"]  # not m2: m1 is before it
-    assert worker.run_once().sent == 2
+    assert worker.run_once().done == 2
     assert [m.reply.text for m in sender.sent] == ["m0", "m1", "m2"]
 
 
@@ -213,15 +213,15 @@ def test_pacing_holds_a_busy_conversation_back_without_spending_attempts(
     busy = [queue(app, "busy", f"b{n}") for n in range(5)]
     quiet = queue(app, "quiet", "q0")
     stats = worker.run_once()
-    assert stats.sent == 3
+    assert stats.done == 3
     assert stats.waiting == 3
     assert stats.next_due == clock.now() + timedelta(seconds=1)
     assert quiet in {m.id for m in sender.sent}
     assert {attempts(app)[i] for i in busy[2:]} == {0}  # handed back, no attempt spent
-    assert worker.run_once().sent == 0  # nothing is due before the bucket refills
+    assert worker.run_once().done == 0  # nothing is due before the bucket refills
     for _ in range(3):
         clock.advance(timedelta(seconds=1))
-        assert worker.run_once().sent == 1
+        assert worker.run_once().done == 1
     assert [m.reply.text for m in sender.sent if m.destination == "busy"] == [
         f"b{n}" for n in range(5)
     ]
@@ -236,7 +236,7 @@ def test_a_rate_limit_answer_slows_the_conversation_bucket(
     queue(app, "room", "m0")
     assert worker.run_once().retried == 1
     clock.advance(timedelta(seconds=10))
-    assert worker.run_once().sent == 1  # the retry-after and the emptied bucket agree
+    assert worker.run_once().done == 1  # the retry-after and the emptied bucket agree
 
 
 def test_conversations_are_sent_side_by_side(app: Hirebot) -> None:
@@ -253,5 +253,5 @@ def test_conversations_are_sent_side_by_side(app: Hirebot) -> None:
     worker = DeliveryWorker(app.uow, sender, app.clock, threads=2)
     queue(app, "a", "a0")
     queue(app, "b", "b0")
-    assert worker.run_once().sent == 2
+    assert worker.run_once().done == 2
     worker.close()

@@ -73,10 +73,10 @@ def test_a_failure_holds_its_lane_back_retries_and_finally_gives_up(
     app.inbox.receive("chat", "a2", "alice", {"n": 2})
     app.inbox.receive("chat", "b1", "bob", {"n": 3})
     stats = app.inbox.run_pending()
-    assert (stats.handled, stats.retried, stats.waiting) == (1, 1, 1)
+    assert (stats.done, stats.retried, stats.waiting) == (1, 1, 1)
     assert seen == [3]  # bob is not held up by alice's failure; alice's 2 waits for her 1
     assert "cannot handle 1" in (rows(app)["a1"].last_error or "")
-    assert app.inbox.run_pending().handled == 0  # backing off: nothing due yet
+    assert app.inbox.run_pending().done == 0  # backing off: nothing due yet
     for _ in range(MAX_ATTEMPTS - 1):
         clock.set(clock.now() + timedelta(minutes=10))
         app.inbox.run_pending()
@@ -97,9 +97,9 @@ def test_an_event_whose_handler_died_is_taken_again_after_its_lease(
     assert [c.id for c in claimed] == [rows(app)["ev"].id]
     app.inbox.leases.drop(c.id for c in claimed)  # dead: its heartbeat renews nothing
     app.inbox.processors["chat"] = recorder(seen)
-    assert app.inbox.run_pending().handled == 0  # leased to the dead replica
+    assert app.inbox.run_pending().done == 0  # leased to the dead replica
     clock.set(clock.now() + LEASE + timedelta(seconds=1))
-    assert app.inbox.run_pending().handled == 1
+    assert app.inbox.run_pending().done == 1
     assert seen == [7]
 
 
@@ -121,7 +121,7 @@ def test_events_survive_a_restart(
     try:
         seen: list[int] = []
         second.inbox.processors["chat"] = recorder(seen)
-        assert second.inbox.run_pending().handled == 1
+        assert second.inbox.run_pending().done == 1
         assert seen == [1]
     finally:
         second.close()
@@ -168,7 +168,7 @@ def test_a_lane_waits_behind_an_event_another_replica_has_locked(app: Hirebot) -
         other.execute(
             select(InboundEvent.id).where(InboundEvent.key == "ev-2").with_for_update()
         ).all()
-        assert app.inbox.run_pending().handled == 2
+        assert app.inbox.run_pending().done == 2
     assert seen == [0, 1]  # not ev-3: alice's ev-2 is before it
     app.inbox.run_pending()
     assert seen == [0, 1, 2, 3]
@@ -323,7 +323,7 @@ def test_an_event_is_marked_done_in_the_transaction_of_its_handling(app: Hirebot
     event.listen(app.engine, "before_cursor_execute", on_statement)
     event.listen(app.engine, "commit", on_commit)
     try:
-        assert app.inbox.run_pending().handled == 1
+        assert app.inbox.run_pending().done == 1
     finally:
         event.remove(app.engine, "before_cursor_execute", on_statement)
         event.remove(app.engine, "commit", on_commit)
@@ -344,7 +344,7 @@ def test_a_refused_command_in_a_batch_undoes_only_its_own_work(app: Hirebot) -> 
     command(app, "ok-1", 'add senior-backend "Ayesha Khan" email=ayesha@example.com')
     command(app, "refused", 'add no-such-role "Bo Chen"')
     command(app, "ok-2", 'add senior-backend "Carl Diaz" email=carl@example.com')
-    assert app.inbox.run_pending().handled == 3
+    assert app.inbox.run_pending().done == 3
     assert {k: r.status for k, r in rows(app).items()} == {
         "ok-1": "done",
         "refused": "done",

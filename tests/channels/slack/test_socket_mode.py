@@ -155,7 +155,7 @@ def test_socket_mode_handles_a_command_without_a_public_url(
             ack: dict[str, Any] = endpoint.acks.get(timeout=10)
             assert ack["envelope_id"] == "env-1"
             assert "payload" not in ack  # acked at once; the answer follows
-            assert hirebot.inbox.run_pending().handled == 1
+            assert hirebot.inbox.run_pending().done == 1
             runtime.drain()
             [answer] = api.calls_to("response_url")
             assert answer.path.endswith("/sock-1")
