@@ -3,7 +3,7 @@ app, and a context for work done from the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -112,9 +112,22 @@ def system_work(
                 raise fail(exc.message) from exc
 
 
-def report_retried(retried: Sequence[int], refused: Sequence[int], what: str) -> None:
-    """What `hirebot inbox retry` and `hirebot jobs retry` print (the work queue's retry):
-    each row back in line, each id that named no given-up row (exit 1), or that none was."""
+def retry_failed(
+    config: Path | None,
+    ids: list[int] | None,
+    all_failed: bool,
+    what: str,
+    retry: Callable[[Hirebot, list[int] | None], tuple[list[int], list[int]]],
+    channels: Callable[[], tuple[str, ...]] = tuple,
+) -> None:
+    """`hirebot inbox retry` and `hirebot jobs retry`, one command over two queues (the work
+    queue's retry, `retry` naming the queue): the ids named, or every given-up row, back in
+    line; each id that named no given-up row is said (exit 1), or that there was none.
+    `channels` is asked only once the arguments are known to be right."""
+    if not ids and not all_failed:
+        raise fail(f"name the {what} ids to retry, or pass --all-failed")
+    with open_app(config, channels()) as hirebot:
+        retried, refused = retry(hirebot, None if all_failed else ids)
     out = Console(highlight=False)
     for row_id in retried:
         out.print(f"{row_id}: back in line")

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.cli.common import ConfigOption, fail, open_app, report_retried
+from bot.cli.common import ConfigOption, fail, open_app, retry_failed
 from bot.cli.outbox import age
 
 inbox_app = typer.Typer(
@@ -75,8 +75,6 @@ def retry(
     config: ConfigOption = None,
 ) -> None:
     """Put failed events back in line, due now, with a fresh set of attempts."""
-    if not ids and not all_failed:
-        raise fail("name the event ids to retry, or pass --all-failed")
-    with open_app(config) as hirebot:
-        retried, refused = hirebot.inbox.retry(None if all_failed else ids)
-    report_retried(retried, refused, "event")
+    retry_failed(
+        config, ids, all_failed, "event", lambda hirebot, named: hirebot.inbox.retry(named)
+    )

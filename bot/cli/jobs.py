@@ -13,9 +13,8 @@ from rich.table import Table
 from bot.cli.common import (
     ConfigOption,
     console_without_chat,
-    fail,
     open_app,
-    report_retried,
+    retry_failed,
     system_work,
 )
 from storage.queue import TASKS
@@ -100,11 +99,14 @@ def retry(
     config: ConfigOption = None,
 ) -> None:
     """Put failed tasks back in line, due now, with a fresh set of attempts."""
-    if not ids and not all_failed:
-        raise fail("name the task ids to retry, or pass --all-failed")
-    with open_app(config, console_without_chat()) as hirebot:
-        retried, refused = hirebot.tasks.queue.retry(None if all_failed else ids)
-    report_retried(retried, refused, "task")
+    retry_failed(
+        config,
+        ids,
+        all_failed,
+        "task",
+        lambda hirebot, named: hirebot.tasks.queue.retry(named),
+        console_without_chat,
+    )
 
 
 def digest_command(
