@@ -50,10 +50,6 @@ def normalise_address(address: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _no_shared(address: str) -> str:
-    raise ValueError("WhatsApp has no shared chats for bots: role cards go to followers")
-
-
 def _enabled(env: Environment) -> bool:
     return bool(env.channel_settings(WhatsAppSettings).token)
 
@@ -98,9 +94,9 @@ PLUGIN = ChannelPlugin(
         label="WhatsApp",
         person_key="whatsapp",
         linkable=True,
-        shared_conversations=False,
+        # No shared conversations: WhatsApp has no shared chats for bots, so a role's cards go
+        # to its followers, and a role's `channels:` cannot name this channel.
         normalise=normalise_address,
-        normalise_conversation=_no_shared,
     ),
     enabled=_enabled,
     runtime=_runtime,
