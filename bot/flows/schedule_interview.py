@@ -25,23 +25,19 @@ FLOW = "schedule_interview"
 DURATIONS = ("30m", "45m", "1h", "90m")
 
 
-def _tz(session: FlowSession) -> str:
-    person = session.ctx.actor.person
-    return person.timezone if person else "UTC"
-
-
 class DayStep:
     def prompt(self, session: FlowSession) -> Prompt:
         return Prompt(
-            f"Which day? (YYYY-MM-DD, your timezone is {_tz(session)}) Or several times for "
-            "the candidate to pick from on the booking page: 2026-12-07T10:00, 2026-12-08T11:00",
+            f"Which day? (YYYY-MM-DD, your timezone is {session.ctx.actor.timezone}) Or several "
+            "times for the candidate to pick from on the booking page: 2026-12-07T10:00, "
+            "2026-12-08T11:00",
             hint="type the date, or the times",
             free_text=True,
         )
 
     def answer(self, session: FlowSession, answer: Answer) -> str:
         if "," in answer.value or "t" in answer.value.lower():
-            starts = parse_slots(answer.value, _tz(session), session.ctx.clock.now())
+            starts = parse_slots(answer.value, session.ctx.actor.timezone, session.ctx.clock.now())
             session.set(slots=",".join(s.strftime("%Y-%m-%dT%H:%M") for s in starts))
             return "interviewers"
         try:
@@ -63,7 +59,7 @@ class TimeStep:
             time.fromisoformat(answer.value)
         except ValueError as exc:
             raise InvalidInput(f"'{answer.value[:20]}' is not a time (HH:MM)") from exc
-        starts = parse_start(str(session.data["day"]), answer.value, _tz(session))
+        starts = parse_start(str(session.data["day"]), answer.value, session.ctx.actor.timezone)
         if starts <= session.ctx.clock.now():
             raise InvalidInput("that time has passed; pick a time in the future")
         session.set(time=answer.value)
@@ -137,7 +133,7 @@ def _yes_or_cancel(yes: str) -> tuple[Choice, ...]:
 
 class ConfirmStep:
     def prompt(self, session: FlowSession) -> Prompt:
-        data, tz = session.data, _tz(session)
+        data, tz = session.data, session.ctx.actor.timezone
         names = ", ".join(session.ctx.catalog.person(k).name for k in data["with"])
         details = (
             f"Duration: {data['duration']} minutes",
@@ -191,7 +187,6 @@ class ScheduleInterviewFlow(DeclaredFlow):
                 slots=str(data["slots"]),
                 duration_minutes=int(data["duration"]),
                 interviewer_keys=list(data["with"]),
-                timezone=_tz(session),
                 location=str(data.get("location") or ""),
             )
             return [bookings.offered_reply(offered, int(data["applicant_id"]))]
@@ -202,14 +197,13 @@ class ScheduleInterviewFlow(DeclaredFlow):
             clock_time=str(data["time"]),
             duration_minutes=int(data["duration"]),
             interviewer_keys=list(data["with"]),
-            timezone=_tz(session),
             location=str(data.get("location") or ""),
         )
-        interview = result.interview
+        interview, tz = result.interview, session.ctx.actor.timezone
         return [
             success(
                 f"Interview #{interview.id} scheduled for "
-                f"{local_time(interview.starts_at, _tz(session))}; the panel is told.",
+                f"{local_time(interview.starts_at, tz)}; the panel is told.",
                 lines=[f"⚠ {w}" for w in result.warnings],
             )
         ]

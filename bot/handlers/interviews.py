@@ -28,10 +28,6 @@ COMMENT_PREVIEW = 1_500
 UPCOMING_PAGE = 20
 
 
-def _tz(ctx: Context) -> str:
-    return ctx.actor.person.timezone if ctx.actor.person else "UTC"
-
-
 def _stage_label(ctx: Context, applicant: Applicant | None, key: str) -> str:
     """The stage's label in the applicant's role, as other replies show it (the key if the
     role is gone from the configuration)."""
@@ -82,7 +78,8 @@ def _schedule(ctx: Context, applicant_id: int, rest: list[str]) -> list[Reply]:
         lines.append(f"Calendar invitations e-mailed: {result.invited}")
     return [
         success(
-            f"Interview #{interview.id} scheduled for {local_time(interview.starts_at, _tz(ctx))} "
+            f"Interview #{interview.id} scheduled for "
+            f"{local_time(interview.starts_at, ctx.actor.timezone)} "
             f"({interview.duration_minutes} min). Interviewers get a prep message "
             f"{ctx.catalog.interviews.prep_before_minutes} minutes before and a feedback request "
             "when it ends.",
@@ -153,7 +150,7 @@ def reschedule(ctx: Context, line: CommandLine) -> list[Reply]:
         duration_minutes=parse_duration(options["duration"]) if "duration" in options else None,
         timezone=options.get("tz"),
     )
-    when = local_time(result.interview.starts_at, _tz(ctx))
+    when = local_time(result.interview.starts_at, ctx.actor.timezone)
     return [
         success(
             f"Interview #{result.interview.id} moved to {when}; the panel is told.",
@@ -202,7 +199,7 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
         who = subject.name if subject else "?"
         stage = _stage_label(ctx, subject, interview.stage)
         lines.append(
-            f"#{interview.id} {local_time(interview.starts_at, _tz(ctx))} · {who} · "
+            f"#{interview.id} {local_time(interview.starts_at, ctx.actor.timezone)} · {who} · "
             f"{stage} · {panel}{status}"
         )
     return [Reply(title=title, lines=cut_list(lines, total - offset, see) or ["none"])]
@@ -236,7 +233,7 @@ def give_feedback(ctx: Context, interview_id: int) -> list[Reply]:
     if panelist.feedback_status == "submitted":
         return [Reply(text=f"Your feedback for interview #{interview.id} is already in.")]
     if interview.starts_at > ctx.clock.now():
-        when = local_time(interview.starts_at, _tz(ctx))
+        when = local_time(interview.starts_at, ctx.actor.timezone)
         raise InvalidInput(f"interview #{interview.id} has not started yet ({when})")
     assert ctx.flows is not None
     run = _open_run(ctx, interview)
@@ -279,7 +276,7 @@ def snooze_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:
         return [Reply(text=f"Nothing open for interview #{interview.id}.")]
     until = feedback_service.snooze(ctx, run)
     ctx.flows.pause(ctx, run)
-    return [Reply(text=f"Snoozed until {local_time(until, _tz(ctx))}.")]
+    return [Reply(text=f"Snoozed until {local_time(until, ctx.actor.timezone)}.")]
 
 
 def absent_action(ctx: Context, value: str, _input: str | None) -> list[Reply]:

@@ -20,10 +20,6 @@ HISTORY_PER_PAGE = 20
 _ARROW = {"in": "»", "out": "→", "event": "•"}
 
 
-def _tz(ctx: Context) -> str:
-    return ctx.actor.person.timezone if ctx.actor.person else "UTC"
-
-
 def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
     """Everything about one applicant; email and phone only for people allowed to see them."""
     role = service.role_of(ctx, applicant)
@@ -50,10 +46,11 @@ def applicant_details(ctx: Context, applicant: Applicant) -> Reply:
         if applicant.phone:
             fields.append(Field(label="Phone", value=applicant.phone, private=True))
         fields += _file_fields(ctx, applicant)
-    fields.append(Field(label="Added", value=local_time(applicant.created_at, _tz(ctx))))
+    tz = ctx.actor.timezone
+    fields.append(Field(label="Added", value=local_time(applicant.created_at, tz)))
     latest = ctx.uow.notes.latest(applicant.id, 3)
     lines = [
-        f"note, {local_time(n.at, _tz(ctx))}: {cut(n.text, NOTE_PREVIEW, f'notes {applicant.id}')}"
+        f"note, {local_time(n.at, tz)}: {cut(n.text, NOTE_PREVIEW, f'notes {applicant.id}')}"
         for n in latest
     ]
     lines += panel_lines(ctx, applicant.id, applicant.name)
@@ -137,7 +134,7 @@ def notes_reply(ctx: Context, applicant: Applicant) -> list[Reply]:
     return [
         Reply(
             title=f"Note on #{applicant.id} by {people.get(n.author_id or -1, 'hirebot')}, "
-            f"{local_time(n.at, _tz(ctx))}",
+            f"{local_time(n.at, ctx.actor.timezone)}",
             text=n.text,
         )
         for n in all_notes
@@ -157,7 +154,7 @@ def history_reply(ctx: Context, applicant: Applicant, page: int, *, full: bool =
     lines = []
     for event in timeline.items:
         who = people.get(event.actor_id or -1, event.actor_ref or "hirebot")
-        when = local_time(event.at, _tz(ctx))
+        when = local_time(event.at, ctx.actor.timezone)
         summary = cut(event.summary, NOTE_PREVIEW, f"notes {applicant.id}")
         if event.direction == "in":
             lines.append(f"{when} {_ARROW['in']} {who} ({event.channel}): {summary}")

@@ -112,7 +112,7 @@ def offer(
     ctx.actor.require(Permission.SCHEDULE)
     site = _site(ctx)
     applicant, _role, stage = interview_booking.interview_stage(ctx, applicant_id, stage_word)
-    tz = timezone or (ctx.actor.person.timezone if ctx.actor.person else "UTC")
+    tz = timezone or ctx.actor.timezone
     zone(tz)
     now = ctx.clock.now()
     starts = parse_slots(slots, tz, now)

@@ -39,6 +39,12 @@ class Actor:
     def name(self) -> str:
         return self.person.name if self.person else self.ref or "hirebot"
 
+    @property
+    def timezone(self) -> str:
+        """The zone times are shown to the actor in and the times they type are read in: their
+        own, or UTC for the system and for someone hirebot does not know."""
+        return self.person.timezone if self.person else "UTC"
+
     def require(self, permission: Permission) -> None:
         if self.person is None:
             if self.channel == "system":

@@ -119,7 +119,7 @@ def schedule(
 ) -> ScheduleResult:
     ctx.actor.require(Permission.SCHEDULE)
     applicant, role, stage = interview_stage(ctx, applicant_id, stage_word)
-    tz = timezone or (ctx.actor.person.timezone if ctx.actor.person else "UTC")
+    tz = timezone or ctx.actor.timezone
     starts_at = parse_start(day, clock_time, tz)
     _check_future(ctx, starts_at)
     panel = interviewers(ctx, interviewer_keys)

@@ -112,7 +112,7 @@ def redeem(ctx: Context, code: str, *, channel: str, user_ref: str) -> Person:
         raise InvalidInput(f"that link code has already been used; {_NEW_CODE}")
     now = ctx.clock.now()
     if row.expires_at <= now:
-        tz = ctx.actor.person.timezone if ctx.actor.person else "UTC"
+        tz = ctx.actor.timezone
         raise InvalidInput(
             f"that link code expired on {local_time(row.expires_at, tz)}; {_NEW_CODE}"
         )

@@ -60,7 +60,7 @@ class Decided:
 
 
 def _today(ctx: Context) -> datetime:
-    tz = ctx.actor.person.timezone if ctx.actor.person else "UTC"
+    tz = ctx.actor.timezone
     return ctx.clock.now().astimezone(ZoneInfo(tz))
 
 
