@@ -1,13 +1,23 @@
-"""A request body read up to a limit before the app sees it, shared by the intake API's and
-the candidate pages' guards.
+"""A request body read up to a limit: by the intake API's and the candidate pages' guards
+before the app sees it, and by the webhooks (WhatsApp's, the trackers', Telegram's, Slack's)
+that read their bodies themselves.
 
-Starlette has no body-size limit of its own (uvicorn has none either), so the guard reads the
-body first: refused at once when Content-Length says it is too large, refused as soon as the
-chunks read pass the limit when no length was sent, and replayed to the app otherwise."""
+Starlette has no body-size limit of its own (uvicorn has none either), and `request.body()`
+reads whatever is sent into memory before anyone can look at its size. So the body is read
+here instead: refused at once when Content-Length says it is too large, refused as soon as the
+chunks read pass the limit when no length was sent."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
+
+# Far above any platform's event (Slack's, Telegram's and Meta's are a few KiB; a tracker's
+# webhook with a long description stays well under it), far below what would hurt a server.
+MAX_WEBHOOK_BODY = 1024 * 1024
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -16,12 +26,40 @@ class BodyTooLarge(Exception):
     """The body is over the limit; the guard answers 413 without reading further."""
 
 
+def _declared_too_large(headers: dict[bytes, bytes], max_body: int) -> bool:
+    declared = headers.get(b"content-length", b"")
+    return declared.isdigit() and int(declared) > max_body
+
+
+async def read_body(request: Request, max_body: int = MAX_WEBHOOK_BODY) -> bytes:
+    """The request's body, or BodyTooLarge as soon as it is known to be over `max_body`."""
+    if _declared_too_large(dict(request.scope["headers"]), max_body):
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """A webhook's body as the JSON object every platform sends; None for anything else (not
+    JSON, or JSON that is not an object), which the webhook refuses with a 400."""
+    try:
+        data = json.loads(body)
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    return data if isinstance(data, dict) else None
+
+
 async def read_limited(scope: Scope, receive: Receive, max_body: int) -> Receive:
     """Read the body up to `max_body` bytes, then a `receive` that replays it."""
     if scope["method"] not in _BODY_METHODS:
         return receive
-    declared = dict(scope["headers"]).get(b"content-length", b"")
-    if declared.isdigit() and int(declared) > max_body:
+    if _declared_too_large(dict(scope["headers"]), max_body):
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0

@@ -11,7 +11,6 @@ unit of work, as the system.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.domain.trackers import ItemChange, TrackerError, TrackerSpec
 from bot.logging_setup import correlation
+from bot.runtime.body_limit import BodyTooLarge, json_object, read_body
 from bot.services import trackers as service
 from bot.services.context import Actor, Context
 from storage.models import TrackerWebhook
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024
 PATH = "/trackers/{kind}/webhook"
 
 
@@ -135,8 +134,9 @@ class TrackerWebhooks:
             return JSONResponse({"error": f"no tracker '{kind[:20]}' here"}, status_code=404)
         if request.method == "HEAD":  # Trello checks the callback URL answers before using it
             return Response(status_code=200)
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
             return JSONResponse({"error": "too large"}, status_code=413)
         target = request.query_params.get("target", "")
         delivery = Delivery(
@@ -157,12 +157,9 @@ class TrackerWebhooks:
         if not verifier.verify(delivery, stored):
             log.warning("%s webhook refused: missing or wrong signature", kind)
             return JSONResponse({"error": "bad signature"}, status_code=401)
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "not JSON"}, status_code=400)
-        if not isinstance(payload, dict):
-            return JSONResponse({"error": "not an event"}, status_code=400)
+        payload = json_object(body)
+        if payload is None:
+            return JSONResponse({"error": "not a JSON event"}, status_code=400)
         key = verifier.event_key(delivery, payload)
         try:
             await run_in_threadpool(

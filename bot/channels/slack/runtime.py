@@ -30,6 +30,7 @@ from bot.channels.slack.sender import SlackSender
 from bot.channels.slack.settings import SlackSettings
 from bot.delivery.sender import Sender
 from bot.domain.user_directory import UserDirectory
+from bot.runtime.body_limit import BodyTooLarge, read_body
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,10 @@ class SlackRuntime:
         """Commands and clicks that are only recorded are answered by the door (door.py);
         the rest through Bolt's Starlette conversion, with the (blocking) dispatch run off the
         event loop so one slow request never holds up the others."""
-        body = await request.body()
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
+            return Response("too large", status_code=413)
         if self.door is not None:
             answer = await self.door.answer(request.headers, body)
             if answer is not None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import hmac
-import json
 import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -42,6 +41,7 @@ from bot.channels.telegram.loop_thread import LoopThread
 from bot.channels.telegram.sender import TelegramSender
 from bot.channels.telegram.settings import TelegramSettings
 from bot.delivery.sender import Sender
+from bot.runtime.body_limit import BodyTooLarge, json_object, read_body
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +198,10 @@ class TelegramRuntime:
             log.warning("telegram webhook refused: missing or wrong secret token")
             return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
         try:
-            data = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"ok": False, "error": "not JSON"}, status_code=400)
-        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            data = json_object(await read_body(request))
+        except BodyTooLarge:
+            return JSONResponse({"ok": False, "error": "too large"}, status_code=413)
+        if data is None or not isinstance(data.get("update_id"), int):
             return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
         engine = self._engine
         if engine is None or not self._ready:

@@ -34,6 +34,7 @@ from bot.delivery.sender import OutgoingMessage, Sender
 from bot.handlers import inbound_codec
 from bot.handlers.dispatcher import ActionEvent, Inbound, new_correlation_id
 from bot.logging_setup import correlation
+from bot.runtime.body_limit import BodyTooLarge, json_object, read_body
 from bot.services.outbox import reply_of
 from bot.services.reachability import report_undeliverable
 
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/whatsapp/webhook"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-MAX_BODY = 1024 * 1024
 # The verification request's parameters (Meta's webhook set-up; pywa.utils.HUB_VT and HUB_CH)
 HUB_VERIFY_TOKEN, HUB_CHALLENGE = "hub.verify_token", "hub.challenge"
 
@@ -192,18 +192,16 @@ class WhatsAppRuntime:
         return PlainTextResponse("Forbidden", status_code=403)
 
     async def _webhook(self, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY:
+        try:
+            body = await read_body(request)
+        except BodyTooLarge:
             return JSONResponse({"error": "too large"}, status_code=413)
         if not signed(self.settings.app_secret, body, request.headers.get(SIGNATURE_HEADER)):
             log.warning("whatsapp webhook refused: missing or wrong signature")
             return JSONResponse({"error": "unauthorized"}, status_code=401)
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "not JSON"}, status_code=400)
-        if not isinstance(data, dict):
-            return JSONResponse({"error": "not a notification"}, status_code=400)
+        data = json_object(body)
+        if data is None:
+            return JSONResponse({"error": "not a JSON notification"}, status_code=400)
         if self._client is None:  # the first notification loads pywa, off the event loop
             await run_in_threadpool(lambda: self.client)
         try:

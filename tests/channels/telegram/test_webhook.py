@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text
 
+from bot.runtime.body_limit import MAX_WEBHOOK_BODY
 from storage.models import Applicant, AuditEvent, OutboxMessage
 from tests.channels.telegram.conftest import (
     GROUP,
@@ -82,6 +85,27 @@ def test_bad_bodies_are_refused(telegram: Telegram) -> None:
         telegram.client.post("/telegram/webhook", content=b"{", headers=headers).status_code == 400
     )
     assert telegram.client.post("/telegram/webhook", json=[1], headers=headers).status_code == 400
+    assert (
+        telegram.client.post("/telegram/webhook", content=b"\xff", headers=headers).status_code
+        == 400
+    )
+
+
+def test_a_huge_body_is_refused_before_it_is_read_whole(telegram: Telegram) -> None:
+    """A body over the webhooks' limit is refused with a 413 whether it says its length or
+    streams without one (chunked), and nothing of it is recorded."""
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret_Webhook-token"}
+    huge = json.dumps({"update_id": 1, "message": {"text": "x" * MAX_WEBHOOK_BODY}}).encode()
+    declared = telegram.client.post("/telegram/webhook", content=huge, headers=headers)
+    assert declared.status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(huge), 64 * 1024):
+            yield huge[start : start + 64 * 1024]
+
+    streamed = telegram.client.post("/telegram/webhook", content=chunks(), headers=headers)
+    assert streamed.status_code == 413
+    assert sum(telegram.hirebot.inbox.counts().values()) == 0
 
 
 # Commands ----------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from bot.channels.whatsapp.runtime import SIGNATURE_HEADER
+from bot.runtime.body_limit import MAX_WEBHOOK_BODY
 from tests.channels.whatsapp.conftest import VERIFY_TOKEN, WhatsApp
 
 
@@ -42,6 +44,21 @@ def test_a_bad_or_missing_signature_is_refused_and_changes_nothing(whatsapp: Wha
     )
     whatsapp.deliver()
     assert whatsapp.shown() == []
+
+
+def test_huge_or_unreadable_bodies_are_refused_and_change_nothing(whatsapp: WhatsApp) -> None:
+    """Signed or not, a body over the webhooks' limit is a 413 before its signature is even
+    checked, and a signed body that is not a JSON object is a 400."""
+    huge = b"{" + b" " * MAX_WEBHOOK_BODY + b"}"
+    headers = {SIGNATURE_HEADER: whatsapp.fake.sign(huge)}
+    assert (
+        whatsapp.client.post("/whatsapp/webhook", content=huge, headers=headers).status_code == 413
+    )
+    for body in (b"[1]", b"{", b"\xff"):
+        signed = {SIGNATURE_HEADER: whatsapp.fake.sign(body)}
+        response = whatsapp.client.post("/whatsapp/webhook", content=body, headers=signed)
+        assert response.status_code == 400, body
+    assert sum(whatsapp.hirebot.inbox.counts().values()) == 0
 
 
 def test_a_redelivered_notification_is_handled_once(whatsapp: WhatsApp) -> None:
