@@ -1,6 +1,6 @@
 """A request body read up to a limit: by the intake API's and the candidate pages' guards
-before the app sees it, and by the webhooks (WhatsApp's, the trackers', Telegram's, Slack's)
-that read their bodies themselves.
+before the app sees it, and by the webhooks (every channel's and tracker's) that read their
+bodies themselves.
 
 Starlette has no body-size limit of its own (uvicorn has none either), and `request.body()`
 reads whatever is sent into memory before anyone can look at its size. So the body is read
@@ -15,8 +15,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope
 
-# Far above any platform's event (Slack's, Telegram's and Meta's are a few KiB; a tracker's
-# webhook with a long description stays well under it), far below what would hurt a server.
+# Far above any chat platform's event (a few KiB; a tracker's webhook with a long description
+# stays well under it), far below what would hurt a server.
 MAX_WEBHOOK_BODY = 1024 * 1024
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
