@@ -108,6 +108,11 @@ def hirebot_serve(
         TELEGRAM_BOT_TOKEN=fake.token,
         TELEGRAM_API_URL=fake.base_url,
         PTB_TIMEDELTA="true",
+        # These tests are about processes (start, stop, kill, restart), and their answers go
+        # to one or two chats: at Telegram's one message a second into a chat, forty answers
+        # took forty seconds of waiting. Pacing is tested against the limit-enforcing fake
+        # (tests/channels/test_pacing.py); here the fake enforces none.
+        TELEGRAM_PER_CHAT_PER_SECOND="1000",
     )
     if webhook:
         environ.update(TELEGRAM_WEBHOOK_URL=WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET=SECRET)
