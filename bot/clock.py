@@ -9,14 +9,24 @@ from typing import Protocol
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
+    # Whether time passes on this clock while the process waits: what may be waited out in
+    # place (a paced send a fraction of a second away) only on such a clock; on one that moves
+    # only when a test moves it, a wait would never end as the clock sees it.
+    @property
+    def runs_by_itself(self) -> bool: ...
+
 
 class SystemClock:
+    runs_by_itself = True
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
 class FrozenClock:
     """A clock that only moves when told to."""
+
+    runs_by_itself = False
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
@@ -46,6 +56,10 @@ class ShiftedClock:
 
     def now(self) -> datetime:
         return self._base.now() + self._offset
+
+    @property
+    def runs_by_itself(self) -> bool:
+        return self._base.runs_by_itself
 
 
 def configured(pinned: datetime | None) -> Clock:

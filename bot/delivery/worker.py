@@ -12,12 +12,13 @@ small thread pool, so a slow or paced conversation never holds the others up, wh
 conversation's messages still go one after another. Before each send the channel's pacer
 (pacing.py, built from the channel's send limits) says whether the platform would take it
 now; if not, the row and the rest of its conversation are handed back due when it would, with
-no attempt spent, and the loop wakes for them then. On the system clock a wait that ends
-within `HOLD` of the pass's start is waited out in place instead, and a pass claims what the
-channel may send by then: handing back and claiming again for each message a busy channel
-sends (a fifth of a second apart at most) cost two transactions a message, which on a loaded
-PostgreSQL kept a paced channel well under its rate. (On a test's frozen clock time moves
-only when the test moves it: every wait is handed back, and the counts stay exact.)
+no attempt spent, and the loop wakes for them then. On a clock that runs by itself (the
+system's, or one shifted from it) a wait that ends within `HOLD` of the pass's start is waited
+out in place instead, and a pass claims what the channel may send by then: handing back and
+claiming again for each message a busy channel sends (a fifth of a second apart at most) cost
+two transactions a message, which on a loaded PostgreSQL kept a paced channel well under its
+rate. (On a test's frozen clock time moves only when the test moves it: every wait is handed
+back, and the counts stay exact.)
 A replica that dies mid-send leaves a lease that expires (or that the next process on its
 machine takes back at start-up), and the row is sent again: delivery is at least once, and a
 crash in that window is the only way a message can go out twice.
@@ -33,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.delivery.pacing import Pacer, later
 from bot.delivery.sender import Counted, DeliveryError, OutgoingMessage, Sender
 from bot.domain.channels import UNLIMITED, SendLimits
@@ -108,7 +109,7 @@ class DeliveryWorker:
         # (each row is in one delivery thread at a time).
         self._reserved: dict[int, int] = {}
         self.threads = max(1, threads)
-        self.hold = HOLD if isinstance(clock, SystemClock) else 0.0
+        self.hold = HOLD if clock.runs_by_itself else 0.0
         self._hold_until = 0.0  # time.monotonic() by which this pass's waits must end
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import Hirebot
-from bot.clock import FrozenClock
+from bot.clock import Clock, FrozenClock, ShiftedClock, SystemClock
 from bot.delivery.sender import DeliveryError, OutgoingMessage
-from bot.delivery.worker import MAX_ATTEMPTS, DeliveryWorker
+from bot.delivery.worker import HOLD, MAX_ATTEMPTS, DeliveryWorker
 from bot.domain.channels import SendLimits
 from bot.messages.reply import Reply
 from bot.services import outbox
@@ -255,3 +255,19 @@ def test_conversations_are_sent_side_by_side(app: Hirebot) -> None:
     queue(app, "b", "b0")
     assert worker.run_once().done == 2
     worker.close()
+
+
+def test_paced_sends_are_waited_out_in_place_only_on_a_clock_that_runs(app: Hirebot) -> None:
+    """A wait of a fraction of a second is spent in place on the system clock or one shifted
+    from it (a rehearsal), never on a frozen one, where it would never end as the clock sees
+    it."""
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    frozen = FrozenClock(start)
+    running: dict[str, Clock] = {
+        "system": SystemClock(),
+        "shifted from the system": ShiftedClock(start),
+    }
+    for name, clock in running.items():
+        assert DeliveryWorker(app.uow, RecordingSender(), clock).hold == HOLD, name
+    for clock in (frozen, ShiftedClock(start, base=frozen)):
+        assert DeliveryWorker(app.uow, RecordingSender(), clock).hold == 0.0
