@@ -44,7 +44,8 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     chart, no FastAPI while the intake API is off (its app is built at its first request),
     no pywa before the first WhatsApp notification or message, no aiohttp (Slack's pool of
     kept-alive connections) before the first post, even once auth.test has been asked, no
-    PostgreSQL driver on SQLite."""
+    icalendar before the first invitation or calendar feed, no `limits` before the first
+    application form posted, no PostgreSQL driver on SQLite."""
     unused_sdks: tuple[str, ...] = (
         "alembic",
         "asana",
@@ -53,6 +54,8 @@ def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
         "fastapi",
         "pywa",
         "aiohttp",
+        "icalendar",
+        "limits",
     )
     if database_url.startswith("sqlite"):
         unused_sdks += ("psycopg",)
