@@ -35,7 +35,7 @@ from bot.links.signing import (
     signer_of,
 )
 from bot.messages.reply import Reply
-from bot.services import audit, calendar_feed, offers, people
+from bot.services import audit, offers, people
 from bot.services.context import Actor, Context
 from storage.unit_of_work import UnitOfWork
 
@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 Signed = TypeVar("Signed")  # what a link's token carries (an offer's answer, an applicant)
 
 BODY_MAX = 16 * 1024
+# bot.services.calendar_feed.FEED_PATH, restated (tests/integration/test_handling_cost.py keeps
+# the two equal): the feed's service builds .ics files with icalendar (2.5 MB, a sixth of a
+# second to import), which is loaded with the first feed asked for, not at every start.
+FEED_PATH = "/calendar/"
 REASON_MAX = 2_000
 DEFAULT_REASON = "declined by the link in the offer e-mail"
 
@@ -80,7 +84,7 @@ class LinkPages:
         return [
             Route(OFFER_PATH + "{token}", self._offer, methods=["GET", "POST"]),
             Route(UNSUBSCRIBE_PATH + "{token}", self._unsubscribe, methods=["GET", "POST"]),
-            Route(calendar_feed.FEED_PATH + "{name}", self._calendar, methods=["GET"]),
+            Route(FEED_PATH + "{name}", self._calendar, methods=["GET"]),
         ]
 
     async def _calendar(self, request: Request) -> Response:
@@ -97,6 +101,8 @@ class LinkPages:
         )
 
     def _feed(self, token: str) -> bytes | None:
+        from bot.services import calendar_feed
+
         with self.hirebot.uow() as uow:
             return calendar_feed.feed(self._context(uow), token)
 

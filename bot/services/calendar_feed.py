@@ -16,6 +16,7 @@ from hashlib import sha256
 
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import Permission
+from bot.messages import calendar
 from bot.messages.format import interview_name
 from bot.messages.mail import CalendarEvent, Mailbox
 from bot.services import audit, invitations, people
@@ -98,8 +99,4 @@ def feed(ctx: Context, token: str) -> bytes | None:
                 stamp=now,
             )
         )
-    # icalendar (2.5 MB, a sixth of a second to import) with the first feed asked for, not at
-    # every start: the feed's route is mounted by every server, its use is rare.
-    from bot.messages import calendar
-
     return calendar.feed(f"{person.name}: interviews", items)

@@ -36,6 +36,15 @@ def test_add_answers_with_the_cards_buttons_without_reading_the_details(app: Hir
     assert [a.id for a in shown.actions] == ["advance", "schedule", "reject"]
 
 
+def test_the_feed_route_serves_the_path_the_feed_service_hands_out() -> None:
+    """The pages restate the feed's path so that serving loads no icalendar at start."""
+    from bot.links import pages
+    from bot.services import calendar_feed
+
+    assert pages.FEED_PATH == calendar_feed.FEED_PATH
+    assert calendar_feed.Issued("Hina", "t0k3n").path().startswith(pages.FEED_PATH)
+
+
 def test_starting_on_an_up_to_date_database_loads_no_unused_sdk(
     app: Hirebot, database_url: str
 ) -> None:
