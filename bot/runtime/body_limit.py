@@ -26,23 +26,31 @@ class BodyTooLarge(Exception):
     """The body is over the limit; the guard answers 413 without reading further."""
 
 
-def _declared_too_large(headers: dict[bytes, bytes], max_body: int) -> bool:
-    declared = headers.get(b"content-length", b"")
-    return declared.isdigit() and int(declared) > max_body
-
-
-async def read_body(request: Request, max_body: int = MAX_WEBHOOK_BODY) -> bytes:
-    """The request's body, or BodyTooLarge as soon as it is known to be over `max_body`."""
-    if _declared_too_large(dict(request.scope["headers"]), max_body):
+async def _read(scope: Scope, receive: Receive, max_body: int) -> bytes:
+    """The body's chunks as the server hands them over, until the last or until they pass
+    `max_body` (BodyTooLarge; a Content-Length over it is refused before anything is read)."""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    if declared.isdigit() and int(declared) > max_body:
         raise BodyTooLarge
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > max_body:
             raise BodyTooLarge
         chunks.append(chunk)
+        more = message.get("more_body", False)
     return b"".join(chunks)
+
+
+async def read_body(request: Request, max_body: int = MAX_WEBHOOK_BODY) -> bytes:
+    """A webhook's body (in place of `request.body()`), or BodyTooLarge."""
+    return await _read(request.scope, request.receive, max_body)
 
 
 def json_object(body: bytes) -> dict[str, Any] | None:
@@ -59,22 +67,7 @@ async def read_limited(scope: Scope, receive: Receive, max_body: int) -> Receive
     """Read the body up to `max_body` bytes, then a `receive` that replays it."""
     if scope["method"] not in _BODY_METHODS:
         return receive
-    if _declared_too_large(dict(scope["headers"]), max_body):
-        raise BodyTooLarge
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > max_body:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
+    body = await _read(scope, receive, max_body)
     sent = False
 
     async def replay() -> Message:
