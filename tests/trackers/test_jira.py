@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.runtime.body_limit import MAX_WEBHOOK_BODY
 from storage.models import AuditEvent, InboundEvent, ScheduledTask
 from tests.fakes.jira_api import FakeJira
 from tests.helpers import inbox, only, say, text_of
@@ -186,6 +187,7 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_changes_nothing(
     body, headers = jira.webhook("HB-1", SECRET)
     tampered = body.replace(b'"HB-1"', b'"HB-2"')
     assert deliver(t, WEBHOOK, tampered, headers) == 401
+    assert deliver(t, WEBHOOK, b" " * (MAX_WEBHOOK_BODY + 1) + body, headers) == 413
     assert items(t.app)[0].state == "open"
     with t.app.uow() as uow:
         assert not uow.session.scalars(select(InboundEvent)).all()  # never recorded

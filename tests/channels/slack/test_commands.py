@@ -12,6 +12,7 @@ import httpx
 from sqlalchemy import func, select, text
 
 from bot.channels.slack.render import SECTION_TEXT_MAX, unescape
+from bot.runtime.body_limit import MAX_WEBHOOK_BODY
 from storage.models import Applicant, AuditEvent, Note, OutboxMessage
 from tests.channels.slack.harness import HINA, HIRING, SANA, Slack, new_trigger, sign, text_of
 from tests.fakes.slack_api import validate_blocks
@@ -114,6 +115,9 @@ def test_bad_or_stale_signatures_are_refused_and_change_nothing(slack: Slack) ->
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 401
+    huge = body + "&x=" + "y" * MAX_WEBHOOK_BODY  # signed, and refused for its size first
+    response = slack.post(huge, "application/x-www-form-urlencoded", signed=sign(huge))
+    assert response.status_code == 413
     assert count(slack, Applicant) == 0
     assert count(slack, AuditEvent) == 0
     assert count(slack, OutboxMessage) == 0
