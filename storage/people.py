@@ -6,14 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.models import Person, PersonIdentity, Role
 from storage.repository import Repository
 
 
 class RoleRepository(Repository[Role]):
+    """Roles by key. A command reads its role in several services (`add` writes the applicant
+    under it, then finds the role's followers to send the card to), so `by_key` keeps the rows
+    it found for the unit of work instead of asking again: a role's key never changes and its
+    row is never deleted, and a row the session still holds is the one a second SELECT would
+    hand back (the identity map). One the session let go of (a rollback of the transaction
+    that added it, the inbox's `forget()` between events) is looked up afresh."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._by_key: dict[str, Role] = {}
+
     def by_key(self, key: str) -> Role | None:
-        return self.session.scalar(select(Role).where(Role.key == key))
+        row = self._by_key.get(key)
+        if row is not None and row in self.session:
+            return row
+        row = self.session.scalar(select(Role).where(Role.key == key))
+        if row is not None:
+            self._by_key[key] = row
+        return row
 
     def all(self) -> Sequence[Role]:
         return self.session.scalars(select(Role).order_by(Role.id)).all()

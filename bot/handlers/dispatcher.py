@@ -256,7 +256,7 @@ class Dispatcher:
         )
 
     def _enqueue_replies(self, ctx: Context, inbound: Inbound, replies: list[Reply]) -> list[int]:
-        ids = []
+        rows = []
         for reply in replies:
             ephemeral = inbound.user_ref if inbound.shared_conversation and reply.private else None
             destination = outbox.Destination(
@@ -266,7 +266,7 @@ class Dispatcher:
             if inbound.deliver_inline and reply.chart is None:
                 outbox.answered_inline(ctx, destination, reply, applicant_id=ctx.applicant_id)
                 continue
-            row = outbox.enqueue(ctx, destination, reply, applicant_id=ctx.applicant_id)
-            ctx.uow.flush()
-            ids.append(row.id)
-        return ids
+            rows.append(outbox.enqueue(ctx, destination, reply, applicant_id=ctx.applicant_id))
+        if rows:
+            ctx.uow.flush()  # the rows' ids, in one flush for every reply
+        return [row.id for row in rows]

@@ -144,3 +144,32 @@ def test_a_person_removed_in_another_process_is_refused_at_their_next_event(
         assert "I don't know you yet" in only(say(app, "whoami", who="hina")).text
     finally:
         other.close()
+
+
+def test_add_reads_its_role_once_and_writes_its_replies_in_one_flush(app: Hirebot) -> None:
+    """The role is read by the add and again by the card's followers; the unit of work keeps
+    the row it found. The answer's and the card's outbox rows are each one INSERT."""
+    with statements(app.engine) as seen:
+        added = only(say(app, ADD))
+    assert added.kind == "success"
+    assert sum(1 for s in seen if s.startswith("SELECT") and "FROM roles" in s) == 1, seen
+    assert sum(1 for s in seen if s.startswith("INSERT INTO outbox")) == 2, seen
+
+
+def test_a_role_row_the_session_let_go_of_is_read_again(app: Hirebot) -> None:
+    """What the unit of work forgot between two events (the inbox's pass) or rolled back is
+    not handed out from the role cache: the second lookup is a row of the session again."""
+    with app.uow() as uow, statements(app.engine) as seen:
+        first = uow.roles.by_key("senior-backend")
+        assert first is not None
+        assert uow.roles.by_key("senior-backend") is first
+        assert len(seen) == 1
+        uow.forget()
+        again = uow.roles.by_key("senior-backend")
+        assert again is not None
+        assert again is not first
+        assert again in uow.session
+        assert len(seen) == 2
+        assert uow.roles.by_key("no-such-role") is None
+        assert uow.roles.by_key("no-such-role") is None
+        assert len(seen) == 4  # a miss is not remembered
