@@ -190,7 +190,7 @@ def interviews(ctx: Context, line: CommandLine) -> list[Reply]:
         total = ctx.uow.interviews.count_upcoming_for_person(ctx.actor.person_id, now)
         see = f"interviews page={page + 1}"
         title = "Your upcoming interviews"
-    names = {p.id: p.name for p in ctx.uow.people.all()}
+    names = ctx.uow.people.names(p.person_id for i in rows for p in i.panelists)
     lines = []
     for interview in rows:
         subject = ctx.uow.applicants.get(interview.applicant_id)

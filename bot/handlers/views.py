@@ -130,7 +130,7 @@ def notes_reply(ctx: Context, applicant: Applicant) -> list[Reply]:
         return [
             Reply(text=f"#{applicant.id} has no notes yet. Add one: note {applicant.id} <text>")
         ]
-    people = {p.id: p.name for p in ctx.uow.people.all()}
+    people = ctx.uow.people.names(n.author_id for n in all_notes)
     return [
         Reply(
             title=f"Note on #{applicant.id} by {people.get(n.author_id or -1, 'hirebot')}, "
@@ -150,7 +150,7 @@ def history_reply(ctx: Context, applicant: Applicant, page: int, *, full: bool =
         per_page=HISTORY_PER_PAGE,
         directions=None if full else ("event",),
     )
-    people = {p.id: p.name for p in ctx.uow.people.all()}
+    people = ctx.uow.people.names(event.actor_id for event in timeline.items)
     lines = []
     for event in timeline.items:
         who = people.get(event.actor_id or -1, event.actor_ref or "hirebot")

@@ -202,7 +202,7 @@ def overdue_feedback(
 
     overdue_before = scope.now - timedelta(hours=ctx.catalog.interviews.first_reminder_hours)
     found = ctx.uow.pipeline.overdue_feedback(list(scope.by_id), overdue_before, limit, offset)
-    names = {p.id: p.name for p in ctx.uow.people.all()}
+    names = ctx.uow.people.names(p.person_id for p, _ in found[1])
     return _listed(scope, "overdue", "Feedback overdue", found, line)
 
 

@@ -92,7 +92,7 @@ def write(
     role_key: str | None,
 ) -> int:
     """Write the export; returns how many records were written."""
-    people = {p.id: p.name for p in uow.people.all()}
+    people = uow.people.names()
     applicants = list(_applicants(uow, catalog, role_key))
     if what == "applicants" and fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=APPLICANT_COLUMNS)

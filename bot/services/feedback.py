@@ -230,17 +230,20 @@ def panel(ctx: Context, applicant: Applicant) -> PanelView:
     role = applicant_service.role_of(ctx, applicant)
     interviews = ctx.uow.interviews.for_applicant(applicant.id)
     view = PanelView(visible=can_see_all(ctx, applicant), interviews=len(interviews))
-    names = {p.id: p.name for p in ctx.uow.people.all()}
-    for interview in interviews:
-        if interview.status != "scheduled":
-            continue
-        for panelist in interview.panelists:
-            if panelist.feedback_status == "pending":
-                view.outstanding.append(f"{names.get(panelist.person_id, '?')} (#{interview.id})")
+    pending = [
+        (panelist.person_id, interview.id)
+        for interview in interviews
+        if interview.status == "scheduled"
+        for panelist in interview.panelists
+        if panelist.feedback_status == "pending"
+    ]
+    given = ctx.uow.interviews.feedback_for_applicant(applicant.id) if view.visible else []
+    names = ctx.uow.people.names([pid for pid, _ in pending] + [fb.person_id for fb in given])
+    view.outstanding = [f"{names.get(pid, '?')} (#{iid})" for pid, iid in pending]
     if not view.visible:
         return view
     scores: dict[str, list[int]] = {}
-    for fb in ctx.uow.interviews.feedback_for_applicant(applicant.id):
+    for fb in given:
         view.feedback.append((fb, names.get(fb.person_id, "?")))
         label = RECOMMENDATIONS.get(fb.recommendation, fb.recommendation)
         view.recommendations[label] = view.recommendations.get(label, 0) + 1
