@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 from urllib.parse import parse_qs
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -50,8 +51,7 @@ FEED_PATH = "/calendar/"
 REASON_MAX = 2_000
 DEFAULT_REASON = "declined by the link in the offer e-mail"
 
-_PAGE = Environment(autoescape=True, undefined=StrictUndefined).from_string(
-    """<!doctype html>
+_PAGE_HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }}</title></head>
@@ -65,13 +65,19 @@ _PAGE = Environment(autoescape=True, undefined=StrictUndefined).from_string(
 </form>{% endif %}
 </body></html>
 """
-)
+
+
+@cache
+def _page() -> Template:
+    """The page's template, compiled with the first link opened rather than at every start of
+    the server, which mounts these routes whether or not a link is ever opened."""
+    return Environment(autoescape=True, undefined=StrictUndefined).from_string(_PAGE_HTML)
 
 
 def page(
     title: str, lines: list[str], *, status: int = 200, button: str = "", reason: bool = False
 ) -> HTMLResponse:
-    html = _PAGE.render(title=title, lines=lines, button=button, reason=reason)
+    html = _page().render(title=title, lines=lines, button=button, reason=reason)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 

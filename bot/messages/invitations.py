@@ -10,9 +10,10 @@ that names a missing value is a bug to see, never an empty line sent to a candid
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
 
 Change = Literal["scheduled", "rescheduled", "cancelled"]
 
@@ -90,10 +91,15 @@ We would like to invite you to the {{ what }}.
 </body></html>
 """
 
-_text = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
-_html = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-_TEXT = _text.from_string(TEXT)
-_HTML = _html.from_string(HTML)
+
+@cache
+def _templates() -> tuple[Template, Template]:
+    """The text and HTML templates, compiled with the first invitation rendered, not at
+    import: every server start imports this module, few processes send an invitation, and
+    compiling the two took 15-20 ms of each start (docs/benchmarks.md, run 14)."""
+    text = Environment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+    html = Environment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    return text.from_string(TEXT), html.from_string(HTML)
 
 
 @dataclass(frozen=True)
@@ -148,8 +154,9 @@ def render(view: InvitationView) -> Rendered:
     subject = _SUBJECTS[(view.change, view.interviewer)].format(
         what=view.what, applicant=view.applicant, role=view.role, when=view.when
     )
+    text, html = _templates()
     return Rendered(
         subject=subject[:1].upper() + subject[1:],
-        text=_TEXT.render(values),
-        html=_HTML.render(values),
+        text=text.render(values),
+        html=html.render(values),
     )
