@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, cast, exists, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import JSONB
 
 from storage.models import Applicant, Note, SavedSearch
 from storage.repository import Queries, Repository
@@ -49,6 +48,10 @@ class ApplicantSearchRepository(Queries):
 
     def _has_skill(self, tag: str) -> ColumnElement[bool]:
         if self._postgres():
+            # Imported here: on SQLite, the PostgreSQL dialect's modules are never loaded
+            # (storage/inbox.py says why).
+            from sqlalchemy.dialects.postgresql import JSONB
+
             return cast(Applicant.skills, JSONB).contains([tag])
         each = func.json_each(Applicant.skills).table_valued("value")
         return exists(select(literal(1)).select_from(each).where(each.c.value == tag))
