@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bot import __version__
@@ -209,6 +208,16 @@ def import_csv(
             with ctx.uow:
                 valid = importer.skip_stored(ctx, valid, report)
         else:
+            # The progress bar's modules (rich's live display; 10-15 ms) only for this command:
+            # every other command, `hirebot serve` the first, imports this module.
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             with Progress(
                 TextColumn("importing"),
                 BarColumn(),
