@@ -13,10 +13,10 @@ the run byte-compiles hirebot's packages and the bench's own (`python -m compile
 storage bench`, with the servers' interpreter). The frameworks the bare apps import were
 compiled when pip installed them, but hirebot is installed editable, and where
 PYTHONDONTWRITEBYTECODE is set (this machine's environment, and many container images) no
-start ever writes a .pyc for it, so every start would compile its ~190 modules from source
-(≈0.3 s, docs/benchmarks.md run 14), which a wheel install, or `compileall` after a deploy
-from a checkout (docs/deploy.md), never pays. Python reads an existing .pyc under that
-variable; it only does not write one.
+start ever writes a .pyc for it, so every start would compile the ~240 modules it imports
+from source (0.25-0.4 s of CPU, docs/benchmarks.md run 14), which a wheel install, or
+`compileall` after a deploy from a checkout (docs/deploy.md), never pays. Python reads an
+existing .pyc under that variable; it only does not write one.
 """
 
 from __future__ import annotations
