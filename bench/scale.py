@@ -365,6 +365,7 @@ def run_due(
             now=moment,
             seed=rep,
         )
+        since = datetime.now(UTC)  # what it queues is stamped by the process's clock
         started = time.perf_counter()
         done = subprocess.run(
             [PYTHON, "-m", "bot", "jobs", "run-due", "--at", moment.isoformat()],
@@ -378,8 +379,8 @@ def run_due(
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
             problems.append(f"run-due exited {done.returncode}: {done.stderr[-300:]}")
-        problems += check_reminders(hirebot, panelists, moment)
-        queued = _queued_at(hirebot, moment)
+        problems += check_reminders(hirebot, panelists, since)
+        queued = _queued_since(hirebot, since)
         again = subprocess.run(
             [PYTHON, "-m", "bot", "jobs", "run-due", "--at", moment.isoformat()],
             cwd=ROOT,
@@ -389,7 +390,7 @@ def run_due(
             timeout=600,
             check=False,
         )
-        if again.returncode != 0 or _queued_at(hirebot, moment) != queued:
+        if again.returncode != 0 or _queued_since(hirebot, since) != queued:
             problems.append("a second run-due queued more")
         # Feedback given: the next repetition starts from an interviewer who owes nothing.
         with hirebot.uow() as uow:
@@ -413,17 +414,20 @@ def run_due(
     )
 
 
-def _queued_at(hirebot: Hirebot, moment: datetime) -> int:
+def _queued_since(hirebot: Hirebot, since: datetime) -> int:
+    """Messages queued from `since` on: a run as of another instant stamps what it queues with
+    the process's clock, not that instant (bot/scheduling/runner.py)."""
     with hirebot.uow() as uow:
         return len(
             uow.session.scalars(
-                select(OutboxMessage.id).where(OutboxMessage.created_at == moment)
+                select(OutboxMessage.id).where(OutboxMessage.created_at >= since)
             ).all()
         )
 
 
-def check_reminders(hirebot: Hirebot, panelists: list[int], moment: datetime) -> list[str]:
-    """Every task done, every owed feedback in exactly one reminder to its interviewer."""
+def check_reminders(hirebot: Hirebot, panelists: list[int], since: datetime) -> list[str]:
+    """Every task done, every owed feedback in exactly one reminder to its interviewer, among
+    the messages queued from `since` (the run's start by the process's clock) on."""
     problems: list[str] = []
     with hirebot.uow() as uow:
         keys = [f"panelist:{p}" for p in panelists]
@@ -439,7 +443,7 @@ def check_reminders(hirebot: Hirebot, panelists: list[int], moment: datetime) ->
             problems.append(f"tasks by status: {statuses}")
         rows = uow.session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.created_at == moment, OutboxMessage.channel == "slack"
+                OutboxMessage.created_at >= since, OutboxMessage.channel == "slack"
             )
         ).all()
         seen: dict[tuple[str, int], int] = {}
