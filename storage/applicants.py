@@ -9,7 +9,7 @@ from sqlalchemy import Integer, Select, bindparam, func, or_, select, union_all,
 from sqlalchemy.orm.util import identity_key
 
 from storage.models import Applicant, Note, StageMove
-from storage.repository import Page, Repository
+from storage.repository import Page, Repository, in_batches
 
 # The merged page query, built once per (with a role, stage set): building the union of one
 # subquery per stage cost more than running it (over half of `list`'s time in the profile,
@@ -107,10 +107,8 @@ class ApplicantRepository(Repository[Applicant]):
                 found.append(known)
             else:
                 wanted.append(applicant_id)
-        for start in range(0, len(wanted), 500):
-            found += self.session.scalars(
-                select(Applicant).where(Applicant.id.in_(wanted[start : start + 500]))
-            ).all()
+        for chunk in in_batches(wanted):
+            found += self.session.scalars(select(Applicant).where(Applicant.id.in_(chunk))).all()
         return found
 
     def by_email(self, role_id: int, email_normalized: str) -> Applicant | None:
@@ -123,8 +121,7 @@ class ApplicantRepository(Repository[Applicant]):
     def emails_in_role(self, role_id: int, emails: Sequence[str]) -> set[str]:
         """Which of these emails already apply to the role (one query per chunk, for imports)."""
         found: set[str] = set()
-        for start in range(0, len(emails), 500):
-            chunk = list(emails[start : start + 500])
+        for chunk in in_batches(emails):
             found.update(
                 e
                 for e in self.session.scalars(

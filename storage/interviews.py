@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from storage.models import Feedback, Interview, Panelist
-from storage.repository import Repository
+from storage.repository import Repository, in_batches
 
 
 class InterviewRepository(Repository[Interview]):
@@ -86,11 +86,11 @@ class InterviewRepository(Repository[Interview]):
         """These panelists with their interviews, in one query per 500."""
         wanted = sorted(set(panelist_ids))
         found: list[Panelist] = []
-        for start in range(0, len(wanted), 500):
+        for chunk in in_batches(wanted):
             found += self.session.scalars(
                 select(Panelist)
                 .options(joinedload(Panelist.interview))
-                .where(Panelist.id.in_(wanted[start : start + 500]))
+                .where(Panelist.id.in_(chunk))
             ).all()
         return found
 
@@ -166,8 +166,7 @@ class InterviewRepository(Repository[Interview]):
         later in the same unit of work shows up as it would in a query."""
         wanted = sorted(set(person_ids))
         found: list[Panelist] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in in_batches(wanted):
             rows = self.session.scalars(
                 select(Panelist)
                 .join(Interview, Interview.id == Panelist.interview_id)

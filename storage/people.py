@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Person, PersonIdentity, Role
-from storage.repository import Repository
+from storage.repository import Repository, in_batches
 
 
 class RoleRepository(Repository[Role]):
@@ -109,10 +109,8 @@ class PersonRepository(Repository[Person]):
         without a query)."""
         wanted = sorted(set(person_ids))
         found: list[Person] = []
-        for start in range(0, len(wanted), 500):
-            found += self.session.scalars(
-                select(Person).where(Person.id.in_(wanted[start : start + 500]))
-            ).all()
+        for chunk in in_batches(wanted):
+            found += self.session.scalars(select(Person).where(Person.id.in_(chunk))).all()
         return found
 
     def all(self) -> Sequence[Person]:
@@ -127,8 +125,7 @@ class PersonRepository(Repository[Person]):
             return dict(self.session.execute(stmt).all())
         wanted = sorted({pid for pid in person_ids if pid is not None})
         found: dict[int, str] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
+        for chunk in in_batches(wanted):
             found.update(self.session.execute(stmt.where(Person.id.in_(chunk))).all())
         return found
 

@@ -7,7 +7,7 @@ they read or change is in the caller's transaction and commits (or rolls back) w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -18,6 +18,14 @@ from storage.models import Base
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
+IN_BATCH = 500  # values in one `IN (...)`: SQLite takes 32,766 bound parameters, PostgreSQL 65,535
+
+
+def in_batches(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in slices of IN_BATCH, one query each: a long list of ids never becomes one
+    statement the database refuses or plans badly."""
+    for start in range(0, len(values), IN_BATCH):
+        yield values[start : start + IN_BATCH]
 
 
 @dataclass(frozen=True)
